@@ -1,0 +1,158 @@
+/**
+ * The .flz container, format version 1 (docs/format.md is the contract; change both together and
+ * bump FORMAT_VERSION on any incompatible change). All integers little-endian.
+ */
+import { crc32 } from './crc32.js';
+import { fail } from './errors.js';
+
+export const MAGIC = new Uint8Array([0x46, 0x4c, 0x5a, 0x1a]); // "FLZ" + 0x1A
+export const FORMAT_VERSION = 1;
+export const MAX_DIMS = 8;
+/** Largest element count accepted (2^32): more is an "absurd shape", not an allocation attempt. */
+export const MAX_ELEMENTS = 2 ** 32;
+
+export const KINDS = ['bytes', 'image', 'array'] as const;
+export type DataKind = (typeof KINDS)[number];
+/** stored: payload is the canonical data itself. model: payload is a rANS message. */
+export const METHODS = ['stored', 'model'] as const;
+export type Method = (typeof METHODS)[number];
+export const DTYPES = ['uint8', 'int8', 'uint16', 'int16', 'uint32', 'int32'] as const;
+export type DType = (typeof DTYPES)[number];
+
+export interface ContainerHeader {
+  kind: DataKind;
+  method: Method;
+  dtype: DType;
+  shape: number[];
+  /** Model id ('' when stored) and SHA-256 of its frozen tables (zeros when stored). */
+  modelId: string;
+  modelHash: Uint8Array;
+  /** What is needed to restore the original file (format, name, .npy header...). */
+  meta: Record<string, unknown>;
+  /** CRC-32 of the canonical data (see docs/format.md), checked after decoding. */
+  dataCrc: number;
+}
+
+export interface Container extends ContainerHeader {
+  payload: Uint8Array;
+}
+
+export function elementCount(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+export function writeContainer(c: Container): Uint8Array {
+  const modelId = new TextEncoder().encode(c.modelId);
+  const meta = new TextEncoder().encode(JSON.stringify(c.meta));
+  if (modelId.length > 255) fail('INTERNAL', 'model id too long');
+  if (c.shape.length > MAX_DIMS) fail('BAD_SHAPE', `${c.shape.length} dimensions`);
+  if (c.modelHash.length !== 32) fail('INTERNAL', 'model hash must be 32 bytes');
+  const headerLength = 4 + 5 + 4 * c.shape.length + 1 + modelId.length + 32 + 4 + meta.length + 8 + 4 + 4;
+  const out = new Uint8Array(headerLength + c.payload.length + 4);
+  const view = new DataView(out.buffer);
+  let o = 0;
+  out.set(MAGIC, o);
+  o += 4;
+  out[o++] = FORMAT_VERSION;
+  out[o++] = KINDS.indexOf(c.kind);
+  out[o++] = METHODS.indexOf(c.method);
+  out[o++] = DTYPES.indexOf(c.dtype);
+  out[o++] = c.shape.length;
+  for (const d of c.shape) {
+    view.setUint32(o, d, true);
+    o += 4;
+  }
+  out[o++] = modelId.length;
+  out.set(modelId, o);
+  o += modelId.length;
+  out.set(c.modelHash, o);
+  o += 32;
+  view.setUint32(o, meta.length, true);
+  o += 4;
+  out.set(meta, o);
+  o += meta.length;
+  view.setUint32(o, c.payload.length % 2 ** 32, true);
+  view.setUint32(o + 4, Math.floor(c.payload.length / 2 ** 32), true);
+  o += 8;
+  view.setUint32(o, c.dataCrc, true);
+  o += 4;
+  view.setUint32(o, crc32(out.subarray(0, o)), true);
+  o += 4;
+  out.set(c.payload, o);
+  o += c.payload.length;
+  view.setUint32(o, crc32(c.payload), true);
+  return out;
+}
+
+/** Parse and integrity-check a container. Throws FlowzipError with a specific code on any defect. */
+export function readContainer(bytes: Uint8Array): Container {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let o = 0;
+  const need = (n: number) => {
+    if (o + n > bytes.length) fail('TRUNCATED', `header needs ${o + n} bytes, file has ${bytes.length}`);
+  };
+  need(4);
+  for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) fail('BAD_MAGIC');
+  o = 4;
+  need(5);
+  const version = bytes[o++];
+  if (version !== FORMAT_VERSION) fail('BAD_VERSION', `version ${version}, this build reads ${FORMAT_VERSION}`);
+  const kindCode = bytes[o++];
+  const methodCode = bytes[o++];
+  const dtypeCode = bytes[o++];
+  const ndim = bytes[o++];
+  if (ndim > MAX_DIMS) fail('BAD_SHAPE', `${ndim} dimensions`);
+  need(4 * ndim);
+  const shape: number[] = [];
+  for (let i = 0; i < ndim; i++, o += 4) shape.push(view.getUint32(o, true));
+  need(1);
+  const idLength = bytes[o++];
+  need(idLength + 32 + 4);
+  const modelId = new TextDecoder().decode(bytes.subarray(o, o + idLength));
+  o += idLength;
+  const modelHash = bytes.slice(o, o + 32);
+  o += 32;
+  const metaLength = view.getUint32(o, true);
+  o += 4;
+  need(metaLength + 16);
+  const metaBytes = bytes.subarray(o, o + metaLength);
+  o += metaLength;
+  const payloadLength = view.getUint32(o, true) + view.getUint32(o + 4, true) * 2 ** 32;
+  o += 8;
+  const dataCrc = view.getUint32(o, true);
+  o += 4;
+  const headerCrc = view.getUint32(o, true);
+  if (crc32(bytes.subarray(0, o)) !== headerCrc) fail('CHECKSUM', 'header checksum mismatch');
+  o += 4;
+  // The header is now trusted to be what the encoder wrote; what follows checks the payload.
+  if (o + payloadLength + 4 > bytes.length) fail('TRUNCATED', `payload needs ${payloadLength} bytes`);
+  if (o + payloadLength + 4 < bytes.length) fail('CORRUPT', 'trailing bytes after the payload');
+  const payload = bytes.subarray(o, o + payloadLength);
+  if (crc32(payload) !== view.getUint32(o + payloadLength, true)) fail('CHECKSUM', 'payload checksum mismatch');
+  if (kindCode >= KINDS.length || methodCode >= METHODS.length || dtypeCode >= DTYPES.length)
+    fail('CORRUPT', 'unknown kind, method or dtype code');
+  if (elementCount(shape) > MAX_ELEMENTS) fail('BAD_SHAPE', `${shape.join('x')} has too many elements`);
+  let meta: Record<string, unknown>;
+  try {
+    meta = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(metaBytes));
+  } catch {
+    fail('CORRUPT', 'metadata is not valid JSON');
+  }
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) fail('CORRUPT', 'metadata is not an object');
+  return {
+    kind: KINDS[kindCode],
+    method: METHODS[methodCode],
+    dtype: DTYPES[dtypeCode],
+    shape,
+    modelId,
+    modelHash,
+    meta,
+    dataCrc,
+    payload,
+  };
+}
+
+/** Bytes of container overhead around a payload (everything but the payload). */
+export function headerBytes(bytes: Uint8Array): number {
+  return bytes.length - readContainer(bytes).payload.length;
+}

@@ -1,0 +1,7 @@
+/** Entropy coding, model-agnostic: rANS, quantized distributions, codec combinators, container. */
+export * from './errors.js';
+export * from './rans.js';
+export * from './distributions.js';
+export * from './codecs.js';
+export * from './container.js';
+export { crc32 } from './crc32.js';

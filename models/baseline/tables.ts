@@ -1,0 +1,117 @@
+/**
+ * Frozen integer tables of the baseline model: a bank of discretized logistic distributions of the
+ * prediction residual, one per scale s_j = SCALE_0 * 2^(j / SCALES_PER_OCTAVE).
+ *
+ * Scale j codes a residual r as hi = floor(r / 2^k_j) under a table over [-K_j, K_j] plus ESCAPE, then
+ * lo = r - hi * 2^k_j as k_j raw bits. k_j is chosen so that s_j / 2^k_j <= MAX_TABLE_SCALE: wide
+ * distributions keep small tables, and the uniform low bits lose almost nothing there.
+ *
+ * The tables are built once with floats by `buildTablesFile` (run `npm run build:tables`), frozen into
+ * tables.bin and loaded from it: the decoder never recomputes them, and files record their SHA-256.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { FrequencyTable, escapeTable, fail } from '../../codec/index.js';
+import { assetPath } from '../assets.js';
+
+export const TABLE_PRECISION = 20;
+export const NUM_SCALES = 140;
+const SCALE_0 = 0.15;
+const SCALES_PER_OCTAVE = 4;
+const MAX_TABLE_SCALE = 48;
+const TAIL_SCALES = 14;
+const MIN_HALF_WIDTH = 16;
+const MIN_ESCAPE_PROB = 2 ** -16;
+/** Thresholds are stored as mean |residual| * 2^THRESHOLD_BITS. */
+export const THRESHOLD_BITS = 10;
+const FILE_MAGIC = 0x5442_5a46; // "FZBT"
+const FILE_VERSION = 1;
+
+export interface ScaleTable {
+  /** Raw low bits below the table symbol. */
+  shift: number;
+  /** Table symbols are hi = -halfWidth..halfWidth, then ESCAPE. */
+  halfWidth: number;
+  table: FrequencyTable;
+}
+
+export interface BaselineTables {
+  scales: ScaleTable[];
+  /** thresholds[j]: choose scale > j when mean |residual| * 2^THRESHOLD_BITS >= thresholds[j]. */
+  thresholds: Float64Array;
+  /** SHA-256 of the tables file. */
+  hash: Uint8Array;
+}
+
+function logistic(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+/** Expected |r| of the integer residual under scale s (for the scale-selection thresholds). */
+function meanAbsResidual(s: number): number {
+  let m = 0;
+  for (let r = 1; r < 40 * s + 40; r++) m += 2 * r * (logistic((r + 0.5) / s) - logistic((r - 0.5) / s));
+  return m;
+}
+
+/** Build the tables file from the float definition. Deterministic on one machine; frozen afterwards. */
+export function buildTablesFile(): Uint8Array {
+  const words: number[] = [FILE_MAGIC, FILE_VERSION, NUM_SCALES, TABLE_PRECISION];
+  const means: number[] = [];
+  for (let j = 0; j < NUM_SCALES; j++) {
+    const s = SCALE_0 * 2 ** (j / SCALES_PER_OCTAVE);
+    means.push(Math.min(meanAbsResidual(Math.min(s, 1e4)) * (s > 1e4 ? s / 1e4 : 1), 2 ** 40));
+    const shift = Math.max(0, Math.ceil(Math.log2(s / MAX_TABLE_SCALE)));
+    const unit = 2 ** shift;
+    const effective = s / unit;
+    const halfWidth = Math.max(MIN_HALF_WIDTH, Math.ceil(TAIL_SCALES * effective));
+    const probs = new Float64Array(2 * halfWidth + 1);
+    // P(hi) = F((hi + 1) * unit - 1/2) - F(hi * unit - 1/2): the exact mass of the residuals r with floor(r / unit) = hi.
+    for (let h = -halfWidth; h <= halfWidth; h++)
+      probs[h + halfWidth] = logistic(((h + 1) * unit - 0.5) / s) - logistic((h * unit - 0.5) / s);
+    const tail = logistic((-halfWidth * unit - 0.5) / s) + 1 - logistic(((halfWidth + 1) * unit - 0.5) / s);
+    const table = escapeTable(probs, Math.max(tail, MIN_ESCAPE_PROB), TABLE_PRECISION);
+    words.push(shift, halfWidth, ...table.freq);
+  }
+  for (let j = 0; j + 1 < NUM_SCALES; j++) {
+    const t = Math.round(Math.sqrt(means[j] * means[j + 1]) * 2 ** THRESHOLD_BITS);
+    words.push(t % 2 ** 32, Math.floor(t / 2 ** 32));
+  }
+  const out = new Uint8Array(4 * words.length);
+  const view = new DataView(out.buffer);
+  words.forEach((w, i) => view.setUint32(4 * i, w, true));
+  return out;
+}
+
+export function parseTablesFile(bytes: Uint8Array): BaselineTables {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let o = 0;
+  const next = () => {
+    if (o + 4 > bytes.length) fail('MODEL_MISMATCH', 'baseline tables file is truncated');
+    const v = view.getUint32(o, true);
+    o += 4;
+    return v;
+  };
+  if (next() !== FILE_MAGIC || next() !== FILE_VERSION) fail('MODEL_MISMATCH', 'not a baseline tables file');
+  const count = next();
+  const precision = next();
+  const scales: ScaleTable[] = [];
+  for (let j = 0; j < count; j++) {
+    const shift = next();
+    const halfWidth = next();
+    const freq = new Uint32Array(2 * halfWidth + 2);
+    for (let i = 0; i < freq.length; i++) freq[i] = next();
+    scales.push({ shift, halfWidth, table: new FrequencyTable(freq, precision) });
+  }
+  const thresholds = new Float64Array(count - 1);
+  for (let j = 0; j + 1 < count; j++) thresholds[j] = next() + next() * 2 ** 32;
+  const hash = new Uint8Array(createHash('sha256').update(bytes).digest());
+  return { scales, thresholds, hash };
+}
+
+let cached: BaselineTables | undefined;
+
+export function loadBaselineTables(): BaselineTables {
+  if (!cached) cached = parseTablesFile(new Uint8Array(readFileSync(assetPath('models/baseline/tables.bin'))));
+  return cached;
+}

@@ -1,0 +1,33 @@
+/** What every model offers the library: integer samples in, a rANS payload out, and back. */
+export type SampleArray = Int32Array | Float64Array;
+
+/** Samples in raster order, channels interleaved: index = (y * width + x) * channels + c. */
+export interface SampleLayout {
+  height: number;
+  width: number;
+  channels: number;
+}
+
+export interface EncodeResult {
+  payload: Uint8Array;
+  /** The model's ideal -log2 p(x) under its integer tables, in bits. */
+  modelBits: number;
+}
+
+export interface IntegerModel {
+  id: string;
+  description: string;
+  /** SHA-256 of the frozen tables/weights; recorded in every file and checked on decode. */
+  hash: Uint8Array;
+  /**
+   * Lower bound on the bits any one sample can cost; the decoder uses it to reject a header that claims
+   * more samples than the payload could possibly hold (before allocating them).
+   */
+  minBitsPerSample: number;
+  encode(data: SampleArray, layout: SampleLayout, progress?: Progress): EncodeResult;
+  /** Fills `out` (length height * width * channels); throws FlowzipError on a malformed payload. */
+  decode(payload: Uint8Array, layout: SampleLayout, out: SampleArray, progress?: Progress): void;
+}
+
+/** Called now and then during long work with the fraction done in [0, 1]. */
+export type Progress = (fraction: number) => void;

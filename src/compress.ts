@@ -1,0 +1,340 @@
+/**
+ * The library: compress / decompress / verify for images, .npy integer arrays and any other bytes.
+ *
+ * Every input is first turned into integer samples with a layout (height x width x channels) and a
+ * canonical byte form (what the data checksum covers). The payload is the smallest of:
+ *   model  - the model's rANS message (the point of Flowzip),
+ *   stored - the canonical bytes themselves (raw fallback: a file never grows by more than the header),
+ * and an image whose own file is smaller than both is kept as that file, coded as bytes.
+ */
+import {
+  DTYPES,
+  FlowzipError,
+  crc32,
+  elementCount,
+  fail,
+  readContainer,
+  writeContainer,
+  type Container,
+  type DType,
+  type DataKind,
+  type Method,
+} from '../codec/index.js';
+import { DEFAULT_MODEL, getModel, type Progress, type SampleArray, type SampleLayout } from '../models/index.js';
+import { decodeImage, encodePng, imageSampleBytes } from './image.js';
+import { DTYPE_RANGE, ITEM_SIZE, npyHeader, parseNpy, readSamples, writeSamples } from './npy.js';
+
+export type InputKind = 'auto' | DataKind;
+
+export interface CompressOptions {
+  /** Model id (see `listModels`); default: the shipped default. */
+  model?: string;
+  /** Force how the input is read; 'auto' tries .npy, then image, then bytes. */
+  kind?: InputKind;
+  /** Original file name, stored so that `decompress` can suggest it. */
+  name?: string;
+  /** Always use the model's payload, even when storing would be smaller (for measurements). */
+  forceModel?: boolean;
+  progress?: Progress;
+}
+
+/** An input turned into samples: everything needed to code it and to restore it. */
+interface Prepared {
+  kind: DataKind;
+  dtype: DType;
+  shape: number[];
+  layout: SampleLayout;
+  samples: SampleArray;
+  /** The bytes the data checksum covers, and the stored-method payload's source. */
+  canonical: Uint8Array;
+  /** Stored payload (canonical bytes minus anything kept in meta, e.g. the .npy header). */
+  storedPayload: Uint8Array;
+  meta: Record<string, unknown>;
+  /** For images: the original file, kept as bytes if it is smaller than anything we can make. */
+  originalFile?: Uint8Array;
+}
+
+export interface CompressReport {
+  kind: DataKind;
+  method: Method;
+  dims: number;
+  /** The model's ideal -log2 p(x) in bits under its integer tables. */
+  modelBits: number;
+  /** Bits of the model's rANS payload (whether or not it was chosen). */
+  codedBits: number;
+  /** Size of the whole .flz written. */
+  fileBytes: number;
+  model: string;
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
+const toBase64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
+const fromBase64 = (s: unknown): Uint8Array => {
+  if (typeof s !== 'string') fail('CORRUPT', 'metadata field missing');
+  return new Uint8Array(Buffer.from(s, 'base64'));
+};
+
+/**
+ * Layout of an n-d array for the model: the memory order's last axis is the row; a small last axis
+ * (<= 4) of a 3+-d array is taken as channels, as in H x W x C images.
+ */
+export function arrayLayout(shape: number[], fortranOrder: boolean): SampleLayout {
+  const mem = fortranOrder ? [...shape].reverse() : shape;
+  if (mem.length === 0) return { height: 1, width: 1, channels: 1 };
+  if (mem.length >= 3 && mem[mem.length - 1] <= 4) {
+    const channels = mem[mem.length - 1];
+    const width = mem[mem.length - 2];
+    return { height: elementCount(mem.slice(0, -2)), width, channels };
+  }
+  return { height: elementCount(mem.slice(0, -1)), width: mem[mem.length - 1], channels: 1 };
+}
+
+function bytesPrepared(bytes: Uint8Array, name?: string): Prepared {
+  return {
+    kind: 'bytes',
+    dtype: 'uint8',
+    shape: [bytes.length],
+    layout: { height: 1, width: bytes.length, channels: 1 },
+    samples: Int32Array.from(bytes),
+    canonical: bytes,
+    storedPayload: bytes,
+    meta: name ? { name } : {},
+  };
+}
+
+async function prepare(input: Uint8Array, options: CompressOptions): Promise<Prepared> {
+  const kind = options.kind ?? 'auto';
+  const name = options.name;
+  if (kind === 'array' || kind === 'auto') {
+    const npy = parseNpy(input);
+    if ('unsupported' in npy) {
+      if (kind === 'array') fail('UNSUPPORTED', `not an integer .npy array: ${npy.unsupported}`);
+    } else {
+      return {
+        kind: 'array',
+        dtype: npy.dtype,
+        shape: npy.shape,
+        layout: arrayLayout(npy.shape, npy.fortranOrder),
+        samples: npy.values,
+        canonical: input,
+        storedPayload: input.subarray(npy.header.length),
+        meta: {
+          ...(name ? { name } : {}),
+          // numpy's own header for this dtype/shape/order is rebuilt on decode; any other is kept verbatim.
+          ...(sameBytes(npy.header, npyHeader(npy.dtype, npy.shape, npy)) ? {} : { npyHeader: toBase64(npy.header) }),
+          littleEndian: npy.littleEndian,
+          fortranOrder: npy.fortranOrder,
+        },
+      };
+    }
+  }
+  if (kind === 'image' || kind === 'auto') {
+    const image = await decodeImage(input);
+    if ('unsupported' in image) {
+      if (kind === 'image') fail('UNSUPPORTED', `not a supported image: ${image.unsupported}`);
+    } else {
+      const canonical = imageSampleBytes(image.samples, image.bitDepth);
+      return {
+        kind: 'image',
+        dtype: image.bitDepth === 16 ? 'uint16' : 'uint8',
+        shape: [image.height, image.width, image.channels],
+        layout: { height: image.height, width: image.width, channels: image.channels },
+        samples: image.samples,
+        canonical,
+        storedPayload: canonical,
+        meta: { ...(name ? { name } : {}), format: image.format, ...(image.icc ? { icc: toBase64(image.icc) } : {}) },
+        originalFile: input,
+      };
+    }
+  }
+  return bytesPrepared(input, name);
+}
+
+interface Encoded {
+  /** The .flz to write: the smallest of model, stored, and (images) the original file as bytes. */
+  bytes: Uint8Array;
+  /** The .flz with the model's payload, whichever was chosen (what verify measures). */
+  modelBytes: Uint8Array;
+  report: CompressReport;
+}
+
+const NO_MODEL_HASH = new Uint8Array(32);
+
+function encodePrepared(p: Prepared, options: CompressOptions): Encoded {
+  const model = getModel(options.model ?? DEFAULT_MODEL);
+  const { payload, modelBits } = model.encode(p.samples, p.layout, options.progress);
+  const base = { kind: p.kind, dtype: p.dtype, shape: p.shape, meta: p.meta, dataCrc: crc32(p.canonical) };
+  const modelBytes = writeContainer({ ...base, method: 'model', modelId: model.id, modelHash: model.hash, payload });
+  const candidates: { bytes: Uint8Array; kind: DataKind; method: Method }[] = [
+    { bytes: modelBytes, kind: p.kind, method: 'model' },
+  ];
+  if (!options.forceModel) {
+    const stored = { ...base, method: 'stored' as const, modelId: '', modelHash: NO_MODEL_HASH, payload: p.storedPayload };
+    candidates.push({ bytes: writeContainer(stored), kind: p.kind, method: 'stored' });
+    if (p.originalFile) {
+      // An image whose own file beats anything we make is kept as that file, byte-exact.
+      const file = bytesPrepared(p.originalFile, p.meta.name as string | undefined);
+      const asBytes = { ...stored, kind: 'bytes' as const, dtype: 'uint8' as const, shape: file.shape, meta: file.meta,
+        dataCrc: crc32(file.canonical), payload: file.canonical };
+      candidates.push({ bytes: writeContainer(asBytes), kind: 'bytes', method: 'stored' });
+    }
+  }
+  const best = candidates.reduce((a, b) => (b.bytes.length < a.bytes.length ? b : a));
+  return {
+    bytes: best.bytes,
+    modelBytes,
+    report: { kind: best.kind, method: best.method, dims: p.samples.length, modelBits, codedBits: 8 * payload.length,
+      fileBytes: best.bytes.length, model: model.id },
+  };
+}
+
+/** Compress one input (file contents) to a .flz container. */
+export async function compress(input: Uint8Array, options: CompressOptions = {}): Promise<Uint8Array> {
+  return (await compressWithReport(input, options)).bytes;
+}
+
+export async function compressWithReport(input: Uint8Array, options: CompressOptions = {}): Promise<Encoded> {
+  return encodePrepared(await prepare(input, options), options);
+}
+
+export interface DecompressResult {
+  kind: DataKind;
+  /** The restored file: the original bytes (arrays, bytes) or a PNG (images). */
+  data: Uint8Array;
+  /** Original name when it was recorded. */
+  name?: string;
+  /** Extension of `data`'s format ('.png' for images, else the original's). */
+  format?: string;
+  shape: number[];
+  dtype: DType;
+  /** For images and arrays: the restored samples (what the checksum covered). */
+  samples?: SampleArray;
+  container: Container;
+}
+
+function checkShape(c: Container): SampleLayout {
+  const n = elementCount(c.shape);
+  if (c.kind === 'image') {
+    if (c.shape.length !== 3 || c.shape[2] < 1 || c.shape[2] > 4 || (c.dtype !== 'uint8' && c.dtype !== 'uint16'))
+      fail('BAD_SHAPE', `image shape ${c.shape.join('x')} ${c.dtype}`);
+    if (c.shape[0] === 0 || c.shape[1] === 0) fail('BAD_SHAPE', 'image with no pixels');
+    return { height: c.shape[0], width: c.shape[1], channels: c.shape[2] };
+  }
+  if (c.kind === 'bytes') {
+    if (c.shape.length !== 1 || c.dtype !== 'uint8') fail('BAD_SHAPE', 'bytes must be 1-d uint8');
+    return { height: 1, width: n, channels: 1 };
+  }
+  return arrayLayout(c.shape, c.meta.fortranOrder === true);
+}
+
+function storedSize(c: Container, n: number): number {
+  return c.kind === 'image' ? n * (c.dtype === 'uint16' ? 2 : 1) : n * ITEM_SIZE[c.dtype];
+}
+
+/** Decode samples from a container's payload (either method). */
+function decodeSamples(c: Container, layout: SampleLayout, progress?: Progress): SampleArray {
+  const n = elementCount(c.shape);
+  if (c.method === 'stored') {
+    if (c.payload.length !== storedSize(c, n)) fail('CORRUPT', 'stored payload size does not match the shape');
+    const little = c.kind !== 'array' || c.meta.littleEndian !== false;
+    return readSamples(c.payload, c.dtype, little);
+  }
+  const model = getModel(c.modelId);
+  if (!sameBytes(model.hash, c.modelHash))
+    fail('MODEL_MISMATCH', `model '${c.modelId}' here is not the one the file was made with`);
+  if (n * model.minBitsPerSample > 8 * c.payload.length + 64)
+    fail('BAD_SHAPE', `${c.shape.join('x')} cannot fit in a ${c.payload.length}-byte payload`);
+  const out: SampleArray = c.dtype === 'uint32' ? new Float64Array(n) : new Int32Array(n);
+  model.decode(c.payload, layout, out, progress);
+  const [lo, hi] = DTYPE_RANGE[c.dtype];
+  for (let i = 0; i < n; i++) if (!(out[i] >= lo && out[i] <= hi)) fail('CORRUPT', 'decoded value outside its dtype');
+  return out;
+}
+
+export async function decompress(bytes: Uint8Array, options: { progress?: Progress } = {}): Promise<DecompressResult> {
+  const c = readContainer(bytes);
+  if (!DTYPES.includes(c.dtype)) fail('CORRUPT', 'dtype');
+  const layout = checkShape(c);
+  const samples = decodeSamples(c, layout, options.progress);
+  const name = typeof c.meta.name === 'string' ? c.meta.name : undefined;
+  let data: Uint8Array;
+  let canonical: Uint8Array;
+  if (c.kind === 'bytes') {
+    data = canonical = Uint8Array.from(samples);
+  } else if (c.kind === 'array') {
+    const littleEndian = c.meta.littleEndian !== false;
+    const header =
+      c.meta.npyHeader === undefined
+        ? npyHeader(c.dtype, c.shape, { littleEndian, fortranOrder: c.meta.fortranOrder === true })
+        : fromBase64(c.meta.npyHeader);
+    const body = writeSamples(samples, c.dtype, c.meta.littleEndian !== false);
+    data = canonical = new Uint8Array(header.length + body.length);
+    data.set(header);
+    data.set(body, header.length);
+  } else {
+    const bitDepth = c.dtype === 'uint16' ? 16 : 8;
+    canonical = imageSampleBytes(samples, bitDepth);
+    data = new Uint8Array(0);
+  }
+  if (crc32(canonical) !== c.dataCrc) fail('CHECKSUM', 'restored data does not match the original checksum');
+  if (c.kind === 'image') {
+    const icc = c.meta.icc === undefined ? undefined : fromBase64(c.meta.icc);
+    data = await encodePng(
+      { width: layout.width, height: layout.height, channels: layout.channels, bitDepth: c.dtype === 'uint16' ? 16 : 8, icc },
+      samples,
+    );
+  }
+  return {
+    kind: c.kind,
+    data,
+    name,
+    format: c.kind === 'image' ? 'png' : undefined,
+    shape: c.shape,
+    dtype: c.dtype,
+    samples: c.kind === 'bytes' ? undefined : samples,
+    container: c,
+  };
+}
+
+export interface VerifyReport {
+  file: string;
+  kind: DataKind;
+  dims: number;
+  /** The model's ideal -log2 p(x), bits. */
+  modelBits: number;
+  /** Bits of the model's coded payload (the rANS message). */
+  codedBits: number;
+  /** Size of the .flz that `compress` writes, header included. */
+  fileBytes: number;
+  /** 8 * fileBytes / dims: what the file really costs per sample. */
+  bitsPerDim: number;
+  /** 100 * (codedBits - modelBits) / modelBits. */
+  overheadPct: number;
+}
+
+/**
+ * Compress, decompress, check that everything comes back exactly, and report the model's ideal cost
+ * next to the real one. Throws FlowzipError('INTERNAL') on any mismatch: that would be a bug.
+ */
+export async function verify(input: Uint8Array, options: CompressOptions & { file?: string } = {}): Promise<VerifyReport> {
+  const prepared = await prepare(input, options);
+  const encoded = encodePrepared(prepared, options);
+  const restored = await decompress(encoded.modelBytes);
+  const expected = prepared.samples;
+  const got = restored.samples ?? Int32Array.from(restored.data);
+  if (got.length !== expected.length || got.some((v, i) => v !== expected[i]))
+    fail('INTERNAL', 'round trip mismatch: please report this file');
+  const { dims, modelBits, codedBits, fileBytes } = encoded.report;
+  return {
+    file: options.file ?? options.name ?? '',
+    kind: prepared.kind,
+    dims,
+    modelBits,
+    codedBits,
+    fileBytes,
+    bitsPerDim: dims > 0 ? (8 * fileBytes) / dims : 0,
+    overheadPct: modelBits > 0 ? (100 * (codedBits - modelBits)) / modelBits : 0,
+  };
+}
+
+export { FlowzipError };

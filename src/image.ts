@@ -1,0 +1,110 @@
+/**
+ * Images through sharp: decode to integer samples (8- or 16-bit; grey, grey+alpha, RGB, RGBA) and
+ * restore as PNG. Colourspace and depth are always set explicitly: left alone, sharp decodes 16-bit
+ * PNGs as 8-bit and grey as RGB. An embedded ICC profile is kept as it is: pixel values are not
+ * converted on decode, and the profile is written back into the restored PNG (iCCP chunk).
+ */
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import { deflateSync } from 'node:zlib';
+import { crc32 } from '../codec/index.js';
+
+/** Raster formats coded as images; anything else (SVG, PDF, multi-page files...) is coded as bytes. */
+const RASTER_FORMATS = new Set(['png', 'jpeg', 'webp', 'tiff', 'gif', 'avif', 'heif', 'jp2', 'jxl']);
+const SPACES = new Set(['srgb', 'rgb', 'b-w', 'grey16', 'rgb16']);
+
+export interface DecodedImage {
+  width: number;
+  height: number;
+  channels: number;
+  bitDepth: 8 | 16;
+  format: string;
+  icc?: Uint8Array;
+  /** Samples in raster order, channels interleaved. */
+  samples: Int32Array;
+}
+
+sharp.cache(false);
+
+/** Decode an image, or return a reason why it cannot be coded as one (then it is coded as bytes). */
+export async function decodeImage(bytes: Uint8Array): Promise<DecodedImage | { unsupported: string }> {
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch {
+    return { unsupported: 'not an image sharp can read' };
+  }
+  const { format, width, height, channels, depth, space } = meta;
+  if (!format || !RASTER_FORMATS.has(format)) return { unsupported: `format ${format ?? 'unknown'}` };
+  if ((meta.pages ?? 1) > 1) return { unsupported: 'multi-page image' };
+  if (!width || !height || !channels || channels > 4) return { unsupported: 'unsupported channel layout' };
+  if (!space || !SPACES.has(space)) return { unsupported: `colour space ${space}` };
+  const bitDepth = depth === 'ushort' ? 16 : depth === 'uchar' ? 8 : 0;
+  if (bitDepth === 0) return { unsupported: `sample depth ${depth}` };
+  const grey = channels <= 2;
+  let pipeline = sharp(bytes, { limitInputPixels: false });
+  if (meta.icc) pipeline = pipeline.keepIccProfile();
+  pipeline = pipeline.toColourspace(bitDepth === 16 ? (grey ? 'grey16' : 'rgb16') : grey ? 'b-w' : 'srgb');
+  let data: Buffer;
+  let info: OutputInfo;
+  try {
+    ({ data, info } = await pipeline.raw({ depth: bitDepth === 16 ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true }));
+  } catch (e) {
+    return { unsupported: `decode failed (${(e as Error).message})` };
+  }
+  if (info.channels !== channels || info.width !== width || info.height !== height)
+    return { unsupported: `decoded as ${info.width}x${info.height}x${info.channels}, expected ${width}x${height}x${channels}` };
+  const samples =
+    bitDepth === 16
+      ? Int32Array.from(new Uint16Array(data.buffer, data.byteOffset, data.length / 2))
+      : Int32Array.from(data);
+  return { width, height, channels, bitDepth, format, icc: meta.icc ? new Uint8Array(meta.icc) : undefined, samples };
+}
+
+/** Canonical bytes of image samples: 8-bit as is, 16-bit little-endian. The data checksum covers these. */
+export function imageSampleBytes(samples: ArrayLike<number>, bitDepth: 8 | 16): Uint8Array {
+  if (bitDepth === 8) return Uint8Array.from(samples);
+  const out = new Uint8Array(samples.length * 2);
+  for (let i = 0; i < samples.length; i++) {
+    out[2 * i] = samples[i] & 0xff;
+    out[2 * i + 1] = samples[i] >>> 8;
+  }
+  return out;
+}
+
+/** Encode samples as a PNG (maximum zlib effort), with the ICC profile when there was one. */
+export async function encodePng(
+  image: Pick<DecodedImage, 'width' | 'height' | 'channels' | 'bitDepth' | 'icc'>,
+  samples: ArrayLike<number>,
+): Promise<Uint8Array> {
+  const { width, height, channels, bitDepth } = image;
+  const raw = bitDepth === 16 ? Uint16Array.from(samples) : Uint8Array.from(samples);
+  const grey = channels <= 2;
+  const png = await sharp(raw, { raw: { width, height, channels: channels as 1 | 2 | 3 | 4 }, limitInputPixels: false })
+    .toColourspace(bitDepth === 16 ? (grey ? 'grey16' : 'rgb16') : grey ? 'b-w' : 'srgb')
+    .png({ compressionLevel: 9, adaptiveFiltering: true })
+    .toBuffer();
+  return image.icc ? insertIccChunk(new Uint8Array(png), image.icc) : new Uint8Array(png);
+}
+
+/** Insert an iCCP chunk right after IHDR (PNG spec: before PLTE and IDAT). */
+function insertIccChunk(png: Uint8Array, icc: Uint8Array): Uint8Array {
+  const name = new TextEncoder().encode('icc');
+  const compressed = deflateSync(icc);
+  const body = new Uint8Array(4 + name.length + 2 + compressed.length);
+  body.set(new TextEncoder().encode('iCCP'));
+  body.set(name, 4);
+  body[4 + name.length] = 0; // name terminator
+  body[5 + name.length] = 0; // compression method: zlib
+  body.set(compressed, 6 + name.length);
+  const chunk = new Uint8Array(body.length + 8);
+  const view = new DataView(chunk.buffer);
+  view.setUint32(0, body.length - 4);
+  chunk.set(body, 4);
+  view.setUint32(4 + body.length, crc32(body));
+  const ihdrEnd = 8 + 8 + 13 + 4; // signature, IHDR length+type, IHDR data, CRC
+  const out = new Uint8Array(png.length + chunk.length);
+  out.set(png.subarray(0, ihdrEnd));
+  out.set(chunk, ihdrEnd);
+  out.set(png.subarray(ihdrEnd), ihdrEnd + chunk.length);
+  return out;
+}

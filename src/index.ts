@@ -1,0 +1,17 @@
+/** Flowzip's public library API. */
+export {
+  compress,
+  compressWithReport,
+  decompress,
+  verify,
+  arrayLayout,
+  type CompressOptions,
+  type CompressReport,
+  type DecompressResult,
+  type VerifyReport,
+  type InputKind,
+} from './compress.js';
+export { FlowzipError, ERROR_CODES, EXIT_STATUS, readContainer, type ErrorCode } from '../codec/index.js';
+export { listModels, getModel, DEFAULT_MODEL } from '../models/index.js';
+export { parseNpy, buildNpy } from './npy.js';
+export { decodeImage, encodePng } from './image.js';

@@ -1,0 +1,166 @@
+/**
+ * .npy reading for the integer dtypes Flowzip models (uint8, int8, uint16, int16, uint32, int32; either
+ * byte order; C or Fortran order). The header bytes are kept verbatim so the file is restored byte-exact.
+ * Anything else (floats, bool, int64, object arrays, a length that does not match the header) is not
+ * parsed here: the library codes such files as bytes.
+ */
+import type { DType } from '../codec/index.js';
+
+const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+
+export interface NpyArray {
+  dtype: DType;
+  littleEndian: boolean;
+  fortranOrder: boolean;
+  shape: number[];
+  /** The file's bytes before the data: magic, version, header length, header dict, padding. */
+  header: Uint8Array;
+  /** Element values in file (memory) order. */
+  values: Int32Array | Float64Array;
+}
+
+const DTYPE_OF: Record<string, DType> = {
+  u1: 'uint8',
+  i1: 'int8',
+  u2: 'uint16',
+  i2: 'int16',
+  u4: 'uint32',
+  i4: 'int32',
+};
+
+export const ITEM_SIZE: Record<DType, number> = { uint8: 1, int8: 1, uint16: 2, int16: 2, uint32: 4, int32: 4 };
+
+export function isNpy(bytes: Uint8Array): boolean {
+  return bytes.length >= 10 && NPY_MAGIC.every((b, i) => bytes[i] === b);
+}
+
+/** Parse an integer .npy file, or return a reason why it is not one Flowzip models. */
+export function parseNpy(bytes: Uint8Array): NpyArray | { unsupported: string } {
+  if (!isNpy(bytes)) return { unsupported: 'not a .npy file' };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const major = bytes[6];
+  let headerLength: number;
+  let offset: number;
+  if (major === 1) {
+    headerLength = view.getUint16(8, true);
+    offset = 10;
+  } else if (major === 2 || major === 3) {
+    if (bytes.length < 12) return { unsupported: 'truncated .npy header' };
+    headerLength = view.getUint32(8, true);
+    offset = 12;
+  } else return { unsupported: `.npy version ${major}` };
+  const dataStart = offset + headerLength;
+  if (dataStart > bytes.length) return { unsupported: 'truncated .npy header' };
+  const text = new TextDecoder('latin1').decode(bytes.subarray(offset, dataStart));
+  const descr = /'descr'\s*:\s*'([<>|=])?([a-zA-Z]\d+)'/.exec(text);
+  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text);
+  const shapeMatch = /'shape'\s*:\s*\(([^)]*)\)/.exec(text);
+  if (!descr || !fortran || !shapeMatch) return { unsupported: 'unreadable .npy header' };
+  const dtype = DTYPE_OF[descr[2]];
+  if (!dtype) return { unsupported: `dtype ${descr[2]}` };
+  const shape = shapeMatch[1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(Number);
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0 || d >= 2 ** 32)) return { unsupported: 'bad shape' };
+  const count = shape.reduce((a, b) => a * b, 1);
+  const itemSize = ITEM_SIZE[dtype];
+  if (count * itemSize !== bytes.length - dataStart)
+    return { unsupported: `data length ${bytes.length - dataStart} does not match shape and dtype` };
+  const littleEndian = descr[1] !== '>' || itemSize === 1;
+  return {
+    dtype,
+    littleEndian,
+    fortranOrder: fortran[1] === 'True',
+    shape,
+    header: bytes.slice(0, dataStart),
+    values: readSamples(bytes.subarray(dataStart), dtype, littleEndian),
+  };
+}
+
+/** Sample values of raw little/big-endian data. uint32 needs Float64Array; the rest fit Int32Array. */
+export function readSamples(data: Uint8Array, dtype: DType, littleEndian: boolean): Int32Array | Float64Array {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const n = data.length / ITEM_SIZE[dtype];
+  switch (dtype) {
+    case 'uint8':
+      return Int32Array.from(data);
+    case 'int8':
+      return Int32Array.from(new Int8Array(data.buffer, data.byteOffset, n));
+    case 'uint16': {
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) out[i] = view.getUint16(2 * i, littleEndian);
+      return out;
+    }
+    case 'int16': {
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) out[i] = view.getInt16(2 * i, littleEndian);
+      return out;
+    }
+    case 'uint32': {
+      const out = new Float64Array(n);
+      for (let i = 0; i < n; i++) out[i] = view.getUint32(4 * i, littleEndian);
+      return out;
+    }
+    case 'int32': {
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) out[i] = view.getInt32(4 * i, littleEndian);
+      return out;
+    }
+  }
+}
+
+/** Inverse of readSamples. Values are written modulo the dtype's range (a valid decode is always in range). */
+export function writeSamples(values: ArrayLike<number>, dtype: DType, littleEndian: boolean): Uint8Array {
+  const size = ITEM_SIZE[dtype];
+  const out = new Uint8Array(values.length * size);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (size === 1) out[i] = v & 0xff;
+    else if (size === 2) view.setUint16(2 * i, v & 0xffff, littleEndian);
+    else view.setUint32(4 * i, v >>> 0, littleEndian);
+  }
+  return out;
+}
+
+export const DTYPE_RANGE: Record<DType, [number, number]> = {
+  uint8: [0, 255],
+  int8: [-128, 127],
+  uint16: [0, 65535],
+  int16: [-32768, 32767],
+  uint32: [0, 2 ** 32 - 1],
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+};
+
+/** The header numpy's `np.save` writes (format 1.0, padded so the data starts on a 64-byte boundary). */
+export function npyHeader(dtype: DType, shape: number[], opts: { littleEndian: boolean; fortranOrder: boolean }): Uint8Array {
+  const code = Object.entries(DTYPE_OF).find(([, d]) => d === dtype)![0];
+  const order = ITEM_SIZE[dtype] === 1 ? '|' : opts.littleEndian ? '<' : '>';
+  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let dict = `{'descr': '${order}${code}', 'fortran_order': ${opts.fortranOrder ? 'True' : 'False'}, 'shape': ${shapeText}, }`;
+  dict += ' '.repeat((64 - ((10 + dict.length + 1) % 64)) % 64) + '\n';
+  const header = new Uint8Array(10 + dict.length);
+  header.set(NPY_MAGIC);
+  header[6] = 1;
+  header[7] = 0;
+  new DataView(header.buffer).setUint16(8, dict.length, true);
+  header.set(new TextEncoder().encode(dict), 10);
+  return header;
+}
+
+/** Build a .npy file the way numpy does (used by tests and tools that make arrays). */
+export function buildNpy(
+  values: ArrayLike<number>,
+  dtype: DType,
+  shape: number[],
+  opts: { bigEndian?: boolean; fortranOrder?: boolean } = {},
+): Uint8Array {
+  const header = npyHeader(dtype, shape, { littleEndian: !opts.bigEndian, fortranOrder: !!opts.fortranOrder });
+  const data = writeSamples(values, dtype, !opts.bigEndian);
+  const out = new Uint8Array(header.length + data.length);
+  out.set(header);
+  out.set(data, header.length);
+  return out;
+}

@@ -215,7 +215,7 @@ const kindOption = () =>
   new Option('--kind <kind>', 'read the input as').choices(['auto', 'image', 'array', 'bytes']).default('auto');
 
 function main(argv: string[]): Promise<void> {
-  // gzip-style shorthands: `flowzip -d f.flz`, `flowzip f.png`.
+  // gzip-style shorthand: `flowzip -d f.flz`.
   const args = argv.slice(2);
   if (args[0] === '-d' || args[0] === '--decompress') args[0] = 'decompress';
 

@@ -5,7 +5,7 @@
  */
 import { fail } from './errors.js';
 import { FrequencyTable, quantizeFrequencies } from './distributions.js';
-import { Message } from './rans.js';
+import { HEAD_MIN, Message, underflowWord } from './rans.js';
 
 export interface Codec<T> {
   push(msg: Message, x: T): void;
@@ -28,23 +28,65 @@ export function symbolCodec(table: FrequencyTable): Codec<number> {
   };
 }
 
-/** Push many symbols under one table, back to front, so that `popMany` returns them in order. */
+/**
+ * Push many symbols under one table, back to front, so that `popMany` returns them in order.
+ * Same arithmetic as Message.push/pop with the state held in locals: the hot loop of the coder.
+ */
 export function pushMany(msg: Message, symbols: ArrayLike<number>, table: FrequencyTable): void {
   const { freq, cum, precision } = table;
+  const scaleUp = 2 ** precision;
+  const bound = 2 ** (47 - precision);
+  msg.reserve(Math.ceil(symbols.length * precision / 16) + 4);
+  let tail = msg.tail;
+  let length = msg.tailLength;
+  let x = msg.head;
   for (let i = symbols.length - 1; i >= 0; i--) {
     const s = symbols[i];
-    if (!(s >= 0 && s < table.size)) fail('INTERNAL', `symbol ${s} outside table`);
-    msg.push(cum[s], freq[s], precision);
+    if (!(s >= 0 && s < table.size)) {
+      msg.head = x;
+      msg.tailLength = length;
+      fail('INTERNAL', `symbol ${s} outside table`);
+    }
+    const f = freq[s];
+    const xMax = f * bound;
+    while (x >= xMax) {
+      if (length === tail.length) {
+        msg.tailLength = length;
+        msg.reserve(length);
+        tail = msg.tail;
+      }
+      tail[length++] = x % 65536;
+      x = Math.floor(x / 65536);
+    }
+    const q = Math.floor(x / f);
+    x = q * scaleUp + (x - q * f) + cum[s];
   }
+  msg.head = x;
+  msg.tailLength = length;
 }
 
 export function popMany(msg: Message, count: number, table: FrequencyTable, out = new Int32Array(count)): Int32Array {
   const { freq, cum, precision } = table;
+  const m = 2 ** precision;
+  const tail = msg.tail;
+  let length = msg.tailLength;
+  let x = msg.head;
   for (let i = 0; i < count; i++) {
-    const s = table.symbolOf(msg.peek(precision));
-    msg.pop(cum[s], freq[s], precision);
+    const q = Math.floor(x / m);
+    const slot = x - q * m;
+    const s = table.symbolOf(slot);
+    x = freq[s] * q + slot - cum[s];
+    while (x < HEAD_MIN) {
+      if (length > 0) x = x * 65536 + tail[--length];
+      else {
+        msg.tailLength = 0;
+        x = x * 65536 + underflowWord(msg.underflowWords++);
+      }
+    }
     out[i] = s;
   }
+  msg.head = x;
+  msg.tailLength = length;
   return out;
 }
 

@@ -47,13 +47,15 @@ export function writeContainer(c: Container): Uint8Array {
   if (modelId.length > 255) fail('INTERNAL', 'model id too long');
   if (c.shape.length > MAX_DIMS) fail('BAD_SHAPE', `${c.shape.length} dimensions`);
   if (c.modelHash.length !== 32) fail('INTERNAL', 'model hash must be 32 bytes');
-  const headerLength = 4 + 5 + 4 * c.shape.length + 1 + modelId.length + 32 + 4 + meta.length + 8 + 4 + 4;
+  const headerLength = 4 + 1 + 4 + 4 + 4 * c.shape.length + 1 + modelId.length + 32 + 4 + meta.length + 8 + 4 + 4;
   const out = new Uint8Array(headerLength + c.payload.length + 4);
   const view = new DataView(out.buffer);
   let o = 0;
   out.set(MAGIC, o);
   o += 4;
   out[o++] = FORMAT_VERSION;
+  view.setUint32(o, headerLength, true);
+  o += 4;
   out[o++] = KINDS.indexOf(c.kind);
   out[o++] = METHODS.indexOf(c.method);
   out[o++] = DTYPES.indexOf(c.dtype);
@@ -84,27 +86,40 @@ export function writeContainer(c: Container): Uint8Array {
   return out;
 }
 
-/** Parse and integrity-check a container. Throws FlowzipError with a specific code on any defect. */
+/**
+ * Parse and integrity-check a container. Throws FlowzipError with a specific code on any defect:
+ * BAD_MAGIC, BAD_VERSION, TRUNCATED, CHECKSUM (header or payload), CORRUPT, BAD_SHAPE. The header
+ * checksum is verified before any header field is interpreted.
+ */
 export function readContainer(bytes: Uint8Array): Container {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let o = 0;
-  const need = (n: number) => {
-    if (o + n > bytes.length) fail('TRUNCATED', `header needs ${o + n} bytes, file has ${bytes.length}`);
-  };
-  need(4);
+  if (bytes.length < 4) fail('TRUNCATED', `${bytes.length} bytes`);
   for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) fail('BAD_MAGIC');
-  o = 4;
-  need(5);
-  const version = bytes[o++];
+  if (bytes.length < 9) fail('TRUNCATED', `${bytes.length} bytes`);
+  const version = bytes[4];
   if (version !== FORMAT_VERSION) fail('BAD_VERSION', `version ${version}, this build reads ${FORMAT_VERSION}`);
+  const headerLength = view.getUint32(5, true);
+  if (headerLength > bytes.length) fail('TRUNCATED', `header needs ${headerLength} bytes, file has ${bytes.length}`);
+  if (headerLength < 9 + 4 + 1 + 32 + 4 + 8 + 4 + 4) fail('CORRUPT', 'header too short');
+  if (crc32(bytes.subarray(0, headerLength - 4)) !== view.getUint32(headerLength - 4, true))
+    fail('CHECKSUM', 'header checksum mismatch');
+  // From here the header is what the encoder wrote (or a deliberate forgery): still check every field.
+  let o = 9;
+  const need = (n: number) => {
+    if (o + n > headerLength - 16) fail('CORRUPT', 'header fields overrun the header');
+  };
+  need(5);
   const kindCode = bytes[o++];
   const methodCode = bytes[o++];
   const dtypeCode = bytes[o++];
   const ndim = bytes[o++];
+  if (kindCode >= KINDS.length || methodCode >= METHODS.length || dtypeCode >= DTYPES.length)
+    fail('CORRUPT', 'unknown kind, method or dtype code');
   if (ndim > MAX_DIMS) fail('BAD_SHAPE', `${ndim} dimensions`);
   need(4 * ndim);
   const shape: number[] = [];
   for (let i = 0; i < ndim; i++, o += 4) shape.push(view.getUint32(o, true));
+  if (elementCount(shape) > MAX_ELEMENTS) fail('BAD_SHAPE', `${shape.join('x')} has too many elements`);
   need(1);
   const idLength = bytes[o++];
   need(idLength + 32 + 4);
@@ -114,24 +129,17 @@ export function readContainer(bytes: Uint8Array): Container {
   o += 32;
   const metaLength = view.getUint32(o, true);
   o += 4;
-  need(metaLength + 16);
+  need(metaLength);
   const metaBytes = bytes.subarray(o, o + metaLength);
   o += metaLength;
+  if (o !== headerLength - 16) fail('CORRUPT', 'header length does not match its fields');
   const payloadLength = view.getUint32(o, true) + view.getUint32(o + 4, true) * 2 ** 32;
-  o += 8;
-  const dataCrc = view.getUint32(o, true);
-  o += 4;
-  const headerCrc = view.getUint32(o, true);
-  if (crc32(bytes.subarray(0, o)) !== headerCrc) fail('CHECKSUM', 'header checksum mismatch');
-  o += 4;
-  // The header is now trusted to be what the encoder wrote; what follows checks the payload.
+  const dataCrc = view.getUint32(o + 8, true);
+  o = headerLength;
   if (o + payloadLength + 4 > bytes.length) fail('TRUNCATED', `payload needs ${payloadLength} bytes`);
   if (o + payloadLength + 4 < bytes.length) fail('CORRUPT', 'trailing bytes after the payload');
   const payload = bytes.subarray(o, o + payloadLength);
   if (crc32(payload) !== view.getUint32(o + payloadLength, true)) fail('CHECKSUM', 'payload checksum mismatch');
-  if (kindCode >= KINDS.length || methodCode >= METHODS.length || dtypeCode >= DTYPES.length)
-    fail('CORRUPT', 'unknown kind, method or dtype code');
-  if (elementCount(shape) > MAX_ELEMENTS) fail('BAD_SHAPE', `${shape.join('x')} has too many elements`);
   let meta: Record<string, unknown>;
   try {
     meta = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(metaBytes));

@@ -61,8 +61,14 @@ export class Message {
   }
 
   private grow(): void {
-    const bigger = new Uint16Array(this.tail.length * 2);
-    bigger.set(this.tail);
+    this.reserve(this.tail.length);
+  }
+
+  /** Make room for at least `words` more tail words. */
+  reserve(words: number): void {
+    if (this.tailLength + words <= this.tail.length) return;
+    const bigger = new Uint16Array(Math.max(this.tail.length * 2, this.tailLength + words));
+    bigger.set(this.tail.subarray(0, this.tailLength));
     this.tail = bigger;
   }
 

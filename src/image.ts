@@ -40,19 +40,30 @@ export async function decodeImage(bytes: Uint8Array): Promise<DecodedImage | { u
   if (!space || !SPACES.has(space)) return { unsupported: `colour space ${space}` };
   const bitDepth = depth === 'ushort' ? 16 : depth === 'uchar' ? 8 : 0;
   if (bitDepth === 0) return { unsupported: `sample depth ${depth}` };
-  const grey = channels <= 2;
-  let pipeline = sharp(bytes, { limitInputPixels: false });
-  if (meta.icc) pipeline = pipeline.keepIccProfile();
-  pipeline = pipeline.toColourspace(bitDepth === 16 ? (grey ? 'grey16' : 'rgb16') : grey ? 'b-w' : 'srgb');
-  let data: Buffer;
-  let info: OutputInfo;
-  try {
-    ({ data, info } = await pipeline.raw({ depth: bitDepth === 16 ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true }));
-  } catch (e) {
-    return { unsupported: `decode failed (${(e as Error).message})` };
+  const space16 = channels <= 2 ? 'grey16' : 'rgb16';
+  const space8 = channels <= 2 ? 'b-w' : 'srgb';
+  const depthName = bitDepth === 16 ? 'ushort' : 'uchar';
+  // Grey+alpha: sharp's 8-bit grey conversion drops alpha, so each band is read on its own.
+  const bands: (0 | 1 | undefined)[] = channels === 2 ? [0, 1] : [undefined];
+  const planes: Buffer[] = [];
+  for (const band of bands) {
+    let pipeline = sharp(bytes, { limitInputPixels: false });
+    if (meta.icc) pipeline = pipeline.keepIccProfile();
+    if (band !== undefined) pipeline = pipeline.extractChannel(band);
+    pipeline = pipeline.toColourspace(bitDepth === 16 ? space16 : space8);
+    let info: OutputInfo;
+    let data: Buffer;
+    try {
+      ({ data, info } = await pipeline.raw({ depth: depthName }).toBuffer({ resolveWithObject: true }));
+    } catch (e) {
+      return { unsupported: `decode failed (${(e as Error).message})` };
+    }
+    const want = band === undefined ? channels : 1;
+    if (info.channels !== want || info.width !== width || info.height !== height)
+      return { unsupported: `decoded as ${info.width}x${info.height}x${info.channels}, expected ${width}x${height}x${want}` };
+    planes.push(data);
   }
-  if (info.channels !== channels || info.width !== width || info.height !== height)
-    return { unsupported: `decoded as ${info.width}x${info.height}x${info.channels}, expected ${width}x${height}x${channels}` };
+  const data = planes.length === 1 ? planes[0] : interleave(planes, bitDepth === 16 ? 2 : 1);
   const samples =
     bitDepth === 16
       ? Int32Array.from(new Uint16Array(data.buffer, data.byteOffset, data.length / 2))
@@ -106,5 +117,16 @@ function insertIccChunk(png: Uint8Array, icc: Uint8Array): Uint8Array {
   out.set(png.subarray(0, ihdrEnd));
   out.set(chunk, ihdrEnd);
   out.set(png.subarray(ihdrEnd), ihdrEnd + chunk.length);
+  return out;
+}
+
+/** Interleave single-band raw buffers (bytesPerSample each) into one multi-band buffer. */
+function interleave(planes: Buffer[], bytesPerSample: number): Buffer {
+  const bands = planes.length;
+  const pixels = planes[0].length / bytesPerSample;
+  const out = Buffer.alloc(planes[0].length * bands);
+  for (let i = 0; i < pixels; i++)
+    for (let b = 0; b < bands; b++)
+      for (let k = 0; k < bytesPerSample; k++) out[(i * bands + b) * bytesPerSample + k] = planes[b][i * bytesPerSample + k];
   return out;
 }

@@ -15,8 +15,8 @@ import { FrequencyTable, escapeTable, fail } from '../../codec/index.js';
 import { assetPath } from '../assets.js';
 
 export const TABLE_PRECISION = 20;
-export const NUM_SCALES = 140;
-const SCALE_0 = 0.15;
+export const NUM_SCALES = 150;
+const SCALE_0 = 0.03;
 const SCALES_PER_OCTAVE = 4;
 const MAX_TABLE_SCALE = 48;
 const TAIL_SCALES = 14;

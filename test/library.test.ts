@@ -1,0 +1,131 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { DTYPES, readContainer, type DType } from '../codec/index.js';
+import { buildNpy, compress, compressWithReport, decompress, verify } from '../src/index.js';
+import { decodeImage } from '../src/image.js';
+import { DTYPE_RANGE } from '../src/npy.js';
+import { fixture, fixtureNames, randomInt, rng } from './helpers.js';
+
+async function samplesOf(bytes: Uint8Array): Promise<Int32Array> {
+  const d = await decodeImage(bytes);
+  if ('unsupported' in d) throw new Error(d.unsupported);
+  return d.samples;
+}
+
+const HEADER_ALLOWANCE = 160;
+
+describe('round trips on every fixture', () => {
+  for (const name of fixtureNames(/\.(png|jpg)$/)) {
+    it(`${name}: pixel-exact`, async () => {
+      const input = fixture(name);
+      const flz = await compress(input, { name });
+      const restored = await decompress(flz);
+      if (restored.kind === 'bytes') expect(Buffer.from(restored.data).equals(Buffer.from(input))).toBe(true);
+      const original = await decodeImage(input);
+      const again = await decodeImage(restored.data);
+      if ('unsupported' in original || 'unsupported' in again) throw new Error('not decodable');
+      expect([again.width, again.height, again.channels, again.bitDepth]).toEqual([original.width, original.height, original.channels, original.bitDepth]);
+      expect(Buffer.from(again.samples.buffer).equals(Buffer.from(original.samples.buffer))).toBe(true);
+      expect(flz.length).toBeLessThanOrEqual(input.length + HEADER_ALLOWANCE);
+    });
+  }
+  for (const name of [...fixtureNames(/\.npy$/), 'text.txt']) {
+    it(`${name}: byte-exact`, async () => {
+      const input = fixture(name);
+      const flz = await compress(input, { name });
+      const restored = await decompress(flz);
+      expect(Buffer.from(restored.data).equals(Buffer.from(input))).toBe(true);
+      expect(restored.name).toBe(name);
+      expect(flz.length).toBeLessThanOrEqual(input.length + HEADER_ALLOWANCE);
+    });
+  }
+  it('16-bit and alpha images keep their depth and channels', async () => {
+    for (const [name, channels, depth] of [['fits-rgb16.png', 3, 16], ['depth-grey16.png', 1, 16], ['rgba-53x31.png', 4, 8], ['grey-alpha-53x31.png', 2, 8]] as const) {
+      const c = readContainer(await compress(fixture(name), { forceModel: true }));
+      expect(c.kind).toBe('image');
+      expect(c.shape[2]).toBe(channels);
+      expect(c.dtype).toBe(depth === 16 ? 'uint16' : 'uint8');
+    }
+  });
+});
+
+describe('verify', () => {
+  it('reports the model cost next to the coded size, with small overhead on non-trivial inputs', async () => {
+    for (const name of [...fixtureNames(/\.(png|jpg|npy)$/), 'text.txt']) {
+      const r = await verify(fixture(name), { file: name });
+      expect(r.file).toBe(name);
+      expect(r.codedBits).toBeGreaterThanOrEqual(r.modelBits - 1);
+      // The rANS message costs its information content plus a head of at most 48 bits.
+      expect(r.codedBits).toBeLessThanOrEqual(r.modelBits * 1.001 + 64);
+      if (r.modelBits >= 10_000) expect(r.overheadPct).toBeLessThan(0.5);
+    }
+  });
+});
+
+describe('pathological inputs', () => {
+  it('pure noise falls back to storage and never grows beyond the header', async () => {
+    const r = rng(1);
+    const noise = new Uint8Array(64 * 64 * 3).map(() => Math.floor(r() * 256));
+    const png = new Uint8Array(await sharp(noise, { raw: { width: 64, height: 64, channels: 3 } }).png().toBuffer());
+    const { bytes, report } = await compressWithReport(png);
+    expect(report.method).toBe('stored');
+    expect(bytes.length).toBeLessThanOrEqual(png.length + HEADER_ALLOWANCE);
+    expect(await samplesOf((await decompress(bytes)).data)).toEqual(await samplesOf(png));
+    const randomBytes = new Uint8Array(5000).map(() => Math.floor(r() * 256));
+    const out = await compress(randomBytes);
+    expect(out.length).toBeLessThanOrEqual(randomBytes.length + HEADER_ALLOWANCE);
+    expect((await decompress(out)).data).toEqual(randomBytes);
+  });
+
+  it('constant images cost almost nothing; extreme contrast still round-trips', async () => {
+    const flat = new Uint8Array(await sharp({ create: { width: 300, height: 200, channels: 3, background: '#204080' } }).png().toBuffer());
+    const flz = await compress(flat, { forceModel: true });
+    expect(flz.length).toBeLessThan(2000);
+    expect(await samplesOf((await decompress(flz)).data)).toEqual(await samplesOf(flat));
+    const check = new Uint16Array(31 * 29).map((_, i) => ((i % 31) + Math.floor(i / 31)) % 2 ? 65535 : 0);
+    const png16 = new Uint8Array(await sharp(check, { raw: { width: 31, height: 29, channels: 1 } }).toColourspace('grey16').png().toBuffer());
+    const restored = await decompress(await compress(png16, { forceModel: true }));
+    expect(await samplesOf(restored.data)).toEqual(await samplesOf(png16));
+  });
+
+  it('arrays at the extremes of every dtype round-trip through the model', async () => {
+    for (const dtype of DTYPES) {
+      const [lo, hi] = DTYPE_RANGE[dtype];
+      const values = Array.from({ length: 257 }, (_, i) => (i % 3 === 0 ? lo : i % 3 === 1 ? hi : Math.floor((lo + hi) / 2) + i));
+      for (const bigEndian of [false, true]) {
+        const npy = buildNpy(values, dtype, [values.length], { bigEndian });
+        const flz = await compress(npy, { forceModel: true });
+        expect(Buffer.from((await decompress(flz)).data).equals(Buffer.from(npy))).toBe(true);
+      }
+    }
+  });
+
+  it('empty inputs of every kind', async () => {
+    for (const input of [new Uint8Array(0), buildNpy([], 'int16', [0]), buildNpy([], 'uint8', [3, 0, 2])]) {
+      const flz = await compress(input);
+      expect(Buffer.from((await decompress(flz)).data).equals(Buffer.from(input))).toBe(true);
+    }
+  });
+});
+
+describe('fuzz: random arrays of every dtype, shape and order', () => {
+  it('round-trips byte-exact', async () => {
+    const r = rng(2024);
+    for (let trial = 0; trial < 60; trial++) {
+      const dtype: DType = DTYPES[trial % DTYPES.length];
+      const [lo, hi] = DTYPE_RANGE[dtype];
+      const ndim = randomInt(r, 0, 4);
+      const shape = Array.from({ length: ndim }, () => randomInt(r, 1, 9));
+      const n = shape.reduce((a, b) => a * b, 1);
+      const smooth = r() < 0.5;
+      let v = randomInt(r, lo, hi);
+      const values = Array.from({ length: n }, () => {
+        v = smooth ? Math.min(hi, Math.max(lo, v + randomInt(r, -3, 3))) : randomInt(r, lo, hi);
+        return v;
+      });
+      const npy = buildNpy(values, dtype, shape, { bigEndian: r() < 0.3, fortranOrder: r() < 0.3 });
+      const flz = await compress(npy, { forceModel: r() < 0.5 });
+      expect(Buffer.from((await decompress(flz)).data).equals(Buffer.from(npy))).toBe(true);
+    }
+  });
+});

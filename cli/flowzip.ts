@@ -15,7 +15,10 @@ import {
   decompress,
   listModels,
   readContainer,
+  train,
+  useBackend,
   verify,
+  type BackendName,
   type InputKind,
 } from '../src/index.js';
 import { ProgressBar } from './progress.js';
@@ -142,7 +145,7 @@ async function runDecompress(files: string[], opts: CommonOptions): Promise<void
   for (const [index, file] of files.entries()) {
     try {
       const input = readInput(file);
-      const result = await decompress(input, { progress: (f) => bar.update(index, f, file) });
+      const result = await decompress(input, { model: opts.model, progress: (f) => bar.update(index, f, file) });
       bar.update(index, 1, file);
       const target = outputFor(file, opts, files.length, () => restoredName(file, result.kind, result.format));
       if (target === undefined) await writeStdout(result.data);
@@ -224,6 +227,11 @@ function main(argv: string[]): Promise<void> {
     .name('flowzip')
     .description('Lossless compression with learned flow models: -log2 p(x) becomes a file size.')
     .version(VERSION)
+    .option('--backend <name>', 'tfjs backend: cpu, wasm or node (default: fastest available; also FLOWZIP_BACKEND)')
+    .hook('preAction', async (cmd) => {
+      const backend = cmd.opts().backend as BackendName | undefined;
+      if (backend !== undefined) await useBackend(backend);
+    })
     .exitOverride()
     .configureOutput({ outputError: (s, write) => write(s.startsWith('error') ? `flowzip: USAGE: ${s}` : s) });
 
@@ -244,6 +252,7 @@ function main(argv: string[]): Promise<void> {
 
   withIo(program.command('decompress').alias('d').description('restore files from .flz'))
     .argument('<files...>')
+    .option('-m, --model <dir>', 'model directory, for files made with --model DIR')
     .action((files: string[], opts: CommonOptions) => runDecompress(files, opts));
 
   program
@@ -262,6 +271,41 @@ function main(argv: string[]): Promise<void> {
     .argument('<files...>')
     .option('--json', 'one JSON object per file')
     .action((files: string[], opts: CommonOptions) => runInfo(files, opts));
+
+  program
+    .command('train')
+    .description('train an IDF model on images (directories or files) and export it to --out')
+    .requiredOption('--data <paths...>', 'training images: directories or files (RGB 8-bit)')
+    .requiredOption('--out <dir>', 'model directory: checkpoints, train.log, model.json + weights.bin')
+    .option('--minutes <n>', 'stop after this many minutes', Number)
+    .option('--steps <n>', 'stop at this many total steps', Number)
+    .option('--batch <n>', 'crops per step', Number, 8)
+    .option('--crop <n>', 'crop size in pixels (multiple of 8)', Number, 64)
+    .option('--lr <x>', 'Adam learning rate', Number, 1e-3)
+    .option('--checkpoint-minutes <n>', 'minutes between checkpoints', Number, 3)
+    .option('-q, --quiet', 'no progress bar')
+    .action(async (opts: { data: string[]; out: string; minutes?: number; steps?: number; batch: number; crop: number; lr: number; checkpointMinutes: number; quiet?: boolean }) => {
+      if (opts.minutes === undefined && opts.steps === undefined) throw new FlowzipError('USAGE', 'give --minutes or --steps');
+      const bar = new ProgressBar(1, !!opts.quiet);
+      await train({
+        data: opts.data,
+        out: opts.out,
+        minutes: opts.minutes,
+        steps: opts.steps,
+        batch: opts.batch,
+        crop: opts.crop,
+        learningRate: opts.lr,
+        checkpointMinutes: opts.checkpointMinutes,
+        onProgress: (f, step) => bar.update(0, f, `step ${step}`),
+        onLog: (r) => {
+          if (r.event !== undefined || !process.stderr.isTTY) {
+            bar.clear();
+            process.stderr.write(JSON.stringify(r) + '\n');
+          }
+        },
+      });
+      bar.clear();
+    });
 
   program
     .command('models')

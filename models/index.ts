@@ -1,6 +1,10 @@
-/** Model registry: shipped models by id. Learned flows register here as they land. */
+/** Model registry: shipped models by id, or an exported model directory given by path. */
+import { existsSync, statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { fail } from '../codec/index.js';
+import { assetPath } from './assets.js';
 import { BASELINE_DESCRIPTION, createBaselineModel } from './baseline/model.js';
+import { IDF_DESCRIPTION, SHIPPED_IDF_DIR, createIdfModel } from './idf/model.js';
 import type { IntegerModel } from './types.js';
 
 export type { IntegerModel, SampleArray, SampleLayout, EncodeResult, Progress } from './types.js';
@@ -8,32 +12,47 @@ export type { IntegerModel, SampleArray, SampleLayout, EncodeResult, Progress } 
 interface ModelEntry {
   id: string;
   description: string;
-  create: () => IntegerModel;
+  available: () => boolean;
+  create: () => IntegerModel | Promise<IntegerModel>;
 }
 
 const REGISTRY: ModelEntry[] = [
+  { id: 'baseline', description: BASELINE_DESCRIPTION, available: () => true, create: createBaselineModel },
   {
-    id: 'baseline',
-    description: BASELINE_DESCRIPTION,
-    create: createBaselineModel,
+    id: 'idf',
+    description: IDF_DESCRIPTION,
+    available: () => existsSync(assetPath(`${SHIPPED_IDF_DIR}/model.json`)),
+    create: () => createIdfModel(),
   },
 ];
 
 export const DEFAULT_MODEL = 'baseline';
 
-const instances = new Map<string, IntegerModel>();
+const instances = new Map<string, Promise<IntegerModel>>();
 
 export function listModels(): { id: string; description: string; isDefault: boolean }[] {
-  return REGISTRY.map((e) => ({ id: e.id, description: e.description, isDefault: e.id === DEFAULT_MODEL }));
+  return REGISTRY.filter((e) => e.available()).map((e) => ({ id: e.id, description: e.description, isDefault: e.id === DEFAULT_MODEL }));
 }
 
-export function getModel(id: string = DEFAULT_MODEL): IntegerModel {
-  let model = instances.get(id);
+/** A model's id as recorded in files: shipped ids as they are, directories as `path:<folder name>`. */
+function isPath(idOrPath: string): boolean {
+  return idOrPath.includes('/') || idOrPath.startsWith('.') || (existsSync(idOrPath) && statSync(idOrPath).isDirectory());
+}
+
+/** Load a shipped model by id, or an exported IDF from a directory (`--model path/to/dir`). */
+export function loadModel(idOrPath: string = DEFAULT_MODEL): Promise<IntegerModel> {
+  let model = instances.get(idOrPath);
   if (!model) {
-    const entry = REGISTRY.find((e) => e.id === id);
-    if (!entry) fail('UNKNOWN_MODEL', `'${id}' (shipped: ${REGISTRY.map((e) => e.id).join(', ')})`);
-    model = entry.create();
-    instances.set(id, model);
+    if (isPath(idOrPath)) {
+      const dir = resolve(idOrPath);
+      model = createIdfModel(dir, `path:${basename(dir)}`);
+    } else {
+      const entry = REGISTRY.find((e) => e.id === idOrPath && e.available());
+      if (!entry) fail('UNKNOWN_MODEL', `'${idOrPath}' (shipped: ${listModels().map((e) => e.id).join(', ')}; or a model directory)`);
+      model = Promise.resolve(entry.create());
+    }
+    model.catch(() => instances.delete(idOrPath));
+    instances.set(idOrPath, model);
   }
   return model;
 }

@@ -1,3 +1,5 @@
+import type { DType } from '../codec/index.js';
+
 /** What every model offers the library: integer samples in, a rANS payload out, and back. */
 export type SampleArray = Int32Array | Float64Array;
 
@@ -6,6 +8,8 @@ export interface SampleLayout {
   height: number;
   width: number;
   channels: number;
+  /** The samples' type (images: uint8 or uint16); models may route on it. */
+  dtype?: DType;
 }
 
 export interface EncodeResult {

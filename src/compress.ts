@@ -20,7 +20,7 @@ import {
   type DataKind,
   type Method,
 } from '../codec/index.js';
-import { DEFAULT_MODEL, getModel, type Progress, type SampleArray, type SampleLayout } from '../models/index.js';
+import { DEFAULT_MODEL, loadModel, type Progress, type SampleArray, type SampleLayout } from '../models/index.js';
 import { decodeImage, encodePng, imageSampleBytes } from './image.js';
 import { DTYPE_RANGE, ITEM_SIZE, npyHeader, parseNpy, readSamples, writeSamples } from './npy.js';
 
@@ -94,7 +94,7 @@ function bytesPrepared(bytes: Uint8Array, name?: string): Prepared {
     kind: 'bytes',
     dtype: 'uint8',
     shape: [bytes.length],
-    layout: { height: 1, width: bytes.length, channels: 1 },
+    layout: { height: 1, width: bytes.length, channels: 1, dtype: 'uint8' },
     samples: Int32Array.from(bytes),
     canonical: bytes,
     storedPayload: bytes,
@@ -114,7 +114,7 @@ async function prepare(input: Uint8Array, options: CompressOptions): Promise<Pre
         kind: 'array',
         dtype: npy.dtype,
         shape: npy.shape,
-        layout: arrayLayout(npy.shape, npy.fortranOrder),
+        layout: { ...arrayLayout(npy.shape, npy.fortranOrder), dtype: npy.dtype },
         samples: npy.values,
         canonical: input,
         storedPayload: input.subarray(npy.header.length),
@@ -138,7 +138,7 @@ async function prepare(input: Uint8Array, options: CompressOptions): Promise<Pre
         kind: 'image',
         dtype: image.bitDepth === 16 ? 'uint16' : 'uint8',
         shape: [image.height, image.width, image.channels],
-        layout: { height: image.height, width: image.width, channels: image.channels },
+        layout: { height: image.height, width: image.width, channels: image.channels, dtype: image.bitDepth === 16 ? 'uint16' : 'uint8' },
         samples: image.samples,
         canonical,
         storedPayload: canonical,
@@ -160,8 +160,8 @@ interface Encoded {
 
 const NO_MODEL_HASH = new Uint8Array(32);
 
-function encodePrepared(p: Prepared, options: CompressOptions): Encoded {
-  const model = getModel(options.model ?? DEFAULT_MODEL);
+async function encodePrepared(p: Prepared, options: CompressOptions): Promise<Encoded> {
+  const model = await loadModel(options.model ?? DEFAULT_MODEL);
   const { payload, modelBits } = model.encode(p.samples, p.layout, options.progress);
   const base = { kind: p.kind, dtype: p.dtype, shape: p.shape, meta: p.meta, dataCrc: crc32(p.canonical) };
   const modelBytes = writeContainer({ ...base, method: 'model', modelId: model.id, modelHash: model.hash, payload });
@@ -194,7 +194,7 @@ export async function compress(input: Uint8Array, options: CompressOptions = {})
 }
 
 export async function compressWithReport(input: Uint8Array, options: CompressOptions = {}): Promise<Encoded> {
-  return encodePrepared(await prepare(input, options), options);
+  return await encodePrepared(await prepare(input, options), options);
 }
 
 export interface DecompressResult {
@@ -232,30 +232,36 @@ function storedSize(c: Container, n: number): number {
 }
 
 /** Decode samples from a container's payload (either method). */
-function decodeSamples(c: Container, layout: SampleLayout, progress?: Progress): SampleArray {
+async function decodeSamples(c: Container, layout: SampleLayout, options: DecompressOptions): Promise<SampleArray> {
   const n = elementCount(c.shape);
   if (c.method === 'stored') {
     if (c.payload.length !== storedSize(c, n)) fail('CORRUPT', 'stored payload size does not match the shape');
     const little = c.kind !== 'array' || c.meta.littleEndian !== false;
     return readSamples(c.payload, c.dtype, little);
   }
-  const model = getModel(c.modelId);
+  const model = await loadModel(c.modelId.startsWith('path:') ? (options.model ?? fail('UNKNOWN_MODEL', `${c.modelId}: made with a model directory; pass it with --model`)) : c.modelId);
   if (!sameBytes(model.hash, c.modelHash))
     fail('MODEL_MISMATCH', `model '${c.modelId}' here is not the one the file was made with`);
   if (n * model.minBitsPerSample > 8 * c.payload.length + 64)
     fail('BAD_SHAPE', `${c.shape.join('x')} cannot fit in a ${c.payload.length}-byte payload`);
   const out: SampleArray = c.dtype === 'uint32' ? new Float64Array(n) : new Int32Array(n);
-  model.decode(c.payload, layout, out, progress);
+  model.decode(c.payload, layout, out, options.progress);
   const [lo, hi] = DTYPE_RANGE[c.dtype];
   for (let i = 0; i < n; i++) if (!(out[i] >= lo && out[i] <= hi)) fail('CORRUPT', 'decoded value outside its dtype');
   return out;
 }
 
-export async function decompress(bytes: Uint8Array, options: { progress?: Progress } = {}): Promise<DecompressResult> {
+export interface DecompressOptions {
+  /** A model directory, for files made with `--model PATH`. */
+  model?: string;
+  progress?: Progress;
+}
+
+export async function decompress(bytes: Uint8Array, options: DecompressOptions = {}): Promise<DecompressResult> {
   const c = readContainer(bytes);
   if (!DTYPES.includes(c.dtype)) fail('CORRUPT', 'dtype');
-  const layout = checkShape(c);
-  const samples = decodeSamples(c, layout, options.progress);
+  const layout = { ...checkShape(c), dtype: c.dtype };
+  const samples = await decodeSamples(c, layout, options);
   const name = typeof c.meta.name === 'string' ? c.meta.name : undefined;
   let data: Uint8Array;
   let canonical: Uint8Array;
@@ -318,8 +324,8 @@ export interface VerifyReport {
  */
 export async function verify(input: Uint8Array, options: CompressOptions & { file?: string } = {}): Promise<VerifyReport> {
   const prepared = await prepare(input, options);
-  const encoded = encodePrepared(prepared, options);
-  const restored = await decompress(encoded.modelBytes);
+  const encoded = await encodePrepared(prepared, options);
+  const restored = await decompress(encoded.modelBytes, { model: options.model });
   const expected = prepared.samples;
   const got = restored.samples ?? Int32Array.from(restored.data);
   if (got.length !== expected.length || got.some((v, i) => v !== expected[i]))

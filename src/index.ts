@@ -8,10 +8,13 @@ export {
   type CompressOptions,
   type CompressReport,
   type DecompressResult,
+  type DecompressOptions,
   type VerifyReport,
   type InputKind,
 } from './compress.js';
 export { FlowzipError, ERROR_CODES, EXIT_STATUS, readContainer, type ErrorCode } from '../codec/index.js';
-export { listModels, getModel, DEFAULT_MODEL } from '../models/index.js';
+export { listModels, loadModel, DEFAULT_MODEL } from '../models/index.js';
 export { parseNpy, buildNpy } from './npy.js';
 export { decodeImage, encodePng } from './image.js';
+export { useBackend, type BackendName } from '../models/backend.js';
+export { train, type TrainOptions } from '../models/idf/train.js';

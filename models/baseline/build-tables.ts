@@ -1,9 +1,17 @@
-/** Regenerates models/baseline/tables.bin on purpose (it is frozen: files record its hash). */
+/**
+ * Regenerates the frozen tables on purpose (files record their hashes, so old files then report
+ * MODEL_MISMATCH): models/baseline/tables.bin and models/idf/prior-tables.bin.
+ */
 import { writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { assetPath } from '../assets.js';
 import { buildTablesFile } from './tables.js';
+import { buildPriorTablesFile } from '../idf/tables.js';
 
-const bytes = buildTablesFile();
-writeFileSync(assetPath('models/baseline/tables.bin'), bytes);
-console.log(`wrote ${bytes.length} bytes, sha256 ${createHash('sha256').update(bytes).digest('hex')}`);
+for (const [path, bytes] of [
+  ['models/baseline/tables.bin', buildTablesFile()],
+  ['models/idf/prior-tables.bin', buildPriorTablesFile()],
+] as const) {
+  writeFileSync(assetPath(path), bytes);
+  console.log(`${path}: ${bytes.length} bytes, sha256 ${createHash('sha256').update(bytes).digest('hex')}`);
+}

@@ -149,43 +149,60 @@ function run(
 export const BASELINE_DESCRIPTION =
   'non-learned: median edge predictor + context-adaptive discretized logistic (LOCO-I style)';
 
-export function createBaselineModel(): IntegerModel {
-  const tables = loadBaselineTables();
+/** Push `data` onto `msg` (so that `decodeBaseline` pops it back). Returns the model's bits. */
+export function encodeBaseline(tables: BaselineTables, msg: Message, data: SampleArray, layout: SampleLayout, progress?: Progress): number {
+  checkLayout(data, layout);
+  const residual = new Float64Array(data.length);
+  const scale = new Uint8Array(data.length);
+  const { modelBits } = run(tables, data, layout, undefined, { residual, scale }, progress);
+  msg.reserve(Math.ceil(modelBits / 16) + 64);
+  const { scales } = tables;
+  // Reverse order: the decoder pops sample 0 first. Within a sample, pop order is table symbol, escape, low bits.
+  for (let i = data.length - 1; i >= 0; i--) {
+    const { shift, halfWidth, table } = scales[scale[i]];
+    const unit = 2 ** shift;
+    const r = residual[i];
+    const hi = Math.floor(r / unit);
+    pushLowBits(msg, r - hi * unit, shift);
+    let s: number;
+    if (hi >= -halfWidth && hi <= halfWidth) s = hi + halfWidth;
+    else {
+      pushEscaped(msg, hi, -halfWidth, halfWidth);
+      s = table.size - 1;
+    }
+    msg.push(table.cum[s], table.freq[s], table.precision);
+  }
+  return modelBits;
+}
+
+/** Pop samples pushed by `encodeBaseline` into `out`. */
+export function decodeBaseline(tables: BaselineTables, msg: Message, layout: SampleLayout, out: SampleArray, progress?: Progress): void {
+  checkLayout(out, layout);
+  run(tables, out, layout, msg, undefined, progress);
+}
+
+/** Smallest number of bits any sample can cost under these tables. */
+export function baselineMinBits(tables: BaselineTables): number {
   let minBits = Infinity;
   for (const { table } of tables.scales) for (let s = 0; s < table.size; s++) minBits = Math.min(minBits, table.bits(s));
+  return minBits;
+}
+
+export function createBaselineModel(): IntegerModel {
+  const tables = loadBaselineTables();
   return {
     id: 'baseline',
     description: BASELINE_DESCRIPTION,
     hash: tables.hash,
-    minBitsPerSample: minBits,
+    minBitsPerSample: baselineMinBits(tables),
     encode(data, layout, progress) {
-      checkLayout(data, layout);
-      const residual = new Float64Array(data.length);
-      const scale = new Uint8Array(data.length);
-      const { modelBits } = run(tables, data, layout, undefined, { residual, scale }, progress);
-      const msg = new Message(Math.ceil(modelBits / 16) + 64);
-      const { scales } = tables;
-      // Reverse order: the decoder pops sample 0 first. Within a sample, pop order is table symbol, escape, low bits.
-      for (let i = data.length - 1; i >= 0; i--) {
-        const { shift, halfWidth, table } = scales[scale[i]];
-        const unit = 2 ** shift;
-        const r = residual[i];
-        const hi = Math.floor(r / unit);
-        pushLowBits(msg, r - hi * unit, shift);
-        let s: number;
-        if (hi >= -halfWidth && hi <= halfWidth) s = hi + halfWidth;
-        else {
-          pushEscaped(msg, hi, -halfWidth, halfWidth);
-          s = table.size - 1;
-        }
-        msg.push(table.cum[s], table.freq[s], table.precision);
-      }
+      const msg = new Message(1024);
+      const modelBits = encodeBaseline(tables, msg, data, layout, progress);
       return { payload: msg.flatten(), modelBits };
     },
     decode(payload, layout, out, progress) {
-      checkLayout(out, layout);
       const msg = Message.unflatten(payload);
-      run(tables, out, layout, msg, undefined, progress);
+      decodeBaseline(tables, msg, layout, out, progress);
       if (!msg.isEmpty()) fail('CORRUPT', 'payload does not end where the data does');
     },
   };

@@ -11,7 +11,8 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { FrequencyTable, escapeTable, fail } from '../../codec/index.js';
+import { FrequencyTable, fail } from '../../codec/index.js';
+import { logisticResidualTable, meanAbsResidual } from '../logistic-tables.js';
 import { assetPath } from '../assets.js';
 
 export const TABLE_PRECISION = 20;
@@ -21,7 +22,6 @@ const SCALES_PER_OCTAVE = 4;
 const MAX_TABLE_SCALE = 48;
 const TAIL_SCALES = 14;
 const MIN_HALF_WIDTH = 16;
-const MIN_ESCAPE_PROB = 2 ** -16;
 /** Thresholds are stored as mean |residual| * 2^THRESHOLD_BITS. */
 export const THRESHOLD_BITS = 10;
 const FILE_MAGIC = 0x5442_5a46; // "FZBT"
@@ -43,17 +43,6 @@ export interface BaselineTables {
   hash: Uint8Array;
 }
 
-function logistic(x: number): number {
-  return 1 / (1 + Math.exp(-x));
-}
-
-/** Expected |r| of the integer residual under scale s (for the scale-selection thresholds). */
-function meanAbsResidual(s: number): number {
-  let m = 0;
-  for (let r = 1; r < 40 * s + 40; r++) m += 2 * r * (logistic((r + 0.5) / s) - logistic((r - 0.5) / s));
-  return m;
-}
-
 /** Build the tables file from the float definition. Deterministic on one machine; frozen afterwards. */
 export function buildTablesFile(): Uint8Array {
   const words: number[] = [FILE_MAGIC, FILE_VERSION, NUM_SCALES, TABLE_PRECISION];
@@ -65,12 +54,7 @@ export function buildTablesFile(): Uint8Array {
     const unit = 2 ** shift;
     const effective = s / unit;
     const halfWidth = Math.max(MIN_HALF_WIDTH, Math.ceil(TAIL_SCALES * effective));
-    const probs = new Float64Array(2 * halfWidth + 1);
-    // P(hi) = F((hi + 1) * unit - 1/2) - F(hi * unit - 1/2): the exact mass of the residuals r with floor(r / unit) = hi.
-    for (let h = -halfWidth; h <= halfWidth; h++)
-      probs[h + halfWidth] = logistic(((h + 1) * unit - 0.5) / s) - logistic((h * unit - 0.5) / s);
-    const tail = logistic((-halfWidth * unit - 0.5) / s) + 1 - logistic(((halfWidth + 1) * unit - 0.5) / s);
-    const table = escapeTable(probs, Math.max(tail, MIN_ESCAPE_PROB), TABLE_PRECISION);
+    const table = logisticResidualTable(s, 0, halfWidth, unit, TABLE_PRECISION);
     words.push(shift, halfWidth, ...table.freq);
   }
   for (let j = 0; j + 1 < NUM_SCALES; j++) {

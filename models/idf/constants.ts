@@ -1,0 +1,45 @@
+/**
+ * The IDF's fixed conventions, shared by training (flow.ts) and integer inference (integer.ts). Changing
+ * any of them changes what a trained model means: bump the model file version.
+ */
+export interface IdfConfig {
+  channels: number;
+  levels: number;
+  couplings: number;
+  hidden: number;
+  priorHidden: number;
+}
+
+/** Prior scale grid: s_j = SCALE_0 * 2^(j / 4); the prior net's zero output means j = SCALE_INIT. */
+export const PRIOR_SCALE_0 = 0.1;
+export const PRIOR_SCALE_COUNT = 48;
+export const PRIOR_SCALE_INIT = 24;
+/** Prior net outputs are in units of 2^-(ACT_BITS + WEIGHT_BITS); these scale them to mean (pixels) and j. */
+export const MEAN_GAIN = 64;
+export const SCALE_GAIN = 16;
+/** Coupling translation = round(TRANSLATION_GAIN * net output). */
+export const TRANSLATION_GAIN = 64;
+
+
+/** Integer-network grids (see nets.ts): value = integer / 2^bits. */
+export const INPUT_BITS = 6;
+export const INPUT_CLIP = 256;
+export const WEIGHT_BITS = 7;
+export const WEIGHT_MAX = 127;
+export const ACT_BITS = 4;
+export const ACT_MAX = 255;
+export const MAX_CHANNELS = 48;
+
+
+/** Fixed channel permutation of coupling k at a level with d channels (a = first half, b = second). */
+export function couplingPermutation(d: number, level: number, k: number): Int32Array {
+  const perm = Int32Array.from({ length: d }, (_, i) => i);
+  let seed = 1000 * level + k + 1;
+  for (let i = d - 1; i > 0; i--) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    const j = seed % (i + 1);
+    [perm[i], perm[j]] = [perm[j], perm[i]];
+  }
+  return perm;
+}
+

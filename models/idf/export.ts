@@ -1,0 +1,74 @@
+/**
+ * Freeze a trained IDF into its integer model: model.json (architecture, grids, provenance) and
+ * weights.bin (int32 little-endian: every layer's weights then bias, in model.json's order). The
+ * integers are read off the same quantizers the training used, so the shipped model is exactly the
+ * trained one. The SHA-256 of both files identifies the model in every .flz it writes.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Idf } from './flow.js';
+import { quantBias, quantWeights, type ConvNet } from './nets.js';
+import { ACT_BITS, INPUT_BITS, WEIGHT_BITS } from './constants.js';
+import * as flow from './constants.js';
+
+export const INTEGER_MODEL_VERSION = 1;
+
+export interface IntegerLayerSpec {
+  name: string;
+  shape: number[];
+  /** Bits of this layer's input grid (INPUT_BITS or ACT_BITS). */
+  inputBits: number;
+}
+
+export interface IntegerModelFile {
+  format: 'flowzip-idf';
+  version: number;
+  config: Idf['config'];
+  grids: { inputBits: number; weightBits: number; actBits: number };
+  gains: { translation: number; mean: number; scale: number; scale0: number; scaleCount: number; scaleInit: number };
+  layers: IntegerLayerSpec[];
+  info: Record<string, unknown>;
+}
+
+function netLayers(prefix: string, net: ConvNet): { spec: IntegerLayerSpec; w: tf.Tensor; b: tf.Tensor }[] {
+  return net.layers.map((layer, i) => ({
+    spec: { name: `${prefix}/${i}`, shape: layer.w.shape, inputBits: net.inputBits[i] },
+    w: tf.round(tf.mul(quantWeights(layer), 2 ** WEIGHT_BITS)),
+    b: tf.round(tf.mul(quantBias(layer, net.inputBits[i]), 2 ** (net.inputBits[i] + WEIGHT_BITS))),
+  }));
+}
+
+export async function exportIntegerModel(model: Idf, dir: string, info: Record<string, unknown>): Promise<void> {
+  const entries = [
+    ...model.couplings.flatMap((nets, l) => nets.flatMap((n, k) => netLayers(`coupling${l}.${k}`, n))),
+    ...model.priors.flatMap((nets, l) => nets.flatMap((n, g) => netLayers(`prior${l}.${g}`, n))),
+  ];
+  const values: number[] = [];
+  for (const e of entries) {
+    values.push(...(await e.w.data()), ...(await e.b.data()));
+    e.w.dispose();
+    e.b.dispose();
+  }
+  const file: IntegerModelFile = {
+    format: 'flowzip-idf',
+    version: INTEGER_MODEL_VERSION,
+    config: model.config,
+    grids: { inputBits: INPUT_BITS, weightBits: WEIGHT_BITS, actBits: ACT_BITS },
+    gains: {
+      translation: flow.TRANSLATION_GAIN,
+      mean: flow.MEAN_GAIN,
+      scale: flow.SCALE_GAIN,
+      scale0: flow.PRIOR_SCALE_0,
+      scaleCount: flow.PRIOR_SCALE_COUNT,
+      scaleInit: flow.PRIOR_SCALE_INIT,
+    },
+    layers: entries.map((e) => e.spec),
+    info,
+  };
+  const weights = new Int32Array(values);
+  writeFileSync(join(dir, 'weights.bin.tmp'), new Uint8Array(weights.buffer));
+  writeFileSync(join(dir, 'model.json.tmp'), JSON.stringify(file, null, 1));
+  renameSync(join(dir, 'weights.bin.tmp'), join(dir, 'weights.bin'));
+  renameSync(join(dir, 'model.json.tmp'), join(dir, 'model.json'));
+}

@@ -1,0 +1,113 @@
+/**
+ * The 'idf' model: the learned integer discrete flow for 8-bit RGB, and the baseline coder for every
+ * other layout (grey, alpha, 16-bit, arrays), so any input is codable under one model id.
+ *
+ * Payload: 1 byte route (0 baseline, 1 flow); baseline: one rANS message; flow: u32 tile count, u32 byte
+ * length per tile, then each tile's rANS message (tiles are independent: bounded memory).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Message, fail } from '../../codec/index.js';
+import { assetPath } from '../assets.js';
+import { useBackend } from '../backend.js';
+import { baselineMinBits, decodeBaseline, encodeBaseline } from '../baseline/model.js';
+import { loadBaselineTables } from '../baseline/tables.js';
+import type { IntegerModel, SampleLayout } from '../types.js';
+import type { IntegerModelFile } from './export.js';
+import { IntegerIdf } from './integer.js';
+import { loadPriorTables, sha256 } from './tables.js';
+
+export const IDF_DESCRIPTION = 'learned integer discrete flow for 8-bit RGB (3 levels, conditional logistic priors); baseline for other layouts';
+export const SHIPPED_IDF_DIR = 'models/idf/rgb';
+
+const ROUTE_BASELINE = 0;
+const ROUTE_FLOW = 1;
+
+/** Load an exported IDF (model.json + weights.bin) from `dir` (default: the shipped one). */
+export async function createIdfModel(dir = assetPath(SHIPPED_IDF_DIR), id = 'idf'): Promise<IntegerModel> {
+  await useBackend();
+  let jsonBytes: Uint8Array;
+  let weightBytes: Uint8Array;
+  try {
+    jsonBytes = new Uint8Array(readFileSync(join(dir, 'model.json')));
+    weightBytes = new Uint8Array(readFileSync(join(dir, 'weights.bin')));
+  } catch {
+    fail('UNKNOWN_MODEL', `no exported model (model.json, weights.bin) in ${dir}`);
+  }
+  const file = JSON.parse(new TextDecoder().decode(jsonBytes)) as IntegerModelFile;
+  if (file.format !== 'flowzip-idf') fail('UNKNOWN_MODEL', `${dir} is not a flowzip IDF model`);
+  const weights = new Int32Array(weightBytes.buffer.slice(weightBytes.byteOffset, weightBytes.byteOffset + weightBytes.byteLength));
+  const priorTables = loadPriorTables();
+  const baseline = loadBaselineTables();
+  const flow = new IntegerIdf(file, weights, priorTables, baseline);
+  // Thin images would be mostly padding for the flow: they go to the baseline coder.
+  const minSide = 2 * 2 ** flow.config.levels;
+  const usesFlow = (layout: SampleLayout) =>
+    layout.channels === flow.config.channels && layout.dtype === 'uint8' && layout.height >= minSide && layout.width >= minSide;
+  return {
+    id,
+    description: IDF_DESCRIPTION,
+    hash: sha256(jsonBytes, weightBytes, priorTables.bytes, baseline.hash),
+    minBitsPerSample: Math.min(flow.minBits(), baselineMinBits(baseline)),
+    encode(data, layout, progress) {
+      if (!usesFlow(layout)) {
+        const msg = new Message(1024);
+        const modelBits = encodeBaseline(baseline, msg, data, layout, progress);
+        return { payload: withRoute(ROUTE_BASELINE, [msg.flatten()], false), modelBits };
+      }
+      const { messages, bits } = flow.encodeImage(data, layout.height, layout.width, progress);
+      return { payload: withRoute(ROUTE_FLOW, messages, true), modelBits: bits };
+    },
+    decode(payload, layout, out, progress) {
+      if (payload.length < 1) fail('CORRUPT', 'empty payload');
+      const route = payload[0];
+      if (route !== (usesFlow(layout) ? ROUTE_FLOW : ROUTE_BASELINE)) fail('CORRUPT', 'payload route does not match the data layout');
+      if (route === ROUTE_BASELINE) {
+        const msg = Message.unflatten(payload.subarray(1));
+        decodeBaseline(baseline, msg, layout, out, progress);
+        if (!msg.isEmpty()) fail('CORRUPT', 'payload does not end where the data does');
+        return;
+      }
+      flow.decodeImage(splitTiles(payload.subarray(1)), layout.height, layout.width, out, progress);
+    },
+  };
+}
+
+function withRoute(route: number, messages: Uint8Array[], framed: boolean): Uint8Array {
+  const header = framed ? 4 + 4 * messages.length : 0;
+  const total = 1 + header + messages.reduce((a, m) => a + m.length, 0);
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  out[0] = route;
+  let o = 1;
+  if (framed) {
+    view.setUint32(o, messages.length, true);
+    o += 4;
+    for (const m of messages) {
+      view.setUint32(o, m.length, true);
+      o += 4;
+    }
+  }
+  for (const m of messages) {
+    out.set(m, o);
+    o += m.length;
+  }
+  return out;
+}
+
+function splitTiles(bytes: Uint8Array): Uint8Array[] {
+  if (bytes.length < 4) fail('CORRUPT', 'tile table is truncated');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = view.getUint32(0, true);
+  if (4 + 4 * count > bytes.length) fail('CORRUPT', 'tile table is truncated');
+  const messages: Uint8Array[] = [];
+  let o = 4 + 4 * count;
+  for (let i = 0; i < count; i++) {
+    const length = view.getUint32(4 + 4 * i, true);
+    if (o + length > bytes.length) fail('CORRUPT', 'tile overruns the payload');
+    messages.push(bytes.subarray(o, o + length));
+    o += length;
+  }
+  if (o !== bytes.length) fail('CORRUPT', 'bytes after the last tile');
+  return messages;
+}

@@ -1,0 +1,82 @@
+/**
+ * Frozen prior tables of the IDF: a discretized logistic per (scale index j, quarter offset f) with
+ * scale s_j = PRIOR_SCALE_0 * 2^(j / 4) and center f / 4, over residuals r = z - floor(mean) in
+ * [-K_j, K_j] plus ESCAPE. Built once by `npm run build:tables` into prior-tables.bin; decoders only read it.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { FrequencyTable, fail } from '../../codec/index.js';
+import { assetPath } from '../assets.js';
+import { logisticResidualTable } from '../logistic-tables.js';
+import { PRIOR_SCALE_0, PRIOR_SCALE_COUNT } from './constants.js';
+
+export const PRIOR_PRECISION = 20;
+export const QUARTERS = 4;
+const TAIL_SCALES = 14;
+const MIN_HALF_WIDTH = 16;
+const FILE_MAGIC = 0x5450_5a46; // "FZPT"
+const FILE_VERSION = 1;
+
+export interface PriorTable {
+  halfWidth: number;
+  table: FrequencyTable;
+}
+
+export interface PriorTables {
+  /** tables[j * QUARTERS + f] */
+  tables: PriorTable[];
+  bytes: Uint8Array;
+}
+
+export function buildPriorTablesFile(): Uint8Array {
+  const words: number[] = [FILE_MAGIC, FILE_VERSION, PRIOR_SCALE_COUNT, QUARTERS, PRIOR_PRECISION];
+  for (let j = 0; j < PRIOR_SCALE_COUNT; j++) {
+    const s = PRIOR_SCALE_0 * 2 ** (j / 4);
+    const halfWidth = Math.max(MIN_HALF_WIDTH, Math.ceil(TAIL_SCALES * s) + 1);
+    for (let f = 0; f < QUARTERS; f++) {
+      const table = logisticResidualTable(s, f / QUARTERS, halfWidth, 1, PRIOR_PRECISION);
+      words.push(halfWidth, ...table.freq);
+    }
+  }
+  const out = new Uint8Array(4 * words.length);
+  const view = new DataView(out.buffer);
+  words.forEach((w, i) => view.setUint32(4 * i, w, true));
+  return out;
+}
+
+export function parsePriorTables(bytes: Uint8Array): PriorTables {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let o = 0;
+  const next = () => {
+    if (o + 4 > bytes.length) fail('MODEL_MISMATCH', 'IDF prior tables are truncated');
+    const v = view.getUint32(o, true);
+    o += 4;
+    return v;
+  };
+  if (next() !== FILE_MAGIC || next() !== FILE_VERSION) fail('MODEL_MISMATCH', 'not an IDF prior tables file');
+  const scales = next();
+  const quarters = next();
+  const precision = next();
+  if (scales !== PRIOR_SCALE_COUNT || quarters !== QUARTERS) fail('MODEL_MISMATCH', 'IDF prior tables do not match this build');
+  const tables: PriorTable[] = [];
+  for (let i = 0; i < scales * quarters; i++) {
+    const halfWidth = next();
+    const freq = new Uint32Array(2 * halfWidth + 2);
+    for (let k = 0; k < freq.length; k++) freq[k] = next();
+    tables.push({ halfWidth, table: new FrequencyTable(freq, precision) });
+  }
+  return { tables, bytes };
+}
+
+let cached: PriorTables | undefined;
+
+export function loadPriorTables(): PriorTables {
+  if (!cached) cached = parsePriorTables(new Uint8Array(readFileSync(assetPath('models/idf/prior-tables.bin'))));
+  return cached;
+}
+
+export function sha256(...parts: Uint8Array[]): Uint8Array {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return new Uint8Array(h.digest());
+}

@@ -1,0 +1,155 @@
+/**
+ * IDF training: Adam on random crops, periodic checkpoints (weights + optimizer state, so a run resumes
+ * exactly where it stopped, across sessions), validation bits/dim on a held-out split, and an export of
+ * the frozen integer model after every checkpoint.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { useBackend, type BackendName } from '../backend.js';
+import { loadImages, randomCrops, seededRandom, splitHeldOut } from './data.js';
+import { DEFAULT_CONFIG, createIdf, idfForward, idfVariables, type Idf, type IdfConfig } from './flow.js';
+import { exportIntegerModel } from './export.js';
+
+export interface TrainOptions {
+  data: string[];
+  out: string;
+  /** Stop after this many total steps (counting resumed ones) or this many minutes of this run. */
+  steps?: number;
+  minutes?: number;
+  batch?: number;
+  crop?: number;
+  learningRate?: number;
+  checkpointMinutes?: number;
+  backend?: BackendName;
+  config?: Partial<IdfConfig>;
+  /** Called with each log record (also appended to <out>/train.log). */
+  onLog?: (record: Record<string, number | string>) => void;
+  onProgress?: (fraction: number, step: number) => void;
+}
+
+interface Checkpoint {
+  config: IdfConfig;
+  step: number;
+  seconds: number;
+  tensors: { name: string; shape: number[]; offset: number; size: number }[];
+}
+
+function writeAtomic(path: string, data: string | Uint8Array): void {
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, data);
+  renameSync(temp, path);
+}
+
+async function saveCheckpoint(dir: string, model: Idf, optimizer: tf.AdamOptimizer, step: number, seconds: number): Promise<void> {
+  const named: { name: string; tensor: tf.Tensor }[] = idfVariables(model).map((v) => ({ name: v.name, tensor: v }));
+  for (const w of await optimizer.getWeights()) named.push({ name: `adam:${w.name}`, tensor: w.tensor });
+  const tensors: Checkpoint['tensors'] = [];
+  const chunks: Float32Array[] = [];
+  let offset = 0;
+  for (const { name, tensor } of named) {
+    const values = (await tensor.data()) as Float32Array;
+    tensors.push({ name, shape: tensor.shape, offset, size: values.length });
+    chunks.push(Float32Array.from(values));
+    offset += values.length;
+  }
+  const all = new Float32Array(offset);
+  let o = 0;
+  for (const c of chunks) {
+    all.set(c, o);
+    o += c.length;
+  }
+  writeAtomic(join(dir, 'checkpoint.bin'), new Uint8Array(all.buffer));
+  const meta: Checkpoint = { config: model.config, step, seconds, tensors };
+  writeAtomic(join(dir, 'checkpoint.json'), JSON.stringify(meta));
+}
+
+async function loadCheckpoint(dir: string): Promise<{ model: Idf; optimizer: tf.AdamOptimizer; step: number; seconds: number; lr: number } | undefined> {
+  const metaPath = join(dir, 'checkpoint.json');
+  if (!existsSync(metaPath)) return undefined;
+  const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as Checkpoint;
+  const buf = readFileSync(join(dir, 'checkpoint.bin'));
+  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
+  const model = createIdf(meta.config);
+  const byName = new Map(meta.tensors.map((t) => [t.name, t]));
+  for (const v of idfVariables(model)) {
+    const t = byName.get(v.name);
+    if (!t) throw new Error(`checkpoint lacks ${v.name}`);
+    v.assign(tf.tensor(all.subarray(t.offset, t.offset + t.size), t.shape));
+  }
+  const optimizer = tf.train.adam(1e-3);
+  const adam = meta.tensors.filter((t) => t.name.startsWith('adam:'));
+  if (adam.length > 0)
+    await optimizer.setWeights(adam.map((t) => ({ name: t.name.slice(5), tensor: tf.tensor(all.subarray(t.offset, t.offset + t.size), t.shape) })));
+  return { model, optimizer, step: meta.step, seconds: meta.seconds, lr: 1e-3 };
+}
+
+export async function train(opts: TrainOptions): Promise<void> {
+  const backend = await useBackend(opts.backend);
+  const batch = opts.batch ?? 8;
+  const crop = opts.crop ?? 64;
+  const baseLr = opts.learningRate ?? 1e-3;
+  const checkpointMs = (opts.checkpointMinutes ?? 3) * 60_000;
+  mkdirSync(opts.out, { recursive: true });
+  const logPath = join(opts.out, 'train.log');
+  const log = (record: Record<string, number | string>) => {
+    appendFileSync(logPath, JSON.stringify(record) + '\n');
+    opts.onLog?.(record);
+  };
+
+  const config = { ...DEFAULT_CONFIG, ...opts.config };
+  const images = await loadImages(opts.data, crop, config.channels);
+  if (images.length === 0) throw new Error('no usable training images (RGB 8-bit, at least crop size)');
+  const { train: trainSet, validation } = splitHeldOut(images);
+
+  const resumed = await loadCheckpoint(opts.out);
+  const model = resumed?.model ?? createIdf(config);
+  const optimizer = resumed?.optimizer ?? tf.train.adam(baseLr);
+  let step = resumed?.step ?? 0;
+  const priorSeconds = resumed?.seconds ?? 0;
+  log({ event: resumed ? 'resume' : 'start', step, backend, trainImages: trainSet.length, validationImages: validation.length, batch, crop });
+
+  const dims = batch * crop * crop * config.channels;
+  const validationCrops = randomCrops(validation, 16, crop, seededRandom(99), config.channels);
+  const validate = () =>
+    tf.tidy(() => {
+      const x = tf.tensor4d(validationCrops, [16, crop, crop, config.channels]);
+      return (idfForward(model, x).bits.sum().dataSync()[0] as number) / (16 * crop * crop * config.channels);
+    });
+
+  const rand = seededRandom(1234 + step);
+  const started = Date.now();
+  let lastCheckpoint = started;
+  let recent: number[] = [];
+  const variables = idfVariables(model);
+  const deadline = opts.minutes !== undefined ? started + opts.minutes * 60_000 : Infinity;
+  const lastStep = opts.steps ?? Infinity;
+  while (step < lastStep && Date.now() < deadline) {
+    const warm = Math.min(1, (step + 1) / 200);
+    (optimizer as unknown as { learningRate: number }).learningRate = baseLr * warm;
+    const x = tf.tensor4d(randomCrops(trainSet, batch, crop, rand, config.channels), [batch, crop, crop, config.channels]);
+    const cost = optimizer.minimize(() => tf.div(idfForward(model, x).bits.sum(), dims) as tf.Scalar, true, variables);
+    x.dispose();
+    recent.push(cost!.dataSync()[0]);
+    cost!.dispose();
+    step++;
+    opts.onProgress?.(Math.min(1, opts.steps ? step / opts.steps : (Date.now() - started) / (deadline - started)), step);
+    if (step % 50 === 0) {
+      log({ step, seconds: Math.round(priorSeconds + (Date.now() - started) / 1000), trainBpd: recent.reduce((a, b) => a + b, 0) / recent.length });
+      recent = [];
+    }
+    if (Date.now() - lastCheckpoint > checkpointMs) {
+      await checkpoint();
+      lastCheckpoint = Date.now();
+    }
+  }
+  await checkpoint();
+
+  async function checkpoint(): Promise<void> {
+    const seconds = Math.round(priorSeconds + (Date.now() - started) / 1000);
+    await saveCheckpoint(opts.out, model, optimizer, step, seconds);
+    const validationBpd = validate();
+    await exportIntegerModel(model, opts.out, { step, seconds, validationBpd, data: opts.data.join(','), backend });
+    log({ event: 'checkpoint', step, seconds, validationBpd });
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Discretized logistic residual tables with an escape symbol: the one place models turn a logistic
+ * into integer frequencies (at table-build time only; decoders read the frozen result).
+ */
+import { escapeTable, type FrequencyTable } from '../codec/index.js';
+
+const MIN_ESCAPE_PROB = 2 ** -16;
+
+function logistic(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+/**
+ * Table over hi = -halfWidth..halfWidth (+ ESCAPE) for a residual r = hi * unit + lo (lo in [0, unit)):
+ * P(hi) = F((hi + 1) * unit - 1/2) - F(hi * unit - 1/2) with F the logistic CDF of the given center and
+ * scale; everything beyond the half-width goes to ESCAPE (at least MIN_ESCAPE_PROB).
+ */
+export function logisticResidualTable(scale: number, center: number, halfWidth: number, unit: number, precision: number): FrequencyTable {
+  const cdf = (x: number) => logistic((x - center) / scale);
+  const probs = new Float64Array(2 * halfWidth + 1);
+  for (let h = -halfWidth; h <= halfWidth; h++) probs[h + halfWidth] = cdf((h + 1) * unit - 0.5) - cdf(h * unit - 0.5);
+  const tail = cdf(-halfWidth * unit - 0.5) + 1 - cdf((halfWidth + 1) * unit - 0.5);
+  return escapeTable(probs, Math.max(tail, MIN_ESCAPE_PROB), precision);
+}
+
+/** Expected |r| of the integer residual under a centered logistic of scale s. */
+export function meanAbsResidual(s: number): number {
+  let m = 0;
+  for (let r = 1; r < 40 * s + 40; r++) m += 2 * r * (logistic((r + 0.5) / s) - logistic((r - 0.5) / s));
+  return m;
+}

@@ -23,6 +23,8 @@ export const DEFAULT_CONFIG: IdfConfig = { channels: 3, levels: 3, couplings: 4,
 
 export interface Idf {
   config: IdfConfig;
+  /** Prefix of this instance's variable names. */
+  prefix: string;
   /** couplings[l][k] */
   couplings: ConvNet[][];
   /** priors[l][g], g = 0..2 */
@@ -31,17 +33,25 @@ export interface Idf {
   topLogScale: tf.Variable;
 }
 
+let instances = 0;
+
+/** Variable names are `idf<N>/<stable name>`: tfjs needs unique names; checkpoints store the stable part. */
+export function stableName(name: string): string {
+  return name.replace(/^idf\d+\//, '');
+}
+
 export function createIdf(config: IdfConfig = DEFAULT_CONFIG): Idf {
   const { channels: c, levels, couplings: k, hidden, priorHidden } = config;
+  const prefix = `idf${instances++}/`;
   const d = 4 * c;
   let seed = 1;
   const couplings: ConvNet[][] = [];
   const priors: ConvNet[][] = [];
   for (let l = 0; l < levels; l++) {
-    couplings.push(Array.from({ length: k }, (_, i) => createNet(`c${l}_${i}`, d / 2, hidden, d / 2, (seed += 10))));
-    priors.push(Array.from({ length: 3 }, (_, g) => createNet(`p${l}_${g}`, c * (1 + g), priorHidden, 2 * c, (seed += 10))));
+    couplings.push(Array.from({ length: k }, (_, i) => createNet(`${prefix}c${l}_${i}`, d / 2, hidden, d / 2, (seed += 10))));
+    priors.push(Array.from({ length: 3 }, (_, g) => createNet(`${prefix}p${l}_${g}`, c * (1 + g), priorHidden, 2 * c, (seed += 10))));
   }
-  return { config, couplings, priors, topLogScale: tf.variable(tf.fill([c], Math.log(8)), true, 'top_log_scale') };
+  return { config, prefix, couplings, priors, topLogScale: tf.variable(tf.fill([c], Math.log(8)), true, `${prefix}top_log_scale`) };
 }
 
 export function idfVariables(m: Idf): tf.Variable[] {
@@ -89,8 +99,10 @@ export function logisticBits(z: tf.Tensor, mean: tf.Tensor, scale: tf.Tensor): t
 }
 
 export interface FlowOutput {
-  /** Total bits per image in the batch: [B]. */
+  /** Total bits per image in the batch: [B] (factored-out latents + the stand-in top prior). */
   bits: tf.Tensor1D;
+  /** Bits of the factored-out latents alone: [B]. */
+  priorBits: tf.Tensor1D;
   /** The integer top latents. */
   top: tf.Tensor4D;
 }
@@ -124,12 +136,13 @@ export function idfForward(m: Idf, x: tf.Tensor4D): FlowOutput {
       }
       h = kept;
     }
+    const priorBits = bits;
     // Stand-in top prior: residual from the mean of the left and upper neighbours.
     const left = tf.concat([h.slice([0, 0, 0, 0], [-1, -1, 1, -1]), h.slice([0, 0, 0, 0], [-1, -1, h.shape[2] - 1, -1])], 2);
     const up = tf.concat([left.slice([0, 0, 0, 0], [-1, 1, -1, -1]), h.slice([0, 0, 0, 0], [-1, h.shape[1] - 1, -1, -1])], 1);
     const pred = tf.floor(tf.div(tf.add(left, up), 2));
     const residualBits = logisticBits(tf.sub(h, pred), tf.zerosLike(h), tf.exp(m.topLogScale).reshape([1, 1, 1, c]));
     bits = tf.add(bits, tf.sum(residualBits, [1, 2, 3]));
-    return { bits, top: h };
+    return { bits, priorBits, top: h };
   });
 }

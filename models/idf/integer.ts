@@ -23,48 +23,63 @@ export const TILE = 256;
 interface IntLayer {
   w: tf.Tensor4D;
   b: tf.Tensor1D;
-  inputBits: number;
+  /** Right shift (power of two) from this layer's accumulator to the next layer's activation grid. */
+  shift: number;
 }
 
-/** round(x) with ties to even, from exact ops only (x must be exactly representable). */
-function roundHalfEven(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
-    const t = tf.add(x, 0.5);
-    const r = tf.floor(t);
-    const tie = tf.equal(t, r);
-    const odd = tf.notEqual(tf.sub(r, tf.mul(tf.floor(tf.div(r, 2)), 2)), 0);
-    return tf.sub(r, tf.cast(tf.logicalAnd(tie, odd), 'float32'));
-  });
+/** round(v / 2^shift) with ties to even, exact for integers v (|v| < 2^53). */
+function roundShift(v: number, shift: number): number {
+  const unit = 2 ** shift;
+  const q = Math.floor(v / unit);
+  const rem = v - q * unit;
+  const half = unit / 2;
+  return rem > half || (rem === half && q % 2 !== 0) ? q + 1 : q;
 }
 
-/** Integer conv net: returns the last layer's accumulator (integer, grid 2^-(ACT_BITS + WEIGHT_BITS)). */
-function runIntNet(layers: IntLayer[], x: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => {
-    let h = tf.clipByValue(x, -INPUT_CLIP, INPUT_CLIP - 1) as tf.Tensor4D;
+/**
+ * Integer conv net on an (h, w, cin) latent held in JS; returns the last layer's accumulator (integers
+ * on the grid 2^-(ACT_BITS + WEIGHT_BITS)). Hidden layers: fused conv + bias + ReLU, then the
+ * activation grid: tf.round (ties to even on every tfjs backend) of a power-of-two rescale, clipped.
+ */
+function runIntNet(layers: IntLayer[], latent: Float32Array, h: number, w: number, cin: number): Float32Array {
+  const out = tf.tidy(() => {
+    let x = tf.clipByValue(tf.tensor4d(latent, [1, h, w, cin]), -INPUT_CLIP, INPUT_CLIP - 1) as tf.Tensor4D;
     layers.forEach((layer, i) => {
-      const acc = tf.add(tf.conv2d(h, layer.w, 1, 'same'), layer.b) as tf.Tensor4D;
-      if (i < layers.length - 1) {
-        const shift = layer.inputBits + WEIGHT_BITS - ACT_BITS;
-        h = tf.clipByValue(roundHalfEven(tf.mul(tf.relu(acc), 2 ** -shift)), 0, ACT_MAX) as tf.Tensor4D;
-      } else h = acc;
+      const last = i === layers.length - 1;
+      const acc = tf.fused.conv2d({ x, filter: layer.w, strides: 1, pad: 'same', bias: layer.b, activation: last ? 'linear' : 'relu' });
+      x = last ? acc : (tf.clipByValue(tf.round(tf.mul(acc, 2 ** -layer.shift)), 0, ACT_MAX) as tf.Tensor4D);
     });
-    return h;
+    return x;
   });
+  const values = out.dataSync() as Float32Array;
+  out.dispose();
+  return values;
 }
 
-function squeezeInt(x: tf.Tensor4D): tf.Tensor4D {
-  const [b, h, w, c] = x.shape;
-  return tf.tidy(() => x.reshape([b, h / 2, 2, w / 2, 2, c]).transpose([0, 1, 3, 2, 4, 5]).reshape([b, h / 2, w / 2, 4 * c]));
+/** (h, w, c) -> (h/2, w/2, 4c), channels ordered (dy, dx, c): the same as the training-side squeeze. */
+function squeeze(x: Float32Array, h: number, w: number, c: number): Float32Array {
+  const out = new Float32Array(x.length);
+  const h2 = h / 2;
+  const w2 = w / 2;
+  for (let y = 0; y < h2; y++)
+    for (let xx = 0; xx < w2; xx++)
+      for (let dy = 0; dy < 2; dy++)
+        for (let dx = 0; dx < 2; dx++)
+          for (let ch = 0; ch < c; ch++)
+            out[(y * w2 + xx) * 4 * c + (dy * 2 + dx) * c + ch] = x[((2 * y + dy) * w + 2 * xx + dx) * c + ch];
+  return out;
 }
 
-function unsqueezeInt(x: tf.Tensor4D): tf.Tensor4D {
-  const [b, h, w, c4] = x.shape;
-  const c = c4 / 4;
-  return tf.tidy(() => x.reshape([b, h, w, 2, 2, c]).transpose([0, 1, 3, 2, 4, 5]).reshape([b, 2 * h, 2 * w, c]));
-}
-
-function channels(x: tf.Tensor4D, index: ArrayLike<number>): tf.Tensor4D {
-  return tf.gather(x, Array.from(index), 3) as tf.Tensor4D;
+function unsqueeze(x: Float32Array, h2: number, w2: number, c: number): Float32Array {
+  const out = new Float32Array(x.length);
+  const w = 2 * w2;
+  for (let y = 0; y < h2; y++)
+    for (let xx = 0; xx < w2; xx++)
+      for (let dy = 0; dy < 2; dy++)
+        for (let dx = 0; dx < 2; dx++)
+          for (let ch = 0; ch < c; ch++)
+            out[((2 * y + dy) * w + 2 * xx + dx) * c + ch] = x[(y * w2 + xx) * 4 * c + (dy * 2 + dx) * c + ch];
+  return out;
 }
 
 /** Per-element coding parameters of one factored group. */
@@ -75,9 +90,42 @@ interface GroupParams {
   table: Uint16Array;
 }
 
+/**
+ * Expand a net trained on a channel subset to the full level latent: input channel i of the trained
+ * first layer reads latent channel inputs[i]; output channel j of the last layer writes latent channel
+ * outputs[j]. Other weights and biases are zero, so the expanded net computes exactly the same values
+ * without any gather or concat at run time.
+ */
+function expandNet(layers: { w: Int32Array; b: Int32Array; shape: number[]; inputBits: number }[], d: number, inputs: ArrayLike<number>, outputs: ArrayLike<number> | null): IntLayer[] {
+  return layers.map((layer, i) => {
+    const [kh, kw, cin, cout] = layer.shape;
+    const first = i === 0;
+    const last = i === layers.length - 1;
+    const fullIn = first ? d : cin;
+    const fullOut = last && outputs ? d : cout;
+    const w = new Float32Array(kh * kw * fullIn * fullOut);
+    const b = new Float32Array(fullOut);
+    for (let o = 0; o < cout; o++) b[last && outputs ? outputs[o] : o] = layer.b[o];
+    for (let p = 0; p < kh * kw; p++)
+      for (let ci = 0; ci < cin; ci++)
+        for (let o = 0; o < cout; o++) {
+          const to = last && outputs ? outputs[o] : o;
+          const from = first ? inputs[ci] : ci;
+          w[(p * fullIn + from) * fullOut + to] = layer.w[(p * cin + ci) * cout + o];
+        }
+    return {
+      w: tf.tensor4d(w, [kh, kw, fullIn, fullOut]),
+      b: tf.tensor1d(b),
+      shift: layer.inputBits + WEIGHT_BITS - ACT_BITS,
+    };
+  });
+}
+
 export class IntegerIdf {
   readonly config: IdfConfig;
+  /** couplings[l][k]: full-latent nets whose outputs are zero on the conditioning half. */
   private readonly couplings: IntLayer[][][];
+  /** priors[l][g]: full-latent nets reading the kept channels and groups < g. */
   private readonly priors: IntLayer[][][];
   private readonly translationShift: number;
   private readonly meanShift: number;
@@ -97,22 +145,26 @@ export class IntegerIdf {
     this.meanShift = accBits - Math.log2(QUARTERS * file.gains.mean);
     this.scaleShift = accBits - Math.log2(file.gains.scale);
     let offset = 0;
-    const byName = new Map<string, IntLayer>();
+    const byName = new Map<string, { w: Int32Array; b: Int32Array; shape: number[]; inputBits: number }>();
     for (const spec of file.layers) {
       const size = spec.shape.reduce((a, b) => a * b, 1);
       const cout = spec.shape[3];
       if (offset + size + cout > weights.length) fail('MODEL_MISMATCH', 'IDF weights file is too short');
-      byName.set(spec.name, {
-        w: tf.tensor4d(Float32Array.from(weights.subarray(offset, offset + size)), spec.shape as [number, number, number, number]),
-        b: tf.tensor1d(Float32Array.from(weights.subarray(offset + size, offset + size + cout))),
-        inputBits: spec.inputBits,
-      });
+      byName.set(spec.name, { w: weights.subarray(offset, offset + size), b: weights.subarray(offset + size, offset + size + cout), shape: spec.shape, inputBits: spec.inputBits });
       offset += size + cout;
     }
+    if (offset !== weights.length) fail('MODEL_MISMATCH', 'IDF weights file has extra data');
     const net = (name: string) => [0, 1, 2].map((i) => byName.get(`${name}/${i}`) ?? fail('MODEL_MISMATCH', `IDF lacks ${name}`));
-    const { levels, couplings } = this.config;
-    this.couplings = Array.from({ length: levels }, (_, l) => Array.from({ length: couplings }, (_, k) => net(`coupling${l}.${k}`)));
-    this.priors = Array.from({ length: levels }, (_, l) => [0, 1, 2].map((g) => net(`prior${l}.${g}`)));
+    const { levels, couplings, channels: c } = this.config;
+    const d = 4 * c;
+    this.couplings = Array.from({ length: levels }, (_, l) =>
+      Array.from({ length: couplings }, (_, k) => {
+        const perm = couplingPermutation(d, l, k);
+        return expandNet(net(`coupling${l}.${k}`), d, perm.subarray(0, d / 2), perm.subarray(d / 2));
+      }),
+    );
+    const identity = Array.from({ length: d }, (_, i) => i);
+    this.priors = Array.from({ length: levels }, (_, l) => [0, 1, 2].map((g) => expandNet(net(`prior${l}.${g}`), d, identity, null)));
   }
 
   /** Smallest bits any latent can cost under the prior tables. */
@@ -122,43 +174,43 @@ export class IntegerIdf {
     return m;
   }
 
-  private coupling(l: number, k: number, h: tf.Tensor4D, inverse: boolean): tf.Tensor4D {
-    return tf.tidy(() => {
-      const d = h.shape[3];
-      const perm = couplingPermutation(d, l, k);
-      const a = channels(h, perm.subarray(0, d / 2));
-      const b = channels(h, perm.subarray(d / 2));
-      const t = roundHalfEven(tf.mul(runIntNet(this.couplings[l][k], a), 2 ** -this.translationShift));
-      const bNew = inverse ? tf.sub(b, t) : tf.add(b, t);
-      const back = new Array<number>(d);
-      perm.forEach((p, i) => (back[p] = i));
-      return channels(tf.concat([a, bNew], 3) as tf.Tensor4D, back);
-    });
+  /** Apply (or undo) coupling k of level l in place on the (h, w, d) latent. */
+  private coupling(l: number, k: number, latent: Float32Array, h: number, w: number, inverse: boolean): void {
+    const d = 4 * this.config.channels;
+    const acc = runIntNet(this.couplings[l][k], latent, h, w, d);
+    const shift = this.translationShift;
+    const sign = inverse ? -1 : 1;
+    for (let i = 0; i < latent.length; i++) if (acc[i] !== 0) latent[i] += sign * roundShift(acc[i], shift);
   }
 
-  private groupParams(l: number, g: number, context: tf.Tensor4D): GroupParams {
+  private groupParams(l: number, g: number, latent: Float32Array, h: number, w: number): GroupParams {
     const c = this.config.channels;
-    const [meanQ4, j] = tf.tidy(() => {
-      const acc = runIntNet(this.priors[l][g], context);
-      const [meanAcc, scaleAcc] = tf.split(acc, [c, c], 3);
-      const mean = roundHalfEven(tf.mul(meanAcc, 2 ** -this.meanShift));
-      const scale = tf.clipByValue(tf.add(roundHalfEven(tf.mul(scaleAcc, 2 ** -this.scaleShift)), PRIOR_SCALE_INIT), 0, PRIOR_SCALE_COUNT - 1);
-      return [mean, scale];
-    });
-    const meanValues = meanQ4.dataSync();
-    const scaleValues = j.dataSync();
-    meanQ4.dispose();
-    j.dispose();
-    const n = meanValues.length;
+    const acc = runIntNet(this.priors[l][g], latent, h, w, 4 * c);
+    const n = h * w * c;
     const base = new Int32Array(n);
     const table = new Uint16Array(n);
-    for (let i = 0; i < n; i++) {
-      const q = meanValues[i];
-      const whole = Math.floor(q / QUARTERS);
-      base[i] = whole;
-      table[i] = scaleValues[i] * QUARTERS + (q - whole * QUARTERS);
-    }
+    for (let p = 0, i = 0; p < h * w; p++)
+      for (let ch = 0; ch < c; ch++, i++) {
+        const q = roundShift(acc[p * 2 * c + ch], this.meanShift);
+        const j = Math.min(PRIOR_SCALE_COUNT - 1, Math.max(0, roundShift(acc[p * 2 * c + c + ch], this.scaleShift) + PRIOR_SCALE_INIT));
+        const whole = Math.floor(q / QUARTERS);
+        base[i] = whole;
+        table[i] = j * QUARTERS + (q - whole * QUARTERS);
+      }
     return { base, table };
+  }
+
+  /** Group g of an (h, w, 4c) latent: channels c(1+g) .. c(2+g)-1. */
+  private readGroup(latent: Float32Array, g: number, pixels: number): Int32Array {
+    const c = this.config.channels;
+    const z = new Int32Array(pixels * c);
+    for (let p = 0; p < pixels; p++) for (let ch = 0; ch < c; ch++) z[p * c + ch] = latent[p * 4 * c + c * (1 + g) + ch];
+    return z;
+  }
+
+  private writeGroup(latent: Float32Array, g: number, z: Int32Array): void {
+    const c = this.config.channels;
+    for (let p = 0; p < z.length / c; p++) for (let ch = 0; ch < c; ch++) latent[p * 4 * c + c * (1 + g) + ch] = z[p * c + ch];
   }
 
   /** Bits of a group's values under its tables (the model's -log2 p). */
@@ -204,65 +256,48 @@ export class IntegerIdf {
     const { channels: c, levels, couplings } = this.config;
     const pushes: { z: Int32Array; p: GroupParams }[] = [];
     let bits = 0;
-    let h = tf.tensor4d(Float32Array.from(values), [1, height, width, c]);
+    let latent: Float32Array = Float32Array.from(values);
+    let h = height;
+    let w = width;
     for (let l = 0; l < levels; l++) {
-      let next = squeezeInt(h);
-      h.dispose();
-      for (let k = 0; k < couplings; k++) {
-        const mixed = this.coupling(l, k, next, false);
-        next.dispose();
-        next = mixed;
-      }
-      const [kept, ...groups] = tf.split(next, [c, c, c, c], 3) as tf.Tensor4D[];
-      next.dispose();
+      latent = squeeze(latent, h, w, c);
+      h /= 2;
+      w /= 2;
+      for (let k = 0; k < couplings; k++) this.coupling(l, k, latent, h, w, false);
       for (let g = 0; g < 3; g++) {
-        const context = g === 0 ? kept : (tf.concat([kept, ...groups.slice(0, g)], 3) as tf.Tensor4D);
-        const p = this.groupParams(l, g, context);
-        if (g > 0) context.dispose();
-        const z = Int32Array.from(groups[g].dataSync());
+        // The prior net of group g reads only the kept channels and groups < g (zero weights elsewhere).
+        const p = this.groupParams(l, g, latent, h, w);
+        const z = this.readGroup(latent, g, h * w);
         bits += this.groupBits(z, p);
         pushes.push({ z, p });
       }
-      groups.forEach((t) => t.dispose());
-      h = kept;
+      const kept = new Float32Array(h * w * c);
+      for (let p = 0; p < h * w; p++) for (let ch = 0; ch < c; ch++) kept[p * c + ch] = latent[p * 4 * c + ch];
+      latent = kept;
     }
-    const [, th, tw] = h.shape;
-    const top = Int32Array.from(h.dataSync());
-    h.dispose();
     // Level 0's groups first (the decoder pops them last), group 2 before 1 before 0.
     for (let l = 0; l < levels; l++) for (let g = 2; g >= 0; g--) this.pushGroup(msg, pushes[3 * l + g].z, pushes[3 * l + g].p);
-    bits += encodeBaseline(this.baseline, msg, top, { height: th, width: tw, channels: c });
+    bits += encodeBaseline(this.baseline, msg, Int32Array.from(latent), { height: h, width: w, channels: c });
     return bits;
   }
 
   decodeTile(msg: Message, height: number, width: number): Int32Array {
     const { channels: c, levels, couplings } = this.config;
-    const scale = 2 ** levels;
-    const top = new Int32Array((height / scale) * (width / scale) * c);
-    decodeBaseline(this.baseline, msg, { height: height / scale, width: width / scale, channels: c }, top);
-    let h = tf.tensor4d(Float32Array.from(top), [1, height / scale, width / scale, c]);
+    let h = height / 2 ** levels;
+    let w = width / 2 ** levels;
+    const top = new Int32Array(h * w * c);
+    decodeBaseline(this.baseline, msg, { height: h, width: w, channels: c }, top);
+    let latent: Float32Array = Float32Array.from(top);
     for (let l = levels - 1; l >= 0; l--) {
-      const groups: tf.Tensor4D[] = [];
-      for (let g = 0; g < 3; g++) {
-        const context = g === 0 ? h : (tf.concat([h, ...groups], 3) as tf.Tensor4D);
-        const p = this.groupParams(l, g, context);
-        if (g > 0) context.dispose();
-        groups.push(tf.tensor4d(Float32Array.from(this.popGroup(msg, p)), h.shape));
-      }
-      let next = tf.concat([h, ...groups], 3) as tf.Tensor4D;
-      h.dispose();
-      groups.forEach((t) => t.dispose());
-      for (let k = couplings - 1; k >= 0; k--) {
-        const mixed = this.coupling(l, k, next, true);
-        next.dispose();
-        next = mixed;
-      }
-      h = unsqueezeInt(next);
-      next.dispose();
+      const full = new Float32Array(h * w * 4 * c);
+      for (let p = 0; p < h * w; p++) for (let ch = 0; ch < c; ch++) full[p * 4 * c + ch] = latent[p * c + ch];
+      for (let g = 0; g < 3; g++) this.writeGroup(full, g, this.popGroup(msg, this.groupParams(l, g, full, h, w)));
+      for (let k = couplings - 1; k >= 0; k--) this.coupling(l, k, full, h, w, true);
+      latent = unsqueeze(full, h, w, c);
+      h *= 2;
+      w *= 2;
     }
-    const out = Int32Array.from(h.dataSync());
-    h.dispose();
-    return out;
+    return Int32Array.from(latent);
   }
 
   /** Encode an 8-bit image (H x W x C interleaved samples) tile by tile; one message per tile. */

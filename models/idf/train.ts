@@ -8,7 +8,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeF
 import { join } from 'node:path';
 import { useBackend, type BackendName } from '../backend.js';
 import { loadImages, randomCrops, seededRandom, splitHeldOut } from './data.js';
-import { DEFAULT_CONFIG, createIdf, idfForward, idfVariables, type Idf, type IdfConfig } from './flow.js';
+import { DEFAULT_CONFIG, createIdf, idfForward, idfVariables, stableName, type Idf, type IdfConfig } from './flow.js';
 import { exportIntegerModel } from './export.js';
 
 export interface TrainOptions {
@@ -42,8 +42,8 @@ function writeAtomic(path: string, data: string | Uint8Array): void {
 }
 
 async function saveCheckpoint(dir: string, model: Idf, optimizer: tf.AdamOptimizer, step: number, seconds: number): Promise<void> {
-  const named: { name: string; tensor: tf.Tensor }[] = idfVariables(model).map((v) => ({ name: v.name, tensor: v }));
-  for (const w of await optimizer.getWeights()) named.push({ name: `adam:${w.name}`, tensor: w.tensor });
+  const named: { name: string; tensor: tf.Tensor }[] = idfVariables(model).map((v) => ({ name: stableName(v.name), tensor: v }));
+  for (const w of await optimizer.getWeights()) named.push({ name: `adam:${stableName(w.name)}`, tensor: w.tensor });
   const tensors: Checkpoint['tensors'] = [];
   const chunks: Float32Array[] = [];
   let offset = 0;
@@ -64,7 +64,7 @@ async function saveCheckpoint(dir: string, model: Idf, optimizer: tf.AdamOptimiz
   writeAtomic(join(dir, 'checkpoint.json'), JSON.stringify(meta));
 }
 
-async function loadCheckpoint(dir: string): Promise<{ model: Idf; optimizer: tf.AdamOptimizer; step: number; seconds: number; lr: number } | undefined> {
+export async function loadCheckpoint(dir: string): Promise<{ model: Idf; optimizer: tf.AdamOptimizer; step: number; seconds: number; lr: number } | undefined> {
   const metaPath = join(dir, 'checkpoint.json');
   if (!existsSync(metaPath)) return undefined;
   const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as Checkpoint;
@@ -73,14 +73,14 @@ async function loadCheckpoint(dir: string): Promise<{ model: Idf; optimizer: tf.
   const model = createIdf(meta.config);
   const byName = new Map(meta.tensors.map((t) => [t.name, t]));
   for (const v of idfVariables(model)) {
-    const t = byName.get(v.name);
-    if (!t) throw new Error(`checkpoint lacks ${v.name}`);
+    const t = byName.get(stableName(v.name));
+    if (!t) throw new Error(`checkpoint lacks ${stableName(v.name)}`);
     v.assign(tf.tensor(all.subarray(t.offset, t.offset + t.size), t.shape));
   }
   const optimizer = tf.train.adam(1e-3);
   const adam = meta.tensors.filter((t) => t.name.startsWith('adam:'));
   if (adam.length > 0)
-    await optimizer.setWeights(adam.map((t) => ({ name: t.name.slice(5), tensor: tf.tensor(all.subarray(t.offset, t.offset + t.size), t.shape) })));
+    await optimizer.setWeights(adam.map((t) => ({ name: t.name === 'adam:iter' ? 'iter' : model.prefix + t.name.slice(5), tensor: tf.tensor(all.subarray(t.offset, t.offset + t.size), t.shape) })));
   return { model, optimizer, step: meta.step, seconds: meta.seconds, lr: 1e-3 };
 }
 

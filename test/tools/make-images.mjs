@@ -19,6 +19,7 @@ const npy = (path) => {
 const crop = (src, left, top, width, height) => sharp(src).extract({ left, top, width, height });
 const first = (await import('node:fs')).readdirSync(photo).sort();
 
+await crop(photo + first[6], 60, 40, 37, 29).toColourspace('srgb').png().toFile(out + 'rgb-37x29.png');
 await crop(photo + first[0], 40, 30, 96, 64).toColourspace('srgb').png({ compressionLevel: 9 }).toFile(out + 'photo-rgb.png');
 await crop(photo + first[1], 10, 10, 67, 53).toColourspace('b-w').png().toFile(out + 'grey-67x53.png');
 await crop(photo + first[2], 0, 0, 1, 1).png().toFile(out + 'rgb-1x1.png');

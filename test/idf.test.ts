@@ -1,0 +1,113 @@
+/**
+ * The learned IDF: a tiny model trained here for a few steps (training code runs in CI), then the
+ * deterministic coding path on real images: round trips (odd sizes, every route), float vs integer
+ * bits, and cross-backend decoding (cpu <-> wasm) in separate processes with the shipped model.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Message } from '../codec/index.js';
+import { encodeBaseline } from '../models/baseline/model.js';
+import { loadBaselineTables } from '../models/baseline/tables.js';
+import { idfForward } from '../models/idf/flow.js';
+import { loadCheckpoint, train } from '../models/idf/train.js';
+import { compressWithReport, decompress, loadModel, useBackend } from '../src/index.js';
+import { decodeImage } from '../src/image.js';
+import { FIXTURES, fixture } from './helpers.js';
+
+const CLI = fileURLToPath(new URL('../dist/cli/flowzip.js', import.meta.url));
+const SHIPPED = fileURLToPath(new URL('../models/idf/rgb', import.meta.url));
+let tiny: string;
+
+beforeAll(async () => {
+  await useBackend('wasm');
+  tiny = mkdtempSync(join(tmpdir(), 'flowzip-idf-'));
+  await train({
+    data: [FIXTURES + 'photo-rgb.png', FIXTURES + 'rgb-37x29.png'],
+    out: tiny,
+    steps: 3,
+    batch: 2,
+    crop: 16,
+    config: { levels: 2, couplings: 2, hidden: 8, priorHidden: 8 },
+  });
+}, 120_000);
+
+async function samplesOf(bytes: Uint8Array): Promise<Int32Array> {
+  const d = await decodeImage(bytes);
+  if ('unsupported' in d) throw new Error(d.unsupported);
+  return d.samples;
+}
+
+describe('IDF training', () => {
+  it('writes a checkpoint, a log and an exported integer model', () => {
+    for (const f of ['checkpoint.json', 'checkpoint.bin', 'train.log', 'model.json', 'weights.bin']) expect(existsSync(join(tiny, f))).toBe(true);
+    const log = readFileSync(join(tiny, 'train.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(log.some((r) => r.event === 'checkpoint' && r.step === 3 && Number.isFinite(r.validationBpd))).toBe(true);
+  });
+
+  it('resumes from its checkpoint', async () => {
+    await train({ data: [FIXTURES + 'photo-rgb.png'], out: tiny, steps: 4, batch: 2, crop: 16 });
+    const log = readFileSync(join(tiny, 'train.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(log.some((r) => r.event === 'resume' && r.step === 3)).toBe(true);
+    expect(log.at(-1).step).toBe(4);
+  }, 120_000);
+});
+
+describe('IDF coding', () => {
+  for (const name of ['photo-rgb.png', 'rgb-37x29.png', 'rgb-41x1.png', 'grey-67x53.png', 'rgba-53x31.png', 'fits-rgb16.png']) {
+    it(`${name}: round trip is pixel-exact (tiny model)`, async () => {
+      const input = fixture(name);
+      const { bytes, report } = await compressWithReport(input, { model: tiny, forceModel: true });
+      expect(report.codedBits).toBeLessThanOrEqual(report.modelBits * 1.005 + 64 * 4 + 8);
+      const restored = await decompress(bytes, { model: tiny });
+      expect(await samplesOf(restored.data)).toEqual(await samplesOf(input));
+    });
+  }
+
+  it('a payload from another model is rejected', async () => {
+    const { bytes } = await compressWithReport(fixture('photo-rgb.png'), { model: tiny, forceModel: true });
+    await expect(decompress(bytes)).rejects.toThrow(/--model/);
+  });
+});
+
+describe.skipIf(!existsSync(join(SHIPPED, 'checkpoint.json')))('shipped IDF', () => {
+  it("float and integer models' bits differ by less than 2% (shipped model and its checkpoint)", async () => {
+    const { model } = (await loadCheckpoint(SHIPPED))!;
+    const image = await decodeImage(fixture('photo-rgb.png'));
+    if ('unsupported' in image) throw new Error('fixture');
+    const x = tf.tensor4d(Float32Array.from(image.samples, (v) => v - 128), [1, image.height, image.width, 3]);
+    const out = idfForward(model, x);
+    const top = Int32Array.from(out.top.dataSync());
+    const [, th, tw] = out.top.shape;
+    const topBits = encodeBaseline(loadBaselineTables(), new Message(), top, { height: th, width: tw, channels: 3 });
+    const floatBits = out.priorBits.dataSync()[0] + topBits;
+    const integer = await loadModel(SHIPPED);
+    const { modelBits } = integer.encode(image.samples, { height: image.height, width: image.width, channels: 3, dtype: 'uint8' });
+    expect(Math.abs(modelBits - floatBits) / floatBits).toBeLessThan(0.02);
+  });
+
+});
+
+describe.skipIf(!existsSync(join(SHIPPED, 'model.json')))('shipped IDF across backends (separate processes)', () => {
+  const run = (backend: string, args: string[]) => {
+    const r = spawnSync(process.execPath, [CLI, ...args], { env: { ...process.env, FLOWZIP_BACKEND: backend }, timeout: 120_000 });
+    if (r.status !== 0) throw new Error(r.stderr.toString());
+    return r;
+  };
+  for (const name of ['photo-rgb.png', 'rgb-37x29.png']) {
+    it(`${name}: cpu and wasm write identical files and decode each other's`, () => {
+      const dir = mkdtempSync(join(tmpdir(), 'flowzip-xb-'));
+      const input = join(FIXTURES, name);
+      run('cpu', ['compress', '-q', '--model', 'idf', '--kind', 'image', input, '-o', join(dir, 'cpu.flz')]);
+      run('wasm', ['compress', '-q', '--model', 'idf', '--kind', 'image', input, '-o', join(dir, 'wasm.flz')]);
+      expect(readFileSync(join(dir, 'cpu.flz')).equals(readFileSync(join(dir, 'wasm.flz')))).toBe(true);
+      run('wasm', ['decompress', '-q', join(dir, 'cpu.flz'), '-o', join(dir, 'from-cpu.png')]);
+      run('cpu', ['decompress', '-q', join(dir, 'wasm.flz'), '-o', join(dir, 'from-wasm.png')]);
+      expect(readFileSync(join(dir, 'from-cpu.png')).equals(readFileSync(join(dir, 'from-wasm.png')))).toBe(true);
+    }, 120_000);
+  }
+});

@@ -1,14 +1,15 @@
 /**
  * Baseline model: a causal neighbour predictor (LOCO-I's median edge detector, plus the previous
- * channel's prediction error for colour) with a context-adaptive discretized logistic residual.
+ * channels' prediction errors for colour) with a context-adaptive discretized logistic residual.
  *
- * Context: the local gradient activity |N - NW| + |W - NW| + |NE - N| bucketed by bit length, per
- * channel. Each context keeps integer running sums (A = sum |e|, B = sum e, N = count, halved at
+ * Context: the local gradient activity |N - NW| + |W - NW| + |NE - N| (for colour channels 1 and 2:
+ * half of it plus the previous channels' error magnitudes) bucketed by bit length, per channel. Each context keeps integer running sums (A = sum |e|, B = sum e, N = count, halved at
  * RESET) that pick a bias correction and a scale index into the frozen table bank. Everything on the
  * decode path is integer arithmetic on JS numbers, so encoder and decoder agree on every machine.
  *
  * The encoder and decoder run the same loop (`run`), so their contexts cannot drift apart.
  */
+import { createHash } from 'node:crypto';
 import { Message, escapeBits, fail, popEscaped, pushEscaped } from '../../codec/index.js';
 import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../types.js';
 import { THRESHOLD_BITS, loadBaselineTables, type BaselineTables } from './tables.js';
@@ -81,6 +82,7 @@ function run(
   const rowStride = width * channels;
   let modelBits = 0;
   let prevError = 0;
+  let firstError = 0;
   for (let y = 0; y < height; y++) {
     if (progress && y % 64 === 0) progress(y / height);
     for (let x = 0; x < width; x++) {
@@ -104,8 +106,13 @@ function run(
         else if (nw <= mn) pred = mx;
         else pred = w + n - nw;
         const medPred = pred;
-        if (c > 0 && c < colourChannels) pred += prevError;
-        const activity = Math.abs(n - nw) + Math.abs(w - nw) + Math.abs(ne - n);
+        let activity = Math.abs(n - nw) + Math.abs(w - nw) + Math.abs(ne - n);
+        if (c > 0 && c < colourChannels) {
+          // Colour: add the previous channels' errors against their MED predictions (G from R; B from the
+          // mean of R and G) and let their size steer the context (tuned on the train split).
+          pred += c === 2 ? Math.floor((firstError + prevError) / 2) : prevError;
+          activity = Math.floor(activity / 2) + (c === 2 ? Math.abs(firstError) + Math.abs(prevError) : 2 * Math.abs(prevError));
+        }
         const bucket = Math.min(ACTIVITY_BUCKETS - 1, bitLength(activity));
         const ctx = c * ACTIVITY_BUCKETS + bucket;
         const nCtx = count[ctx];
@@ -132,6 +139,7 @@ function run(
           data[i] = pred + residual;
         }
         const value = pred + residual;
+        if (c === 0) firstError = value - medPred;
         prevError = value - medPred;
         sumAbs[ctx] += Math.abs(residual);
         sumErr[ctx] += residual;
@@ -188,12 +196,15 @@ export function baselineMinBits(tables: BaselineTables): number {
   return minBits;
 }
 
+/** Bump when the coding algorithm changes: it is part of the model hash recorded in files. */
+export const BASELINE_ALGORITHM = 'baseline-2';
+
 export function createBaselineModel(): IntegerModel {
   const tables = loadBaselineTables();
   return {
     id: 'baseline',
     description: BASELINE_DESCRIPTION,
-    hash: tables.hash,
+    hash: new Uint8Array(createHash('sha256').update(BASELINE_ALGORITHM).update(tables.hash).digest()),
     minBitsPerSample: baselineMinBits(tables),
     encode(data, layout, progress) {
       const msg = new Message(1024);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Message, fail } from '../../codec/index.js';
 import { assetPath } from '../assets.js';
 import { useBackend } from '../backend.js';
-import { baselineMinBits, decodeBaseline, encodeBaseline } from '../baseline/model.js';
+import { BASELINE_ALGORITHM, baselineMinBits, decodeBaseline, encodeBaseline } from '../baseline/model.js';
 import { loadBaselineTables } from '../baseline/tables.js';
 import type { IntegerModel, SampleLayout } from '../types.js';
 import type { IntegerModelFile } from './export.js';
@@ -47,7 +47,7 @@ export async function createIdfModel(dir = assetPath(SHIPPED_IDF_DIR), id = 'idf
   return {
     id,
     description: IDF_DESCRIPTION,
-    hash: sha256(jsonBytes, weightBytes, priorTables.bytes, baseline.hash),
+    hash: sha256(jsonBytes, weightBytes, priorTables.bytes, new TextEncoder().encode(BASELINE_ALGORITHM), baseline.hash),
     minBitsPerSample: Math.min(flow.minBits(), baselineMinBits(baseline)),
     encode(data, layout, progress) {
       if (!usesFlow(layout)) {

@@ -3,7 +3,8 @@
  * channels' prediction errors for colour) with a context-adaptive discretized logistic residual.
  *
  * Context: the local gradient activity |N - NW| + |W - NW| + |NE - N| (for colour channels 1 and 2:
- * half of it plus the previous channels' error magnitudes) bucketed by bit length, per channel. Each context keeps integer running sums (A = sum |e|, B = sum e, N = count, halved at
+ * half of it plus the previous channels' error magnitudes), plus the channel's previous |residual|,
+ * bucketed by bit length, per channel. Each context keeps integer running sums (A = sum |e|, B = sum e, N = count, halved at
  * RESET) that pick a bias correction and a scale index into the frozen table bank. Everything on the
  * decode path is integer arithmetic on JS numbers, so encoder and decoder agree on every machine.
  *
@@ -83,6 +84,8 @@ function run(
   let modelBits = 0;
   let prevError = 0;
   let firstError = 0;
+  /** |residual| of the previous sample of each channel (its W neighbour, or the end of the row above). */
+  const lastAbsResidual = new Float64Array(channels);
   for (let y = 0; y < height; y++) {
     if (progress && y % 64 === 0) progress(y / height);
     for (let x = 0; x < width; x++) {
@@ -113,6 +116,7 @@ function run(
           pred += c === 2 ? Math.floor((firstError + prevError) / 2) : prevError;
           activity = Math.floor(activity / 2) + (c === 2 ? Math.abs(firstError) + Math.abs(prevError) : 2 * Math.abs(prevError));
         }
+        activity += lastAbsResidual[c];
         const bucket = Math.min(ACTIVITY_BUCKETS - 1, bitLength(activity));
         const ctx = c * ACTIVITY_BUCKETS + bucket;
         const nCtx = count[ctx];
@@ -140,6 +144,7 @@ function run(
         }
         const value = pred + residual;
         if (c === 0) firstError = value - medPred;
+        lastAbsResidual[c] = Math.abs(residual);
         prevError = value - medPred;
         sumAbs[ctx] += Math.abs(residual);
         sumErr[ctx] += residual;
@@ -197,7 +202,7 @@ export function baselineMinBits(tables: BaselineTables): number {
 }
 
 /** Bump when the coding algorithm changes: it is part of the model hash recorded in files. */
-export const BASELINE_ALGORITHM = 'baseline-2';
+export const BASELINE_ALGORITHM = 'baseline-3';
 
 export function createBaselineModel(): IntegerModel {
   const tables = loadBaselineTables();

@@ -1,48 +1,67 @@
 /**
- * npm run bench -- [--data DIR]... [--json out.json] [--quick]
+ * npm run bench -- [--data DIR]... [--json out.json] [--plot out.svg] [--runs N] [--quick] [--models a,b]
  *
- * Prints a markdown table and writes JSON: the rANS core micro-benchmark, then for each dataset
- * (default: fixtures/ and the corpus test splits in ../shared/data when present) Flowzip with every
- * shipped model against real peers run on the same files in the same run. Every Flowzip result is
- * round-tripped and checked exact; a mismatch fails the bench.
+ * For each dataset (default: fixtures/ and the corpus test splits in ../shared/data when present), every
+ * codec on the same files in the same run: Flowzip with each shipped model, PNG (sharp -9, optipng -o7),
+ * WebP lossless (sharp, cwebp -z 9), JPEG-XL lossless (cjxl -e 9 and -e 7), xz -9 and zstd -19 on raw
+ * samples. Reports bits/dim (pooled and mean per file), compress and decompress throughput (MB/s of raw
+ * samples, wall clock, median of --runs; Flowzip's model loading is timed once, separately), and peak RSS
+ * of one whole-dataset run per codec (a child process under GNU time). Every Flowzip file is decoded
+ * and compared exactly; a mismatch fails the bench. Missing peers are listed with how to install them.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
-import sharp from 'sharp';
-import { compressWithReport, decompress, listModels } from '../src/index.js';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import sharp, { type Sharp } from 'sharp';
+import { compressWithReport, decompress, listModels, loadModel } from '../src/index.js';
 import { decodeImage } from '../src/image.js';
 import { packageRoot } from '../models/assets.js';
-import { benchRans } from './rans.js';
+import { benchRans, type RansBenchRow } from './rans.js';
+import { renderPlot } from './plot.js';
 
 interface Args {
   data: string[];
   json?: string;
+  plot?: string;
+  runs: number;
   quick: boolean;
+  models?: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { data: [], quick: false };
+  const args: Args = { data: [], runs: 3, quick: false };
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--data') args.data.push(argv[++i]);
-    else if (argv[i] === '--json') args.json = argv[++i];
-    else if (argv[i] === '--quick') args.quick = true;
-    else throw new Error(`unknown argument ${argv[i]}`);
+    const a = argv[i];
+    if (a === '--data') args.data.push(argv[++i]);
+    else if (a === '--json') args.json = argv[++i];
+    else if (a === '--plot') args.plot = argv[++i];
+    else if (a === '--runs') args.runs = Number(argv[++i]);
+    else if (a === '--models') args.models = argv[++i].split(',');
+    else if (a === '--quick') args.quick = true;
+    else throw new Error(`unknown argument ${a}`);
   }
   return args;
 }
 
 interface Item {
   name: string;
+  /** The original file (what Flowzip reads). */
+  path: string;
+  /** The same pixels as a plain PNG (what file-based peers read: optipng and cjxl need PNG, not JPEG). */
+  pngPath: string;
   bytes: Uint8Array;
-  /** Raw samples (canonical bytes) for the general-purpose peers, and the sample count. */
+  /** Canonical raw samples (8-bit, or 16-bit little-endian) for the general-purpose peers. */
   raw: Uint8Array;
   dims: number;
-  image?: { width: number; height: number; channels: number; bitDepth: 8 | 16 };
+  width: number;
+  height: number;
+  channels: number;
+  bitDepth: 8 | 16;
+  samples: Int32Array;
 }
 
-interface CodecResult {
+export interface CodecResult {
   codec: string;
   dataset: string;
   files: number;
@@ -52,24 +71,34 @@ interface CodecResult {
   meanBitsPerDim: number;
   compressMBPerS?: number;
   decompressMBPerS?: number;
+  /** Flowzip: model loading, timed once. */
+  loadSeconds?: number;
+  peakRssMB?: number;
+  roundTripExact?: boolean;
   missing?: string;
 }
 
-async function loadDataset(dir: string): Promise<Item[]> {
+async function loadDataset(dir: string, scratch: string): Promise<Item[]> {
   const items: Item[] = [];
   for (const name of readdirSync(dir).sort()) {
     if (!/\.(png|jpg|jpeg|webp|tif|tiff)$/i.test(name)) continue;
-    const bytes = new Uint8Array(readFileSync(join(dir, name)));
+    const path = join(dir, name);
+    const bytes = new Uint8Array(readFileSync(path));
     const d = await decodeImage(bytes);
     if ('unsupported' in d) continue;
-    const raw = d.bitDepth === 16 ? new Uint8Array(new Uint16Array(d.samples).buffer) : Uint8Array.from(d.samples);
-    items.push({ name, bytes, raw, dims: d.samples.length, image: d });
+    const raw = d.bitDepth === 16 ? new Uint8Array(Uint16Array.from(d.samples).buffer) : Uint8Array.from(d.samples);
+    const item = { name, path, pngPath: join(scratch, `${items.length}.png`), bytes, raw, dims: d.samples.length, width: d.width, height: d.height, channels: d.channels, bitDepth: d.bitDepth, samples: d.samples };
+    writeFileSync(item.pngPath, await sharpPipeline(item).png({ compressionLevel: 1 }).toBuffer());
+    items.push(item);
   }
   return items;
 }
 
-function have(tool: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+const have = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
 }
 
 function summarize(codec: string, dataset: string, items: Item[], sizes: number[], seconds?: [number, number]): CodecResult {
@@ -88,99 +117,231 @@ function summarize(codec: string, dataset: string, items: Item[], sizes: number[
   };
 }
 
-async function timed<T>(f: () => Promise<T> | T): Promise<[T, number]> {
-  const t = performance.now();
-  const v = await f();
-  return [v, (performance.now() - t) / 1000];
+/** Peak RSS (MB) of a command, via GNU time; undefined when /usr/bin/time is not installed. */
+function peakRss(command: string, args: string[]): number | undefined {
+  if (!existsSync('/usr/bin/time')) return undefined;
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const kb = Number(r.stderr.trim().split('\n').pop());
+  return Number.isFinite(kb) ? kb / 1024 : undefined;
 }
 
-async function benchFlowzip(model: string, dataset: string, items: Item[]): Promise<CodecResult> {
+async function benchFlowzip(model: string, dataset: string, items: Item[], runs: number, cli: string): Promise<CodecResult> {
+  const t0 = performance.now();
+  await loadModel(model);
+  const loadSeconds = (performance.now() - t0) / 1000;
   const sizes: number[] = [];
-  let enc = 0;
-  let dec = 0;
-  for (const it of items) {
-    const [{ bytes }, te] = await timed(() => compressWithReport(it.bytes, { model, kind: 'image', forceModel: true }));
-    const [restored, td] = await timed(() => decompress(bytes));
-    enc += te;
-    dec += td;
-    const back = restored.samples!;
-    const original = await decodeImage(it.bytes);
-    if ('unsupported' in original || back.length !== original.samples.length || back.some((v, i) => v !== original.samples[i]))
-      throw new Error(`ROUND TRIP MISMATCH: flowzip/${model} on ${it.name}`);
-    sizes.push(bytes.length);
+  const enc: number[] = [];
+  const dec: number[] = [];
+  let exact = true;
+  for (let run = 0; run < runs; run++) {
+    let te = 0;
+    let td = 0;
+    for (const [i, it] of items.entries()) {
+      let t = performance.now();
+      const { bytes } = await compressWithReport(it.bytes, { model, kind: 'image', forceModel: true });
+      te += performance.now() - t;
+      t = performance.now();
+      const restored = await decompress(bytes);
+      td += performance.now() - t;
+      const back = restored.samples!;
+      if (back.length !== it.samples.length || back.some((v, k) => v !== it.samples[k])) exact = false;
+      if (run === 0) sizes[i] = bytes.length;
+    }
+    enc.push(te / 1000);
+    dec.push(td / 1000);
   }
-  return summarize(`flowzip:${model}`, dataset, items, sizes, [enc, dec]);
+  if (!exact) throw new Error(`ROUND TRIP MISMATCH: flowzip:${model} on ${dataset}`);
+  const dir = mkdtempSync(join(tmpdir(), 'flowzip-bench-'));
+  const rss = peakRss(process.execPath, [cli, 'compress', '-q', '--model', model, '--kind', 'image', '-o', dir, ...items.map((it) => it.path)]);
+  rmSync(dir, { recursive: true, force: true });
+  return { ...summarize(`flowzip:${model}`, dataset, items, sizes, [median(enc), median(dec)]), loadSeconds, peakRssMB: rss, roundTripExact: exact };
 }
 
-async function benchSharp(codec: 'png' | 'webp', dataset: string, items: Item[]): Promise<CodecResult> {
-  const sizes: number[] = [];
-  for (const it of items) {
-    const img = it.image!;
-    const input = img.bitDepth === 16 ? new Uint16Array(it.raw.buffer, it.raw.byteOffset, it.raw.length / 2) : it.raw;
-    let p = sharp(input, { raw: { width: img.width, height: img.height, channels: img.channels as 1 | 2 | 3 | 4 } });
-    p = p.toColourspace(img.bitDepth === 16 ? (img.channels <= 2 ? 'grey16' : 'rgb16') : img.channels <= 2 ? 'b-w' : 'srgb');
-    const out = codec === 'png' ? await p.png({ compressionLevel: 9, adaptiveFiltering: true }).toBuffer() : await p.webp({ lossless: true, effort: 6 }).toBuffer();
-    sizes.push(out.length);
-  }
-  return summarize(codec === 'png' ? 'png (sharp -9)' : 'webp-ll (sharp effort 6)', dataset, items, sizes);
+function sharpPipeline(it: Pick<Item, 'raw' | 'bitDepth' | 'channels' | 'width' | 'height'>): Sharp {
+  const input = it.bitDepth === 16 ? new Uint16Array(it.raw.buffer, it.raw.byteOffset, it.raw.length / 2) : it.raw;
+  const grey = it.channels <= 2;
+  return sharp(input, { raw: { width: it.width, height: it.height, channels: it.channels as 1 | 2 | 3 | 4 } }).toColourspace(
+    it.bitDepth === 16 ? (grey ? 'grey16' : 'rgb16') : grey ? 'b-w' : 'srgb',
+  );
 }
 
-function benchTool(label: string, tool: string, args: string[], dataset: string, items: Item[], onFile: boolean): CodecResult {
-  if (!have(tool)) return { ...summarize(label, dataset, items, items.map(() => 0)), missing: `install with: apt-get install ${tool === 'cjxl' ? 'libjxl-tools' : tool === 'cwebp' ? 'webp' : tool}` };
+async function benchSharp(codec: 'png' | 'webp', dataset: string, items: Item[], runs: number): Promise<CodecResult> {
   const sizes: number[] = [];
-  for (const it of items) {
-    if (onFile) {
-      const tmp = `/tmp/flowzip-bench-${process.pid}.png`;
-      writeFileSync(tmp, it.bytes);
-      const out = `${tmp}.out`;
-      execFileSync(tool, [...args, tmp, '-o', out], { stdio: 'ignore' });
-      sizes.push(readFileSync(out).length);
-    } else sizes.push(execFileSync(tool, args, { input: it.raw, maxBuffer: 1 << 30 }).length);
+  const enc: number[] = [];
+  const dec: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    let te = 0;
+    let td = 0;
+    for (const [i, it] of items.entries()) {
+      if (codec === 'webp' && it.bitDepth === 16) {
+        sizes[i] = NaN;
+        continue;
+      }
+      let t = performance.now();
+      const p = sharpPipeline(it);
+      const out = codec === 'png' ? await p.png({ compressionLevel: 9, adaptiveFiltering: true }).toBuffer() : await p.webp({ lossless: true, effort: 6 }).toBuffer();
+      te += performance.now() - t;
+      t = performance.now();
+      await sharp(out).raw().toBuffer();
+      td += performance.now() - t;
+      sizes[i] = out.length;
+    }
+    enc.push(te / 1000);
+    dec.push(td / 1000);
   }
-  return summarize(label, dataset, items, sizes);
+  const usable = items.filter((_, i) => Number.isFinite(sizes[i]));
+  return summarize(codec === 'png' ? 'png (sharp -9)' : 'webp-ll (sharp effort 6)', dataset, usable, sizes.filter(Number.isFinite), [median(enc), median(dec)]);
+}
+
+interface ToolSpec {
+  label: string;
+  tool: string;
+  apt: string;
+  /** Compress: file-based (input PNG -> output file) or raw stdin -> stdout. */
+  mode: 'file' | 'raw';
+  args: (input: string, output: string) => string[];
+  decoder?: { tool: string; args: (input: string, output: string) => string[] };
+  accepts?: (it: Item) => boolean;
+}
+
+const TOOLS: ToolSpec[] = [
+  { label: 'png (optipng -o7)', tool: 'optipng', apt: 'optipng', mode: 'file', args: (i, o) => ['-quiet', '-o7', '-out', o, i] },
+  {
+    label: 'webp-ll (cwebp -z 9)', tool: 'cwebp', apt: 'webp', mode: 'file', args: (i, o) => ['-quiet', '-lossless', '-z', '9', i, '-o', o],
+    decoder: { tool: 'dwebp', args: (i, o) => ['-quiet', i, '-ppm', '-o', o] }, accepts: (it) => it.bitDepth === 8,
+  },
+  { label: 'jxl (cjxl -e 9)', tool: 'cjxl', apt: 'libjxl-tools', mode: 'file', args: (i, o) => ['-d', '0', '-e', '9', '--quiet', i, o], decoder: { tool: 'djxl', args: (i, o) => [i, o, '--quiet'] } },
+  { label: 'jxl (cjxl -e 7)', tool: 'cjxl', apt: 'libjxl-tools', mode: 'file', args: (i, o) => ['-d', '0', '-e', '7', '--quiet', i, o], decoder: { tool: 'djxl', args: (i, o) => [i, o, '--quiet'] } },
+  { label: 'xz -9 (raw)', tool: 'xz', apt: 'xz-utils', mode: 'raw', args: () => ['-9', '-c'], decoder: { tool: 'xz', args: () => ['-d', '-c'] } },
+  { label: 'zstd -19 (raw)', tool: 'zstd', apt: 'zstd', mode: 'raw', args: () => ['-19', '-c', '-q'], decoder: { tool: 'zstd', args: () => ['-d', '-c', '-q'] } },
+];
+
+function benchTool(spec: ToolSpec, dataset: string, all: Item[], runs: number): CodecResult {
+  const items = all.filter((it) => spec.accepts?.(it) ?? true);
+  if (!have(spec.tool)) return { ...summarize(spec.label, dataset, all, all.map(() => 0)), missing: `apt-get install ${spec.apt}` };
+  const dir = mkdtempSync(join(tmpdir(), 'flowzip-peer-'));
+  const sizes: number[] = [];
+  const enc: number[] = [];
+  const dec: number[] = [];
+  let rss = 0;
+  for (let run = 0; run < runs; run++) {
+    let te = 0;
+    let td = 0;
+    for (const [i, it] of items.entries()) {
+      const out = join(dir, `out-${i}`);
+      const back = join(dir, `back-${i}.${spec.tool === 'dwebp' ? 'ppm' : 'png'}`);
+      let t = performance.now();
+      let coded: Uint8Array;
+      if (spec.mode === 'raw') coded = execFileSync(spec.tool, spec.args('', ''), { input: it.raw, maxBuffer: 1 << 30 });
+      else {
+        execFileSync(spec.tool, spec.args(it.pngPath, out), { stdio: 'ignore' });
+        coded = readFileSync(out);
+      }
+      te += performance.now() - t;
+      sizes[i] = coded.length;
+      if (spec.decoder) {
+        t = performance.now();
+        if (spec.mode === 'raw') execFileSync(spec.decoder.tool, spec.decoder.args('', ''), { input: coded, maxBuffer: 1 << 30 });
+        else execFileSync(spec.decoder.tool, spec.decoder.args(out, back), { stdio: 'ignore' });
+        td += performance.now() - t;
+      }
+      if (run === 0 && spec.mode === 'file') rss = Math.max(rss, peakRss(spec.tool, spec.args(it.pngPath, out)) ?? 0);
+    }
+    enc.push(te / 1000);
+    dec.push(td / 1000);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  const r = summarize(spec.label, dataset, items, sizes, [median(enc), spec.decoder ? median(dec) : NaN]);
+  return { ...r, peakRssMB: rss || undefined, ...(spec.decoder ? {} : { decompressMBPerS: undefined }) };
+}
+
+export interface ThreadResult {
+  dataset: string;
+  model: string;
+  threads: number;
+  seconds: number;
+  compressMBPerS: number;
+}
+
+/** Whole-CLI wall clock (process start and model loading included) on all files, 1 thread vs all cores. */
+function benchThreads(model: string, dataset: string, items: Item[], cli: string): ThreadResult[] {
+  const rawBytes = items.reduce((a, it) => a + it.raw.length, 0);
+  const out: ThreadResult[] = [];
+  for (const threads of [...new Set([1, cpus().length])]) {
+    const dir = mkdtempSync(join(tmpdir(), 'flowzip-threads-'));
+    const t = performance.now();
+    execFileSync(process.execPath, [cli, 'compress', '-q', '-T', String(threads), '--model', model, '-o', dir, ...items.map((it) => it.path)]);
+    const seconds = (performance.now() - t) / 1000;
+    rmSync(dir, { recursive: true, force: true });
+    out.push({ dataset, model, threads, seconds, compressMBPerS: rawBytes / 1e6 / seconds });
+  }
+  return out;
+}
+
+const fmt = (x: number | undefined, digits = 2) => (x === undefined || !Number.isFinite(x) ? '' : x.toFixed(digits));
+
+function ransTable(rows: RansBenchRow[]): string[] {
+  return [
+    '| precision | encode Msym/s | decode Msym/s | encode MB/s | decode MB/s | overhead % of info content |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.precision} | ${fmt(r.encodeMsymPerS, 1)} | ${fmt(r.decodeMsymPerS, 1)} | ${fmt(r.encodeMBPerS, 1)} | ${fmt(r.decodeMBPerS, 1)} | ${fmt(r.overheadPct, 4)} |`),
+  ];
+}
+
+function resultTable(results: CodecResult[]): string[] {
+  return [
+    '| dataset | codec | files | pooled bits/dim | mean bits/dim | compress MB/s | decompress MB/s | peak RSS MB | round trip |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...results.map((r) =>
+      r.missing
+        ? `| ${r.dataset} | ${r.codec} | missing: \`${r.missing}\` | | | | | | |`
+        : `| ${r.dataset} | ${r.codec} | ${r.files} | ${fmt(r.pooledBitsPerDim, 3)} | ${fmt(r.meanBitsPerDim, 3)} | ${fmt(r.compressMBPerS)} | ${fmt(r.decompressMBPerS)} | ${fmt(r.peakRssMB, 0)} | ${r.roundTripExact === undefined ? '' : r.roundTripExact ? 'exact' : 'MISMATCH'} |`,
+    ),
+  ];
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const root = packageRoot();
+  const cli = join(root, 'dist/cli/flowzip.js');
   const corpus = resolve(root, '../shared/data/corpus');
   const datasets = args.data.length
-    ? args.data.map((d) => ({ name: d, dir: d }))
+    ? args.data.map((d) => ({ name: basename(resolve(d)), dir: d }))
     : [
         { name: 'fixtures', dir: join(root, 'fixtures') },
         ...['photos-ds/test', 'photos-full/test'].map((d) => ({ name: d, dir: join(corpus, d) })).filter((d) => existsSync(d.dir)),
       ];
-
+  const runs = args.quick ? 1 : args.runs;
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString() };
   const rans = benchRans(args.quick ? 500_000 : 2_000_000, args.quick ? 3 : 5);
-  console.log(`# Flowzip bench (${machine.date}, ${machine.cpus} cores, ${machine.cpu}, node ${machine.node})\n`);
-  console.log('## rANS core (256-symbol peaked distribution)\n');
-  console.log('| precision | encode Msym/s | decode Msym/s | encode MB/s | decode MB/s | overhead % |');
-  console.log('|---|---|---|---|---|---|');
-  for (const r of rans)
-    console.log(`| ${r.precision} | ${r.encodeMsymPerS.toFixed(1)} | ${r.decodeMsymPerS.toFixed(1)} | ${r.encodeMBPerS.toFixed(1)} | ${r.decodeMBPerS.toFixed(1)} | ${r.overheadPct.toFixed(4)} |`);
+  const lines: string[] = [`# Flowzip bench (${machine.date}; ${machine.cpus} cores, ${machine.cpu}, ${machine.memGiB} GiB, node ${machine.node})`, ''];
+  lines.push('## rANS core (256-symbol peaked distribution; MB/s of 8-bit symbols)', '', ...ransTable(rans), '');
+  console.log(lines.join('\n'));
 
+  const models = args.models ?? listModels().map((m) => m.id);
   const results: CodecResult[] = [];
+  const threadResults: ThreadResult[] = [];
+  const scratch = mkdtempSync(join(tmpdir(), 'flowzip-bench-png-'));
   for (const ds of datasets) {
-    const items = await loadDataset(ds.dir);
+    const items = await loadDataset(ds.dir, scratch);
     if (items.length === 0) continue;
-    for (const m of listModels()) results.push(await benchFlowzip(m.id, ds.name, items));
-    results.push(await benchSharp('png', ds.name, items));
-    results.push(await benchSharp('webp', ds.name, items));
-    results.push(benchTool('webp-ll (cwebp -z 9)', 'cwebp', ['-quiet', '-lossless', '-z', '9'], ds.name, items, true));
-    results.push(benchTool('jxl (cjxl -e 9)', 'cjxl', ['-d', '0', '-e', '9', '--quiet'], ds.name, items, true));
-    results.push(benchTool('xz -9 (raw)', 'xz', ['-9', '-c'], ds.name, items, false));
-    results.push(benchTool('zstd -19 (raw)', 'zstd', ['-19', '-c'], ds.name, items, false));
+    process.stderr.write(`bench: ${ds.name} (${items.length} images)\n`);
+    for (const m of models) results.push(await benchFlowzip(m, ds.name, items, runs, cli));
+    results.push(await benchSharp('png', ds.name, items, runs));
+    results.push(await benchSharp('webp', ds.name, items, runs));
+    for (const spec of TOOLS) results.push(benchTool(spec, ds.name, items, runs));
+    for (const m of models) threadResults.push(...benchThreads(m, ds.name, items, cli));
   }
-  console.log('\n## Lossless image coding (bits per sub-pixel, headers included; every Flowzip file round-tripped exact)\n');
-  console.log('| dataset | codec | files | pooled bits/dim | mean bits/dim | compress MB/s | decompress MB/s |');
-  console.log('|---|---|---|---|---|---|---|');
-  for (const r of results) {
-    if (r.missing) console.log(`| ${r.dataset} | ${r.codec} | missing: ${r.missing} | | | | |`);
-    else
-      console.log(`| ${r.dataset} | ${r.codec} | ${r.files} | ${r.pooledBitsPerDim.toFixed(3)} | ${r.meanBitsPerDim.toFixed(3)} | ${r.compressMBPerS?.toFixed(2) ?? ''} | ${r.decompressMBPerS?.toFixed(2) ?? ''} |`);
-  }
-  if (args.json) writeFileSync(args.json, JSON.stringify({ machine, rans, results }, null, 2));
+  const table = ['## Lossless images: bits per sub-pixel (headers included), throughput of raw samples', '', ...resultTable(results)];
+  const missing = [...new Set(results.filter((r) => r.missing).map((r) => r.missing))];
+  if (missing.length) table.push('', `Missing peers: install with \`${missing.join('; ')}\` (Debian).`);
+  table.push('', '## CLI compress wall clock on all files of a dataset (process start and model loading included)', '');
+  table.push('| dataset | model | threads | seconds | MB/s |', '|---|---|---|---|---|');
+  for (const t of threadResults) table.push(`| ${t.dataset} | ${t.model} | ${t.threads} | ${fmt(t.seconds)} | ${fmt(t.compressMBPerS)} |`);
+  console.log(table.join('\n'));
+  rmSync(scratch, { recursive: true, force: true });
+  if (args.json) writeFileSync(args.json, JSON.stringify({ machine, runs, rans, results, threads: threadResults }, null, 2));
+  if (args.plot) writeFileSync(args.plot, renderPlot(results.filter((r) => !r.missing && r.compressMBPerS)));
 }
 
 main().catch((e) => {

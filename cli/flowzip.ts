@@ -7,6 +7,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import {
   EXIT_STATUS,
@@ -21,11 +22,13 @@ import {
   type BackendName,
   type InputKind,
 } from '../src/index.js';
+import { runPool } from './pool.js';
 import { ProgressBar } from './progress.js';
 
 const VERSION = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version as string;
 
 interface CommonOptions {
+  threads?: number;
   output?: string;
   stdout?: boolean;
   force?: boolean;
@@ -40,6 +43,10 @@ interface CommonOptions {
 /** Turn anything thrown into [exit status, one-line message]. */
 function describe(e: unknown): [number, string] {
   if (e instanceof FlowzipError) return [EXIT_STATUS[e.code], `${e.code}: ${e.message}`];
+  const remote = e as { code?: string; errno?: string; message: string };
+  if (remote && typeof remote.code === 'string' && remote.code in EXIT_STATUS && !(e instanceof Error))
+    return [EXIT_STATUS[remote.code as keyof typeof EXIT_STATUS], `${remote.code}: ${remote.message}`];
+  if (remote && typeof remote.errno === 'string' && !(e instanceof Error)) return describe(Object.assign(new Error(remote.message), { code: remote.errno }));
   const err = e as NodeJS.ErrnoException;
   if (err && typeof err.code === 'string') {
     if (err.code === 'ENOENT') return [EXIT_STATUS.BAD_INPUT, `BAD_INPUT: no such file or directory`];
@@ -109,7 +116,38 @@ function removeInput(file: string, opts: CommonOptions): void {
   if (opts.rm && !opts.keep && file !== '-') unlinkSync(file);
 }
 
+/** Several named files and more than one thread: one worker per thread, outputs written here in order. */
+async function runParallel(op: 'compress' | 'decompress', files: string[], opts: CommonOptions): Promise<boolean> {
+  const threads = opts.threads ?? availableParallelism();
+  if (threads <= 1 || files.length <= 1 || opts.stdout || files.includes('-')) return false;
+  const bar = new ProgressBar(files.length, !!opts.quiet);
+  const backend = program.opts().backend as string | undefined;
+  const jobs = files.map((file) => ({
+    op,
+    file,
+    options: op === 'compress' ? { model: opts.model, kind: opts.kind, name: basename(file), backend } : { model: opts.model, backend },
+  }));
+  await runPool(jobs, threads, (index, result) => {
+    const file = files[index];
+    try {
+      if (!result.ok) throw result.error;
+      const target =
+        op === 'compress'
+          ? outputFor(file, opts, files.length, () => `${file}.flz`)!
+          : outputFor(file, opts, files.length, () => restoredName(file, result.kind!, result.format))!;
+      writeOutput(target, result.bytes, !!opts.force, files);
+      removeInput(file, opts);
+    } catch (e) {
+      report(file, e, bar);
+    }
+    bar.update(index, 1, file);
+  });
+  bar.clear();
+  return true;
+}
+
 async function runCompress(files: string[], opts: CommonOptions): Promise<void> {
+  if (await runParallel('compress', files, opts)) return;
   const bar = new ProgressBar(files.length, !!opts.quiet);
   for (const [index, file] of files.entries()) {
     try {
@@ -141,6 +179,7 @@ function restoredName(file: string, kind: string, format: string | undefined): s
 }
 
 async function runDecompress(files: string[], opts: CommonOptions): Promise<void> {
+  if (await runParallel('decompress', files, opts)) return;
   const bar = new ProgressBar(files.length, !!opts.quiet);
   for (const [index, file] of files.entries()) {
     try {
@@ -217,12 +256,13 @@ function runInfo(files: string[], opts: CommonOptions): void {
 const kindOption = () =>
   new Option('--kind <kind>', 'read the input as').choices(['auto', 'image', 'array', 'bytes']).default('auto');
 
+const program = new Command();
+
 function main(argv: string[]): Promise<void> {
   // gzip-style shorthand: `flowzip -d f.flz`.
   const args = argv.slice(2);
   if (args[0] === '-d' || args[0] === '--decompress') args[0] = 'decompress';
 
-  const program = new Command();
   program
     .name('flowzip')
     .description('Lossless compression with learned flow models: -log2 p(x) becomes a file size.')
@@ -242,7 +282,8 @@ function main(argv: string[]): Promise<void> {
       .option('-f, --force', 'overwrite existing output files')
       .option('-k, --keep', 'keep input files (the default)')
       .option('--rm', 'remove each input after its output is written')
-      .option('-q, --quiet', 'no progress bar');
+      .option('-q, --quiet', 'no progress bar')
+      .option('-T, --threads <n>', 'worker threads for several files (default: cores)', Number);
 
   withIo(program.command('compress').description('compress files to <file>.flz ("-" reads stdin)'))
     .argument('<files...>')

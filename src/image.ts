@@ -82,7 +82,7 @@ export function imageSampleBytes(samples: ArrayLike<number>, bitDepth: 8 | 16): 
   return out;
 }
 
-/** Encode samples as a PNG (maximum zlib effort), with the ICC profile when there was one. */
+/** Encode samples as a PNG (zlib level 6: restoring should be fast; `flowzip compress` again for size), with the ICC profile when there was one. */
 export async function encodePng(
   image: Pick<DecodedImage, 'width' | 'height' | 'channels' | 'bitDepth' | 'icc'>,
   samples: ArrayLike<number>,
@@ -92,7 +92,7 @@ export async function encodePng(
   const grey = channels <= 2;
   const png = await sharp(raw, { raw: { width, height, channels: channels as 1 | 2 | 3 | 4 }, limitInputPixels: false })
     .toColourspace(bitDepth === 16 ? (grey ? 'grey16' : 'rgb16') : grey ? 'b-w' : 'srgb')
-    .png({ compressionLevel: 9, adaptiveFiltering: true })
+    .png({ compressionLevel: 6 })
     .toBuffer();
   return image.icc ? insertIccChunk(new Uint8Array(png), image.icc) : new Uint8Array(png);
 }

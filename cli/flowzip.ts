@@ -16,6 +16,7 @@ import {
   decompress,
   listModels,
   readContainer,
+  renderHeatmap,
   train,
   useBackend,
   verify,
@@ -29,6 +30,7 @@ const VERSION = JSON.parse(readFileSync(new URL('../../package.json', import.met
 
 interface CommonOptions {
   threads?: number;
+  heatmap?: string;
   output?: string;
   stdout?: boolean;
   force?: boolean;
@@ -202,14 +204,19 @@ async function runVerify(files: string[], opts: CommonOptions): Promise<void> {
   for (const [index, file] of files.entries()) {
     try {
       const input = readInput(file);
-      const r = await verify(input, { model: opts.model, kind: opts.kind, file, name: basename(file), progress: (f) => bar.update(index, f, file) });
+      const r = await verify(input, { model: opts.model, kind: opts.kind, file, name: basename(file), heatmap: !!opts.heatmap, progress: (f) => bar.update(index, f, file) });
+      if (opts.heatmap && r.heatmap) {
+        const path = files.length > 1 ? opts.heatmap.replace(/(\.png)?$/i, `-${basename(file)}.png`) : opts.heatmap;
+        writeOutput(path, await renderHeatmap(r.heatmap.bits, r.heatmap.width, r.heatmap.height), true, files);
+      }
       bar.clear();
       if (opts.json) {
         const { file: f, kind, dims, modelBits, codedBits, fileBytes, bitsPerDim, overheadPct } = r;
         process.stdout.write(JSON.stringify({ file: f, kind, dims, modelBits, codedBits, fileBytes, bitsPerDim, overheadPct }) + '\n');
       } else {
         process.stdout.write(
-          `${file}: ${r.kind}, ${r.dims} dims, model ${r.modelBits.toFixed(1)} bits, coded ${r.codedBits} bits ` +
+          `${file}: ${r.kind}, ${r.dims} dims, ${r.floatBits !== undefined ? `float model ${r.floatBits.toFixed(1)} bits, ` : ''}` +
+            `model ${r.modelBits.toFixed(1)} bits, coded ${r.codedBits} bits ` +
             `(overhead ${r.overheadPct.toFixed(3)}%), file ${r.fileBytes} bytes = ${r.bitsPerDim.toFixed(4)} bits/dim, round trip exact\n`,
         );
       }
@@ -303,6 +310,7 @@ function main(argv: string[]): Promise<void> {
     .option('-m, --model <name>', 'model to use')
     .addOption(kindOption())
     .option('--json', 'one JSON object per input')
+    .option('--heatmap <png>', 'write a bits-per-pixel heatmap (several inputs: <png>-<file>.png)')
     .option('-q, --quiet', 'no progress bar')
     .action((files: string[], opts: CommonOptions) => runVerify(files, opts));
 

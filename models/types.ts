@@ -16,6 +16,15 @@ export interface EncodeResult {
   payload: Uint8Array;
   /** The model's ideal -log2 p(x) under its integer tables, in bits. */
   modelBits: number;
+  /** The float model's -log2 p(x) (continuous densities, no integer tables), where the model has one. */
+  floatBits?: number;
+  /** Bits per pixel (all channels), height * width, when asked for. */
+  pixelBits?: Float32Array;
+}
+
+export interface EncodeOptions {
+  /** Also return where the bits go, per pixel. */
+  pixelBits?: boolean;
 }
 
 export interface IntegerModel {
@@ -28,7 +37,7 @@ export interface IntegerModel {
    * more samples than the payload could possibly hold (before allocating them).
    */
   minBitsPerSample: number;
-  encode(data: SampleArray, layout: SampleLayout, progress?: Progress): EncodeResult;
+  encode(data: SampleArray, layout: SampleLayout, progress?: Progress, options?: EncodeOptions): EncodeResult;
   /** Fills `out` (length height * width * channels); throws FlowzipError on a malformed payload. */
   decode(payload: Uint8Array, layout: SampleLayout, out: SampleArray, progress?: Progress): void;
 }

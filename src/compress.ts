@@ -35,6 +35,8 @@ export interface CompressOptions {
   name?: string;
   /** Always use the model's payload, even when storing would be smaller (for measurements). */
   forceModel?: boolean;
+  /** Also compute where the bits go, per pixel (verify's heatmap). */
+  heatmap?: boolean;
   progress?: Progress;
 }
 
@@ -62,6 +64,8 @@ export interface CompressReport {
   modelBits: number;
   /** Bits of the model's rANS payload (whether or not it was chosen). */
   codedBits: number;
+  /** The float model's -log2 p(x), for models that have one (the IDF). */
+  floatBits?: number;
   /** Size of the whole .flz written. */
   fileBytes: number;
   model: string;
@@ -155,6 +159,8 @@ interface Encoded {
   bytes: Uint8Array;
   /** The .flz with the model's payload, whichever was chosen (what verify measures). */
   modelBytes: Uint8Array;
+  /** Bits per pixel, when `heatmap` was asked for. */
+  pixelBits?: Float32Array;
   report: CompressReport;
 }
 
@@ -162,7 +168,7 @@ const NO_MODEL_HASH = new Uint8Array(32);
 
 async function encodePrepared(p: Prepared, options: CompressOptions): Promise<Encoded> {
   const model = await loadModel(options.model ?? DEFAULT_MODEL);
-  const { payload, modelBits } = model.encode(p.samples, p.layout, options.progress);
+  const { payload, modelBits, floatBits, pixelBits } = model.encode(p.samples, p.layout, options.progress, { pixelBits: options.heatmap });
   const base = { kind: p.kind, dtype: p.dtype, shape: p.shape, meta: p.meta, dataCrc: crc32(p.canonical) };
   const modelBytes = writeContainer({ ...base, method: 'model', modelId: model.id, modelHash: model.hash, payload });
   const candidates: { bytes: Uint8Array; kind: DataKind; method: Method }[] = [
@@ -183,7 +189,8 @@ async function encodePrepared(p: Prepared, options: CompressOptions): Promise<En
   return {
     bytes: best.bytes,
     modelBytes,
-    report: { kind: best.kind, method: best.method, dims: p.samples.length, modelBits, codedBits: 8 * payload.length,
+    pixelBits,
+    report: { kind: best.kind, method: best.method, dims: p.samples.length, modelBits, floatBits, codedBits: 8 * payload.length,
       fileBytes: best.bytes.length, model: model.id },
   };
 }
@@ -316,6 +323,10 @@ export interface VerifyReport {
   bitsPerDim: number;
   /** 100 * (codedBits - modelBits) / modelBits. */
   overheadPct: number;
+  /** The float model's -log2 p(x) in bits, for models that have one. */
+  floatBits?: number;
+  /** With `heatmap`: bits per pixel, height x width. */
+  heatmap?: { bits: Float32Array; width: number; height: number };
 }
 
 /**
@@ -330,7 +341,7 @@ export async function verify(input: Uint8Array, options: CompressOptions & { fil
   const got = restored.samples ?? Int32Array.from(restored.data);
   if (got.length !== expected.length || got.some((v, i) => v !== expected[i]))
     fail('INTERNAL', 'round trip mismatch: please report this file');
-  const { dims, modelBits, codedBits, fileBytes } = encoded.report;
+  const { dims, modelBits, codedBits, fileBytes, floatBits } = encoded.report;
   return {
     file: options.file ?? options.name ?? '',
     kind: prepared.kind,
@@ -340,6 +351,8 @@ export async function verify(input: Uint8Array, options: CompressOptions & { fil
     fileBytes,
     bitsPerDim: dims > 0 ? (8 * fileBytes) / dims : 0,
     overheadPct: modelBits > 0 ? (100 * (codedBits - modelBits)) / modelBits : 0,
+    floatBits,
+    heatmap: encoded.pixelBits ? { bits: encoded.pixelBits, width: prepared.layout.width, height: prepared.layout.height } : undefined,
   };
 }
 

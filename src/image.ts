@@ -130,3 +130,20 @@ function interleave(planes: Buffer[], bytesPerSample: number): Buffer {
       for (let k = 0; k < bytesPerSample; k++) out[(i * bands + b) * bytesPerSample + k] = planes[b][i * bytesPerSample + k];
   return out;
 }
+
+/**
+ * A heatmap PNG of bits per pixel: black (0) through red and yellow to white (the 99th percentile or
+ * more), so that a glance shows where the file's bits go.
+ */
+export async function renderHeatmap(bits: Float32Array, width: number, height: number): Promise<Uint8Array> {
+  const sorted = Float32Array.from(bits).sort();
+  const top = Math.max(1e-9, sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))]);
+  const rgb = new Uint8Array(width * height * 3);
+  for (let i = 0; i < bits.length; i++) {
+    const t = Math.min(1, bits[i] / top);
+    rgb[3 * i] = Math.round(255 * Math.min(1, 3 * t));
+    rgb[3 * i + 1] = Math.round(255 * Math.min(1, Math.max(0, 3 * t - 1)));
+    rgb[3 * i + 2] = Math.round(255 * Math.max(0, 3 * t - 2));
+  }
+  return new Uint8Array(await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toBuffer());
+}

@@ -15,6 +15,6 @@ export {
 export { FlowzipError, ERROR_CODES, EXIT_STATUS, readContainer, type ErrorCode } from '../codec/index.js';
 export { listModels, loadModel, DEFAULT_MODEL } from '../models/index.js';
 export { parseNpy, buildNpy } from './npy.js';
-export { decodeImage, encodePng } from './image.js';
+export { decodeImage, encodePng, renderHeatmap } from './image.js';
 export { useBackend, type BackendName } from '../models/backend.js';
 export { train, type TrainOptions } from '../models/idf/train.js';

@@ -38,6 +38,26 @@ describe('flowzip CLI', () => {
     expect(existsSync(join(out, 'photo-rgb.png'))).toBe(true);
   });
 
+  it('--threads: several files through worker threads, same files as one thread', () => {
+    const names = ['photo-rgb.png', 'dem-int16.npy', 'text.txt'];
+    const one = join(dir, 't1');
+    const two = join(dir, 't2');
+    mkdirSync(one);
+    mkdirSync(two);
+    expect(flowzip(['compress', '-q', '-T', '1', '-o', one, ...names], { cwd: dir }).status).toBe(0);
+    expect(flowzip(['compress', '-q', '-T', '2', '-o', two, ...names], { cwd: dir }).status).toBe(0);
+    for (const n of names) expect(readFileSync(join(two, `${n}.flz`))).toEqual(readFileSync(join(one, `${n}.flz`)));
+    const back = join(dir, 't3');
+    mkdirSync(back);
+    const d = flowzip(['decompress', '-q', '-T', '2', '-o', back, ...names.map((n) => join(two, `${n}.flz`))], { cwd: dir });
+    expect(d.status).toBe(0);
+    expect(readFileSync(join(back, 'text.txt'))).toEqual(readFileSync(join(dir, 'text.txt')));
+    expect(readFileSync(join(back, 'dem-int16.npy'))).toEqual(readFileSync(join(dir, 'dem-int16.npy')));
+    const bad = flowzip(['compress', '-q', '-T', '2', '-o', two, 'missing.txt', 'text.txt'], { cwd: dir });
+    expect(bad.status).toBe(3);
+    expect(bad.stderr).toMatch(/missing.txt: BAD_INPUT/);
+  });
+
   it('-d shorthand, -c to stdout and - for stdin', () => {
     const input = readFileSync(join(dir, 'text.txt'));
     const c = flowzip(['compress', '-'], { cwd: dir, input });

@@ -70,7 +70,7 @@ function run(
   data: SampleArray,
   layout: SampleLayout,
   decodeFrom: Message | undefined,
-  record?: { residual: Float64Array; scale: Uint8Array },
+  record?: { residual: Float64Array; scale: Uint8Array; pixelBits?: Float32Array },
   progress?: Progress,
 ): RunResult {
   const { height, width, channels } = layout;
@@ -129,9 +129,11 @@ function run(
         if (decodeFrom === undefined) {
           residual = data[i] - pred;
           const hi = Math.floor(residual / unit);
-          if (hi >= -halfWidth && hi <= halfWidth) modelBits += table.bits(hi + halfWidth);
-          else modelBits += table.bits(table.size - 1) + escapeBits(hi, -halfWidth, halfWidth);
-          modelBits += shift;
+          const bits =
+            shift +
+            (hi >= -halfWidth && hi <= halfWidth ? table.bits(hi + halfWidth) : table.bits(table.size - 1) + escapeBits(hi, -halfWidth, halfWidth));
+          modelBits += bits;
+          if (record!.pixelBits) record!.pixelBits[y * width + x] += bits;
           record!.residual[i] = residual;
           record!.scale[i] = j;
         } else {
@@ -162,12 +164,15 @@ function run(
 export const BASELINE_DESCRIPTION =
   'non-learned: median edge predictor + context-adaptive discretized logistic (LOCO-I style)';
 
-/** Push `data` onto `msg` (so that `decodeBaseline` pops it back). Returns the model's bits. */
-export function encodeBaseline(tables: BaselineTables, msg: Message, data: SampleArray, layout: SampleLayout, progress?: Progress): number {
+/**
+ * Push `data` onto `msg` (so that `decodeBaseline` pops it back). Returns the model's bits; adds each
+ * pixel's bits (all channels) into `pixelBits` (height * width) when given.
+ */
+export function encodeBaseline(tables: BaselineTables, msg: Message, data: SampleArray, layout: SampleLayout, progress?: Progress, pixelBits?: Float32Array): number {
   checkLayout(data, layout);
   const residual = new Float64Array(data.length);
   const scale = new Uint8Array(data.length);
-  const { modelBits } = run(tables, data, layout, undefined, { residual, scale }, progress);
+  const { modelBits } = run(tables, data, layout, undefined, { residual, scale, pixelBits }, progress);
   msg.reserve(Math.ceil(modelBits / 16) + 64);
   const { scales } = tables;
   // Reverse order: the decoder pops sample 0 first. Within a sample, pop order is table symbol, escape, low bits.
@@ -211,10 +216,11 @@ export function createBaselineModel(): IntegerModel {
     description: BASELINE_DESCRIPTION,
     hash: new Uint8Array(createHash('sha256').update(BASELINE_ALGORITHM).update(tables.hash).digest()),
     minBitsPerSample: baselineMinBits(tables),
-    encode(data, layout, progress) {
+    encode(data, layout, progress, options) {
       const msg = new Message(1024);
-      const modelBits = encodeBaseline(tables, msg, data, layout, progress);
-      return { payload: msg.flatten(), modelBits };
+      const pixelBits = options?.pixelBits ? new Float32Array(layout.height * layout.width) : undefined;
+      const modelBits = encodeBaseline(tables, msg, data, layout, progress, pixelBits);
+      return { payload: msg.flatten(), modelBits, pixelBits };
     },
     decode(payload, layout, out, progress) {
       const msg = Message.unflatten(payload);

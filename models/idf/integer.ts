@@ -14,7 +14,7 @@ import { Message, escapeBits, fail, popEscaped, pushEscaped } from '../../codec/
 import type { BaselineTables } from '../baseline/tables.js';
 import { decodeBaseline, encodeBaseline } from '../baseline/model.js';
 import type { Progress } from '../types.js';
-import { ACT_BITS, ACT_MAX, INPUT_CLIP, PRIOR_SCALE_COUNT, PRIOR_SCALE_INIT, WEIGHT_BITS, couplingPermutation, type IdfConfig } from './constants.js';
+import { ACT_BITS, ACT_MAX, INPUT_CLIP, PRIOR_SCALE_0, PRIOR_SCALE_COUNT, PRIOR_SCALE_INIT, WEIGHT_BITS, couplingPermutation, type IdfConfig } from './constants.js';
 import type { IntegerModelFile } from './export.js';
 import { QUARTERS, type PriorTables } from './tables.js';
 
@@ -213,15 +213,33 @@ export class IntegerIdf {
     for (let p = 0; p < z.length / c; p++) for (let ch = 0; ch < c; ch++) latent[p * 4 * c + c * (1 + g) + ch] = z[p * c + ch];
   }
 
-  /** Bits of a group's values under its tables (the model's -log2 p). */
-  private groupBits(z: Int32Array, p: GroupParams): number {
+  /**
+   * Bits of a group's values under its integer tables (the coded model) and under the float logistic
+   * with the same parameters (the float model; floored at 2^-20 as in training). With `map`, each
+   * latent's table bits are spread evenly over the `block` x `block` pixels it stands for.
+   */
+  private groupBits(z: Int32Array, p: GroupParams, map?: { bits: Float32Array; width: number; levelWidth: number; block: number }): [number, number] {
+    const c = this.config.channels;
     let bits = 0;
+    let floatBits = 0;
     for (let i = 0; i < z.length; i++) {
       const { halfWidth, table } = this.priorTables.tables[p.table[i]];
       const r = z[i] - p.base[i];
-      bits += r >= -halfWidth && r <= halfWidth ? table.bits(r + halfWidth) : table.bits(table.size - 1) + escapeBits(r, -halfWidth, halfWidth);
+      const b = r >= -halfWidth && r <= halfWidth ? table.bits(r + halfWidth) : table.bits(table.size - 1) + escapeBits(r, -halfWidth, halfWidth);
+      bits += b;
+      const scale = PRIOR_SCALE_0 * 2 ** (Math.floor(p.table[i] / QUARTERS) / 4);
+      const centered = r - (p.table[i] % QUARTERS) / QUARTERS;
+      const prob = 1 / (1 + Math.exp(-(centered + 0.5) / scale)) - 1 / (1 + Math.exp(-(centered - 0.5) / scale));
+      floatBits -= Math.log2(Math.max(prob, 2 ** -20));
+      if (map) {
+        const pos = Math.floor(i / c);
+        const y0 = Math.floor(pos / map.levelWidth) * map.block;
+        const x0 = (pos % map.levelWidth) * map.block;
+        const share = b / (map.block * map.block);
+        for (let y = y0; y < y0 + map.block; y++) for (let x = x0; x < x0 + map.block; x++) map.bits[y * map.width + x] += share;
+      }
     }
-    return bits;
+    return [bits, floatBits];
   }
 
   private pushGroup(msg: Message, z: Int32Array, p: GroupParams): void {
@@ -251,11 +269,15 @@ export class IntegerIdf {
     return z;
   }
 
-  /** Code one padded tile (values centered: sample - 128), height and width multiples of 2^levels. */
-  encodeTile(msg: Message, values: Int32Array, height: number, width: number): number {
+  /**
+   * Code one padded tile (values centered: sample - 128), height and width multiples of 2^levels.
+   * Returns [integer-table bits, float-model bits]; fills `pixelBits` (height * width) when given.
+   */
+  encodeTile(msg: Message, values: Int32Array, height: number, width: number, pixelBits?: Float32Array): [number, number] {
     const { channels: c, levels, couplings } = this.config;
     const pushes: { z: Int32Array; p: GroupParams }[] = [];
     let bits = 0;
+    let floatBits = 0;
     let latent: Float32Array = Float32Array.from(values);
     let h = height;
     let w = width;
@@ -268,7 +290,10 @@ export class IntegerIdf {
         // The prior net of group g reads only the kept channels and groups < g (zero weights elsewhere).
         const p = this.groupParams(l, g, latent, h, w);
         const z = this.readGroup(latent, g, h * w);
-        bits += this.groupBits(z, p);
+        const map = pixelBits ? { bits: pixelBits, width, levelWidth: w, block: 2 ** (l + 1) } : undefined;
+        const [b, f] = this.groupBits(z, p, map);
+        bits += b;
+        floatBits += f;
         pushes.push({ z, p });
       }
       const kept = new Float32Array(h * w * c);
@@ -277,8 +302,14 @@ export class IntegerIdf {
     }
     // Level 0's groups first (the decoder pops them last), group 2 before 1 before 0.
     for (let l = 0; l < levels; l++) for (let g = 2; g >= 0; g--) this.pushGroup(msg, pushes[3 * l + g].z, pushes[3 * l + g].p);
-    bits += encodeBaseline(this.baseline, msg, Int32Array.from(latent), { height: h, width: w, channels: c });
-    return bits;
+    const topMap = pixelBits ? new Float32Array(h * w) : undefined;
+    const topBits = encodeBaseline(this.baseline, msg, Int32Array.from(latent), { height: h, width: w, channels: c }, undefined, topMap);
+    if (topMap && pixelBits) {
+      const block = 2 ** levels;
+      for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) pixelBits[y * width + x] += topMap[Math.floor(y / block) * w + Math.floor(x / block)] / (block * block);
+    }
+    // The top has no float model: the baseline coder's bits count for both.
+    return [bits + topBits, floatBits + topBits];
   }
 
   decodeTile(msg: Message, height: number, width: number): Int32Array {
@@ -301,18 +332,25 @@ export class IntegerIdf {
   }
 
   /** Encode an 8-bit image (H x W x C interleaved samples) tile by tile; one message per tile. */
-  encodeImage(samples: ArrayLike<number>, height: number, width: number, progress?: Progress): { messages: Uint8Array[]; bits: number } {
+  encodeImage(samples: ArrayLike<number>, height: number, width: number, progress?: Progress, withPixelBits = false) {
     const messages: Uint8Array[] = [];
     let bits = 0;
+    let floatBits = 0;
+    const pixelBits = withPixelBits ? new Float32Array(height * width) : undefined;
     const tiles = tileGrid(height, width);
     tiles.forEach((t, i) => {
       progress?.(i / tiles.length);
       const { values, paddedHeight, paddedWidth } = extractTile(samples, width, this.config.channels, t, 2 ** this.config.levels);
       const msg = new Message(1024);
-      bits += this.encodeTile(msg, values, paddedHeight, paddedWidth);
+      const tileBits = pixelBits ? new Float32Array(paddedHeight * paddedWidth) : undefined;
+      const [b, f] = this.encodeTile(msg, values, paddedHeight, paddedWidth, tileBits);
+      bits += b;
+      floatBits += f;
+      if (tileBits && pixelBits)
+        for (let y = 0; y < t.height; y++) for (let x = 0; x < t.width; x++) pixelBits[(t.y + y) * width + t.x + x] = tileBits[y * paddedWidth + x];
       messages.push(msg.flatten());
     });
-    return { messages, bits };
+    return { messages, bits, floatBits, pixelBits };
   }
 
   decodeImage(messages: Uint8Array[], height: number, width: number, out: Int32Array | Float64Array, progress?: Progress): void {

@@ -49,14 +49,15 @@ export async function createIdfModel(dir = assetPath(SHIPPED_IDF_DIR), id = 'idf
     description: IDF_DESCRIPTION,
     hash: sha256(jsonBytes, weightBytes, priorTables.bytes, new TextEncoder().encode(BASELINE_ALGORITHM), baseline.hash),
     minBitsPerSample: Math.min(flow.minBits(), baselineMinBits(baseline)),
-    encode(data, layout, progress) {
+    encode(data, layout, progress, options) {
       if (!usesFlow(layout)) {
         const msg = new Message(1024);
-        const modelBits = encodeBaseline(baseline, msg, data, layout, progress);
-        return { payload: withRoute(ROUTE_BASELINE, [msg.flatten()], false), modelBits };
+        const pixelBits = options?.pixelBits ? new Float32Array(layout.height * layout.width) : undefined;
+        const modelBits = encodeBaseline(baseline, msg, data, layout, progress, pixelBits);
+        return { payload: withRoute(ROUTE_BASELINE, [msg.flatten()], false), modelBits, pixelBits };
       }
-      const { messages, bits } = flow.encodeImage(data, layout.height, layout.width, progress);
-      return { payload: withRoute(ROUTE_FLOW, messages, true), modelBits: bits };
+      const { messages, bits, floatBits, pixelBits } = flow.encodeImage(data, layout.height, layout.width, progress, options?.pixelBits);
+      return { payload: withRoute(ROUTE_FLOW, messages, true), modelBits: bits, floatBits, pixelBits };
     },
     decode(payload, layout, out, progress) {
       if (payload.length < 1) fail('CORRUPT', 'empty payload');

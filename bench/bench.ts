@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
-import { compressWithReport, decompress, listModels, loadModel } from '../src/index.js';
+import { compressWithReport, decompress, listModels, loadModel, parseNpy } from '../src/index.js';
 import { decodeImage } from '../src/image.js';
 import { packageRoot } from '../models/assets.js';
 import { benchRans, type RansBenchRow } from './rans.js';
@@ -27,10 +27,12 @@ interface Args {
   runs: number;
   quick: boolean;
   models?: string[];
+  patches: number;
+  noFixtures?: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { data: [], runs: 3, quick: false };
+  const args: Args = { data: [], runs: 3, quick: false, patches: 200 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--data') args.data.push(argv[++i]);
@@ -39,6 +41,8 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--runs') args.runs = Number(argv[++i]);
     else if (a === '--models') args.models = argv[++i].split(',');
     else if (a === '--quick') args.quick = true;
+    else if (a === '--patches') args.patches = Number(argv[++i]);
+    else if (a === '--no-fixtures') args.noFixtures = true;
     else throw new Error(`unknown argument ${a}`);
   }
   return args;
@@ -76,6 +80,19 @@ export interface CodecResult {
   peakRssMB?: number;
   roundTripExact?: boolean;
   missing?: string;
+}
+
+/** The first `count` crops of an (N, H, W, 3) uint8 .npy, each written out as its own PNG (coded alone). */
+async function loadPatches(npyPath: string, count: number, scratch: string): Promise<string> {
+  const npy = parseNpy(new Uint8Array(readFileSync(npyPath)));
+  if ('unsupported' in npy || npy.shape.length !== 4) throw new Error(`${npyPath}: not an (N, H, W, C) array`);
+  const [n, h, w, c] = npy.shape;
+  const dir = mkdtempSync(join(scratch, 'patches-'));
+  for (let i = 0; i < Math.min(n, count); i++) {
+    const crop = Uint8Array.from(npy.values.subarray(i * h * w * c, (i + 1) * h * w * c));
+    await sharp(crop, { raw: { width: w, height: h, channels: c as 3 } }).png().toFile(join(dir, `${String(i).padStart(5, '0')}.png`));
+  }
+  return dir;
 }
 
 async function loadDataset(dir: string, scratch: string): Promise<Item[]> {
@@ -305,11 +322,20 @@ async function main(): Promise<void> {
   const root = packageRoot();
   const cli = join(root, 'dist/cli/flowzip.js');
   const corpus = resolve(root, '../shared/data/corpus');
+  const scratch = mkdtempSync(join(tmpdir(), 'flowzip-bench-png-'));
+  const patches = join(corpus, 'patches32/test.npy');
   const datasets = args.data.length
     ? args.data.map((d) => ({ name: basename(resolve(d)), dir: d }))
     : [
-        { name: 'fixtures', dir: join(root, 'fixtures') },
-        ...['photos-ds/test', 'photos-full/test'].map((d) => ({ name: d, dir: join(corpus, d) })).filter((d) => existsSync(d.dir)),
+        ...(args.noFixtures ? [] : [{ name: 'fixtures', dir: join(root, 'fixtures') }]),
+        ...[
+          { name: 'photos-ds/test', dir: join(corpus, 'photos-ds/test') },
+          { name: 'photos-full/test rgb', dir: join(corpus, 'photos-full/test'), channels: 3 },
+          { name: 'photos-full/test grey', dir: join(corpus, 'photos-full/test'), channels: 1 },
+        ].filter((d) => existsSync(d.dir)),
+        ...(existsSync(patches) && args.patches > 0
+          ? [{ name: `patches32/test (first ${args.patches}, each alone)`, dir: await loadPatches(patches, args.patches, scratch) }]
+          : []),
       ];
   const runs = args.quick ? 1 : args.runs;
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString() };
@@ -321,9 +347,8 @@ async function main(): Promise<void> {
   const models = args.models ?? listModels().map((m) => m.id);
   const results: CodecResult[] = [];
   const threadResults: ThreadResult[] = [];
-  const scratch = mkdtempSync(join(tmpdir(), 'flowzip-bench-png-'));
   for (const ds of datasets) {
-    const items = await loadDataset(ds.dir, scratch);
+    const items = (await loadDataset(ds.dir, scratch)).filter((it) => !('channels' in ds) || it.channels === ds.channels);
     if (items.length === 0) continue;
     process.stderr.write(`bench: ${ds.name} (${items.length} images)\n`);
     for (const m of models) results.push(await benchFlowzip(m, ds.name, items, runs, cli));

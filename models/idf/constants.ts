@@ -8,6 +8,11 @@ export interface IdfConfig {
   couplings: number;
   hidden: number;
   priorHidden: number;
+  /**
+   * Prior means are predicted relative to the kept (coarse) latent of the same channel at the same
+   * position, so an untrained prior already predicts "like the coarse pixel". Absent in older models.
+   */
+  meanSkip?: boolean;
 }
 
 /** Prior scale grid: s_j = SCALE_0 * 2^(j / 4); the prior net's zero output means j = SCALE_INIT. */

@@ -19,7 +19,7 @@ import { createNet, netVariables, roundSTE, runNet, type ConvNet } from './nets.
 import { couplingPermutation, type IdfConfig, MEAN_GAIN, PRIOR_SCALE_0, PRIOR_SCALE_COUNT, PRIOR_SCALE_INIT, SCALE_GAIN, TRANSLATION_GAIN } from './constants.js';
 
 export type { IdfConfig };
-export const DEFAULT_CONFIG: IdfConfig = { channels: 3, levels: 3, couplings: 4, hidden: 32, priorHidden: 32 };
+export const DEFAULT_CONFIG: IdfConfig = { channels: 3, levels: 3, couplings: 4, hidden: 32, priorHidden: 32, meanSkip: true };
 
 export interface Idf {
   config: IdfConfig;
@@ -131,7 +131,9 @@ export function idfForward(m: Idf, x: tf.Tensor4D): FlowOutput {
       const groups = tf.split(factored, 3, 3) as tf.Tensor4D[];
       for (let g = 0; g < 3; g++) {
         const context = g === 0 ? kept : (tf.concat([kept, ...groups.slice(0, g)], 3) as tf.Tensor4D);
-        const { mean, scale } = priorParams(runNet(m.priors[l][g], context), c);
+        const params = priorParams(runNet(m.priors[l][g], context), c);
+        const mean = m.config.meanSkip ? (tf.add(params.mean, kept) as tf.Tensor4D) : params.mean;
+        const scale = params.scale;
         bits = tf.add(bits, tf.sum(logisticBits(groups[g], mean, scale), [1, 2, 3]));
       }
       h = kept;

@@ -189,12 +189,14 @@ export class IntegerIdf {
     const n = h * w * c;
     const base = new Int32Array(n);
     const table = new Uint16Array(n);
+    const skip = this.config.meanSkip === true;
     for (let p = 0, i = 0; p < h * w; p++)
       for (let ch = 0; ch < c; ch++, i++) {
         const q = roundShift(acc[p * 2 * c + ch], this.meanShift);
         const j = Math.min(PRIOR_SCALE_COUNT - 1, Math.max(0, roundShift(acc[p * 2 * c + c + ch], this.scaleShift) + PRIOR_SCALE_INIT));
         const whole = Math.floor(q / QUARTERS);
-        base[i] = whole;
+        // With meanSkip the mean is the kept latent (channel ch, an integer) plus the net's quarter-pixel offset.
+        base[i] = whole + (skip ? latent[p * 4 * c + ch] : 0);
         table[i] = j * QUARTERS + (q - whole * QUARTERS);
       }
     return { base, table };

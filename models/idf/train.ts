@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { useBackend, type BackendName } from '../backend.js';
 import { loadImages, randomCrops, seededRandom, splitHeldOut } from './data.js';
 import { DEFAULT_CONFIG, createIdf, idfForward, idfVariables, stableName, type Idf, type IdfConfig } from './flow.js';
@@ -22,6 +23,8 @@ export interface TrainOptions {
   learningRate?: number;
   checkpointMinutes?: number;
   backend?: BackendName;
+  /** Worker threads that each compute gradients on their own batch (data parallel); 1 = none. */
+  workers?: number;
   config?: Partial<IdfConfig>;
   /** Called with each log record (also appended to <out>/train.log). */
   onLog?: (record: Record<string, number | string>) => void;
@@ -118,6 +121,7 @@ export async function train(opts: TrainOptions): Promise<void> {
     });
 
   const rand = seededRandom(1234 + step);
+  const helpers = await startHelpers(opts.workers ?? 1, { data: opts.data, config: model.config, batch, crop, seed: 5678 + step });
   const started = Date.now();
   let lastCheckpoint = started;
   let recent: number[] = [];
@@ -128,10 +132,30 @@ export async function train(opts: TrainOptions): Promise<void> {
     const warm = Math.min(1, (step + 1) / 200);
     (optimizer as unknown as { learningRate: number }).learningRate = baseLr * warm;
     const x = tf.tensor4d(randomCrops(trainSet, batch, crop, rand, config.channels), [batch, crop, crop, config.channels]);
-    const cost = optimizer.minimize(() => tf.div(idfForward(model, x).bits.sum(), dims) as tf.Scalar, true, variables);
+    if (helpers.length === 0) {
+      const cost = optimizer.minimize(() => tf.div(idfForward(model, x).bits.sum(), dims) as tf.Scalar, true, variables);
+      recent.push(cost!.dataSync()[0]);
+      cost!.dispose();
+    } else {
+      // Data parallel: helpers compute gradients at the same weights on their own crops; average all.
+      const weights = flattenVariables(variables);
+      const remote = helpers.map((h) => h.step(weights));
+      const { value, grads } = tf.variableGrads(() => tf.div(idfForward(model, x).bits.sum(), dims) as tf.Scalar, variables);
+      const results = await Promise.all(remote);
+      const averaged: Record<string, tf.Tensor> = {};
+      let offset = 0;
+      for (const v of variables) {
+        const sum = Float32Array.from(grads[v.name].dataSync() as Float32Array);
+        for (const r of results) for (let i = 0; i < sum.length; i++) sum[i] += r.grads[offset + i];
+        for (let i = 0; i < sum.length; i++) sum[i] /= results.length + 1;
+        averaged[v.name] = tf.tensor(sum, v.shape);
+        offset += v.size;
+      }
+      optimizer.applyGradients(averaged as never);
+      recent.push((value.dataSync()[0] + results.reduce((a, r) => a + r.loss, 0)) / (results.length + 1));
+      tf.dispose([value, ...Object.values(grads), ...Object.values(averaged)]);
+    }
     x.dispose();
-    recent.push(cost!.dataSync()[0]);
-    cost!.dispose();
     step++;
     opts.onProgress?.(Math.min(1, opts.steps ? step / opts.steps : (Date.now() - started) / (deadline - started)), step);
     if (step % 50 === 0) {
@@ -144,6 +168,7 @@ export async function train(opts: TrainOptions): Promise<void> {
     }
   }
   await checkpoint();
+  await Promise.all(helpers.map((h) => h.stop()));
 
   async function checkpoint(): Promise<void> {
     const seconds = Math.round(priorSeconds + (Date.now() - started) / 1000);
@@ -152,4 +177,42 @@ export async function train(opts: TrainOptions): Promise<void> {
     await exportIntegerModel(model, opts.out, { step, seconds, validationBpd, data: opts.data.join(','), backend });
     log({ event: 'checkpoint', step, seconds, validationBpd });
   }
+}
+
+function flattenVariables(variables: tf.Variable[]): Float32Array {
+  const out = new Float32Array(variables.reduce((a, v) => a + v.size, 0));
+  let offset = 0;
+  for (const v of variables) {
+    out.set(v.dataSync() as Float32Array, offset);
+    offset += v.size;
+  }
+  return out;
+}
+
+interface Helper {
+  step(weights: Float32Array): Promise<{ loss: number; grads: Float32Array }>;
+  stop(): Promise<number>;
+}
+
+async function startHelpers(count: number, setup: Record<string, unknown>): Promise<Helper[]> {
+  const helpers: Helper[] = [];
+  for (let i = 1; i < count; i++) {
+    const worker = new Worker(new URL('./train-worker.js', import.meta.url), { workerData: { ...setup, seed: (setup.seed as number) + 1000 * i } });
+    await new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+    });
+    let pending: { resolve: (r: { loss: number; grads: Float32Array }) => void; reject: (e: Error) => void } | undefined;
+    worker.on('message', (r) => pending?.resolve(r));
+    worker.on('error', (e) => pending?.reject(e));
+    helpers.push({
+      step: (weights) =>
+        new Promise((resolve, reject) => {
+          pending = { resolve, reject };
+          worker.postMessage(weights);
+        }),
+      stop: () => worker.terminate(),
+    });
+  }
+  return helpers;
 }

@@ -332,8 +332,9 @@ function main(argv: string[]): Promise<void> {
     .option('--crop <n>', 'crop size in pixels (multiple of 8)', Number, 64)
     .option('--lr <x>', 'Adam learning rate', Number, 1e-3)
     .option('--checkpoint-minutes <n>', 'minutes between checkpoints', Number, 3)
+    .option('--workers <n>', 'data-parallel worker threads (default: cores)', Number)
     .option('-q, --quiet', 'no progress bar')
-    .action(async (opts: { data: string[]; out: string; minutes?: number; steps?: number; batch: number; crop: number; lr: number; checkpointMinutes: number; quiet?: boolean }) => {
+    .action(async (opts: { data: string[]; out: string; minutes?: number; steps?: number; batch: number; crop: number; lr: number; checkpointMinutes: number; workers?: number; quiet?: boolean }) => {
       if (opts.minutes === undefined && opts.steps === undefined) throw new FlowzipError('USAGE', 'give --minutes or --steps');
       const bar = new ProgressBar(1, !!opts.quiet);
       await train({
@@ -345,6 +346,7 @@ function main(argv: string[]): Promise<void> {
         crop: opts.crop,
         learningRate: opts.lr,
         checkpointMinutes: opts.checkpointMinutes,
+        workers: opts.workers ?? availableParallelism(),
         onProgress: (f, step) => bar.update(0, f, `step ${step}`),
         onLog: (r) => {
           if (r.event !== undefined || !process.stderr.isTTY) {

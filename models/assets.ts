@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 let root: string | undefined;
 
@@ -19,4 +19,15 @@ export function packageRoot(): string {
 /** Absolute path of a shipped asset, given relative to the package root (e.g. models/baseline/tables.bin). */
 export function assetPath(relative: string): string {
   return join(packageRoot(), relative);
+}
+
+/**
+ * A compiled module next to the calling one (`import.meta.url`), for worker threads. When the caller runs
+ * from TypeScript sources (tests), the compiled file lives under dist/ at the same relative path.
+ */
+export function compiledSibling(callerUrl: string, file: string): URL {
+  const sibling = new URL(file, callerUrl);
+  if (existsSync(fileURLToPath(sibling))) return sibling;
+  const relativeDir = relative(packageRoot(), dirname(fileURLToPath(callerUrl)));
+  return pathToFileURL(join(packageRoot(), 'dist', relativeDir, file));
 }

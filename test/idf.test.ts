@@ -49,8 +49,8 @@ describe('IDF training', () => {
     expect(log.some((r) => r.event === 'checkpoint' && r.step === 3 && Number.isFinite(r.validationBpd))).toBe(true);
   });
 
-  it('resumes from its checkpoint', async () => {
-    await train({ data: [FIXTURES + 'photo-rgb.png'], out: tiny, steps: 4, batch: 2, crop: 16 });
+  it('resumes from its checkpoint, with a data-parallel helper thread', async () => {
+    await train({ data: [FIXTURES + 'photo-rgb.png'], out: tiny, steps: 4, batch: 2, crop: 16, workers: 2 });
     const log = readFileSync(join(tiny, 'train.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(log.some((r) => r.event === 'resume' && r.step === 3)).toBe(true);
     expect(log.at(-1).step).toBe(4);

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { compiledSibling } from '../assets.js';
 import { useBackend, type BackendName } from '../backend.js';
 import { loadImages, randomCrops, seededRandom, splitHeldOut } from './data.js';
 import { DEFAULT_CONFIG, createIdf, idfForward, idfVariables, stableName, type Idf, type IdfConfig } from './flow.js';
@@ -197,7 +198,7 @@ interface Helper {
 async function startHelpers(count: number, setup: Record<string, unknown>): Promise<Helper[]> {
   const helpers: Helper[] = [];
   for (let i = 1; i < count; i++) {
-    const worker = new Worker(new URL('./train-worker.js', import.meta.url), { workerData: { ...setup, seed: (setup.seed as number) + 1000 * i } });
+    const worker = new Worker(compiledSibling(import.meta.url, 'train-worker.js'), { workerData: { ...setup, seed: (setup.seed as number) + 1000 * i } });
     await new Promise<void>((resolve, reject) => {
       worker.once('message', () => resolve());
       worker.once('error', reject);

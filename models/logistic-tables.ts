@@ -2,7 +2,7 @@
  * Discretized logistic residual tables with an escape symbol: the one place models turn a logistic
  * into integer frequencies (at table-build time only; decoders read the frozen result).
  */
-import { escapeTable, type FrequencyTable } from '../codec/index.js';
+import { escapeTable, fail, type FrequencyTable } from '../codec/index.js';
 
 const MIN_ESCAPE_PROB = 2 ** -16;
 
@@ -28,4 +28,24 @@ export function meanAbsResidual(s: number): number {
   let m = 0;
   for (let r = 1; r < 40 * s + 40; r++) m += 2 * r * (logistic((r + 0.5) / s) - logistic((r - 0.5) / s));
   return m;
+}
+
+/** Table files are little-endian uint32 words. */
+export function wordsToBytes(words: number[]): Uint8Array {
+  const out = new Uint8Array(4 * words.length);
+  const view = new DataView(out.buffer);
+  words.forEach((w, i) => view.setUint32(4 * i, w, true));
+  return out;
+}
+
+/** Sequential reader of a table file's words; running past the end is MODEL_MISMATCH (`what` is truncated). */
+export function wordReader(bytes: Uint8Array, what: string): () => number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let o = 0;
+  return () => {
+    if (o + 4 > bytes.length) fail('MODEL_MISMATCH', `${what} is truncated`);
+    const v = view.getUint32(o, true);
+    o += 4;
+    return v;
+  };
 }

@@ -1,6 +1,7 @@
 /** Shared test helpers: a seeded PRNG and fixture paths. */
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '../models/random.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
@@ -12,17 +13,8 @@ export function fixtureNames(pattern: RegExp): string[] {
   return readdirSync(FIXTURES).filter((f) => pattern.test(f)).sort();
 }
 
-/** Mulberry32: small, seeded, good enough for property tests. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG for property tests. */
+export const rng = seededRandom;
 
 export function randomInt(r: () => number, lo: number, hi: number): number {
   return lo + Math.floor(r() * (hi - lo + 1));

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { FrequencyTable, fail } from '../../codec/index.js';
-import { logisticResidualTable, meanAbsResidual } from '../logistic-tables.js';
+import { logisticResidualTable, wordReader, wordsToBytes, meanAbsResidual } from '../logistic-tables.js';
 import { assetPath } from '../assets.js';
 
 export const TABLE_PRECISION = 20;
@@ -61,21 +61,11 @@ export function buildTablesFile(): Uint8Array {
     const t = Math.round(Math.sqrt(means[j] * means[j + 1]) * 2 ** THRESHOLD_BITS);
     words.push(t % 2 ** 32, Math.floor(t / 2 ** 32));
   }
-  const out = new Uint8Array(4 * words.length);
-  const view = new DataView(out.buffer);
-  words.forEach((w, i) => view.setUint32(4 * i, w, true));
-  return out;
+  return wordsToBytes(words);
 }
 
 export function parseTablesFile(bytes: Uint8Array): BaselineTables {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let o = 0;
-  const next = () => {
-    if (o + 4 > bytes.length) fail('MODEL_MISMATCH', 'baseline tables file is truncated');
-    const v = view.getUint32(o, true);
-    o += 4;
-    return v;
-  };
+  const next = wordReader(bytes, 'baseline tables file');
   if (next() !== FILE_MAGIC || next() !== FILE_VERSION) fail('MODEL_MISMATCH', 'not a baseline tables file');
   const count = next();
   const precision = next();

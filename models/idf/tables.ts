@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { FrequencyTable, fail } from '../../codec/index.js';
 import { assetPath } from '../assets.js';
-import { logisticResidualTable } from '../logistic-tables.js';
+import { logisticResidualTable, wordReader, wordsToBytes } from '../logistic-tables.js';
 import { PRIOR_SCALE_0, PRIOR_SCALE_COUNT } from './constants.js';
 
 export const PRIOR_PRECISION = 20;
@@ -38,21 +38,11 @@ export function buildPriorTablesFile(): Uint8Array {
       words.push(halfWidth, ...table.freq);
     }
   }
-  const out = new Uint8Array(4 * words.length);
-  const view = new DataView(out.buffer);
-  words.forEach((w, i) => view.setUint32(4 * i, w, true));
-  return out;
+  return wordsToBytes(words);
 }
 
 export function parsePriorTables(bytes: Uint8Array): PriorTables {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let o = 0;
-  const next = () => {
-    if (o + 4 > bytes.length) fail('MODEL_MISMATCH', 'IDF prior tables are truncated');
-    const v = view.getUint32(o, true);
-    o += 4;
-    return v;
-  };
+  const next = wordReader(bytes, 'IDF prior tables');
   if (next() !== FILE_MAGIC || next() !== FILE_VERSION) fail('MODEL_MISMATCH', 'not an IDF prior tables file');
   const scales = next();
   const quarters = next();

@@ -1,0 +1,29 @@
+/** The bench harness runs end to end on a tiny dataset and writes its JSON and SVG (no timing asserted). */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES } from './helpers.js';
+
+const BENCH = fileURLToPath(new URL('../dist/bench/bench.js', import.meta.url));
+
+describe('npm run bench', () => {
+  it('measures flowzip and the peers on the same files, round trips exact', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowzip-bench-test-'));
+    const data = join(dir, 'tiny');
+    mkdirSync(data);
+    for (const f of ['photo-rgb.png', 'grey-67x53.png']) copyFileSync(FIXTURES + f, join(data, f));
+    const r = spawnSync(process.execPath, [BENCH, '--quick', '--models', 'baseline', '--data', data, '--json', join(dir, 'b.json'), '--plot', join(dir, 'b.svg')], { timeout: 120_000 });
+    expect(r.status, r.stderr.toString()).toBe(0);
+    const out = JSON.parse(readFileSync(join(dir, 'b.json'), 'utf8'));
+    expect(out.rans.map((x: { precision: number }) => x.precision)).toEqual([12, 16, 24]);
+    const flowzip = out.results.find((x: { codec: string }) => x.codec === 'flowzip:baseline');
+    expect(flowzip.roundTripExact).toBe(true);
+    expect(flowzip.files).toBe(2);
+    expect(out.results.some((x: { codec: string }) => x.codec.startsWith('png'))).toBe(true);
+    expect(readFileSync(join(dir, 'b.svg'), 'utf8')).toMatch(/^<svg/);
+    expect(r.stdout.toString()).toMatch(/\| dataset \| codec \|/);
+  }, 120_000);
+});

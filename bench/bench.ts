@@ -262,7 +262,14 @@ function benchTool(spec: ToolSpec, dataset: string, all: Item[], runs: number): 
         else execFileSync(spec.decoder.tool, spec.decoder.args(out, back), { stdio: 'ignore' });
         td += performance.now() - t;
       }
-      if (run === 0 && spec.mode === 'file') rss = Math.max(rss, peakRss(spec.tool, spec.args(it.pngPath, out)) ?? 0);
+      if (run === 0) {
+        if (spec.mode === 'file') rss = Math.max(rss, peakRss(spec.tool, spec.args(it.pngPath, out)) ?? 0);
+        else {
+          const rawPath = join(dir, `raw-${i}`);
+          writeFileSync(rawPath, it.raw);
+          rss = Math.max(rss, peakRss('sh', ['-c', `${spec.tool} ${spec.args('', '').join(' ')} < '${rawPath}' > /dev/null`]) ?? 0);
+        }
+      }
     }
     enc.push(te / 1000);
     dec.push(td / 1000);
@@ -358,6 +365,8 @@ async function main(): Promise<void> {
     for (const m of models) threadResults.push(...benchThreads(m, ds.name, items, cli));
   }
   const table = ['## Lossless images: bits per sub-pixel (headers included), throughput of raw samples', '', ...resultTable(results)];
+  const loads = results.filter((r) => r.loadSeconds !== undefined && r.dataset === results[0]?.dataset);
+  if (loads.length) table.push('', `Model loading (timed once, not in the throughputs): ${loads.map((r) => `${r.codec} ${fmt(r.loadSeconds)} s`).join(', ')}.`);
   const missing = [...new Set(results.filter((r) => r.missing).map((r) => r.missing))];
   if (missing.length) table.push('', `Missing peers: install with \`${missing.join('; ')}\` (Debian).`);
   table.push('', '## CLI compress wall clock on all files of a dataset (process start and model loading included)', '');

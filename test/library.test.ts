@@ -49,6 +49,18 @@ describe('round trips on every fixture', () => {
   });
 });
 
+describe('colour profiles', () => {
+  it('an embedded ICC profile is kept and its pixels are not converted', async () => {
+    const png = await sharp(Buffer.from(fixture('photo-rgb.png'))).withIccProfile('p3').png().toBuffer();
+    const original = await samplesOf(new Uint8Array(png));
+    const converted = await sharp(png).raw().toBuffer();
+    expect(converted.some((v, i) => v !== original[i])).toBe(true); // sharp's default would convert
+    const restored = await decompress(await compress(new Uint8Array(png), { forceModel: true }));
+    expect(await samplesOf(restored.data)).toEqual(original);
+    expect(Buffer.compare((await sharp(Buffer.from(restored.data)).metadata()).icc!, (await sharp(png).metadata()).icc!)).toBe(0);
+  });
+});
+
 describe('verify', () => {
   it('reports the model cost next to the coded size, with small overhead on non-trivial inputs', async () => {
     for (const name of [...fixtureNames(/\.(png|jpg|npy)$/), 'text.txt']) {

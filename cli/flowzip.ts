@@ -149,6 +149,8 @@ async function runParallel(op: 'compress' | 'decompress', files: string[], opts:
 }
 
 async function runCompress(files: string[], opts: CommonOptions): Promise<void> {
+  if ((opts.stdout || (files.includes('-') && !opts.output)) && process.stdout.isTTY)
+    throw new FlowzipError('USAGE', 'refusing to write compressed data to a terminal (use -o FILE or a pipe)');
   if (await runParallel('compress', files, opts)) return;
   const bar = new ProgressBar(files.length, !!opts.quiet);
   for (const [index, file] of files.entries()) {

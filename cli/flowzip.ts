@@ -17,6 +17,7 @@ import {
   listModels,
   readContainer,
   renderHeatmap,
+  setTileThreads,
   train,
   useBackend,
   verify,
@@ -149,6 +150,7 @@ async function runParallel(op: 'compress' | 'decompress', files: string[], opts:
 }
 
 async function runCompress(files: string[], opts: CommonOptions): Promise<void> {
+  if (opts.threads !== undefined) setTileThreads(opts.threads);
   if ((opts.stdout || (files.includes('-') && !opts.output)) && process.stdout.isTTY)
     throw new FlowzipError('USAGE', 'refusing to write compressed data to a terminal (use -o FILE or a pipe)');
   if (await runParallel('compress', files, opts)) return;
@@ -183,6 +185,7 @@ function restoredName(file: string, kind: string, format: string | undefined): s
 }
 
 async function runDecompress(files: string[], opts: CommonOptions): Promise<void> {
+  if (opts.threads !== undefined) setTileThreads(opts.threads);
   if (await runParallel('decompress', files, opts)) return;
   const bar = new ProgressBar(files.length, !!opts.quiet);
   for (const [index, file] of files.entries()) {
@@ -292,7 +295,7 @@ function main(argv: string[]): Promise<void> {
       .option('-k, --keep', 'keep input files (the default)')
       .option('--rm', 'remove each input after its output is written')
       .option('-q, --quiet', 'no progress bar')
-      .option('-T, --threads <n>', 'worker threads for several files (default: cores)', Number);
+      .option('-T, --threads <n>', 'worker threads: for several files, or for the tiles of a large image with --model idf (default: cores)', Number);
 
   withIo(program.command('compress').description('compress files to <file>.flz ("-" reads stdin)'))
     .argument('<files...>')

@@ -1,8 +1,11 @@
 /** Worker side of cli/pool.ts: compress or decompress one file per message. */
 import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { FlowzipError, compressWithReport, decompress, useBackend, type BackendName } from '../src/index.js';
+import { FlowzipError, compressWithReport, decompress, setTileThreads, useBackend, type BackendName } from '../src/index.js';
 import type { Job, JobResult } from './pool.js';
+
+// Files are already spread over threads: each file's tiles stay on this one.
+setTileThreads(1);
 
 parentPort!.on('message', async (job: Job) => {
   let result: JobResult;

@@ -49,6 +49,12 @@ export function useBackend(name?: BackendName): Promise<string> {
   return chosen;
 }
 
+/** The active backend as a `--backend` name (for worker threads), once one has been chosen. */
+export function currentBackend(): BackendName | undefined {
+  const name = tf.getBackend();
+  return name === 'tensorflow' ? 'node' : name === 'cpu' || name === 'wasm' ? name : undefined;
+}
+
 /** Switch backend explicitly (tests that compare backends). */
 export async function switchBackend(name: BackendName): Promise<string> {
   chosen = activate(name);

@@ -37,9 +37,9 @@ export interface IntegerModel {
    * more samples than the payload could possibly hold (before allocating them).
    */
   minBitsPerSample: number;
-  encode(data: SampleArray, layout: SampleLayout, progress?: Progress, options?: EncodeOptions): EncodeResult;
-  /** Fills `out` (length height * width * channels); throws FlowzipError on a malformed payload. */
-  decode(payload: Uint8Array, layout: SampleLayout, out: SampleArray, progress?: Progress): void;
+  encode(data: SampleArray, layout: SampleLayout, progress?: Progress, options?: EncodeOptions): Promise<EncodeResult>;
+  /** Fills `out` (length height * width * channels); rejects with a FlowzipError on a malformed payload. */
+  decode(payload: Uint8Array, layout: SampleLayout, out: SampleArray, progress?: Progress): Promise<void>;
 }
 
 /** Called now and then during long work with the fraction done in [0, 1]. */

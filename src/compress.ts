@@ -168,7 +168,7 @@ const NO_MODEL_HASH = new Uint8Array(32);
 
 async function encodePrepared(p: Prepared, options: CompressOptions): Promise<Encoded> {
   const model = await loadModel(options.model ?? DEFAULT_MODEL);
-  const { payload, modelBits, floatBits, pixelBits } = model.encode(p.samples, p.layout, options.progress, { pixelBits: options.heatmap });
+  const { payload, modelBits, floatBits, pixelBits } = await model.encode(p.samples, p.layout, options.progress, { pixelBits: options.heatmap });
   const base = { kind: p.kind, dtype: p.dtype, shape: p.shape, meta: p.meta, dataCrc: crc32(p.canonical) };
   const modelBytes = writeContainer({ ...base, method: 'model', modelId: model.id, modelHash: model.hash, payload });
   const candidates: { bytes: Uint8Array; kind: DataKind; method: Method }[] = [
@@ -252,7 +252,7 @@ async function decodeSamples(c: Container, layout: SampleLayout, options: Decomp
   if (n * model.minBitsPerSample > 8 * c.payload.length + 64)
     fail('BAD_SHAPE', `${c.shape.join('x')} cannot fit in a ${c.payload.length}-byte payload`);
   const out: SampleArray = c.dtype === 'uint32' ? new Float64Array(n) : new Int32Array(n);
-  model.decode(c.payload, layout, out, options.progress);
+  await model.decode(c.payload, layout, out, options.progress);
   const [lo, hi] = DTYPE_RANGE[c.dtype];
   for (let i = 0; i < n; i++) if (!(out[i] >= lo && out[i] <= hi)) fail('CORRUPT', 'decoded value outside its dtype');
   return out;

@@ -15,7 +15,8 @@ import { encodeBaseline } from '../models/baseline/model.js';
 import { loadBaselineTables } from '../models/baseline/tables.js';
 import { idfForward } from '../models/idf/flow.js';
 import { loadCheckpoint, train } from '../models/idf/train.js';
-import { compressWithReport, decompress, loadModel, useBackend } from '../src/index.js';
+import sharp from 'sharp';
+import { compressWithReport, decompress, loadModel, setTileThreads, useBackend } from '../src/index.js';
 import { decodeImage } from '../src/image.js';
 import { FIXTURES, fixture } from './helpers.js';
 
@@ -68,6 +69,18 @@ describe('IDF coding', () => {
     });
   }
 
+  it('tiles coded on worker threads give the same bytes as on one thread', async () => {
+    const big = new Uint8Array(await sharp(Buffer.from(fixture('photo-rgb.png'))).resize(530, 520).png().toBuffer());
+    setTileThreads(1);
+    const one = await compressWithReport(big, { model: tiny, forceModel: true });
+    setTileThreads(2);
+    const two = await compressWithReport(big, { model: tiny, forceModel: true });
+    expect(Buffer.from(two.bytes).equals(Buffer.from(one.bytes))).toBe(true);
+    const restored = await decompress(two.bytes, { model: tiny });
+    expect(await samplesOf(restored.data)).toEqual(await samplesOf(big));
+    setTileThreads(1);
+  }, 120_000);
+
   it('a payload from another model is rejected', async () => {
     const { bytes } = await compressWithReport(fixture('photo-rgb.png'), { model: tiny, forceModel: true });
     await expect(decompress(bytes)).rejects.toThrow(/--model/);
@@ -86,7 +99,7 @@ describe.skipIf(!existsSync(join(SHIPPED, 'checkpoint.json')))('shipped IDF', ()
     const topBits = encodeBaseline(loadBaselineTables(), new Message(), top, { height: th, width: tw, channels: 3 });
     const floatBits = out.priorBits.dataSync()[0] + topBits;
     const integer = await loadModel(SHIPPED);
-    const { modelBits } = integer.encode(image.samples, { height: image.height, width: image.width, channels: 3, dtype: 'uint8' });
+    const { modelBits } = await integer.encode(image.samples, { height: image.height, width: image.width, channels: 3, dtype: 'uint8' });
     expect(Math.abs(modelBits - floatBits) / floatBits).toBeLessThan(0.02);
   });
 

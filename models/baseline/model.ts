@@ -216,13 +216,13 @@ export function createBaselineModel(): IntegerModel {
     description: BASELINE_DESCRIPTION,
     hash: new Uint8Array(createHash('sha256').update(BASELINE_ALGORITHM).update(tables.hash).digest()),
     minBitsPerSample: baselineMinBits(tables),
-    encode(data, layout, progress, options) {
+    async encode(data, layout, progress, options) {
       const msg = new Message(1024);
       const pixelBits = options?.pixelBits ? new Float32Array(layout.height * layout.width) : undefined;
       const modelBits = encodeBaseline(tables, msg, data, layout, progress, pixelBits);
       return { payload: msg.flatten(), modelBits, pixelBits };
     },
-    decode(payload, layout, out, progress) {
+    async decode(payload, layout, out, progress) {
       const msg = Message.unflatten(payload);
       decodeBaseline(tables, msg, layout, out, progress);
       if (!msg.isEmpty()) fail('CORRUPT', 'payload does not end where the data does');

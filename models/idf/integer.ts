@@ -333,45 +333,95 @@ export class IntegerIdf {
     return Int32Array.from(latent);
   }
 
-  /** Encode an 8-bit image (H x W x C interleaved samples) tile by tile; one message per tile. */
-  encodeImage(samples: ArrayLike<number>, height: number, width: number, progress?: Progress, withPixelBits = false) {
-    const messages: Uint8Array[] = [];
-    let bits = 0;
-    let floatBits = 0;
-    const pixelBits = withPixelBits ? new Float32Array(height * width) : undefined;
-    const tiles = tileGrid(height, width);
-    tiles.forEach((t, i) => {
-      progress?.(i / tiles.length);
-      const { values, paddedHeight, paddedWidth } = extractTile(samples, width, this.config.channels, t, 2 ** this.config.levels);
-      const msg = new Message(1024);
-      const tileBits = pixelBits ? new Float32Array(paddedHeight * paddedWidth) : undefined;
-      const [b, f] = this.encodeTile(msg, values, paddedHeight, paddedWidth, tileBits);
-      bits += b;
-      floatBits += f;
-      if (tileBits && pixelBits)
-        for (let y = 0; y < t.height; y++) for (let x = 0; x < t.width; x++) pixelBits[(t.y + y) * width + t.x + x] = tileBits[y * paddedWidth + x];
-      messages.push(msg.flatten());
-    });
-    return { messages, bits, floatBits, pixelBits };
+  /** Encode one padded tile into its own message. */
+  encodeTileJob(job: EncodeTileJob): EncodedTile {
+    const msg = new Message(1024);
+    const pixelBits = job.withPixelBits ? new Float32Array(job.paddedHeight * job.paddedWidth) : undefined;
+    const [bits, floatBits] = this.encodeTile(msg, job.values, job.paddedHeight, job.paddedWidth, pixelBits);
+    return { message: msg.flatten(), bits, floatBits, pixelBits };
   }
 
-  decodeImage(messages: Uint8Array[], height: number, width: number, out: Int32Array | Float64Array, progress?: Progress): void {
+  /** Decode one tile's message to its padded, centered values. */
+  decodeTileJob(job: DecodeTileJob): Int32Array {
+    const msg = Message.unflatten(job.message);
+    const values = this.decodeTile(msg, job.paddedHeight, job.paddedWidth);
+    if (!msg.isEmpty()) fail('CORRUPT', 'a tile does not end where its data does');
+    return values;
+  }
+
+  /**
+   * Encode an 8-bit image (H x W x C interleaved samples) tile by tile; one message per tile. `run` maps
+   * tile jobs to results (here, or on worker threads: tiles are independent, so the bytes are the same).
+   */
+  async encodeImage(
+    samples: ArrayLike<number>,
+    height: number,
+    width: number,
+    options: { progress?: Progress; withPixelBits?: boolean; run?: TileRunner } = {},
+  ) {
+    const tiles = tileGrid(height, width);
+    const multiple = 2 ** this.config.levels;
+    const jobs = tiles.map((t) => ({ ...extractTile(samples, width, this.config.channels, t, multiple), withPixelBits: !!options.withPixelBits }));
+    const results = options.run
+      ? await options.run.encode(jobs, options.progress)
+      : jobs.map((job, i) => (options.progress?.(i / jobs.length), this.encodeTileJob(job)));
+    const pixelBits = options.withPixelBits ? new Float32Array(height * width) : undefined;
+    results.forEach((r, i) => {
+      const t = tiles[i];
+      if (r.pixelBits && pixelBits)
+        for (let y = 0; y < t.height; y++) for (let x = 0; x < t.width; x++) pixelBits[(t.y + y) * width + t.x + x] = r.pixelBits[y * jobs[i].paddedWidth + x];
+    });
+    return {
+      messages: results.map((r) => r.message),
+      bits: results.reduce((a, r) => a + r.bits, 0),
+      floatBits: results.reduce((a, r) => a + r.floatBits, 0),
+      pixelBits,
+    };
+  }
+
+  async decodeImage(messages: Uint8Array[], height: number, width: number, out: Int32Array | Float64Array, options: { progress?: Progress; run?: TileRunner } = {}): Promise<void> {
     const tiles = tileGrid(height, width);
     if (messages.length !== tiles.length) fail('CORRUPT', `${messages.length} tiles, expected ${tiles.length}`);
     const c = this.config.channels;
     const multiple = 2 ** this.config.levels;
+    const jobs = tiles.map((t, i) => ({ message: messages[i], paddedHeight: Math.ceil(t.height / multiple) * multiple, paddedWidth: Math.ceil(t.width / multiple) * multiple }));
+    const decoded = options.run
+      ? await options.run.decode(jobs, options.progress)
+      : jobs.map((job, i) => (options.progress?.(i / jobs.length), this.decodeTileJob(job)));
     tiles.forEach((t, i) => {
-      progress?.(i / tiles.length);
-      const paddedHeight = Math.ceil(t.height / multiple) * multiple;
-      const paddedWidth = Math.ceil(t.width / multiple) * multiple;
-      const msg = Message.unflatten(messages[i]);
-      const values = this.decodeTile(msg, paddedHeight, paddedWidth);
-      if (!msg.isEmpty()) fail('CORRUPT', `tile ${i} does not end where its data does`);
+      const values = decoded[i];
+      const paddedWidth = jobs[i].paddedWidth;
       for (let y = 0; y < t.height; y++)
         for (let x = 0; x < t.width; x++)
           for (let ch = 0; ch < c; ch++) out[((t.y + y) * width + t.x + x) * c + ch] = values[(y * paddedWidth + x) * c + ch] + 128;
     });
   }
+}
+
+export interface EncodeTileJob {
+  values: Int32Array;
+  paddedHeight: number;
+  paddedWidth: number;
+  withPixelBits: boolean;
+}
+
+export interface EncodedTile {
+  message: Uint8Array;
+  bits: number;
+  floatBits: number;
+  pixelBits?: Float32Array;
+}
+
+export interface DecodeTileJob {
+  message: Uint8Array;
+  paddedHeight: number;
+  paddedWidth: number;
+}
+
+/** Runs tile jobs elsewhere (worker threads), results in job order. */
+export interface TileRunner {
+  encode(jobs: EncodeTileJob[], progress?: Progress): Promise<EncodedTile[]>;
+  decode(jobs: DecodeTileJob[], progress?: Progress): Promise<Int32Array[]>;
 }
 
 export interface Tile {

@@ -6,15 +6,17 @@
  * length per tile, then each tile's rANS message (tiles are independent: bounded memory).
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Message, fail } from '../../codec/index.js';
 import { assetPath } from '../assets.js';
-import { useBackend } from '../backend.js';
+import { currentBackend, useBackend } from '../backend.js';
 import { BASELINE_ALGORITHM, baselineMinBits, decodeBaseline, encodeBaseline } from '../baseline/model.js';
 import { loadBaselineTables } from '../baseline/tables.js';
 import type { IntegerModel, SampleLayout } from '../types.js';
 import type { IntegerModelFile } from './export.js';
-import { IntegerIdf } from './integer.js';
+import { IntegerIdf, tileGrid } from './integer.js';
+import { tilePool } from './tile-pool.js';
 import { loadPriorTables, sha256 } from './tables.js';
 
 export const IDF_DESCRIPTION = 'learned integer discrete flow for 8-bit RGB (3 levels, conditional logistic priors); baseline for other layouts';
@@ -23,23 +25,45 @@ export const SHIPPED_IDF_DIR = 'models/idf/rgb';
 const ROUTE_BASELINE = 0;
 const ROUTE_FLOW = 1;
 
+let tileThreads = Math.max(1, Number(process.env.FLOWZIP_THREADS) || availableParallelism());
+
+/** Worker threads for the tiles of one image (1: code them on this thread). */
+export function setTileThreads(threads: number): void {
+  tileThreads = Math.max(1, threads);
+}
+
+function readModelFiles(dir: string): { jsonBytes: Uint8Array; weightBytes: Uint8Array } {
+  try {
+    return { jsonBytes: new Uint8Array(readFileSync(join(dir, 'model.json'))), weightBytes: new Uint8Array(readFileSync(join(dir, 'weights.bin'))) };
+  } catch {
+    fail('UNKNOWN_MODEL', `no exported model (model.json, weights.bin) in ${dir}`);
+  }
+}
+
+function parseModel(jsonBytes: Uint8Array, weightBytes: Uint8Array, dir: string): IntegerIdf {
+  const file = JSON.parse(new TextDecoder().decode(jsonBytes)) as IntegerModelFile;
+  if (file.format !== 'flowzip-idf') fail('UNKNOWN_MODEL', `${dir} is not a flowzip IDF model`);
+  const weights = new Int32Array(weightBytes.buffer.slice(weightBytes.byteOffset, weightBytes.byteOffset + weightBytes.byteLength));
+  return new IntegerIdf(file, weights, loadPriorTables(), loadBaselineTables());
+}
+
+/** The integer flow alone (tile workers use it). */
+export async function loadIntegerIdf(dir: string): Promise<IntegerIdf> {
+  await useBackend();
+  const { jsonBytes, weightBytes } = readModelFiles(dir);
+  return parseModel(jsonBytes, weightBytes, dir);
+}
+
 /** Load an exported IDF (model.json + weights.bin) from `dir` (default: the shipped one). */
 export async function createIdfModel(dir = assetPath(SHIPPED_IDF_DIR), id = 'idf'): Promise<IntegerModel> {
   await useBackend();
   let jsonBytes: Uint8Array;
   let weightBytes: Uint8Array;
-  try {
-    jsonBytes = new Uint8Array(readFileSync(join(dir, 'model.json')));
-    weightBytes = new Uint8Array(readFileSync(join(dir, 'weights.bin')));
-  } catch {
-    fail('UNKNOWN_MODEL', `no exported model (model.json, weights.bin) in ${dir}`);
-  }
-  const file = JSON.parse(new TextDecoder().decode(jsonBytes)) as IntegerModelFile;
-  if (file.format !== 'flowzip-idf') fail('UNKNOWN_MODEL', `${dir} is not a flowzip IDF model`);
-  const weights = new Int32Array(weightBytes.buffer.slice(weightBytes.byteOffset, weightBytes.byteOffset + weightBytes.byteLength));
+  ({ jsonBytes, weightBytes } = readModelFiles(dir));
+  const flow = parseModel(jsonBytes, weightBytes, dir);
   const priorTables = loadPriorTables();
   const baseline = loadBaselineTables();
-  const flow = new IntegerIdf(file, weights, priorTables, baseline);
+  const pool = (layout: SampleLayout) => tilePool(dir, tileGrid(layout.height, layout.width).length, tileThreads, currentBackend());
   // Thin images would be mostly padding for the flow: they go to the baseline coder.
   const minSide = 2 * 2 ** flow.config.levels;
   const usesFlow = (layout: SampleLayout) =>
@@ -49,17 +73,21 @@ export async function createIdfModel(dir = assetPath(SHIPPED_IDF_DIR), id = 'idf
     description: IDF_DESCRIPTION,
     hash: sha256(jsonBytes, weightBytes, priorTables.bytes, new TextEncoder().encode(BASELINE_ALGORITHM), baseline.hash),
     minBitsPerSample: Math.min(flow.minBits(), baselineMinBits(baseline)),
-    encode(data, layout, progress, options) {
+    async encode(data, layout, progress, options) {
       if (!usesFlow(layout)) {
         const msg = new Message(1024);
         const pixelBits = options?.pixelBits ? new Float32Array(layout.height * layout.width) : undefined;
         const modelBits = encodeBaseline(baseline, msg, data, layout, progress, pixelBits);
         return { payload: withRoute(ROUTE_BASELINE, [msg.flatten()], false), modelBits, pixelBits };
       }
-      const { messages, bits, floatBits, pixelBits } = flow.encodeImage(data, layout.height, layout.width, progress, options?.pixelBits);
+      const { messages, bits, floatBits, pixelBits } = await flow.encodeImage(data, layout.height, layout.width, {
+        progress,
+        withPixelBits: options?.pixelBits,
+        run: pool(layout),
+      });
       return { payload: withRoute(ROUTE_FLOW, messages, true), modelBits: bits, floatBits, pixelBits };
     },
-    decode(payload, layout, out, progress) {
+    async decode(payload, layout, out, progress) {
       if (payload.length < 1) fail('CORRUPT', 'empty payload');
       const route = payload[0];
       if (route !== (usesFlow(layout) ? ROUTE_FLOW : ROUTE_BASELINE)) fail('CORRUPT', 'payload route does not match the data layout');
@@ -69,7 +97,7 @@ export async function createIdfModel(dir = assetPath(SHIPPED_IDF_DIR), id = 'idf
         if (!msg.isEmpty()) fail('CORRUPT', 'payload does not end where the data does');
         return;
       }
-      flow.decodeImage(splitTiles(payload.subarray(1)), layout.height, layout.width, out, progress);
+      await flow.decodeImage(splitTiles(payload.subarray(1)), layout.height, layout.width, out, { progress, run: pool(layout) });
     },
   };
 }

@@ -6,14 +6,19 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import {
   EXIT_STATUS,
   FlowzipError,
+  compressArchive,
   compressWithReport,
   decompress,
+  decompressArchive,
+  verifyArchive,
+  type ArchiveInput,
+  type ArchiveReport,
   listModels,
   readContainer,
   renderHeatmap,
@@ -41,6 +46,7 @@ interface CommonOptions {
   model?: string;
   kind?: InputKind;
   json?: boolean;
+  archive?: boolean;
 }
 
 /** Turn anything thrown into [exit status, one-line message]. */
@@ -149,8 +155,102 @@ async function runParallel(op: 'compress' | 'decompress', files: string[], opts:
   return true;
 }
 
+
+/** Files named on the command line, directories walked (sorted), as archive members named by relative path. */
+function archiveInputs(paths: string[]): ArchiveInput[] {
+  const inputs: ArchiveInput[] = [];
+  const walk = (dir: string, prefix: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path, `${prefix}${entry.name}/`);
+      else if (entry.isFile()) inputs.push({ name: `${prefix}${entry.name}`, bytes: new Uint8Array(readFileSync(path)) });
+    }
+  };
+  for (const p of paths) {
+    if (p === '-') throw new FlowzipError('USAGE', 'an archive cannot read standard input');
+    if (statSync(p).isDirectory()) walk(p, '');
+    else inputs.push({ name: basename(p), bytes: new Uint8Array(readFileSync(p)) });
+  }
+  if (inputs.length === 0) throw new FlowzipError('BAD_INPUT', 'no files to archive');
+  return inputs;
+}
+
+/** Archive mode: --archive, a directory among the inputs, or several inputs with -o naming a file. */
+function wantsArchive(files: string[], opts: CommonOptions): boolean {
+  if (opts.archive) return true;
+  if (files.some((f) => f !== '-' && existsSync(f) && statSync(f).isDirectory())) return true;
+  return files.length > 1 && opts.output !== undefined && !(existsSync(opts.output) && statSync(opts.output).isDirectory());
+}
+
+async function runCompressArchive(files: string[], opts: CommonOptions): Promise<void> {
+  const dirs = files.filter((f) => f !== '-' && existsSync(f) && statSync(f).isDirectory());
+  const target = opts.stdout
+    ? undefined
+    : (opts.output ?? (files.length === 1 && dirs.length === 1 ? `${resolve(files[0])}.flz` : undefined));
+  if (!opts.stdout && target === undefined) throw new FlowzipError('USAGE', 'name the archive with -o FILE.flz');
+  const inputs = archiveInputs(files);
+  const bar = new ProgressBar(1, !!opts.quiet);
+  const { bytes } = await compressArchive(inputs, { model: opts.model, progress: (f) => bar.update(0, f, target ?? 'archive') });
+  bar.clear();
+  if (target === undefined) await writeStdout(bytes);
+  else writeOutput(target, bytes, !!opts.force, files);
+  if (opts.rm && !opts.keep) for (const f of files) if (!dirs.includes(f)) unlinkSync(f);
+}
+
+function isArchiveFile(file: string): boolean {
+  if (file === '-' || !existsSync(file) || statSync(file).isDirectory()) return false;
+  const head = readFileSync(file).subarray(0, 10);
+  return head.length === 10 && head[0] === 0x46 && head[1] === 0x4c && head[2] === 0x5a && head[3] === 0x1a && head[9] === 3;
+}
+
+/** Names restored from an archive: image members coded from samples come back as PNG. */
+function memberPath(name: string, kind: string, method: string): string {
+  return kind === 'image' && method !== 'original' && !name.toLowerCase().endsWith('.png') ? `${name}.png` : name;
+}
+
+async function runDecompressArchive(file: string, opts: CommonOptions, files: string[]): Promise<void> {
+  const bar = new ProgressBar(1, !!opts.quiet);
+  const { members } = await decompressArchive(readInput(file), { model: opts.model, progress: (f) => bar.update(0, f, file) });
+  bar.clear();
+  if (opts.stdout) throw new FlowzipError('USAGE', `${file} is an archive: extract it with -o DIR`);
+  const dir = opts.output ?? (file.endsWith('.flz') ? file.slice(0, -4) : `${file}.d`);
+  const targets = members.map((m) => join(dir, memberPath(m.name, m.kind, m.method)));
+  // Everything is decoded and checked before the first file is written; then no member overwrites silently.
+  if (!opts.force) for (const t of targets) if (existsSync(t)) throw new FlowzipError('IO', `${t} already exists (use -f to overwrite)`);
+  members.forEach((m, i) => {
+    mkdirSync(dirname(targets[i]), { recursive: true });
+    writeOutput(targets[i], m.data, !!opts.force, files);
+  });
+}
+
+function printArchiveReport(r: ArchiveReport, label: string, json: boolean): void {
+  if (json) {
+    process.stdout.write(JSON.stringify({ file: label, ...r }) + '\n');
+    return;
+  }
+  for (const m of r.members)
+    process.stdout.write(
+      `  ${m.name}: ${m.kind}, ${m.method}, ${m.dims} dims, net ${(m.netBits / Math.max(1, m.dims)).toFixed(4)} bits/dim` +
+        `${m.floatBits !== undefined ? `, bound ${(m.floatBits / Math.max(1, m.dims)).toFixed(4)}` : ''}` +
+        `${m.initialBits > 0 ? `, initial bits ${m.initialBits}` : ''}\n`,
+    );
+  process.stdout.write(
+    `${label}: archive of ${r.members.length} files (model ${r.model}), ${r.dims} dims, ${r.fileBytes} bytes = ` +
+      `${r.bitsPerDim.toFixed(4)} bits/dim; net ${r.netBitsPerDim.toFixed(4)} bits/dim + initial bits ${r.initialBits} (one-time)\n`,
+  );
+}
+
 async function runCompress(files: string[], opts: CommonOptions): Promise<void> {
   if (opts.threads !== undefined) setTileThreads(opts.threads);
+  if (wantsArchive(files, opts)) {
+    if (opts.stdout && process.stdout.isTTY) throw new FlowzipError('USAGE', 'refusing to write compressed data to a terminal (use -o FILE or a pipe)');
+    try {
+      await runCompressArchive(files, opts);
+    } catch (e) {
+      report(opts.output ?? files.join(' '), e);
+    }
+    return;
+  }
   if ((opts.stdout || (files.includes('-') && !opts.output)) && process.stdout.isTTY)
     throw new FlowzipError('USAGE', 'refusing to write compressed data to a terminal (use -o FILE or a pipe)');
   if (await runParallel('compress', files, opts)) return;
@@ -186,6 +286,17 @@ function restoredName(file: string, kind: string, format: string | undefined): s
 
 async function runDecompress(files: string[], opts: CommonOptions): Promise<void> {
   if (opts.threads !== undefined) setTileThreads(opts.threads);
+  const archives = files.filter(isArchiveFile);
+  for (const file of archives) {
+    try {
+      await runDecompressArchive(file, opts, files);
+      removeInput(file, opts);
+    } catch (e) {
+      report(file, e);
+    }
+  }
+  files = files.filter((f) => !archives.includes(f));
+  if (files.length === 0) return;
   if (await runParallel('decompress', files, opts)) return;
   const bar = new ProgressBar(files.length, !!opts.quiet);
   for (const [index, file] of files.entries()) {
@@ -205,6 +316,17 @@ async function runDecompress(files: string[], opts: CommonOptions): Promise<void
 }
 
 async function runVerify(files: string[], opts: CommonOptions): Promise<void> {
+  if (opts.archive) {
+    try {
+      const bar = new ProgressBar(1, !!opts.quiet || !!opts.json);
+      const r = await verifyArchive(archiveInputs(files), { model: opts.model, progress: (f) => bar.update(0, f, 'archive') });
+      bar.clear();
+      printArchiveReport(r, 'archive', !!opts.json);
+    } catch (e) {
+      report(files.join(' '), e);
+    }
+    return;
+  }
   const bar = new ProgressBar(files.length, !!opts.quiet || !!opts.json);
   for (const [index, file] of files.entries()) {
     try {
@@ -216,12 +338,12 @@ async function runVerify(files: string[], opts: CommonOptions): Promise<void> {
       }
       bar.clear();
       if (opts.json) {
-        const { file: f, kind, dims, modelBits, codedBits, fileBytes, bitsPerDim, overheadPct } = r;
-        process.stdout.write(JSON.stringify({ file: f, kind, dims, modelBits, codedBits, fileBytes, bitsPerDim, overheadPct }) + '\n');
+        const { file: f, kind, dims, modelBits, codedBits, fileBytes, bitsPerDim, overheadPct, floatBits, initialBits } = r;
+        process.stdout.write(JSON.stringify({ file: f, kind, dims, floatBits, modelBits, initialBits, codedBits, fileBytes, bitsPerDim, overheadPct }) + '\n');
       } else {
         process.stdout.write(
           `${file}: ${r.kind}, ${r.dims} dims, ${r.floatBits !== undefined ? `float model ${r.floatBits.toFixed(1)} bits, ` : ''}` +
-            `model ${r.modelBits.toFixed(1)} bits, coded ${r.codedBits} bits ` +
+            `model ${r.modelBits.toFixed(1)} bits, ${r.initialBits !== undefined ? `initial bits ${r.initialBits} (one-time, borrowed), ` : ''}coded ${r.codedBits} bits ` +
             `(overhead ${r.overheadPct.toFixed(3)}%), file ${r.fileBytes} bytes = ${r.bitsPerDim.toFixed(4)} bits/dim, round trip exact\n`,
         );
       }
@@ -237,6 +359,19 @@ function runInfo(files: string[], opts: CommonOptions): void {
     try {
       const bytes = readInput(file);
       const c = readContainer(bytes);
+      if (c.kind === 'archive') {
+        const members = Array.isArray(c.meta.members) ? (c.meta.members as Record<string, unknown>[]) : [];
+        if (opts.json) process.stdout.write(JSON.stringify({ file, kind: c.kind, model: c.modelId, fileBytes: bytes.length, initialBits: c.meta.initialBits, members }) + '\n');
+        else {
+          process.stdout.write(`${file}: archive of ${members.length} files (model ${c.modelId}), ${bytes.length} bytes, initial bits ${String(c.meta.initialBits)} (one-time)\n`);
+          for (const m of members) {
+            const dims = (m.shape as number[]).reduce((a, b) => a * b, 1);
+            const net = (m.codedBits as number) - (m.initialBits as number);
+            process.stdout.write(`  ${String(m.name)}: ${String(m.kind)} ${String(m.dtype)} ${(m.shape as number[]).join('x')}, ${String(m.method)}, net ${(net / Math.max(1, dims)).toFixed(4)} bits/dim\n`);
+          }
+        }
+        continue;
+      }
       const info = {
         file,
         kind: c.kind,
@@ -301,6 +436,7 @@ function main(argv: string[]): Promise<void> {
     .argument('<files...>')
     .option('-m, --model <name>', 'model to use (see `flowzip models`)')
     .addOption(kindOption())
+    .option('-a, --archive', 'one archive of all inputs (also: a directory input, or several inputs with -o FILE)')
     .action((files: string[], opts: CommonOptions) => runCompress(files, opts));
 
   withIo(program.command('decompress').alias('d').description('restore files from .flz'))
@@ -316,6 +452,7 @@ function main(argv: string[]): Promise<void> {
     .addOption(kindOption())
     .option('--json', 'one JSON object per input')
     .option('--heatmap <png>', 'write a bits-per-pixel heatmap (several inputs: <png>-<file>.png)')
+    .option('-a, --archive', 'verify one archive of all inputs (directories walked): net and initial bits')
     .option('-q, --quiet', 'no progress bar')
     .action((files: string[], opts: CommonOptions) => runVerify(files, opts));
 

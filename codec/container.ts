@@ -11,7 +11,8 @@ export const MAX_DIMS = 8;
 /** Largest element count accepted (2^32): more is an "absurd shape", not an allocation attempt. */
 export const MAX_ELEMENTS = 2 ** 32;
 
-export const KINDS = ['bytes', 'image', 'array'] as const;
+/** archive: several files chained through one rANS message (src/archive.ts; members listed in meta). */
+export const KINDS = ['bytes', 'image', 'array', 'archive'] as const;
 export type DataKind = (typeof KINDS)[number];
 /** stored: payload is the canonical data itself. model: payload is a rANS message. */
 export const METHODS = ['stored', 'model'] as const;
@@ -35,6 +36,8 @@ export interface ContainerHeader {
 
 export interface Container extends ContainerHeader {
   payload: Uint8Array;
+  /** False only when read with `deferPayloadCrc` and the payload CRC did not match. */
+  payloadIntact?: boolean;
 }
 
 export function elementCount(shape: number[]): number {
@@ -91,7 +94,7 @@ export function writeContainer(c: Container): Uint8Array {
  * BAD_MAGIC, BAD_VERSION, TRUNCATED, CHECKSUM (header or payload), CORRUPT, BAD_SHAPE. The header
  * checksum is verified before any header field is interpreted.
  */
-export function readContainer(bytes: Uint8Array): Container {
+export function readContainer(bytes: Uint8Array, options: { deferPayloadCrc?: boolean } = {}): Container {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 4) fail('TRUNCATED', `${bytes.length} bytes`);
   for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) fail('BAD_MAGIC');
@@ -139,7 +142,9 @@ export function readContainer(bytes: Uint8Array): Container {
   if (o + payloadLength + 4 > bytes.length) fail('TRUNCATED', `payload needs ${payloadLength} bytes`);
   if (o + payloadLength + 4 < bytes.length) fail('CORRUPT', 'trailing bytes after the payload');
   const payload = bytes.subarray(o, o + payloadLength);
-  if (crc32(payload) !== view.getUint32(o + payloadLength, true)) fail('CHECKSUM', 'payload checksum mismatch');
+  // Archives defer a payload mismatch so that they can name the damaged members (finer CRCs in meta).
+  const payloadIntact = crc32(payload) === view.getUint32(o + payloadLength, true);
+  if (!payloadIntact && !options.deferPayloadCrc) fail('CHECKSUM', 'payload checksum mismatch');
   let meta: Record<string, unknown>;
   try {
     meta = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(metaBytes));
@@ -157,6 +162,7 @@ export function readContainer(bytes: Uint8Array): Container {
     meta,
     dataCrc,
     payload,
+    payloadIntact,
   };
 }
 

@@ -37,17 +37,35 @@ export class Message {
   tailLength: number;
   /** Words read past the bottom of the stack (see module comment). */
   underflowWords: number;
+  /**
+   * Lowest tail length since the caller last set it (archives use it to know which words each member
+   * wrote: a member leaves every word below its low-water mark as it found it).
+   */
+  lowWater: number;
 
   constructor(capacityWords = 1024) {
     this.head = HEAD_MIN;
     this.tail = new Uint16Array(Math.max(16, capacityWords));
     this.tailLength = 0;
     this.underflowWords = 0;
+    this.lowWater = 0;
   }
 
   /** True for a message in the state of `new Message()`: nothing pushed, nothing borrowed. */
   isEmpty(): boolean {
     return this.head === HEAD_MIN && this.tailLength === 0 && this.underflowWords === 0;
+  }
+
+  /**
+   * Bits-back decoders end by pushing back what their encoder borrowed: from a fresh message, the
+   * deterministic underflow words. Returns how many such words the message holds (then it is exactly
+   * the state of a fresh message plus those words), or -1 when it holds anything else.
+   */
+  borrowedWords(): number {
+    if (this.head !== HEAD_MIN || this.underflowWords !== 0) return -1;
+    const n = this.tailLength;
+    for (let i = 0; i < n; i++) if (this.tail[i] !== underflowWord(n - 1 - i)) return -1;
+    return n;
   }
 
   /** Size in bits of `flatten()` output. */
@@ -97,8 +115,10 @@ export class Message {
     let x = freq * Math.floor(this.head / m) + slot - start;
     while (x < HEAD_MIN) {
       let word: number;
-      if (this.tailLength > 0) word = this.tail[--this.tailLength];
-      else word = underflowWord(this.underflowWords++);
+      if (this.tailLength > 0) {
+        word = this.tail[--this.tailLength];
+        if (this.tailLength < this.lowWater) this.lowWater = this.tailLength;
+      } else word = underflowWord(this.underflowWords++);
       x = x * WORD + word;
     }
     this.head = x;
@@ -151,6 +171,7 @@ export class Message {
     m.tailLength = this.tailLength;
     m.head = this.head;
     m.underflowWords = this.underflowWords;
+    m.lowWater = this.lowWater;
     return m;
   }
 

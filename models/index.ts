@@ -1,10 +1,11 @@
 /** Model registry: shipped models by id, or an exported model directory given by path. */
-import { existsSync, statSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { fail } from '../codec/index.js';
 import { assetPath } from './assets.js';
 import { BASELINE_DESCRIPTION, createBaselineModel } from './baseline/model.js';
 import { IDF_DESCRIPTION, SHIPPED_IDF_DIR, createIdfModel } from './idf/model.js';
+import { FIXEDPOINT_DESCRIPTION, SHIPPED_FIXEDPOINT_DIR, createFixedPointModel } from './fixedpoint/model.js';
 import type { IntegerModel } from './types.js';
 
 export type { IntegerModel, SampleArray, SampleLayout, EncodeResult, Progress } from './types.js';
@@ -24,7 +25,23 @@ const REGISTRY: ModelEntry[] = [
     available: () => existsSync(assetPath(`${SHIPPED_IDF_DIR}/model.json`)),
     create: () => createIdfModel(),
   },
+  {
+    id: 'fixedpoint',
+    description: FIXEDPOINT_DESCRIPTION,
+    available: () => existsSync(assetPath(`${SHIPPED_FIXEDPOINT_DIR}/model.json`)),
+    create: () => createFixedPointModel(),
+  },
 ];
+
+/** Whether an exported model directory holds a fixed-point flow (config.fractionBits > 0). */
+function isFixedPointDir(dir: string): boolean {
+  try {
+    const file = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { config?: { fractionBits?: number } };
+    return (file.config?.fractionBits ?? 0) > 0;
+  } catch {
+    return false;
+  }
+}
 
 export const DEFAULT_MODEL = 'baseline';
 
@@ -45,7 +62,7 @@ export function loadModel(idOrPath: string = DEFAULT_MODEL): Promise<IntegerMode
   if (!model) {
     if (isPath(idOrPath)) {
       const dir = resolve(idOrPath);
-      model = createIdfModel(dir, `path:${basename(dir)}`);
+      model = isFixedPointDir(dir) ? createFixedPointModel(dir, `path:${basename(dir)}`) : createIdfModel(dir, `path:${basename(dir)}`);
     } else {
       const entry = REGISTRY.find((e) => e.id === idOrPath && e.available());
       if (!entry) fail('UNKNOWN_MODEL', `'${idOrPath}' (shipped: ${listModels().map((e) => e.id).join(', ')}; or a model directory)`);

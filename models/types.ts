@@ -1,4 +1,4 @@
-import type { DType } from '../codec/index.js';
+import type { DType, Message } from '../codec/index.js';
 
 /** What every model offers the library: integer samples in, a rANS payload out, and back. */
 export type SampleArray = Int32Array | Float64Array;
@@ -20,6 +20,22 @@ export interface EncodeResult {
   floatBits?: number;
   /** Bits per pixel (all channels), height * width, when asked for. */
   pixelBits?: Float32Array;
+  /**
+   * Bits-back models: bits the encoder had to borrow from nothing (the message's deterministic
+   * underflow) because the message held too few; included in the payload, not in modelBits.
+   */
+  initialBits?: number;
+}
+
+/** What coding into a shared message reports (archives chain their members through one message). */
+export interface ChainResult {
+  /** Net information content: pushed minus popped (bits-back) bits under the integer tables. */
+  modelBits: number;
+  floatBits?: number;
+  pixelBits?: Float32Array;
+  /** Chained flows: tiles coded by the flow (bits-back) and by the bootstrap coder. */
+  flowTiles?: number;
+  bootstrapTiles?: number;
 }
 
 export interface EncodeOptions {
@@ -40,6 +56,12 @@ export interface IntegerModel {
   encode(data: SampleArray, layout: SampleLayout, progress?: Progress, options?: EncodeOptions): Promise<EncodeResult>;
   /** Fills `out` (length height * width * channels); rejects with a FlowzipError on a malformed payload. */
   decode(payload: Uint8Array, layout: SampleLayout, out: SampleArray, progress?: Progress): Promise<void>;
+  /**
+   * Optional: code into / out of a message shared with other data (an archive's chain). A bits-back
+   * model pops from what is already there, so a chain pays its initial bits once.
+   */
+  encodeInto?(msg: Message, data: SampleArray, layout: SampleLayout, progress?: Progress, options?: EncodeOptions): Promise<ChainResult>;
+  decodeFrom?(msg: Message, layout: SampleLayout, out: SampleArray, progress?: Progress): Promise<void>;
 }
 
 /** Called now and then during long work with the fraction done in [0, 1]. */

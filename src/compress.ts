@@ -41,7 +41,7 @@ export interface CompressOptions {
 }
 
 /** An input turned into samples: everything needed to code it and to restore it. */
-interface Prepared {
+export interface Prepared {
   kind: DataKind;
   dtype: DType;
   shape: number[];
@@ -66,6 +66,8 @@ export interface CompressReport {
   codedBits: number;
   /** The float model's -log2 p(x), for models that have one (the IDF). */
   floatBits?: number;
+  /** Bits-back models: bits borrowed from nothing to start the chain (one-time; in codedBits, not modelBits). */
+  initialBits?: number;
   /** Size of the whole .flz written. */
   fileBytes: number;
   model: string;
@@ -93,7 +95,7 @@ export function arrayLayout(shape: number[], fortranOrder: boolean): SampleLayou
   return { height: elementCount(mem.slice(0, -1)), width: mem[mem.length - 1], channels: 1 };
 }
 
-function bytesPrepared(bytes: Uint8Array, name?: string): Prepared {
+export function bytesPrepared(bytes: Uint8Array, name?: string): Prepared {
   return {
     kind: 'bytes',
     dtype: 'uint8',
@@ -106,7 +108,7 @@ function bytesPrepared(bytes: Uint8Array, name?: string): Prepared {
   };
 }
 
-async function prepare(input: Uint8Array, options: CompressOptions): Promise<Prepared> {
+export async function prepare(input: Uint8Array, options: CompressOptions): Promise<Prepared> {
   const kind = options.kind ?? 'auto';
   const name = options.name;
   if (kind === 'array' || kind === 'auto') {
@@ -168,7 +170,7 @@ const NO_MODEL_HASH = new Uint8Array(32);
 
 async function encodePrepared(p: Prepared, options: CompressOptions): Promise<Encoded> {
   const model = await loadModel(options.model ?? DEFAULT_MODEL);
-  const { payload, modelBits, floatBits, pixelBits } = await model.encode(p.samples, p.layout, options.progress, { pixelBits: options.heatmap });
+  const { payload, modelBits, floatBits, pixelBits, initialBits } = await model.encode(p.samples, p.layout, options.progress, { pixelBits: options.heatmap });
   const base = { kind: p.kind, dtype: p.dtype, shape: p.shape, meta: p.meta, dataCrc: crc32(p.canonical) };
   const modelBytes = writeContainer({ ...base, method: 'model', modelId: model.id, modelHash: model.hash, payload });
   const candidates: { bytes: Uint8Array; kind: DataKind; method: Method }[] = [
@@ -190,7 +192,7 @@ async function encodePrepared(p: Prepared, options: CompressOptions): Promise<En
     bytes: best.bytes,
     modelBytes,
     pixelBits,
-    report: { kind: best.kind, method: best.method, dims: p.samples.length, modelBits, floatBits, codedBits: 8 * payload.length,
+    report: { kind: best.kind, method: best.method, dims: p.samples.length, modelBits, floatBits, initialBits, codedBits: 8 * payload.length,
       fileBytes: best.bytes.length, model: model.id },
   };
 }
@@ -219,7 +221,7 @@ export interface DecompressResult {
   container: Container;
 }
 
-function checkShape(c: Container): SampleLayout {
+export function checkShape(c: Pick<Container, 'kind' | 'shape' | 'dtype' | 'meta'>): SampleLayout {
   const n = elementCount(c.shape);
   if (c.kind === 'image') {
     if (c.shape.length !== 3 || c.shape[2] < 1 || c.shape[2] > 4 || (c.dtype !== 'uint8' && c.dtype !== 'uint16'))
@@ -258,18 +260,16 @@ async function decodeSamples(c: Container, layout: SampleLayout, options: Decomp
   return out;
 }
 
-export interface DecompressOptions {
-  /** A model directory, for files made with `--model PATH`. */
-  model?: string;
-  progress?: Progress;
-}
-
-export async function decompress(bytes: Uint8Array, options: DecompressOptions = {}): Promise<DecompressResult> {
-  const c = readContainer(bytes);
-  if (!DTYPES.includes(c.dtype)) fail('CORRUPT', 'dtype');
-  const layout = { ...checkShape(c), dtype: c.dtype };
-  const samples = await decodeSamples(c, layout, options);
-  const name = typeof c.meta.name === 'string' ? c.meta.name : undefined;
+/**
+ * The restored file from decoded samples: the original bytes (bytes, arrays) or a PNG (images), after
+ * checking the data CRC (CHECKSUM on mismatch).
+ */
+export async function restoreFile(
+  c: Pick<Container, 'kind' | 'shape' | 'dtype' | 'meta' | 'dataCrc'>,
+  layout: SampleLayout,
+  samples: SampleArray,
+  what = 'restored data',
+): Promise<Uint8Array> {
   let data: Uint8Array;
   let canonical: Uint8Array;
   if (c.kind === 'bytes') {
@@ -289,7 +289,7 @@ export async function decompress(bytes: Uint8Array, options: DecompressOptions =
     canonical = imageSampleBytes(samples, bitDepth);
     data = new Uint8Array(0);
   }
-  if (crc32(canonical) !== c.dataCrc) fail('CHECKSUM', 'restored data does not match the original checksum');
+  if (crc32(canonical) !== c.dataCrc) fail('CHECKSUM', `${what} does not match the original checksum`);
   if (c.kind === 'image') {
     const icc = c.meta.icc === undefined ? undefined : fromBase64(c.meta.icc);
     data = await encodePng(
@@ -297,6 +297,23 @@ export async function decompress(bytes: Uint8Array, options: DecompressOptions =
       samples,
     );
   }
+  return data;
+}
+
+export interface DecompressOptions {
+  /** A model directory, for files made with `--model PATH`. */
+  model?: string;
+  progress?: Progress;
+}
+
+export async function decompress(bytes: Uint8Array, options: DecompressOptions = {}): Promise<DecompressResult> {
+  const c = readContainer(bytes);
+  if (c.kind === 'archive') fail('USAGE', 'this .flz is an archive of several files: use decompressArchive (CLI: decompress -o DIR)');
+  if (!DTYPES.includes(c.dtype)) fail('CORRUPT', 'dtype');
+  const layout = { ...checkShape(c), dtype: c.dtype };
+  const samples = await decodeSamples(c, layout, options);
+  const name = typeof c.meta.name === 'string' ? c.meta.name : undefined;
+  const data = await restoreFile(c, layout, samples);
   return {
     kind: c.kind,
     data,
@@ -321,10 +338,15 @@ export interface VerifyReport {
   fileBytes: number;
   /** 8 * fileBytes / dims: what the file really costs per sample. */
   bitsPerDim: number;
-  /** 100 * (codedBits - modelBits) / modelBits. */
+  /** 100 * (codedBits - modelBits - initialBits) / (modelBits + initialBits). */
   overheadPct: number;
-  /** The float model's -log2 p(x) in bits, for models that have one. */
+  /**
+   * The float model's -log2 p(x) in bits, for models that have one; for the fixed-point flow the
+   * variational dequantization bound -log2 p(x + u) + log2 q(u | x) at the u that was coded.
+   */
   floatBits?: number;
+  /** Bits-back models: one-time bits borrowed to start the chain (see CompressReport). */
+  initialBits?: number;
   /** With `heatmap`: bits per pixel, height x width. */
   heatmap?: { bits: Float32Array; width: number; height: number };
 }
@@ -341,7 +363,8 @@ export async function verify(input: Uint8Array, options: CompressOptions & { fil
   const got = restored.samples ?? Int32Array.from(restored.data);
   if (got.length !== expected.length || got.some((v, i) => v !== expected[i]))
     fail('INTERNAL', 'round trip mismatch: please report this file');
-  const { dims, modelBits, codedBits, fileBytes, floatBits } = encoded.report;
+  const { dims, modelBits, codedBits, fileBytes, floatBits, initialBits } = encoded.report;
+  const idealBits = modelBits + (initialBits ?? 0);
   return {
     file: options.file ?? options.name ?? '',
     kind: prepared.kind,
@@ -350,8 +373,9 @@ export async function verify(input: Uint8Array, options: CompressOptions & { fil
     codedBits,
     fileBytes,
     bitsPerDim: dims > 0 ? (8 * fileBytes) / dims : 0,
-    overheadPct: modelBits > 0 ? (100 * (codedBits - modelBits)) / modelBits : 0,
+    overheadPct: idealBits > 0 ? (100 * (codedBits - idealBits)) / idealBits : 0,
     floatBits,
+    initialBits,
     heatmap: encoded.pixelBits ? { bits: encoded.pixelBits, width: prepared.layout.width, height: prepared.layout.height } : undefined,
   };
 }

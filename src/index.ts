@@ -19,3 +19,13 @@ export { decodeImage, encodePng, renderHeatmap } from './image.js';
 export { useBackend, type BackendName } from '../models/backend.js';
 export { train, type TrainOptions } from '../models/idf/train.js';
 export { setTileThreads } from '../models/idf/model.js';
+export {
+  compressArchive,
+  decompressArchive,
+  verifyArchive,
+  defaultArchiveModel,
+  type ArchiveInput,
+  type ArchiveMember,
+  type ArchiveReport,
+  type ArchiveMemberReport,
+} from './archive.js';

@@ -13,6 +13,12 @@ export interface IdfConfig {
    * position, so an untrained prior already predicts "like the coarse pixel". Absent in older models.
    */
   meanSkip?: boolean;
+  /**
+   * 0 (or absent): an integer flow (IDF). k > 0: a fixed-point flow on x + u, u in [0,1) at k fractional
+   * bits (bits-back dequantization): translations and prior means on the 2^-k grid, latents coded in bins
+   * of width 2^-k, nets read the integer part of their inputs.
+   */
+  fractionBits?: number;
 }
 
 /** Prior scale grid: s_j = SCALE_0 * 2^(j / 4); the prior net's zero output means j = SCALE_INIT. */

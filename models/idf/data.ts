@@ -65,3 +65,15 @@ export function randomCrops(images: TrainImage[], count: number, size: number, r
 }
 
 export { seededRandom } from '../random.js';
+
+/**
+ * Uniform dequantization noise on the 2^-k grid, in place: x -> x + u, u in {0, 1/2^k, ..., 1 - 1/2^k}.
+ * What a fixed-point flow is trained on (and what its coder pops from the message).
+ */
+export function dequantize(values: Float32Array, fractionBits: number, rand: () => number): Float32Array {
+  if (fractionBits > 0) {
+    const steps = 2 ** fractionBits;
+    for (let i = 0; i < values.length; i++) values[i] += Math.floor(rand() * steps) / steps;
+  }
+  return values;
+}

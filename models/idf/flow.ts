@@ -15,7 +15,7 @@
  * tables' integer frequencies.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createNet, netVariables, roundSTE, runNet, type ConvNet } from './nets.js';
+import { createNet, floorSTE, netVariables, roundSTE, runNet, type ConvNet } from './nets.js';
 import { couplingPermutation, type IdfConfig, MEAN_GAIN, PRIOR_SCALE_0, PRIOR_SCALE_COUNT, PRIOR_SCALE_INIT, SCALE_GAIN, TRANSLATION_GAIN } from './constants.js';
 
 export type { IdfConfig };
@@ -76,11 +76,15 @@ export function squeeze(x: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => x.reshape([b, h / 2, 2, w / 2, 2, c]).transpose([0, 1, 3, 2, 4, 5]).reshape([b, h / 2, w / 2, 4 * c]));
 }
 
-/** Prior mean (quarter-pixel grid) and scale (on the table grid) from a prior net's raw output. */
-export function priorParams(raw: tf.Tensor4D, c: number): { mean: tf.Tensor4D; scale: tf.Tensor4D } {
+/**
+ * Prior mean and scale (on the table grid) from a prior net's raw output; the mean is on a grid of
+ * 1/4 pixel (IDF) or 2^-fractionBits (fixed-point flow).
+ */
+export function priorParams(raw: tf.Tensor4D, c: number, fractionBits = 0): { mean: tf.Tensor4D; scale: tf.Tensor4D } {
   return tf.tidy(() => {
     const [meanRaw, scaleRaw] = tf.split(raw, [c, c], 3) as [tf.Tensor4D, tf.Tensor4D];
-    const mean = tf.div(roundSTE(tf.mul(meanRaw, 4 * MEAN_GAIN)), 4) as tf.Tensor4D;
+    const grid = fractionBits > 0 ? 2 ** fractionBits : 4;
+    const mean = tf.div(roundSTE(tf.mul(meanRaw, grid * MEAN_GAIN)), grid) as tf.Tensor4D;
     const j = tf.clipByValue(roundSTE(tf.add(tf.mul(scaleRaw, SCALE_GAIN), PRIOR_SCALE_INIT)), 0, PRIOR_SCALE_COUNT - 1);
     const scale = tf.mul(PRIOR_SCALE_0, tf.pow(2, tf.div(j, 4))) as tf.Tensor4D;
     return { mean, scale };
@@ -98,6 +102,22 @@ export function logisticBits(z: tf.Tensor, mean: tf.Tensor, scale: tf.Tensor): t
   });
 }
 
+/**
+ * Fixed-point flow: -log2 of the logistic mass of the bin [z, z + 2^-k), floored at 2^-24, minus the
+ * k bits that bits-back returns. The mass is written as s(b)s(-a) - s(a)s(-b) (= s(b) - s(a)), a difference
+ * of two small numbers in either tail, so float32 keeps it.
+ */
+export function fineLogisticNetBits(z: tf.Tensor, mean: tf.Tensor, scale: tf.Tensor, fractionBits: number): tf.Tensor {
+  return tf.tidy(() => {
+    const width = 2 ** -fractionBits;
+    const a = tf.div(tf.sub(z, mean), scale);
+    const b = tf.div(tf.add(tf.sub(z, mean), width), scale);
+    const mass = tf.sub(tf.mul(tf.sigmoid(b), tf.sigmoid(tf.neg(a))), tf.mul(tf.sigmoid(a), tf.sigmoid(tf.neg(b))));
+    const p = tf.maximum(mass, 2 ** -24);
+    return tf.sub(tf.div(tf.neg(tf.log(p)), Math.LN2), fractionBits);
+  });
+}
+
 export interface FlowOutput {
   /** Total bits per image in the batch: [B] (factored-out latents + the stand-in top prior). */
   bits: tf.Tensor1D;
@@ -107,20 +127,28 @@ export interface FlowOutput {
   top: tf.Tensor4D;
 }
 
-/** Forward flow x -> latents with the (fake-quantized) priors' bits. x: integer-valued, centered. */
+/**
+ * Forward flow x -> latents with the (fake-quantized) priors' bits. x: centered; integers for an IDF,
+ * x + u on the 2^-k grid for a fixed-point flow (whose bits are then net of the k bits per dimension
+ * that bits-back returns: -log2 p(x + u) in bins of 2^-k, plus k).
+ */
 export function idfForward(m: Idf, x: tf.Tensor4D): FlowOutput {
   return tf.tidy(() => {
     const c = m.config.channels;
+    const k = m.config.fractionBits ?? 0;
+    // A fixed-point flow's nets read the integer part of their inputs: exact integers on every backend.
+    const netInput = (t: tf.Tensor4D) => (k > 0 ? (floorSTE(t) as tf.Tensor4D) : t);
     let h = x;
     let bits = tf.zeros([x.shape[0]]) as tf.Tensor1D;
     for (let l = 0; l < m.config.levels; l++) {
       h = squeeze(h);
       const d = 4 * c;
-      for (let k = 0; k < m.config.couplings; k++) {
-        const perm = couplingPermutation(d, l, k);
+      for (let i = 0; i < m.config.couplings; i++) {
+        const perm = couplingPermutation(d, l, i);
         const a = selectChannels(h, perm.subarray(0, d / 2));
         const b = selectChannels(h, perm.subarray(d / 2));
-        const t = roundSTE(tf.mul(runNet(m.couplings[l][k], a), TRANSLATION_GAIN));
+        const raw = tf.mul(runNet(m.couplings[l][i], netInput(a)), TRANSLATION_GAIN);
+        const t = k > 0 ? tf.div(roundSTE(tf.mul(raw, 2 ** k)), 2 ** k) : roundSTE(raw);
         const bNew = tf.add(b, t);
         // Put the halves back in the original channel positions.
         const inverse = new Array<number>(d);
@@ -131,14 +159,18 @@ export function idfForward(m: Idf, x: tf.Tensor4D): FlowOutput {
       const groups = tf.split(factored, 3, 3) as tf.Tensor4D[];
       for (let g = 0; g < 3; g++) {
         const context = g === 0 ? kept : (tf.concat([kept, ...groups.slice(0, g)], 3) as tf.Tensor4D);
-        const params = priorParams(runNet(m.priors[l][g], context), c);
+        const params = priorParams(runNet(m.priors[l][g], netInput(context)), c, k);
         const mean = m.config.meanSkip ? (tf.add(params.mean, kept) as tf.Tensor4D) : params.mean;
         const scale = params.scale;
-        bits = tf.add(bits, tf.sum(logisticBits(groups[g], mean, scale), [1, 2, 3]));
+        const groupBits = k > 0 ? fineLogisticNetBits(groups[g], mean, scale, k) : logisticBits(groups[g], mean, scale);
+        bits = tf.add(bits, tf.sum(groupBits, [1, 2, 3]));
       }
       h = kept;
     }
     const priorBits = bits;
+    // A fixed-point flow codes the top's integer part like an IDF's top and its fraction uniformly
+    // (k bits, which bits-back returns).
+    if (k > 0) h = floorSTE(h) as tf.Tensor4D;
     // Stand-in top prior: residual from the mean of the left and upper neighbours.
     const left = tf.concat([h.slice([0, 0, 0, 0], [-1, -1, 1, -1]), h.slice([0, 0, 0, 0], [-1, -1, h.shape[2] - 1, -1])], 2);
     const up = tf.concat([left.slice([0, 0, 0, 0], [-1, 1, -1, -1]), h.slice([0, 0, 0, 0], [-1, h.shape[1] - 1, -1, -1])], 1);

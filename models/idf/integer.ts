@@ -8,6 +8,12 @@
  * decoder crops. Per tile the decoder pops: the top latents (baseline causal coder), then for each
  * level from the deepest: factored groups 0, 1, 2 (each under tables chosen by the prior nets from
  * what is already decoded), then inverts that level's couplings and unsqueezes.
+ *
+ * A fixed-point flow (config.fractionBits = k > 0) is the same machine on X = 2^k x + U: the encoder
+ * first pops U (k uniform bits per sample: bits-back), translations and prior means live on the 2^-k
+ * grid, latents are coded in bins of 2^-k under the fine tables, nets read floor(X / 2^k), and the top
+ * codes floor(X / 2^k) with the baseline coder and the k low bits uniformly. The decoder ends by pushing
+ * U back, which restores the message the encoder started from.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Message, escapeBits, fail, popEscaped, pushEscaped } from '../../codec/index.js';
@@ -121,6 +127,13 @@ function expandNet(layers: { w: Int32Array; b: Int32Array; shape: number[]; inpu
   });
 }
 
+/** sigma(b) - sigma(a) for a < b, accurate in both tails. */
+function logisticMass(a: number, b: number): number {
+  const sa = 1 / (1 + Math.exp(-a));
+  const sb = 1 / (1 + Math.exp(-b));
+  return sb * (1 - sa) - sa * (1 - sb);
+}
+
 export class IntegerIdf {
   readonly config: IdfConfig;
   /** couplings[l][k]: full-latent nets whose outputs are zero on the conditioning half. */
@@ -130,6 +143,8 @@ export class IntegerIdf {
   private readonly translationShift: number;
   private readonly meanShift: number;
   private readonly scaleShift: number;
+  /** k: 0 for an IDF; the fixed-point flow's fractional bits. */
+  readonly fractionBits: number;
 
   constructor(
     file: IntegerModelFile,
@@ -138,11 +153,15 @@ export class IntegerIdf {
     private readonly baseline: BaselineTables,
   ) {
     this.config = file.config;
+    this.fractionBits = file.config.fractionBits ?? 0;
+    if (priorTables.fractionBits !== this.fractionBits) fail('MODEL_MISMATCH', 'prior tables are for another fixed-point precision');
     if (file.gains.scaleCount !== PRIOR_SCALE_COUNT || file.gains.scaleInit !== PRIOR_SCALE_INIT)
       fail('MODEL_MISMATCH', 'IDF model was trained with another scale grid');
     const accBits = ACT_BITS + WEIGHT_BITS;
-    this.translationShift = accBits - Math.log2(file.gains.translation);
-    this.meanShift = accBits - Math.log2(QUARTERS * file.gains.mean);
+    const k = this.fractionBits;
+    this.translationShift = accBits - Math.log2(file.gains.translation) - k;
+    this.meanShift = accBits - Math.log2((k > 0 ? 2 ** k : QUARTERS) * file.gains.mean);
+    if (this.translationShift < 0 || this.meanShift < 0) fail('MODEL_MISMATCH', 'fixed-point precision finer than the nets');
     this.scaleShift = accBits - Math.log2(file.gains.scale);
     let offset = 0;
     const byName = new Map<string, { w: Int32Array; b: Int32Array; shape: number[]; inputBits: number }>();
@@ -177,15 +196,25 @@ export class IntegerIdf {
   /** Apply (or undo) coupling k of level l in place on the (h, w, d) latent. */
   private coupling(l: number, k: number, latent: Float32Array, h: number, w: number, inverse: boolean): void {
     const d = 4 * this.config.channels;
-    const acc = runIntNet(this.couplings[l][k], latent, h, w, d);
+    const acc = runIntNet(this.couplings[l][k], this.netInput(latent), h, w, d);
     const shift = this.translationShift;
     const sign = inverse ? -1 : 1;
     for (let i = 0; i < latent.length; i++) if (acc[i] !== 0) latent[i] += sign * roundShift(acc[i], shift);
   }
 
+  /** What the nets read: the latent itself (IDF) or its integer part floor(X / 2^k). */
+  private netInput(latent: Float32Array): Float32Array {
+    if (this.fractionBits === 0) return latent;
+    const unit = 2 ** this.fractionBits;
+    const out = new Float32Array(latent.length);
+    for (let i = 0; i < latent.length; i++) out[i] = Math.floor(latent[i] / unit);
+    return out;
+  }
+
   private groupParams(l: number, g: number, latent: Float32Array, h: number, w: number): GroupParams {
     const c = this.config.channels;
-    const acc = runIntNet(this.priors[l][g], latent, h, w, 4 * c);
+    const acc = runIntNet(this.priors[l][g], this.netInput(latent), h, w, 4 * c);
+    const fine = this.fractionBits > 0;
     const n = h * w * c;
     const base = new Int32Array(n);
     const table = new Uint16Array(n);
@@ -194,6 +223,12 @@ export class IntegerIdf {
       for (let ch = 0; ch < c; ch++, i++) {
         const q = roundShift(acc[p * 2 * c + ch], this.meanShift);
         const j = Math.min(PRIOR_SCALE_COUNT - 1, Math.max(0, roundShift(acc[p * 2 * c + c + ch], this.scaleShift) + PRIOR_SCALE_INIT));
+        if (fine) {
+          // Fixed point: q is the mean in units of 2^-k, the latents' own unit; the table is the scale's.
+          base[i] = q + (skip ? latent[p * 4 * c + ch] : 0);
+          table[i] = j;
+          continue;
+        }
         const whole = Math.floor(q / QUARTERS);
         // With meanSkip the mean is the kept latent (channel ch, an integer) plus the net's quarter-pixel offset.
         base[i] = whole + (skip ? latent[p * 4 * c + ch] : 0);
@@ -229,10 +264,17 @@ export class IntegerIdf {
       const r = z[i] - p.base[i];
       const b = r >= -halfWidth && r <= halfWidth ? table.bits(r + halfWidth) : table.bits(table.size - 1) + escapeBits(r, -halfWidth, halfWidth);
       bits += b;
-      const scale = PRIOR_SCALE_0 * 2 ** (Math.floor(p.table[i] / QUARTERS) / 4);
-      const centered = r - (p.table[i] % QUARTERS) / QUARTERS;
-      const prob = 1 / (1 + Math.exp(-(centered + 0.5) / scale)) - 1 / (1 + Math.exp(-(centered - 0.5) / scale));
-      floatBits -= Math.log2(Math.max(prob, 2 ** -20));
+      if (this.fractionBits > 0) {
+        // The continuous model: logistic mass of the bin [r, r + 1) / 2^k (encodeTile counts the k bits given back).
+        const unit = 2 ** this.fractionBits;
+        const scale = PRIOR_SCALE_0 * 2 ** (p.table[i] / 4);
+        floatBits -= Math.log2(Math.max(logisticMass(r / unit / scale, (r + 1) / unit / scale), 2 ** -24));
+      } else {
+        const scale = PRIOR_SCALE_0 * 2 ** (Math.floor(p.table[i] / QUARTERS) / 4);
+        const centered = r - (p.table[i] % QUARTERS) / QUARTERS;
+        const prob = 1 / (1 + Math.exp(-(centered + 0.5) / scale)) - 1 / (1 + Math.exp(-(centered - 0.5) / scale));
+        floatBits -= Math.log2(Math.max(prob, 2 ** -20));
+      }
       if (map) {
         const pos = Math.floor(i / c);
         const y0 = Math.floor(pos / map.levelWidth) * map.block;
@@ -277,10 +319,13 @@ export class IntegerIdf {
    */
   encodeTile(msg: Message, values: Int32Array, height: number, width: number, pixelBits?: Float32Array): [number, number] {
     const { channels: c, levels, couplings } = this.config;
+    const k = this.fractionBits;
     const pushes: { z: Int32Array; p: GroupParams }[] = [];
-    let bits = 0;
-    let floatBits = 0;
+    // Bits-back: the dequantization noise U comes off the message (k bits each, given back in full).
+    let bits = -k * values.length;
+    let floatBits = -k * values.length;
     let latent: Float32Array = Float32Array.from(values);
+    if (k > 0) for (let i = 0; i < latent.length; i++) latent[i] = latent[i] * 2 ** k + msg.popBits(k);
     let h = height;
     let w = width;
     for (let l = 0; l < levels; l++) {
@@ -305,7 +350,18 @@ export class IntegerIdf {
     // Level 0's groups first (the decoder pops them last), group 2 before 1 before 0.
     for (let l = 0; l < levels; l++) for (let g = 2; g >= 0; g--) this.pushGroup(msg, pushes[3 * l + g].z, pushes[3 * l + g].p);
     const topMap = pixelBits ? new Float32Array(h * w) : undefined;
-    const topBits = encodeBaseline(this.baseline, msg, Int32Array.from(latent), { height: h, width: w, channels: c }, undefined, topMap);
+    const top = Int32Array.from(latent);
+    if (k > 0) {
+      // The top's k low bits uniformly, then its integer part with the baseline coder (popped first).
+      for (let i = top.length - 1; i >= 0; i--) {
+        const whole = Math.floor(top[i] / 2 ** k);
+        msg.pushBits(top[i] - whole * 2 ** k, k);
+        top[i] = whole;
+      }
+      bits += k * top.length;
+      floatBits += k * top.length;
+    }
+    const topBits = encodeBaseline(this.baseline, msg, top, { height: h, width: w, channels: c }, undefined, topMap);
     if (topMap && pixelBits) {
       const block = 2 ** levels;
       for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) pixelBits[y * width + x] += topMap[Math.floor(y / block) * w + Math.floor(x / block)] / (block * block);
@@ -320,6 +376,8 @@ export class IntegerIdf {
     let w = width / 2 ** levels;
     const top = new Int32Array(h * w * c);
     decodeBaseline(this.baseline, msg, { height: h, width: w, channels: c }, top);
+    const k = this.fractionBits;
+    if (k > 0) for (let i = 0; i < top.length; i++) top[i] = top[i] * 2 ** k + msg.popBits(k);
     let latent: Float32Array = Float32Array.from(top);
     for (let l = levels - 1; l >= 0; l--) {
       const full = new Float32Array(h * w * 4 * c);
@@ -330,7 +388,16 @@ export class IntegerIdf {
       h *= 2;
       w *= 2;
     }
-    return Int32Array.from(latent);
+    const values = Int32Array.from(latent);
+    if (k > 0) {
+      // Give the dequantization noise back: the message is again what the encoder started from.
+      for (let i = values.length - 1; i >= 0; i--) {
+        const whole = Math.floor(values[i] / 2 ** k);
+        msg.pushBits(values[i] - whole * 2 ** k, k);
+        values[i] = whole;
+      }
+    }
+    return values;
   }
 
   /** Encode one padded tile into its own message. */
@@ -439,7 +506,7 @@ export function tileGrid(height: number, width: number): Tile[] {
 }
 
 /** A tile's samples minus 128, padded by edge replication to multiples of `multiple`. */
-function extractTile(samples: ArrayLike<number>, width: number, c: number, t: Tile, multiple: number) {
+export function extractTile(samples: ArrayLike<number>, width: number, c: number, t: Tile, multiple: number) {
   const paddedHeight = Math.ceil(t.height / multiple) * multiple;
   const paddedWidth = Math.ceil(t.width / multiple) * multiple;
   const values = new Int32Array(paddedHeight * paddedWidth * c);

@@ -17,7 +17,7 @@ import type { IntegerModel, SampleLayout } from '../types.js';
 import type { IntegerModelFile } from './export.js';
 import { IntegerIdf, tileGrid } from './integer.js';
 import { tilePool } from './tile-pool.js';
-import { loadPriorTables, sha256 } from './tables.js';
+import { loadPriorTables, sha256, type PriorTables } from './tables.js';
 
 export const IDF_DESCRIPTION = 'learned integer discrete flow for 8-bit RGB (3 levels, conditional logistic priors); baseline for other layouts';
 export const SHIPPED_IDF_DIR = 'models/idf/rgb';
@@ -32,7 +32,7 @@ export function setTileThreads(threads: number): void {
   tileThreads = Math.max(1, threads);
 }
 
-function readModelFiles(dir: string): { jsonBytes: Uint8Array; weightBytes: Uint8Array } {
+export function readIdfFiles(dir: string): { jsonBytes: Uint8Array; weightBytes: Uint8Array } {
   try {
     return { jsonBytes: new Uint8Array(readFileSync(join(dir, 'model.json'))), weightBytes: new Uint8Array(readFileSync(join(dir, 'weights.bin'))) };
   } catch {
@@ -40,17 +40,29 @@ function readModelFiles(dir: string): { jsonBytes: Uint8Array; weightBytes: Uint
   }
 }
 
-function parseModel(jsonBytes: Uint8Array, weightBytes: Uint8Array, dir: string): IntegerIdf {
-  const file = JSON.parse(new TextDecoder().decode(jsonBytes)) as IntegerModelFile;
-  if (file.format !== 'flowzip-idf') fail('UNKNOWN_MODEL', `${dir} is not a flowzip IDF model`);
+/** The integer flow of an exported model's files (IDF or, with the fine tables, fixed-point). */
+export function parseIdf(jsonBytes: Uint8Array, weightBytes: Uint8Array, dir: string, priorTables: PriorTables): IntegerIdf {
+  let file: IntegerModelFile;
+  try {
+    file = JSON.parse(new TextDecoder().decode(jsonBytes)) as IntegerModelFile;
+  } catch {
+    fail('UNKNOWN_MODEL', `${dir}/model.json is not JSON`);
+  }
+  if (file.format !== 'flowzip-idf') fail('UNKNOWN_MODEL', `${dir} is not a flowzip flow model`);
+  if (weightBytes.length % 4 !== 0) fail('MODEL_MISMATCH', 'flow weights file has a partial word');
   const weights = new Int32Array(weightBytes.buffer.slice(weightBytes.byteOffset, weightBytes.byteOffset + weightBytes.byteLength));
-  return new IntegerIdf(file, weights, loadPriorTables(), loadBaselineTables());
+  return new IntegerIdf(file, weights, priorTables, loadBaselineTables());
+}
+
+function parseModel(jsonBytes: Uint8Array, weightBytes: Uint8Array, dir: string): IntegerIdf {
+  const flow = parseIdf(jsonBytes, weightBytes, dir, loadPriorTables());
+  return flow;
 }
 
 /** The integer flow alone (tile workers use it). */
 export async function loadIntegerIdf(dir: string): Promise<IntegerIdf> {
   await useBackend();
-  const { jsonBytes, weightBytes } = readModelFiles(dir);
+  const { jsonBytes, weightBytes } = readIdfFiles(dir);
   return parseModel(jsonBytes, weightBytes, dir);
 }
 
@@ -59,7 +71,7 @@ export async function createIdfModel(dir = assetPath(SHIPPED_IDF_DIR), id = 'idf
   await useBackend();
   let jsonBytes: Uint8Array;
   let weightBytes: Uint8Array;
-  ({ jsonBytes, weightBytes } = readModelFiles(dir));
+  ({ jsonBytes, weightBytes } = readIdfFiles(dir));
   const flow = parseModel(jsonBytes, weightBytes, dir);
   const priorTables = loadPriorTables();
   const baseline = loadBaselineTables();

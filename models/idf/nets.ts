@@ -23,6 +23,11 @@ export const roundSTE = tf.customGrad(((x: tf.Tensor) => {
   return { value: tf.round(x), gradFunc: (dy: tf.Tensor) => dy };
 }) as never) as (x: tf.Tensor) => tf.Tensor;
 
+/** Floor with a straight-through gradient. */
+export const floorSTE = tf.customGrad(((x: tf.Tensor) => {
+  return { value: tf.floor(x), gradFunc: (dy: tf.Tensor) => dy };
+}) as never) as (x: tf.Tensor) => tf.Tensor;
+
 /** Fake-quantize to a grid of 2^-bits within [lo, hi] (in grid units); gradient passes where not clipped. */
 export function quantize(x: tf.Tensor, bits: number, lo: number, hi: number): tf.Tensor {
   return tf.tidy(() => {

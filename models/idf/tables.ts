@@ -23,8 +23,9 @@ export interface PriorTable {
 }
 
 export interface PriorTables {
-  /** tables[j * QUARTERS + f] */
+  /** IDF: tables[j * QUARTERS + f]; fixed-point flow (fractionBits k > 0): tables[j], bins of 2^-k. */
   tables: PriorTable[];
+  fractionBits: number;
   bytes: Uint8Array;
 }
 
@@ -55,7 +56,7 @@ export function parsePriorTables(bytes: Uint8Array): PriorTables {
     for (let k = 0; k < freq.length; k++) freq[k] = next();
     tables.push({ halfWidth, table: new FrequencyTable(freq, precision) });
   }
-  return { tables, bytes };
+  return { tables, bytes, fractionBits: 0 };
 }
 
 let cached: PriorTables | undefined;
@@ -69,4 +70,51 @@ export function sha256(...parts: Uint8Array[]): Uint8Array {
   const h = createHash('sha256');
   for (const p of parts) h.update(p);
   return new Uint8Array(h.digest());
+}
+
+/**
+ * Fixed-point flow tables (models/fixedpoint/prior-tables.bin): one per scale j, over residuals
+ * r = Z - mean in units of 2^-k, P(r) = F((r + 1) / S) - F(r / S) with S = s_j 2^k (the bin [r, r + 1)),
+ * r in [-K_j, K_j] plus ESCAPE; K_j = 2^k max(8, ceil(12 s_j) + 1), at most 2^13.
+ */
+export const FINE_FRACTION_BITS = 4;
+export const FINE_PRECISION = 24;
+const FINE_MAGIC = 0x5446_5a46; // "FZFT"
+const FINE_MAX_HALF_WIDTH = 2 ** 13;
+
+export function buildFinePriorTablesFile(): Uint8Array {
+  const unit = 2 ** FINE_FRACTION_BITS;
+  const words: number[] = [FINE_MAGIC, FILE_VERSION, FINE_FRACTION_BITS, PRIOR_SCALE_COUNT, FINE_PRECISION];
+  for (let j = 0; j < PRIOR_SCALE_COUNT; j++) {
+    const s = PRIOR_SCALE_0 * 2 ** (j / 4);
+    const halfWidth = Math.min(FINE_MAX_HALF_WIDTH, unit * Math.max(8, Math.ceil(12 * s) + 1));
+    const table = logisticResidualTable(s * unit, -0.5, halfWidth, 1, FINE_PRECISION);
+    words.push(halfWidth, ...table.freq);
+  }
+  return wordsToBytes(words);
+}
+
+export function parseFinePriorTables(bytes: Uint8Array): PriorTables {
+  const next = wordReader(bytes, 'fixed-point prior tables');
+  if (next() !== FINE_MAGIC || next() !== FILE_VERSION) fail('MODEL_MISMATCH', 'not a fixed-point prior tables file');
+  const fractionBits = next();
+  const scales = next();
+  const precision = next();
+  if (scales !== PRIOR_SCALE_COUNT || fractionBits < 1 || fractionBits > 8) fail('MODEL_MISMATCH', 'fixed-point prior tables do not match this build');
+  const tables: PriorTable[] = [];
+  for (let j = 0; j < scales; j++) {
+    const halfWidth = next();
+    if (halfWidth > FINE_MAX_HALF_WIDTH) fail('MODEL_MISMATCH', 'fixed-point prior table too wide');
+    const freq = new Uint32Array(2 * halfWidth + 2);
+    for (let i = 0; i < freq.length; i++) freq[i] = next();
+    tables.push({ halfWidth, table: new FrequencyTable(freq, precision) });
+  }
+  return { tables, bytes, fractionBits };
+}
+
+let cachedFine: PriorTables | undefined;
+
+export function loadFinePriorTables(): PriorTables {
+  if (!cachedFine) cachedFine = parseFinePriorTables(new Uint8Array(readFileSync(assetPath('models/fixedpoint/prior-tables.bin'))));
+  return cachedFine;
 }

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { useBackend } from '../backend.js';
-import { loadImages, randomCrops, seededRandom, splitHeldOut } from './data.js';
+import { dequantize, loadImages, randomCrops, seededRandom, splitHeldOut } from './data.js';
 import { createIdf, idfForward, idfVariables, type IdfConfig } from './flow.js';
 
 interface Setup {
@@ -31,7 +31,7 @@ parentPort!.on('message', (weights: Float32Array) => {
     v.assign(tf.tensor(weights.subarray(offset, offset + v.size), v.shape));
     offset += v.size;
   }
-  const x = tf.tensor4d(randomCrops(trainSet, setup.batch, setup.crop, rand, setup.config.channels), [setup.batch, setup.crop, setup.crop, setup.config.channels]);
+  const x = tf.tensor4d(dequantize(randomCrops(trainSet, setup.batch, setup.crop, rand, setup.config.channels), setup.config.fractionBits ?? 0, rand), [setup.batch, setup.crop, setup.crop, setup.config.channels]);
   const { value, grads } = tf.variableGrads(() => tf.div(idfForward(model, x).bits.sum(), dims) as tf.Scalar, variables);
   const flat = new Float32Array(weights.length);
   offset = 0;

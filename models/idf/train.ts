@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { compiledSibling } from '../assets.js';
 import { useBackend, type BackendName } from '../backend.js';
-import { loadImages, randomCrops, seededRandom, splitHeldOut } from './data.js';
+import { dequantize, loadImages, randomCrops, seededRandom, splitHeldOut } from './data.js';
 import { DEFAULT_CONFIG, createIdf, idfForward, idfVariables, stableName, type Idf, type IdfConfig } from './flow.js';
 import { exportIntegerModel } from './export.js';
 
@@ -27,6 +27,11 @@ export interface TrainOptions {
   /** Worker threads that each compute gradients on their own batch (data parallel); 1 = none. */
   workers?: number;
   config?: Partial<IdfConfig>;
+  /**
+   * A model directory whose checkpoint's weights start this run when `out` has no checkpoint yet (the
+   * optimizer starts fresh; `config` may change what the weights mean, e.g. fractionBits).
+   */
+  init?: string;
   /** Called with each log record (also appended to <out>/train.log). */
   onLog?: (record: Record<string, number | string>) => void;
   onProgress?: (fraction: number, step: number) => void;
@@ -68,13 +73,16 @@ async function saveCheckpoint(dir: string, model: Idf, optimizer: tf.AdamOptimiz
   writeAtomic(join(dir, 'checkpoint.json'), JSON.stringify(meta));
 }
 
-export async function loadCheckpoint(dir: string): Promise<{ model: Idf; optimizer: tf.AdamOptimizer; step: number; seconds: number; lr: number } | undefined> {
+export async function loadCheckpoint(
+  dir: string,
+  override?: Partial<IdfConfig>,
+): Promise<{ model: Idf; optimizer: tf.AdamOptimizer; step: number; seconds: number; lr: number } | undefined> {
   const metaPath = join(dir, 'checkpoint.json');
   if (!existsSync(metaPath)) return undefined;
   const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as Checkpoint;
   const buf = readFileSync(join(dir, 'checkpoint.bin'));
   const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
-  const model = createIdf(meta.config);
+  const model = createIdf({ ...meta.config, ...override });
   const byName = new Map(meta.tensors.map((t) => [t.name, t]));
   for (const v of idfVariables(model)) {
     const t = byName.get(stableName(v.name));
@@ -107,14 +115,17 @@ export async function train(opts: TrainOptions): Promise<void> {
   const { train: trainSet, validation } = splitHeldOut(images);
 
   const resumed = await loadCheckpoint(opts.out);
-  const model = resumed?.model ?? createIdf(config);
+  const initial = resumed ? undefined : opts.init ? await loadCheckpoint(opts.init, opts.config) : undefined;
+  if (opts.init && !resumed && !initial) throw new Error(`no checkpoint in ${opts.init} to start from`);
+  const model = resumed?.model ?? initial?.model ?? createIdf(config);
   const optimizer = resumed?.optimizer ?? tf.train.adam(baseLr);
   let step = resumed?.step ?? 0;
   const priorSeconds = resumed?.seconds ?? 0;
-  log({ event: resumed ? 'resume' : 'start', step, backend, trainImages: trainSet.length, validationImages: validation.length, batch, crop });
+  log({ event: resumed ? 'resume' : 'start', ...(initial ? { init: opts.init!, initStep: initial.step } : {}), fractionBits: model.config.fractionBits ?? 0, learningRate: baseLr, step, backend, trainImages: trainSet.length, validationImages: validation.length, batch, crop });
 
   const dims = batch * crop * crop * config.channels;
-  const validationCrops = randomCrops(validation, 16, crop, seededRandom(99), config.channels);
+  const validationRandom = seededRandom(99);
+  const validationCrops = dequantize(randomCrops(validation, 16, crop, validationRandom, config.channels), model.config.fractionBits ?? 0, validationRandom);
   const validate = () =>
     tf.tidy(() => {
       const x = tf.tensor4d(validationCrops, [16, crop, crop, config.channels]);
@@ -132,7 +143,7 @@ export async function train(opts: TrainOptions): Promise<void> {
   while (step < lastStep && Date.now() < deadline) {
     const warm = Math.min(1, (step + 1) / 200);
     (optimizer as unknown as { learningRate: number }).learningRate = baseLr * warm;
-    const x = tf.tensor4d(randomCrops(trainSet, batch, crop, rand, config.channels), [batch, crop, crop, config.channels]);
+    const x = tf.tensor4d(dequantize(randomCrops(trainSet, batch, crop, rand, config.channels), model.config.fractionBits ?? 0, rand), [batch, crop, crop, config.channels]);
     if (helpers.length === 0) {
       const cost = optimizer.minimize(() => tf.div(idfForward(model, x).bits.sum(), dims) as tf.Scalar, true, variables);
       recent.push(cost!.dataSync()[0]);

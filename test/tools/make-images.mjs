@@ -21,6 +21,8 @@ const first = (await import('node:fs')).readdirSync(photo).sort();
 
 await crop(photo + first[6], 60, 40, 37, 29).toColourspace('srgb').png().toFile(out + 'rgb-37x29.png');
 await crop(photo + first[0], 40, 30, 96, 64).toColourspace('srgb').png({ compressionLevel: 9 }).toFile(out + 'photo-rgb.png');
+// Two 256-pixel tiles wide (the fixed-point flow's chain: tile 0 bootstraps, tile 1 rides on it).
+await crop(photo + first[7], 0, 40, 300, 72).toColourspace('srgb').png({ compressionLevel: 9 }).toFile(out + 'photo-300x72.png');
 await crop(photo + first[1], 10, 10, 67, 53).toColourspace('b-w').png().toFile(out + 'grey-67x53.png');
 await crop(photo + first[2], 0, 0, 1, 1).png().toFile(out + 'rgb-1x1.png');
 await crop(photo + first[2], 0, 20, 41, 1).png().toFile(out + 'rgb-41x1.png');

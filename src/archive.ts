@@ -1,0 +1,383 @@
+/**
+ * Archives: several files in one .flz (kind 'archive'), coded in order through ONE rANS message.
+ *
+ * Why one message: a bits-back model (the fixed-point flow) pops its dequantization noise from the
+ * message before pushing; in a chain, member j pops from what members < j pushed, so the "initial bits"
+ * (borrowed from nothing when the message is too short) are paid once per archive, not once per file.
+ * The chain starts with whatever the model's bootstrap pushes (the fixed-point model codes tiles with the
+ * baseline coder until the message can lend the flow its noise).
+ *
+ * A member is coded by the model, or kept raw when that would be larger ('stored': canonical bytes;
+ * 'original': an image's own file, restored verbatim), so no member costs more than its bytes. Models
+ * without chain support code into their own payload, which goes into the chain raw ('payload').
+ *
+ * Damage is named per member: member j leaves every word below its low-water mark as it found it, so the
+ * final message splits into contiguous word segments, one per member (the head goes with the last),
+ * each with its own CRC in the header. Decoding runs from the last member to the first; a damaged
+ * segment loses that member and every member before it (they need the noise it gives back), never the
+ * ones after it.
+ */
+import { Message, crc32, fail, readContainer, writeContainer, type DType, type DataKind } from '../codec/index.js';
+import { DEFAULT_MODEL, listModels, loadModel, type IntegerModel, type Progress, type SampleArray } from '../models/index.js';
+import { DTYPE_RANGE } from './npy.js';
+import { checkShape, prepare, restoreFile, type Prepared } from './compress.js';
+
+export interface ArchiveInput {
+  /** Name the member is restored under (a relative path; '/' separates folders). */
+  name: string;
+  bytes: Uint8Array;
+}
+
+export type MemberMethod = 'model' | 'payload' | 'stored' | 'original';
+
+/** One member as recorded in the archive header (meta.members[i]). */
+interface MemberRecord {
+  name: string;
+  kind: Exclude<DataKind, 'archive'>;
+  dtype: DType;
+  shape: number[];
+  meta: Record<string, unknown>;
+  dataCrc: number;
+  method: MemberMethod;
+  /** Raw byte count ('payload', 'stored', 'original'). */
+  bytes?: number;
+  /** Word range [start, end) of the flattened message this member wrote last, and its CRC. */
+  segment: [number, number];
+  segmentCrc: number;
+  /** Growth of the message while coding this member (bits), of which borrowed from nothing. */
+  codedBits: number;
+  initialBits: number;
+  /** The model's net information content (pushes minus bits-back pops), and the float bound. */
+  modelBits: number;
+  floatBits?: number;
+}
+
+export interface ArchiveMemberReport {
+  name: string;
+  kind: string;
+  method: MemberMethod;
+  dims: number;
+  /** Net bits: coded growth minus borrowed initial bits. */
+  netBits: number;
+  codedBits: number;
+  initialBits: number;
+  modelBits: number;
+  floatBits?: number;
+}
+
+export interface ArchiveReport {
+  model: string;
+  members: ArchiveMemberReport[];
+  dims: number;
+  fileBytes: number;
+  /** Bits borrowed from nothing over the whole chain (paid once). */
+  initialBits: number;
+  /** 8 * fileBytes / dims, everything included. */
+  bitsPerDim: number;
+  /** (coded bits - initial bits) / dims: what each further member costs once the chain runs. */
+  netBitsPerDim: number;
+}
+
+const MAX_MEMBERS = 1 << 20;
+
+/** The archive default: the bits-back model when it is shipped (it is what chains pay off for). */
+export function defaultArchiveModel(): string {
+  return listModels().some((m) => m.id === 'fixedpoint') ? 'fixedpoint' : DEFAULT_MODEL;
+}
+
+/** Bits held by the message's real words (what the file stores), above the empty state. */
+function storedBits(msg: Message): number {
+  return 16 * msg.tailLength + Math.log2(msg.head / 2 ** 31);
+}
+
+function pushRaw(msg: Message, bytes: Uint8Array): void {
+  for (let i = bytes.length - 1; i >= 0; i--) msg.pushBits(bytes[i], 8);
+}
+
+function popRaw(msg: Message, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = msg.popBits(8);
+  return out;
+}
+
+function rawMemberBytes(p: Prepared, method: MemberMethod): Uint8Array {
+  return method === 'original' ? p.originalFile! : p.canonical;
+}
+
+export async function compressArchive(
+  inputs: ArchiveInput[],
+  options: { model?: string; progress?: Progress; onMember?: (index: number) => void } = {},
+): Promise<{ bytes: Uint8Array; report: ArchiveReport }> {
+  if (inputs.length === 0) fail('USAGE', 'an archive needs at least one file');
+  if (inputs.length > MAX_MEMBERS) fail('USAGE', `more than ${MAX_MEMBERS} files`);
+  const names = new Set<string>();
+  for (const input of inputs) {
+    checkMemberName(input.name);
+    if (names.has(input.name)) fail('USAGE', `two files would be stored as ${input.name}`);
+    names.add(input.name);
+  }
+  const model = await loadModel(options.model ?? defaultArchiveModel());
+  const msg = new Message(1 << 16);
+  const records: MemberRecord[] = [];
+  const marks: { low: number; depth: number }[] = [];
+  for (const [index, input] of inputs.entries()) {
+    options.onMember?.(index);
+    const progress = options.progress ? (f: number) => options.progress!((index + f) / inputs.length) : undefined;
+    const p = await prepare(input.bytes, { name: input.name });
+    msg.lowWater = msg.tailLength;
+    const before = msg.clone();
+    const startBits = storedBits(msg);
+    const startBorrowed = msg.underflowWords;
+    let method: MemberMethod = 'model';
+    let modelBits: number;
+    let floatBits: number | undefined;
+    let bytes: number | undefined;
+    if (model.encodeInto) {
+      ({ modelBits, floatBits } = await model.encodeInto(msg, p.samples, p.layout, progress));
+    } else {
+      const encoded = await model.encode(p.samples, p.layout, progress);
+      pushRaw(msg, encoded.payload);
+      ({ modelBits, floatBits } = encoded);
+      method = 'payload';
+      bytes = encoded.payload.length;
+    }
+    // Raw beats the model: roll the chain back and keep the bytes (an image's own file if smaller).
+    const rawCandidates: MemberMethod[] = p.originalFile && p.originalFile.length < p.canonical.length ? ['original'] : ['stored'];
+    const raw = rawMemberBytes(p, rawCandidates[0]);
+    if (storedBits(msg) - startBits > 8 * raw.length) {
+      msg.head = before.head;
+      msg.tail = before.tail;
+      msg.tailLength = before.tailLength;
+      msg.underflowWords = before.underflowWords;
+      msg.lowWater = before.lowWater;
+      pushRaw(msg, raw);
+      method = rawCandidates[0];
+      bytes = raw.length;
+      modelBits = 8 * raw.length;
+      floatBits = undefined;
+    }
+    const initialBits = 16 * (msg.underflowWords - startBorrowed);
+    // dataCrc covers the canonical data (docs/format.md), or for 'original' members the file itself.
+    const dataCrc = crc32(method === 'original' ? p.originalFile! : p.canonical);
+    records.push({
+      name: input.name,
+      kind: p.kind as MemberRecord['kind'],
+      dtype: p.dtype,
+      shape: p.shape,
+      meta: p.meta,
+      dataCrc,
+      method,
+      ...(bytes !== undefined ? { bytes } : {}),
+      segment: [0, 0],
+      segmentCrc: 0,
+      codedBits: storedBits(msg) - startBits + initialBits,
+      initialBits,
+      modelBits,
+      ...(floatBits !== undefined ? { floatBits } : {}),
+    });
+    marks.push({ low: msg.lowWater, depth: msg.tailLength });
+  }
+  options.progress?.(1);
+  const payload = msg.flatten();
+  assignSegments(records, marks, payload);
+  const crcs = new Uint8Array(4 * records.length);
+  records.forEach((r, i) => new DataView(crcs.buffer).setUint32(4 * i, r.dataCrc, true));
+  const bytes = writeContainer({
+    kind: 'archive',
+    method: 'model',
+    dtype: 'uint8',
+    shape: [records.length],
+    modelId: model.id,
+    modelHash: model.hash,
+    meta: { members: records, initialBits: 16 * msg.underflowWords },
+    dataCrc: crc32(crcs),
+    payload,
+  });
+  return { bytes, report: archiveReport(model.id, records, bytes.length, 16 * msg.underflowWords) };
+}
+
+/**
+ * Member j wrote the final words [low_j, depth_j) unless a later member rewrote them: the last writer of
+ * each word position is non-decreasing in the position, so each member owns one contiguous segment.
+ */
+function assignSegments(records: MemberRecord[], marks: { low: number; depth: number }[], payload: Uint8Array): void {
+  const depth = marks[marks.length - 1].depth;
+  const writer = new Int32Array(depth).fill(-1);
+  marks.forEach((m, j) => writer.fill(j, Math.min(m.low, depth), Math.min(m.depth, depth)));
+  let p = 0;
+  records.forEach((r, j) => {
+    const start = p;
+    while (p < depth && writer[p] <= j) p++;
+    const end = j === records.length - 1 ? depth : p;
+    r.segment = [start, end];
+    // The head (last 6 bytes) goes with the last member.
+    r.segmentCrc = crc32(payload.subarray(2 * start, j === records.length - 1 ? payload.length : 2 * end));
+  });
+}
+
+function archiveReport(modelId: string, records: MemberRecord[], fileBytes: number, initialBits: number): ArchiveReport {
+  const members = records.map((r) => ({
+    name: r.name,
+    kind: r.kind,
+    method: r.method,
+    dims: r.shape.reduce((a, b) => a * b, 1),
+    netBits: r.codedBits - r.initialBits,
+    codedBits: r.codedBits,
+    initialBits: r.initialBits,
+    modelBits: r.modelBits,
+    ...(r.floatBits !== undefined ? { floatBits: r.floatBits } : {}),
+  }));
+  const dims = members.reduce((a, m) => a + m.dims, 0);
+  const coded = members.reduce((a, m) => a + m.codedBits, 0);
+  return {
+    model: modelId,
+    members,
+    dims,
+    fileBytes,
+    initialBits,
+    bitsPerDim: dims > 0 ? (8 * fileBytes) / dims : 0,
+    netBitsPerDim: dims > 0 ? (coded - initialBits) / dims : 0,
+  };
+}
+
+/** Member names are relative paths without '.', '..' or empty parts: extraction cannot escape its folder. */
+export function checkMemberName(name: string): void {
+  const parts = name.split('/');
+  if (name.length === 0 || name.length > 4096 || name.includes('\\') || name.includes('\0') || parts.some((s) => s === '' || s === '.' || s === '..'))
+    fail('CORRUPT', `unsafe member name ${JSON.stringify(name)}`);
+}
+
+const KIND_NAMES = ['bytes', 'image', 'array'];
+const METHOD_NAMES: MemberMethod[] = ['model', 'payload', 'stored', 'original'];
+
+function parseMembers(meta: Record<string, unknown>, count: number, payloadWords: number): MemberRecord[] {
+  const list = meta.members;
+  if (!Array.isArray(list) || list.length !== count) fail('CORRUPT', 'archive member table');
+  let expectStart = 0;
+  return list.map((m: MemberRecord, j) => {
+    const ok =
+      m !== null &&
+      typeof m === 'object' &&
+      typeof m.name === 'string' &&
+      KIND_NAMES.includes(m.kind) &&
+      METHOD_NAMES.includes(m.method) &&
+      Array.isArray(m.shape) &&
+      m.shape.every((d) => Number.isSafeInteger(d) && d >= 0) &&
+      typeof m.meta === 'object' &&
+      m.meta !== null &&
+      Number.isInteger(m.dataCrc) &&
+      Array.isArray(m.segment) &&
+      m.segment[0] === expectStart &&
+      Number.isInteger(m.segment[1]) &&
+      m.segment[1] >= m.segment[0] &&
+      m.segment[1] <= payloadWords &&
+      Number.isInteger(m.segmentCrc) &&
+      (m.method === 'model' || (Number.isSafeInteger(m.bytes) && m.bytes! >= 0));
+    if (!ok) fail('CORRUPT', `archive member ${j} is malformed`);
+    checkMemberName(m.name);
+    expectStart = m.segment[1];
+    return m;
+  });
+}
+
+export interface ArchiveMember {
+  name: string;
+  kind: string;
+  method: MemberMethod;
+  /** The restored file: the original bytes, or a PNG for images coded by the model. */
+  data: Uint8Array;
+  /** Decoded samples for members coded by a model ('model', 'payload'). */
+  samples?: SampleArray;
+}
+
+/** Restore every member (in archive order). Throws CHECKSUM naming the damaged members. */
+export async function decompressArchive(
+  bytes: Uint8Array,
+  options: { model?: string; progress?: Progress } = {},
+): Promise<{ members: ArchiveMember[]; report: ArchiveReport }> {
+  const c = readContainer(bytes, { deferPayloadCrc: true });
+  if (c.kind !== 'archive') fail('USAGE', 'not an archive');
+  const count = c.shape.length === 1 ? c.shape[0] : -1;
+  if (count < 1 || count > MAX_MEMBERS) fail('CORRUPT', 'archive member count');
+  if (c.payload.length < 6 || c.payload.length % 2 !== 0) fail('CORRUPT', 'archive payload length');
+  const words = c.payload.length / 2 - 3;
+  const records = parseMembers(c.meta, count, words);
+  if (records[count - 1].segment[1] !== words) fail('CORRUPT', 'archive segments do not cover the payload');
+  if (!c.payloadIntact) {
+    const damaged = records.filter((r, j) => crc32(c.payload.subarray(2 * r.segment[0], j === count - 1 ? c.payload.length : 2 * r.segment[1])) !== r.segmentCrc);
+    if (damaged.length === 0) fail('CHECKSUM', 'archive payload checksum mismatch');
+    const last = records.indexOf(damaged[damaged.length - 1]);
+    const lost = records.slice(0, last + 1).map((r) => r.name);
+    fail(
+      'CHECKSUM',
+      `damaged archive member${damaged.length > 1 ? 's' : ''} ${damaged.map((r) => r.name).join(', ')}` +
+        (lost.length > damaged.length ? `; the chain also loses ${lost.filter((n) => !damaged.some((d) => d.name === n)).join(', ')}` : '') +
+        (last < count - 1 ? ` (${count - 1 - last} later member${count - 1 - last > 1 ? 's are' : ' is'} intact)` : ''),
+    );
+  }
+  const modelSource = c.modelId.startsWith('path:') ? (options.model ?? fail('UNKNOWN_MODEL', `${c.modelId}: made with a model directory; pass it with --model`)) : c.modelId;
+  const model = await loadModel(modelSource);
+  if (Buffer.compare(Buffer.from(model.hash), Buffer.from(c.modelHash)) !== 0)
+    fail('MODEL_MISMATCH', `model '${c.modelId}' here is not the one the archive was made with`);
+  const msg = Message.unflatten(c.payload);
+  const members: ArchiveMember[] = new Array(count);
+  for (let j = count - 1; j >= 0; j--) {
+    const r = records[j];
+    const progress = options.progress ? (f: number) => options.progress!((count - 1 - j + f) / count) : undefined;
+    members[j] = await decodeMember(msg, r, model, progress);
+  }
+  if (msg.borrowedWords() < 0) fail('CORRUPT', 'archive payload does not end where its members do');
+  return { members, report: archiveReport(c.modelId, records, bytes.length, typeof c.meta.initialBits === 'number' ? c.meta.initialBits : 0) };
+}
+
+async function decodeMember(msg: Message, r: MemberRecord, model: IntegerModel, progress?: Progress): Promise<ArchiveMember> {
+  const what = `archive member ${r.name}`;
+  const base = { name: r.name, kind: r.kind, method: r.method };
+  const tooBig = (n: number) => n > 16 * (msg.tailLength + 3) + 64 * 1024 * 1024;
+  if (r.method === 'stored' || r.method === 'original') {
+    if (tooBig(8 * r.bytes!)) fail('CORRUPT', `${what}: size beyond the payload`);
+    const data = popRaw(msg, r.bytes!);
+    if (r.method === 'stored' && crc32(data) !== r.dataCrc) fail('CHECKSUM', `${what} does not match the original checksum`);
+    if (r.method === 'stored' && r.kind === 'image') {
+      // Stored image members hold canonical samples: restore a PNG like any image.
+      const layout = { ...checkShape(r), dtype: r.dtype };
+      const samples = r.dtype === 'uint16' ? Int32Array.from({ length: data.length / 2 }, (_, i) => data[2 * i] | (data[2 * i + 1] << 8)) : Int32Array.from(data);
+      return { ...base, data: await restoreFile(r, layout, samples, what), samples };
+    }
+    // 'original' members' CRC is the file's own.
+    if (r.method === 'original' && crc32(data) !== r.dataCrc) fail('CHECKSUM', `${what} does not match the original checksum`);
+    return { ...base, data };
+  }
+  const layout = { ...checkShape(r), dtype: r.dtype };
+  const n = layout.height * layout.width * layout.channels;
+  if (n !== r.shape.reduce((a, b) => a * b, 1) && r.kind !== 'bytes') fail('CORRUPT', `${what}: shape`);
+  if (tooBig(n)) fail('CORRUPT', `${what}: ${r.shape.join('x')} is beyond what the payload can hold`);
+  const out: SampleArray = r.dtype === 'uint32' ? new Float64Array(n) : new Int32Array(n);
+  if (r.method === 'payload') {
+    if (tooBig(8 * r.bytes!)) fail('CORRUPT', `${what}: size beyond the payload`);
+    await model.decode(popRaw(msg, r.bytes!), layout, out, progress);
+  } else {
+    if (!model.decodeFrom) fail('MODEL_MISMATCH', `model '${model.id}' cannot decode chained members`);
+    await model.decodeFrom(msg, layout, out, progress);
+  }
+  const [lo, hi] = DTYPE_RANGE[r.dtype];
+  for (let i = 0; i < n; i++) if (!(out[i] >= lo && out[i] <= hi)) fail('CORRUPT', `${what}: decoded value outside its dtype`);
+  return { ...base, data: await restoreFile(r, layout, out, what), samples: out };
+}
+
+/** Archive, restore, compare every member with its input; report per member and for the chain. */
+export async function verifyArchive(inputs: ArchiveInput[], options: { model?: string; progress?: Progress } = {}): Promise<ArchiveReport> {
+  const { bytes, report } = await compressArchive(inputs, options);
+  const { members } = await decompressArchive(bytes, { model: options.model });
+  for (const [i, m] of members.entries()) {
+    const p = await prepare(inputs[i].bytes, { name: inputs[i].name });
+    const same =
+      m.samples !== undefined
+        ? m.samples.length === p.samples.length && m.samples.every((v, k) => v === p.samples[k])
+        : m.method === 'original'
+          ? Buffer.compare(Buffer.from(m.data), Buffer.from(inputs[i].bytes)) === 0
+          : Buffer.compare(Buffer.from(m.data), Buffer.from(p.canonical)) === 0;
+    if (m.name !== inputs[i].name || !same) fail('INTERNAL', `archive round trip mismatch on ${m.name}: please report it`);
+  }
+  return report;
+}

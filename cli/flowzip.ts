@@ -19,6 +19,7 @@ import {
   verifyArchive,
   type ArchiveInput,
   type ArchiveReport,
+  FIXEDPOINT_FRACTION_BITS,
   listModels,
   readContainer,
   renderHeatmap,
@@ -338,12 +339,13 @@ async function runVerify(files: string[], opts: CommonOptions): Promise<void> {
       }
       bar.clear();
       if (opts.json) {
-        const { file: f, kind, dims, modelBits, codedBits, fileBytes, bitsPerDim, overheadPct, floatBits, initialBits } = r;
-        process.stdout.write(JSON.stringify({ file: f, kind, dims, floatBits, modelBits, initialBits, codedBits, fileBytes, bitsPerDim, overheadPct }) + '\n');
+        const { file: f, kind, dims, modelBits, codedBits, fileBytes, bitsPerDim, overheadPct, floatBits, initialBits, flowTiles, bootstrapTiles } = r;
+        process.stdout.write(JSON.stringify({ file: f, kind, dims, floatBits, modelBits, initialBits, flowTiles, bootstrapTiles, codedBits, fileBytes, bitsPerDim, overheadPct }) + '\n');
       } else {
         process.stdout.write(
           `${file}: ${r.kind}, ${r.dims} dims, ${r.floatBits !== undefined ? `float model ${r.floatBits.toFixed(1)} bits, ` : ''}` +
-            `model ${r.modelBits.toFixed(1)} bits, ${r.initialBits !== undefined ? `initial bits ${r.initialBits} (one-time, borrowed), ` : ''}coded ${r.codedBits} bits ` +
+            `model ${r.modelBits.toFixed(1)} bits, ${r.initialBits !== undefined ? `initial bits ${r.initialBits} (one-time, borrowed), ` : ''}` +
+            `${r.flowTiles !== undefined ? `tiles ${r.flowTiles} flow + ${r.bootstrapTiles} bootstrap (baseline, instead of borrowing), ` : ''}coded ${r.codedBits} bits ` +
             `(overhead ${r.overheadPct.toFixed(3)}%), file ${r.fileBytes} bytes = ${r.bitsPerDim.toFixed(4)} bits/dim, round trip exact\n`,
         );
       }
@@ -465,7 +467,7 @@ function main(argv: string[]): Promise<void> {
 
   program
     .command('train')
-    .description('train an IDF model on images (directories or files) and export it to --out')
+    .description('train a flow model (IDF, or the fixed-point flow with --kind fixedpoint) on images and export it to --out')
     .requiredOption('--data <paths...>', 'training images: directories or files (RGB 8-bit)')
     .requiredOption('--out <dir>', 'model directory: checkpoints, train.log, model.json + weights.bin')
     .option('--minutes <n>', 'stop after this many minutes', Number)
@@ -475,8 +477,10 @@ function main(argv: string[]): Promise<void> {
     .option('--lr <x>', 'Adam learning rate', Number, 1e-3)
     .option('--checkpoint-minutes <n>', 'minutes between checkpoints', Number, 3)
     .option('--workers <n>', 'data-parallel worker threads (default: cores)', Number)
+    .addOption(new Option('--kind <kind>', 'integer discrete flow, or fixed-point flow coded with bits-back').choices(['idf', 'fixedpoint']).default('idf'))
+    .option('--init <dir>', "start a new model from another model directory's checkpoint (e.g. a fixed-point flow from an IDF)")
     .option('-q, --quiet', 'no progress bar')
-    .action(async (opts: { data: string[]; out: string; minutes?: number; steps?: number; batch: number; crop: number; lr: number; checkpointMinutes: number; workers?: number; quiet?: boolean }) => {
+    .action(async (opts: { data: string[]; out: string; minutes?: number; steps?: number; batch: number; crop: number; lr: number; checkpointMinutes: number; workers?: number; kind: string; init?: string; quiet?: boolean }) => {
       if (opts.minutes === undefined && opts.steps === undefined) throw new FlowzipError('USAGE', 'give --minutes or --steps');
       const bar = new ProgressBar(1, !!opts.quiet);
       await train({
@@ -489,6 +493,8 @@ function main(argv: string[]): Promise<void> {
         learningRate: opts.lr,
         checkpointMinutes: opts.checkpointMinutes,
         workers: opts.workers ?? availableParallelism(),
+        config: { fractionBits: opts.kind === 'fixedpoint' ? FIXEDPOINT_FRACTION_BITS : 0 },
+        init: opts.init,
         onProgress: (f, step) => bar.update(0, f, `step ${step}`),
         onLog: (r) => {
           if (r.event !== undefined || !process.stderr.isTTY) {

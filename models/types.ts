@@ -25,6 +25,9 @@ export interface EncodeResult {
    * underflow) because the message held too few; included in the payload, not in modelBits.
    */
   initialBits?: number;
+  /** Chained flows: tiles coded by the flow and by the bootstrap coder (instead of borrowing). */
+  flowTiles?: number;
+  bootstrapTiles?: number;
 }
 
 /** What coding into a shared message reports (archives chain their members through one message). */

@@ -106,7 +106,7 @@ function rawMemberBytes(p: Prepared, method: MemberMethod): Uint8Array {
 
 export async function compressArchive(
   inputs: ArchiveInput[],
-  options: { model?: string; progress?: Progress; onMember?: (index: number) => void } = {},
+  options: { model?: string; progress?: Progress; onMember?: (index: number) => void; forceModel?: boolean } = {},
 ): Promise<{ bytes: Uint8Array; report: ArchiveReport }> {
   if (inputs.length === 0) fail('USAGE', 'an archive needs at least one file');
   if (inputs.length > MAX_MEMBERS) fail('USAGE', `more than ${MAX_MEMBERS} files`);
@@ -144,7 +144,7 @@ export async function compressArchive(
     // Raw beats the model: roll the chain back and keep the bytes (an image's own file if smaller).
     const rawCandidates: MemberMethod[] = p.originalFile && p.originalFile.length < p.canonical.length ? ['original'] : ['stored'];
     const raw = rawMemberBytes(p, rawCandidates[0]);
-    if (storedBits(msg) - startBits > 8 * raw.length) {
+    if (!options.forceModel && storedBits(msg) - startBits > 8 * raw.length) {
       msg.head = before.head;
       msg.tail = before.tail;
       msg.tailLength = before.tailLength;

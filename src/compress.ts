@@ -68,6 +68,9 @@ export interface CompressReport {
   floatBits?: number;
   /** Bits-back models: bits borrowed from nothing to start the chain (one-time; in codedBits, not modelBits). */
   initialBits?: number;
+  /** Chained flows: tiles coded by the flow, and by the bootstrap coder so as not to borrow. */
+  flowTiles?: number;
+  bootstrapTiles?: number;
   /** Size of the whole .flz written. */
   fileBytes: number;
   model: string;
@@ -170,7 +173,7 @@ const NO_MODEL_HASH = new Uint8Array(32);
 
 async function encodePrepared(p: Prepared, options: CompressOptions): Promise<Encoded> {
   const model = await loadModel(options.model ?? DEFAULT_MODEL);
-  const { payload, modelBits, floatBits, pixelBits, initialBits } = await model.encode(p.samples, p.layout, options.progress, { pixelBits: options.heatmap });
+  const { payload, modelBits, floatBits, pixelBits, initialBits, flowTiles, bootstrapTiles } = await model.encode(p.samples, p.layout, options.progress, { pixelBits: options.heatmap });
   const base = { kind: p.kind, dtype: p.dtype, shape: p.shape, meta: p.meta, dataCrc: crc32(p.canonical) };
   const modelBytes = writeContainer({ ...base, method: 'model', modelId: model.id, modelHash: model.hash, payload });
   const candidates: { bytes: Uint8Array; kind: DataKind; method: Method }[] = [
@@ -192,7 +195,7 @@ async function encodePrepared(p: Prepared, options: CompressOptions): Promise<En
     bytes: best.bytes,
     modelBytes,
     pixelBits,
-    report: { kind: best.kind, method: best.method, dims: p.samples.length, modelBits, floatBits, initialBits, codedBits: 8 * payload.length,
+    report: { kind: best.kind, method: best.method, dims: p.samples.length, modelBits, floatBits, initialBits, flowTiles, bootstrapTiles, codedBits: 8 * payload.length,
       fileBytes: best.bytes.length, model: model.id },
   };
 }
@@ -347,6 +350,8 @@ export interface VerifyReport {
   floatBits?: number;
   /** Bits-back models: one-time bits borrowed to start the chain (see CompressReport). */
   initialBits?: number;
+  flowTiles?: number;
+  bootstrapTiles?: number;
   /** With `heatmap`: bits per pixel, height x width. */
   heatmap?: { bits: Float32Array; width: number; height: number };
 }
@@ -363,7 +368,7 @@ export async function verify(input: Uint8Array, options: CompressOptions & { fil
   const got = restored.samples ?? Int32Array.from(restored.data);
   if (got.length !== expected.length || got.some((v, i) => v !== expected[i]))
     fail('INTERNAL', 'round trip mismatch: please report this file');
-  const { dims, modelBits, codedBits, fileBytes, floatBits, initialBits } = encoded.report;
+  const { dims, modelBits, codedBits, fileBytes, floatBits, initialBits, flowTiles, bootstrapTiles } = encoded.report;
   const idealBits = modelBits + (initialBits ?? 0);
   return {
     file: options.file ?? options.name ?? '',
@@ -376,6 +381,8 @@ export async function verify(input: Uint8Array, options: CompressOptions & { fil
     overheadPct: idealBits > 0 ? (100 * (codedBits - idealBits)) / idealBits : 0,
     floatBits,
     initialBits,
+    flowTiles,
+    bootstrapTiles,
     heatmap: encoded.pixelBits ? { bits: encoded.pixelBits, width: prepared.layout.width, height: prepared.layout.height } : undefined,
   };
 }

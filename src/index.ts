@@ -29,3 +29,4 @@ export {
   type ArchiveReport,
   type ArchiveMemberReport,
 } from './archive.js';
+export { FINE_FRACTION_BITS as FIXEDPOINT_FRACTION_BITS } from '../models/idf/tables.js';

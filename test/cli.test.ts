@@ -132,6 +132,15 @@ describe('flowzip CLI', () => {
     }
   });
 
+  it.skipIf(!existsSync(new URL('../models/fixedpoint/rgb/model.json', import.meta.url)))('verify --json of a bits-back model adds the float bound, initial bits and tile routes', () => {
+    const r = flowzip(['verify', '--json', '--model', 'fixedpoint', FIXTURES + 'photo-300x72.png'], { cwd: dir });
+    expect(r.status, r.stderr.toString()).toBe(0);
+    const o = JSON.parse(r.stdout.toString());
+    expect(Object.keys(o)).toEqual(['file', 'kind', 'dims', 'floatBits', 'modelBits', 'initialBits', 'flowTiles', 'bootstrapTiles', 'codedBits', 'fileBytes', 'bitsPerDim', 'overheadPct']);
+    expect(o).toMatchObject({ initialBits: 0, flowTiles: 1, bootstrapTiles: 1 });
+    expect(o.overheadPct).toBeLessThan(0.5);
+  }, 60_000);
+
   it('info and models describe what is there', () => {
     const info = flowzip(['info', '--json', 'dem-int16.npy.flz'], { cwd: dir });
     expect(info.status).toBe(0);

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { FlowzipError } from '../../codec/index.js';
 import { compiledSibling } from '../assets.js';
 import { useBackend, type BackendName } from '../backend.js';
 import { dequantize, loadImages, randomCrops, seededRandom, splitHeldOut } from './data.js';
@@ -115,6 +116,9 @@ export async function train(opts: TrainOptions): Promise<void> {
   const { train: trainSet, validation } = splitHeldOut(images);
 
   const resumed = await loadCheckpoint(opts.out);
+  const wantBits = opts.config?.fractionBits;
+  if (resumed && wantBits !== undefined && (resumed.model.config.fractionBits ?? 0) !== wantBits)
+    throw new FlowzipError('USAGE', `${opts.out} holds a ${resumed.model.config.fractionBits ? 'fixed-point' : 'IDF'} checkpoint: train it with that kind`);
   const initial = resumed ? undefined : opts.init ? await loadCheckpoint(opts.init, opts.config) : undefined;
   if (opts.init && !resumed && !initial) throw new Error(`no checkpoint in ${opts.init} to start from`);
   const model = resumed?.model ?? initial?.model ?? createIdf(config);

@@ -19,6 +19,24 @@ export interface IdfConfig {
    * of width 2^-k, nets read the integer part of their inputs.
    */
   fractionBits?: number;
+  /**
+   * Channel context inside each factored group: channel c's mean moves by sum_{c' < c} alpha_{c,c'} e_c',
+   * e_c' the previous channels' residuals from their means, alpha predicted by the prior net (extra
+   * outputs, on a grid of 2^-ALPHA_BITS). Codes colour correlation that a per-channel prior misses.
+   */
+  channelContext?: boolean;
+}
+
+/** Channel-context coefficients: alpha = round(ALPHA_GAIN * 2^ALPHA_BITS * net output) / 2^ALPHA_BITS, |alpha| <= 2. */
+export const ALPHA_GAIN = 16;
+export const ALPHA_BITS = 5;
+export const ALPHA_MAX = 2 * 2 ** ALPHA_BITS;
+
+/** (c, c') pairs with c' < c, in the order of the prior net's extra outputs. */
+export function channelPairs(c: number): [number, number][] {
+  const pairs: [number, number][] = [];
+  for (let a = 1; a < c; a++) for (let b = 0; b < a; b++) pairs.push([a, b]);
+  return pairs;
 }
 
 /** Prior scale grid: s_j = SCALE_0 * 2^(j / 4); the prior net's zero output means j = SCALE_INIT. */

@@ -26,7 +26,7 @@ export interface IntegerModelFile {
   version: number;
   config: Idf['config'];
   grids: { inputBits: number; weightBits: number; actBits: number };
-  gains: { translation: number; mean: number; scale: number; scale0: number; scaleCount: number; scaleInit: number };
+  gains: { translation: number; mean: number; scale: number; scale0: number; scaleCount: number; scaleInit: number; alpha?: number };
   layers: IntegerLayerSpec[];
   info: Record<string, unknown>;
 }
@@ -62,6 +62,7 @@ export async function exportIntegerModel(model: Idf, dir: string, info: Record<s
       scale0: flow.PRIOR_SCALE_0,
       scaleCount: flow.PRIOR_SCALE_COUNT,
       scaleInit: flow.PRIOR_SCALE_INIT,
+      ...(model.config.channelContext ? { alpha: flow.ALPHA_GAIN } : {}),
     },
     layers: entries.map((e) => e.spec),
     info,

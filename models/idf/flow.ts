@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createNet, floorSTE, netVariables, roundSTE, runNet, type ConvNet } from './nets.js';
-import { couplingPermutation, type IdfConfig, MEAN_GAIN, PRIOR_SCALE_0, PRIOR_SCALE_COUNT, PRIOR_SCALE_INIT, SCALE_GAIN, TRANSLATION_GAIN } from './constants.js';
+import { ALPHA_BITS, ALPHA_GAIN, ALPHA_MAX, channelPairs, couplingPermutation, type IdfConfig, MEAN_GAIN, PRIOR_SCALE_0, PRIOR_SCALE_COUNT, PRIOR_SCALE_INIT, SCALE_GAIN, TRANSLATION_GAIN } from './constants.js';
 
 export type { IdfConfig };
 export const DEFAULT_CONFIG: IdfConfig = { channels: 3, levels: 3, couplings: 4, hidden: 32, priorHidden: 32, meanSkip: true };
@@ -49,7 +49,8 @@ export function createIdf(config: IdfConfig = DEFAULT_CONFIG): Idf {
   const priors: ConvNet[][] = [];
   for (let l = 0; l < levels; l++) {
     couplings.push(Array.from({ length: k }, (_, i) => createNet(`${prefix}c${l}_${i}`, d / 2, hidden, d / 2, (seed += 10))));
-    priors.push(Array.from({ length: 3 }, (_, g) => createNet(`${prefix}p${l}_${g}`, c * (1 + g), priorHidden, 2 * c, (seed += 10))));
+    const priorOutputs = 2 * c + (config.channelContext ? channelPairs(c).length : 0);
+    priors.push(Array.from({ length: 3 }, (_, g) => createNet(`${prefix}p${l}_${g}`, c * (1 + g), priorHidden, priorOutputs, (seed += 10))));
   }
   return { config, prefix, couplings, priors, topLogScale: tf.variable(tf.fill([c], Math.log(8)), true, `${prefix}top_log_scale`) };
 }
@@ -118,6 +119,31 @@ export function fineLogisticNetBits(z: tf.Tensor, mean: tf.Tensor, scale: tf.Ten
   });
 }
 
+/**
+ * Channel context: channel c's mean (on a grid of 1/grid) moves by round(grid * sum alpha_{c,c'} e_c'),
+ * e_c' = z_c' - (final) mean_c', alphas from the prior net's outputs after the 2c mean/scale ones.
+ */
+export function channelContextMean(raw: tf.Tensor4D, mean: tf.Tensor4D, z: tf.Tensor4D, c: number, grid: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const pairs = channelPairs(c);
+    const alphaRaw = raw.slice([0, 0, 0, 2 * c], [-1, -1, -1, pairs.length]);
+    const alpha = tf.div(tf.clipByValue(roundSTE(tf.mul(alphaRaw, ALPHA_GAIN * 2 ** ALPHA_BITS)), -ALPHA_MAX, ALPHA_MAX), 2 ** ALPHA_BITS);
+    const alphas = tf.split(alpha, pairs.length, 3) as tf.Tensor4D[];
+    const means = tf.split(mean, c, 3) as tf.Tensor4D[];
+    const zs = tf.split(z, c, 3) as tf.Tensor4D[];
+    const residuals: tf.Tensor4D[] = [];
+    const final: tf.Tensor4D[] = [];
+    for (let ch = 0; ch < c; ch++) {
+      let m = means[ch];
+      const terms = pairs.map(([a, b], i) => (a === ch ? tf.mul(alphas[i], residuals[b]) : null)).filter((t) => t !== null);
+      if (terms.length > 0) m = tf.add(m, tf.div(roundSTE(tf.mul(tf.addN(terms as tf.Tensor[]), grid)), grid)) as tf.Tensor4D;
+      final.push(m);
+      residuals.push(tf.sub(zs[ch], m) as tf.Tensor4D);
+    }
+    return tf.concat(final, 3) as tf.Tensor4D;
+  });
+}
+
 export interface FlowOutput {
   /** Total bits per image in the batch: [B] (factored-out latents + the stand-in top prior). */
   bits: tf.Tensor1D;
@@ -159,8 +185,10 @@ export function idfForward(m: Idf, x: tf.Tensor4D): FlowOutput {
       const groups = tf.split(factored, 3, 3) as tf.Tensor4D[];
       for (let g = 0; g < 3; g++) {
         const context = g === 0 ? kept : (tf.concat([kept, ...groups.slice(0, g)], 3) as tf.Tensor4D);
-        const params = priorParams(runNet(m.priors[l][g], netInput(context)), c, k);
-        const mean = m.config.meanSkip ? (tf.add(params.mean, kept) as tf.Tensor4D) : params.mean;
+        const raw = runNet(m.priors[l][g], netInput(context));
+        const params = priorParams(raw.slice([0, 0, 0, 0], [-1, -1, -1, 2 * c]) as tf.Tensor4D, c, k);
+        let mean = m.config.meanSkip ? (tf.add(params.mean, kept) as tf.Tensor4D) : params.mean;
+        if (m.config.channelContext) mean = channelContextMean(raw, mean, groups[g], c, k > 0 ? 2 ** k : 4);
         const scale = params.scale;
         const groupBits = k > 0 ? fineLogisticNetBits(groups[g], mean, scale, k) : logisticBits(groups[g], mean, scale);
         bits = tf.add(bits, tf.sum(groupBits, [1, 2, 3]));

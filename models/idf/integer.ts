@@ -20,7 +20,7 @@ import { Message, escapeBits, fail, popEscaped, pushEscaped } from '../../codec/
 import type { BaselineTables } from '../baseline/tables.js';
 import { decodeBaseline, encodeBaseline } from '../baseline/model.js';
 import type { Progress } from '../types.js';
-import { ACT_BITS, ACT_MAX, INPUT_CLIP, PRIOR_SCALE_0, PRIOR_SCALE_COUNT, PRIOR_SCALE_INIT, WEIGHT_BITS, couplingPermutation, type IdfConfig } from './constants.js';
+import { ALPHA_BITS, ALPHA_MAX, channelPairs, ACT_BITS, ACT_MAX, INPUT_CLIP, PRIOR_SCALE_0, PRIOR_SCALE_COUNT, PRIOR_SCALE_INIT, WEIGHT_BITS, couplingPermutation, type IdfConfig } from './constants.js';
 import type { IntegerModelFile } from './export.js';
 import { QUARTERS, type PriorTables } from './tables.js';
 
@@ -90,9 +90,16 @@ function unsqueeze(x: Float32Array, h2: number, w2: number, c: number): Float32A
 
 /** Per-element coding parameters of one factored group. */
 interface GroupParams {
-  /** Integer part of the mean: floor(mean). */
+  /** Mean on the grid (quarters, or 2^-k for a fixed-point flow), meanSkip included, before channel context. */
+  mean: Float64Array;
+  /** Scale index j. */
+  scale: Uint8Array;
+  /** Channel context: integer alphas (grid 2^-ALPHA_BITS), channelPairs order, per pixel. */
+  alpha?: Int32Array;
+  /** Final mean on the grid, filled element by element by `finalize`. */
+  final: Float64Array;
+  /** Residual base (IDF: floor(mean); fixed point: the mean) and table index (IDF: j * QUARTERS + quarter; fixed point: j). */
   base: Int32Array;
-  /** Table index j * QUARTERS + quarter. */
   table: Uint16Array;
 }
 
@@ -145,6 +152,10 @@ export class IntegerIdf {
   private readonly scaleShift: number;
   /** k: 0 for an IDF; the fixed-point flow's fractional bits. */
   readonly fractionBits: number;
+  private readonly alphaShift: number;
+  private readonly priorOutputs: number;
+  /** For each channel, the [pair index, earlier channel] terms of its channel context. */
+  private readonly contextTerms: [number, number][][];
 
   constructor(
     file: IntegerModelFile,
@@ -162,6 +173,11 @@ export class IntegerIdf {
     this.translationShift = accBits - Math.log2(file.gains.translation) - k;
     this.meanShift = accBits - Math.log2((k > 0 ? 2 ** k : QUARTERS) * file.gains.mean);
     if (this.translationShift < 0 || this.meanShift < 0) fail('MODEL_MISMATCH', 'fixed-point precision finer than the nets');
+    const c0 = file.config.channels;
+    const pairs = file.config.channelContext ? channelPairs(c0) : [];
+    this.alphaShift = accBits - Math.log2(file.gains.alpha ?? 1) - ALPHA_BITS;
+    this.priorOutputs = 2 * c0 + pairs.length;
+    this.contextTerms = Array.from({ length: c0 }, (_, ch) => pairs.flatMap(([a, b], t) => (a === ch ? [[t, b] as [number, number]] : [])));
     this.scaleShift = accBits - Math.log2(file.gains.scale);
     let offset = 0;
     const byName = new Map<string, { w: Int32Array; b: Int32Array; shape: number[]; inputBits: number }>();
@@ -214,27 +230,60 @@ export class IntegerIdf {
   private groupParams(l: number, g: number, latent: Float32Array, h: number, w: number): GroupParams {
     const c = this.config.channels;
     const acc = runIntNet(this.priors[l][g], this.netInput(latent), h, w, 4 * c);
-    const fine = this.fractionBits > 0;
+    const stride = this.priorOutputs;
+    if (acc.length !== h * w * stride) fail('MODEL_MISMATCH', 'prior net outputs');
+    // The kept latent in grid units: integer pixels are 4 quarters; fixed-point latents are already 2^-k.
+    const keptUnits = this.fractionBits > 0 ? 1 : QUARTERS;
     const n = h * w * c;
-    const base = new Int32Array(n);
-    const table = new Uint16Array(n);
+    const mean = new Float64Array(n);
+    const scale = new Uint8Array(n);
     const skip = this.config.meanSkip === true;
     for (let p = 0, i = 0; p < h * w; p++)
       for (let ch = 0; ch < c; ch++, i++) {
-        const q = roundShift(acc[p * 2 * c + ch], this.meanShift);
-        const j = Math.min(PRIOR_SCALE_COUNT - 1, Math.max(0, roundShift(acc[p * 2 * c + c + ch], this.scaleShift) + PRIOR_SCALE_INIT));
-        if (fine) {
-          // Fixed point: q is the mean in units of 2^-k, the latents' own unit; the table is the scale's.
-          base[i] = q + (skip ? latent[p * 4 * c + ch] : 0);
-          table[i] = j;
-          continue;
-        }
-        const whole = Math.floor(q / QUARTERS);
-        // With meanSkip the mean is the kept latent (channel ch, an integer) plus the net's quarter-pixel offset.
-        base[i] = whole + (skip ? latent[p * 4 * c + ch] : 0);
-        table[i] = j * QUARTERS + (q - whole * QUARTERS);
+        // With meanSkip the mean is the kept latent (channel ch) plus the net's offset.
+        mean[i] = roundShift(acc[p * stride + ch], this.meanShift) + (skip ? keptUnits * latent[p * 4 * c + ch] : 0);
+        scale[i] = Math.min(PRIOR_SCALE_COUNT - 1, Math.max(0, roundShift(acc[p * stride + c + ch], this.scaleShift) + PRIOR_SCALE_INIT));
       }
-    return { base, table };
+    let alpha: Int32Array | undefined;
+    const pairs = stride - 2 * c;
+    if (pairs > 0) {
+      alpha = new Int32Array(h * w * pairs);
+      for (let p = 0; p < h * w; p++)
+        for (let t = 0; t < pairs; t++)
+          alpha[p * pairs + t] = Math.min(ALPHA_MAX, Math.max(-ALPHA_MAX, roundShift(acc[p * stride + 2 * c + t], this.alphaShift)));
+    }
+    return { mean, scale, alpha, final: new Float64Array(n), base: new Int32Array(n), table: new Uint16Array(n) };
+  }
+
+  /**
+   * Final parameters of element i (pixel-major, channels inner) once the earlier channels of its pixel
+   * are known in z: the channel context moves the mean by round(sum alpha E / 2^ALPHA_BITS), E the
+   * earlier channels' residuals on the grid. The decoder calls it right before popping element i.
+   */
+  private finalize(p: GroupParams, i: number, z: Int32Array): void {
+    const c = this.config.channels;
+    const ch = i % c;
+    const fine = this.fractionBits > 0;
+    let m = p.mean[i];
+    if (p.alpha && ch > 0) {
+      const pairs = p.alpha.length / (p.mean.length / c);
+      const pixel = (i - ch) / c;
+      let sum = 0;
+      for (const [t, b] of this.contextTerms[ch]) {
+        const e = (fine ? z[i - ch + b] : QUARTERS * z[i - ch + b]) - p.final[i - ch + b];
+        sum += p.alpha[pixel * pairs + t] * e;
+      }
+      m += roundShift(sum, ALPHA_BITS);
+    }
+    p.final[i] = m;
+    if (fine) {
+      p.base[i] = m;
+      p.table[i] = p.scale[i];
+    } else {
+      const whole = Math.floor(m / QUARTERS);
+      p.base[i] = whole;
+      p.table[i] = p.scale[i] * QUARTERS + (m - whole * QUARTERS);
+    }
   }
 
   /** Group g of an (h, w, 4c) latent: channels c(1+g) .. c(2+g)-1. */
@@ -304,6 +353,7 @@ export class IntegerIdf {
     const tables = this.priorTables.tables;
     const z = new Int32Array(p.base.length);
     for (let i = 0; i < z.length; i++) {
+      this.finalize(p, i, z);
       const { halfWidth, table } = tables[p.table[i]];
       const s = table.symbolOf(msg.peek(table.precision));
       msg.pop(table.cum[s], table.freq[s], table.precision);
@@ -337,6 +387,7 @@ export class IntegerIdf {
         // The prior net of group g reads only the kept channels and groups < g (zero weights elsewhere).
         const p = this.groupParams(l, g, latent, h, w);
         const z = this.readGroup(latent, g, h * w);
+        for (let i = 0; i < z.length; i++) this.finalize(p, i, z);
         const map = pixelBits ? { bits: pixelBits, width, levelWidth: w, block: 2 ** (l + 1) } : undefined;
         const [b, f] = this.groupBits(z, p, map);
         bits += b;

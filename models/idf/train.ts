@@ -85,13 +85,24 @@ export async function loadCheckpoint(
   const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
   const model = createIdf({ ...meta.config, ...override });
   const byName = new Map(meta.tensors.map((t) => [t.name, t]));
+  let reshaped = false;
   for (const v of idfVariables(model)) {
     const t = byName.get(stableName(v.name));
     if (!t) throw new Error(`checkpoint lacks ${stableName(v.name)}`);
-    v.assign(tf.tensor(all.subarray(t.offset, t.offset + t.size), t.shape));
+    const values = all.subarray(t.offset, t.offset + t.size);
+    if (t.shape.join() === v.shape.join()) v.assign(tf.tensor(values, t.shape));
+    else {
+      // A model that adds outputs (e.g. channelContext's alphas) starts from the old ones, new ones zero.
+      const last = t.shape.length - 1;
+      if (!override || t.shape.slice(0, last).join() !== v.shape.slice(0, last).join() || t.shape[last] > v.shape[last])
+        throw new Error(`checkpoint ${stableName(v.name)} has shape ${t.shape.join('x')}, the model ${v.shape.join('x')}`);
+      const padding = t.shape.map((_, i) => [0, i === last ? v.shape[last] - t.shape[last] : 0] as [number, number]);
+      v.assign(tf.pad(tf.tensor(values, t.shape), padding));
+      reshaped = true;
+    }
   }
   const optimizer = tf.train.adam(1e-3);
-  const adam = meta.tensors.filter((t) => t.name.startsWith('adam:'));
+  const adam = reshaped ? [] : meta.tensors.filter((t) => t.name.startsWith('adam:'));
   if (adam.length > 0)
     await optimizer.setWeights(adam.map((t) => ({ name: t.name === 'adam:iter' ? 'iter' : model.prefix + t.name.slice(5), tensor: tf.tensor(all.subarray(t.offset, t.offset + t.size), t.shape) })));
   return { model, optimizer, step: meta.step, seconds: meta.seconds, lr: 1e-3 };

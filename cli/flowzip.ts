@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import {
@@ -200,8 +200,15 @@ async function runCompressArchive(files: string[], opts: CommonOptions): Promise
 
 function isArchiveFile(file: string): boolean {
   if (file === '-' || !existsSync(file) || statSync(file).isDirectory()) return false;
-  const head = readFileSync(file).subarray(0, 10);
-  return head.length === 10 && head[0] === 0x46 && head[1] === 0x4c && head[2] === 0x5a && head[3] === 0x1a && head[9] === 3;
+  // Only the header's first 10 bytes (magic, version, header length, kind): the file is read once, later.
+  const head = Buffer.alloc(10);
+  const fd = openSync(file, 'r');
+  try {
+    if (readSync(fd, head, 0, 10, 0) !== 10) return false;
+  } finally {
+    closeSync(fd);
+  }
+  return head[0] === 0x46 && head[1] === 0x4c && head[2] === 0x5a && head[3] === 0x1a && head[9] === 3;
 }
 
 /** Names restored from an archive: image members coded from samples come back as PNG. */

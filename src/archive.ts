@@ -19,7 +19,7 @@
  */
 import { Message, crc32, fail, readContainer, writeContainer, type DType, type DataKind } from '../codec/index.js';
 import { DEFAULT_MODEL, loadModel, type IntegerModel, type Progress, type SampleArray } from '../models/index.js';
-import { DTYPE_RANGE } from './npy.js';
+import { DTYPE_RANGE, readSamples } from './npy.js';
 import { checkShape, prepare, restoreFile, type Prepared } from './compress.js';
 
 export interface ArchiveInput {
@@ -120,7 +120,7 @@ export async function compressArchive(
     names.add(input.name);
   }
   const model = await loadModel(options.model ?? defaultArchiveModel());
-  const msg = new Message(1 << 16);
+  let msg = new Message(1 << 16);
   const records: MemberRecord[] = [];
   const marks: { low: number; depth: number }[] = [];
   for (const [index, input] of inputs.entries()) {
@@ -145,16 +145,12 @@ export async function compressArchive(
       bytes = encoded.payload.length;
     }
     // Raw beats the model: roll the chain back and keep the bytes (an image's own file if smaller).
-    const rawCandidates: MemberMethod[] = p.originalFile && p.originalFile.length < p.canonical.length ? ['original'] : ['stored'];
-    const raw = rawMemberBytes(p, rawCandidates[0]);
+    const rawMethod: MemberMethod = p.originalFile && p.originalFile.length < p.canonical.length ? 'original' : 'stored';
+    const raw = rawMemberBytes(p, rawMethod);
     if (!options.forceModel && storedBits(msg) - startBits > 8 * raw.length) {
-      msg.head = before.head;
-      msg.tail = before.tail;
-      msg.tailLength = before.tailLength;
-      msg.underflowWords = before.underflowWords;
-      msg.lowWater = before.lowWater;
+      msg = before;
       pushRaw(msg, raw);
-      method = rawCandidates[0];
+      method = rawMethod;
       bytes = raw.length;
       modelBits = 8 * raw.length;
       floatBits = undefined;
@@ -344,7 +340,7 @@ async function decodeMember(msg: Message, r: MemberRecord, model: IntegerModel, 
     if (r.method === 'stored' && r.kind === 'image') {
       // Stored image members hold canonical samples: restore a PNG like any image.
       const layout = { ...checkShape(r), dtype: r.dtype };
-      const samples = r.dtype === 'uint16' ? Int32Array.from({ length: data.length / 2 }, (_, i) => data[2 * i] | (data[2 * i + 1] << 8)) : Int32Array.from(data);
+      const samples = readSamples(data, r.dtype, true);
       return { ...base, data: await restoreFile(r, layout, samples, what), samples };
     }
     // 'original' members' CRC is the file's own.

@@ -15,13 +15,14 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FlowzipError, Message, readContainer, writeContainer } from '../codec/index.js';
 import * as tf from '@tensorflow/tfjs';
-import { loadCheckpoint, train } from '../models/idf/train.js';
+import { loadCheckpoint } from '../models/idf/train.js';
 import { exportIntegerModel } from '../models/idf/export.js';
 import { parseIdf, readIdfFiles } from '../models/idf/model.js';
 import { loadFinePriorTables } from '../models/idf/tables.js';
 import { compressArchive, compressWithReport, decompress, decompressArchive, loadModel, useBackend, verifyArchive } from '../src/index.js';
 import { decodeImage } from '../src/image.js';
 import { FIXTURES, fixture, rng } from './helpers.js';
+import { trainTinyFlow } from './tiny-model.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli/flowzip.js', import.meta.url));
 const SHIPPED = fileURLToPath(new URL('../models/fixedpoint/rgb', import.meta.url));
@@ -30,15 +31,7 @@ let tiny: string;
 
 beforeAll(async () => {
   await useBackend('wasm');
-  tiny = mkdtempSync(join(tmpdir(), 'flowzip-fp-'));
-  await train({
-    data: [FIXTURES + 'photo-rgb.png', FIXTURES + 'rgb-37x29.png'],
-    out: tiny,
-    steps: 3,
-    batch: 2,
-    crop: 16,
-    config: { levels: 2, couplings: 2, hidden: 8, priorHidden: 8, fractionBits: 4 },
-  });
+  tiny = await trainTinyFlow({ fractionBits: 4 });
 }, 120_000);
 
 async function imageOf(name: string) {
@@ -130,8 +123,7 @@ describe('fixed-point flow: bits-back', () => {
 describe('channel context (colour correlation inside factored groups)', () => {
   for (const fractionBits of [0, 4]) {
     it(`${fractionBits ? 'fixed-point flow' : 'IDF'}: trains, and with non-zero alphas codes pixel-exact within 2% of its float model`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'flowzip-cc-'));
-      await train({ data: [FIXTURES + 'photo-rgb.png'], out: dir, steps: 2, batch: 2, crop: 16, config: { levels: 2, couplings: 2, hidden: 8, priorHidden: 8, fractionBits, channelContext: true } });
+      const dir = await trainTinyFlow({ fractionBits, channelContext: true }, { steps: 2, data: [FIXTURES + 'photo-rgb.png'] });
       // Two steps leave the alphas near zero: set them so that the context really moves the means.
       const { model } = (await loadCheckpoint(dir))!;
       for (const net of model.priors.flat()) {

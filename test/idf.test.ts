@@ -19,6 +19,7 @@ import sharp from 'sharp';
 import { compressWithReport, decompress, loadModel, setTileThreads, useBackend } from '../src/index.js';
 import { decodeImage } from '../src/image.js';
 import { FIXTURES, fixture } from './helpers.js';
+import { trainTinyFlow } from './tiny-model.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli/flowzip.js', import.meta.url));
 const SHIPPED = fileURLToPath(new URL('../models/idf/rgb', import.meta.url));
@@ -26,15 +27,7 @@ let tiny: string;
 
 beforeAll(async () => {
   await useBackend('wasm');
-  tiny = mkdtempSync(join(tmpdir(), 'flowzip-idf-'));
-  await train({
-    data: [FIXTURES + 'photo-rgb.png', FIXTURES + 'rgb-37x29.png'],
-    out: tiny,
-    steps: 3,
-    batch: 2,
-    crop: 16,
-    config: { levels: 2, couplings: 2, hidden: 8, priorHidden: 8 },
-  });
+  tiny = await trainTinyFlow();
 }, 120_000);
 
 async function samplesOf(bytes: Uint8Array): Promise<Int32Array> {

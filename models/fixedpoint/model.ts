@@ -17,7 +17,7 @@ import { useBackend } from '../backend.js';
 import { BASELINE_ALGORITHM, baselineMinBits, decodeBaseline, encodeBaseline } from '../baseline/model.js';
 import { loadBaselineTables } from '../baseline/tables.js';
 import type { IntegerIdf } from '../idf/integer.js';
-import { extractTile, tileGrid } from '../idf/integer.js';
+import { extractTile, placeTile, tileGrid, type Tile } from '../idf/integer.js';
 import { readIdfFiles, parseIdf } from '../idf/model.js';
 import { loadFinePriorTables, sha256 } from '../idf/tables.js';
 import type { ChainResult, IntegerModel, Progress, SampleArray, SampleLayout } from '../types.js';
@@ -140,21 +140,16 @@ function decodeChain(
     if (route === TILE_FLOW) {
       const paddedHeight = Math.ceil(t.height / multiple) * multiple;
       const paddedWidth = Math.ceil(t.width / multiple) * multiple;
-      const values = flow.decodeTile(msg, paddedHeight, paddedWidth);
-      for (let y = 0; y < t.height; y++)
-        for (let x = 0; x < t.width; x++)
-          for (let ch = 0; ch < c; ch++) out[((t.y + y) * layout.width + t.x + x) * c + ch] = values[(y * paddedWidth + x) * c + ch] + 128;
+      placeTile(out, layout.width, c, t, flow.decodeTile(msg, paddedHeight, paddedWidth), paddedWidth, 128);
     } else {
       const samples = new Int32Array(t.height * t.width * c);
       decodeBaseline(baseline, msg, { height: t.height, width: t.width, channels: c }, samples);
-      for (let y = 0; y < t.height; y++)
-        for (let x = 0; x < t.width; x++)
-          for (let ch = 0; ch < c; ch++) out[((t.y + y) * layout.width + t.x + x) * c + ch] = samples[(y * t.width + x) * c + ch];
+      placeTile(out, layout.width, c, t, samples, t.width, 0);
     }
   }
 }
 
-function tileSamples(data: SampleArray, width: number, c: number, t: { x: number; y: number; width: number; height: number }): Int32Array {
+function tileSamples(data: SampleArray, width: number, c: number, t: Tile): Int32Array {
   const out = new Int32Array(t.height * t.width * c);
   for (let y = 0; y < t.height; y++)
     for (let x = 0; x < t.width; x++)

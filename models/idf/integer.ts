@@ -134,6 +134,27 @@ function expandNet(layers: { w: Int32Array; b: Int32Array; shape: number[]; inpu
   });
 }
 
+/** values -> values * 2^k + k bits popped each, first value first (bits-back borrowing). */
+function popLowBits(msg: Message, values: Int32Array | Float32Array, k: number): void {
+  for (let i = 0; i < values.length; i++) values[i] = values[i] * 2 ** k + msg.popBits(k);
+}
+
+/** The inverse of popLowBits: push each value's k low bits (last value first), keep floor(value / 2^k). */
+function pushLowBits(msg: Message, values: Int32Array, k: number): void {
+  for (let i = values.length - 1; i >= 0; i--) {
+    const whole = Math.floor(values[i] / 2 ** k);
+    msg.pushBits(values[i] - whole * 2 ** k, k);
+    values[i] = whole;
+  }
+}
+
+/** Write a decoded tile (row stride `stride`, plus `offset`) into the image's interleaved samples. */
+export function placeTile(out: ArrayLike<number> & { [i: number]: number }, width: number, c: number, t: Tile, values: ArrayLike<number>, stride: number, offset: number): void {
+  for (let y = 0; y < t.height; y++)
+    for (let x = 0; x < t.width; x++)
+      for (let ch = 0; ch < c; ch++) out[((t.y + y) * width + t.x + x) * c + ch] = values[(y * stride + x) * c + ch] + offset;
+}
+
 /** sigma(b) - sigma(a) for a < b, accurate in both tails. */
 function logisticMass(a: number, b: number): number {
   const sa = 1 / (1 + Math.exp(-a));
@@ -266,7 +287,7 @@ export class IntegerIdf {
     const fine = this.fractionBits > 0;
     let m = p.mean[i];
     if (p.alpha && ch > 0) {
-      const pairs = p.alpha.length / (p.mean.length / c);
+      const pairs = this.priorOutputs - 2 * c;
       const pixel = (i - ch) / c;
       let sum = 0;
       for (const [t, b] of this.contextTerms[ch]) {
@@ -375,7 +396,7 @@ export class IntegerIdf {
     let bits = -k * values.length;
     let floatBits = -k * values.length;
     let latent: Float32Array = Float32Array.from(values);
-    if (k > 0) for (let i = 0; i < latent.length; i++) latent[i] = latent[i] * 2 ** k + msg.popBits(k);
+    if (k > 0) popLowBits(msg, latent, k);
     let h = height;
     let w = width;
     for (let l = 0; l < levels; l++) {
@@ -404,11 +425,7 @@ export class IntegerIdf {
     const top = Int32Array.from(latent);
     if (k > 0) {
       // The top's k low bits uniformly, then its integer part with the baseline coder (popped first).
-      for (let i = top.length - 1; i >= 0; i--) {
-        const whole = Math.floor(top[i] / 2 ** k);
-        msg.pushBits(top[i] - whole * 2 ** k, k);
-        top[i] = whole;
-      }
+      pushLowBits(msg, top, k);
       bits += k * top.length;
       floatBits += k * top.length;
     }
@@ -428,7 +445,7 @@ export class IntegerIdf {
     const top = new Int32Array(h * w * c);
     decodeBaseline(this.baseline, msg, { height: h, width: w, channels: c }, top);
     const k = this.fractionBits;
-    if (k > 0) for (let i = 0; i < top.length; i++) top[i] = top[i] * 2 ** k + msg.popBits(k);
+    if (k > 0) popLowBits(msg, top, k);
     let latent: Float32Array = Float32Array.from(top);
     for (let l = levels - 1; l >= 0; l--) {
       const full = new Float32Array(h * w * 4 * c);
@@ -440,14 +457,8 @@ export class IntegerIdf {
       w *= 2;
     }
     const values = Int32Array.from(latent);
-    if (k > 0) {
-      // Give the dequantization noise back: the message is again what the encoder started from.
-      for (let i = values.length - 1; i >= 0; i--) {
-        const whole = Math.floor(values[i] / 2 ** k);
-        msg.pushBits(values[i] - whole * 2 ** k, k);
-        values[i] = whole;
-      }
-    }
+    // Give the dequantization noise back: the message is again what the encoder started from.
+    if (k > 0) pushLowBits(msg, values, k);
     return values;
   }
 
@@ -506,13 +517,7 @@ export class IntegerIdf {
     const decoded = options.run
       ? await options.run.decode(jobs, options.progress)
       : jobs.map((job, i) => (options.progress?.(i / jobs.length), this.decodeTileJob(job)));
-    tiles.forEach((t, i) => {
-      const values = decoded[i];
-      const paddedWidth = jobs[i].paddedWidth;
-      for (let y = 0; y < t.height; y++)
-        for (let x = 0; x < t.width; x++)
-          for (let ch = 0; ch < c; ch++) out[((t.y + y) * width + t.x + x) * c + ch] = values[(y * paddedWidth + x) * c + ch] + 128;
-    });
+    tiles.forEach((t, i) => placeTile(out, width, c, t, decoded[i], jobs[i].paddedWidth, 128));
   }
 }
 

@@ -55,8 +55,7 @@ export function parseIdf(jsonBytes: Uint8Array, weightBytes: Uint8Array, dir: st
 }
 
 function parseModel(jsonBytes: Uint8Array, weightBytes: Uint8Array, dir: string): IntegerIdf {
-  const flow = parseIdf(jsonBytes, weightBytes, dir, loadPriorTables());
-  return flow;
+  return parseIdf(jsonBytes, weightBytes, dir, loadPriorTables());
 }
 
 /** The integer flow alone (tile workers use it). */

@@ -49,14 +49,20 @@ export function parsePriorTables(bytes: Uint8Array): PriorTables {
   const quarters = next();
   const precision = next();
   if (scales !== PRIOR_SCALE_COUNT || quarters !== QUARTERS) fail('MODEL_MISMATCH', 'IDF prior tables do not match this build');
+  return { tables: readResidualTables(next, scales * quarters, precision, Infinity), bytes, fractionBits: 0 };
+}
+
+/** `count` tables, each: half-width K (at most maxHalfWidth), then 2K + 2 frequencies (residuals -K..K, ESCAPE). */
+function readResidualTables(next: () => number, count: number, precision: number, maxHalfWidth: number): PriorTable[] {
   const tables: PriorTable[] = [];
-  for (let i = 0; i < scales * quarters; i++) {
+  for (let i = 0; i < count; i++) {
     const halfWidth = next();
+    if (halfWidth > maxHalfWidth) fail('MODEL_MISMATCH', 'prior table too wide');
     const freq = new Uint32Array(2 * halfWidth + 2);
     for (let k = 0; k < freq.length; k++) freq[k] = next();
     tables.push({ halfWidth, table: new FrequencyTable(freq, precision) });
   }
-  return { tables, bytes, fractionBits: 0 };
+  return tables;
 }
 
 let cached: PriorTables | undefined;
@@ -101,15 +107,7 @@ export function parseFinePriorTables(bytes: Uint8Array): PriorTables {
   const scales = next();
   const precision = next();
   if (scales !== PRIOR_SCALE_COUNT || fractionBits < 1 || fractionBits > 8) fail('MODEL_MISMATCH', 'fixed-point prior tables do not match this build');
-  const tables: PriorTable[] = [];
-  for (let j = 0; j < scales; j++) {
-    const halfWidth = next();
-    if (halfWidth > FINE_MAX_HALF_WIDTH) fail('MODEL_MISMATCH', 'fixed-point prior table too wide');
-    const freq = new Uint32Array(2 * halfWidth + 2);
-    for (let i = 0; i < freq.length; i++) freq[i] = next();
-    tables.push({ halfWidth, table: new FrequencyTable(freq, precision) });
-  }
-  return { tables, bytes, fractionBits };
+  return { tables: readResidualTables(next, scales, precision, FINE_MAX_HALF_WIDTH), bytes, fractionBits };
 }
 
 let cachedFine: PriorTables | undefined;

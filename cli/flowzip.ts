@@ -25,6 +25,8 @@ import {
   renderHeatmap,
   setTileThreads,
   train,
+  trainAr,
+  AR_DEFAULTS,
   useBackend,
   verify,
   type BackendName,
@@ -474,8 +476,8 @@ function main(argv: string[]): Promise<void> {
 
   program
     .command('train')
-    .description('train a flow model (IDF, or the fixed-point flow with --kind fixedpoint) on images and export it to --out')
-    .requiredOption('--data <paths...>', 'training images: directories or files (RGB 8-bit)')
+    .description('train a flow model (autoregressive with --kind ar, IDF, or the fixed-point flow with --kind fixedpoint) on images and export it to --out')
+    .requiredOption('--data <paths...>', 'training images: directories or files (8-bit RGB; --kind ar also grey)')
     .requiredOption('--out <dir>', 'model directory: checkpoints, train.log, model.json + weights.bin')
     .option('--minutes <n>', 'stop after this many minutes', Number)
     .option('--steps <n>', 'stop at this many total steps', Number)
@@ -484,12 +486,37 @@ function main(argv: string[]): Promise<void> {
     .option('--lr <x>', 'Adam learning rate', Number, 1e-3)
     .option('--checkpoint-minutes <n>', 'minutes between checkpoints', Number, 3)
     .option('--workers <n>', 'data-parallel worker threads (default: cores)', Number)
-    .addOption(new Option('--kind <kind>', 'integer discrete flow, or fixed-point flow coded with bits-back').choices(['idf', 'fixedpoint']).default('idf'))
+    .addOption(new Option('--kind <kind>', 'autoregressive integer flow, integer discrete flow, or fixed-point flow coded with bits-back').choices(['ar', 'idf', 'fixedpoint']).default('idf'))
+    .option('--samples <n>', `--kind ar: sampled pixels per training image (default ${AR_DEFAULTS.samplesPerImage})`, Number)
+    .option('--hidden <sizes>', `--kind ar: hidden layer widths, comma-separated (default ${AR_DEFAULTS.hidden.join(',')})`)
     .option('--init <dir>', "start a new model from another model directory's checkpoint (e.g. a fixed-point flow from an IDF)")
     .option('-q, --quiet', 'no progress bar')
-    .action(async (opts: { data: string[]; out: string; minutes?: number; steps?: number; batch: number; crop: number; lr: number; checkpointMinutes: number; workers?: number; kind: string; init?: string; quiet?: boolean }) => {
-      if (opts.minutes === undefined && opts.steps === undefined) throw new FlowzipError('USAGE', 'give --minutes or --steps');
+    .action(async (opts: { data: string[]; out: string; minutes?: number; steps?: number; batch: number; crop: number; lr: number; checkpointMinutes: number; workers?: number; kind: string; init?: string; quiet?: boolean; samples?: number; hidden?: string }, command: Command) => {
       const bar = new ProgressBar(1, !!opts.quiet);
+      const onLog = (r: Record<string, unknown>) => {
+        if (r.event !== undefined || !process.stderr.isTTY) {
+          bar.clear();
+          process.stderr.write(JSON.stringify(r) + '\n');
+        }
+      };
+      if (opts.kind === 'ar') {
+        const hidden = opts.hidden?.split(',').map(Number);
+        if (hidden && (hidden.length === 0 || hidden.some((h) => !Number.isInteger(h) || h < 1 || h > 256))) throw new FlowzipError('USAGE', '--hidden takes widths 1..256, e.g. 64,64');
+        const given = (name: string) => command.getOptionValueSource(name) === 'cli';
+        await trainAr({
+          data: opts.data,
+          out: opts.out,
+          steps: opts.steps,
+          samplesPerImage: opts.samples,
+          hidden,
+          learningRate: given('lr') ? opts.lr : undefined,
+          onProgress: (f, step) => bar.update(0, f, `step ${step}`),
+          onLog,
+        });
+        bar.clear();
+        return;
+      }
+      if (opts.minutes === undefined && opts.steps === undefined) throw new FlowzipError('USAGE', 'give --minutes or --steps');
       await train({
         data: opts.data,
         out: opts.out,
@@ -503,12 +530,7 @@ function main(argv: string[]): Promise<void> {
         config: { fractionBits: opts.kind === 'fixedpoint' ? FIXEDPOINT_FRACTION_BITS : 0 },
         init: opts.init,
         onProgress: (f, step) => bar.update(0, f, `step ${step}`),
-        onLog: (r) => {
-          if (r.event !== undefined || !process.stderr.isTTY) {
-            bar.clear();
-            process.stderr.write(JSON.stringify(r) + '\n');
-          }
-        },
+        onLog,
       });
       bar.clear();
     });

@@ -6,6 +6,7 @@ import { assetPath } from './assets.js';
 import { BASELINE_DESCRIPTION, createBaselineModel } from './baseline/model.js';
 import { IDF_DESCRIPTION, SHIPPED_IDF_DIR, createIdfModel } from './idf/model.js';
 import { FIXEDPOINT_DESCRIPTION, SHIPPED_FIXEDPOINT_DIR, createFixedPointModel } from './fixedpoint/model.js';
+import { AR_DESCRIPTION, AR_FORMAT, SHIPPED_AR_DIR, createArModel } from './ar/model.js';
 import type { IntegerModel } from './types.js';
 
 export type { IntegerModel, SampleArray, SampleLayout, EncodeResult, Progress } from './types.js';
@@ -20,6 +21,12 @@ interface ModelEntry {
 const REGISTRY: ModelEntry[] = [
   { id: 'baseline', description: BASELINE_DESCRIPTION, available: () => true, create: createBaselineModel },
   {
+    id: 'ar',
+    description: AR_DESCRIPTION,
+    available: () => existsSync(assetPath(`${SHIPPED_AR_DIR}/model.json`)),
+    create: () => createArModel(),
+  },
+  {
     id: 'idf',
     description: IDF_DESCRIPTION,
     available: () => existsSync(assetPath(`${SHIPPED_IDF_DIR}/model.json`)),
@@ -33,13 +40,14 @@ const REGISTRY: ModelEntry[] = [
   },
 ];
 
-/** Whether an exported model directory holds a fixed-point flow (config.fractionBits > 0). */
-function isFixedPointDir(dir: string): boolean {
+/** What an exported model directory holds: an autoregressive flow, a fixed-point flow or an IDF. */
+function modelKind(dir: string): 'ar' | 'fixedpoint' | 'idf' {
   try {
-    const file = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { config?: { fractionBits?: number } };
-    return (file.config?.fractionBits ?? 0) > 0;
+    const file = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { format?: string; config?: { fractionBits?: number } };
+    if (file.format === AR_FORMAT) return 'ar';
+    return (file.config?.fractionBits ?? 0) > 0 ? 'fixedpoint' : 'idf';
   } catch {
-    return false;
+    return 'idf';
   }
 }
 
@@ -56,13 +64,15 @@ function isPath(idOrPath: string): boolean {
   return idOrPath.includes('/') || idOrPath.startsWith('.') || (existsSync(idOrPath) && statSync(idOrPath).isDirectory());
 }
 
-/** Load a shipped model by id, or an exported IDF from a directory (`--model path/to/dir`). */
+/** Load a shipped model by id, or an exported model from a directory (`--model path/to/dir`). */
 export function loadModel(idOrPath: string = DEFAULT_MODEL): Promise<IntegerModel> {
   let model = instances.get(idOrPath);
   if (!model) {
     if (isPath(idOrPath)) {
       const dir = resolve(idOrPath);
-      model = isFixedPointDir(dir) ? createFixedPointModel(dir, `path:${basename(dir)}`) : createIdfModel(dir, `path:${basename(dir)}`);
+      const id = `path:${basename(dir)}`;
+      const kind = modelKind(dir);
+      model = kind === 'ar' ? Promise.resolve().then(() => createArModel(dir, id)) : kind === 'fixedpoint' ? createFixedPointModel(dir, id) : createIdfModel(dir, id);
     } else {
       const entry = REGISTRY.find((e) => e.id === idOrPath && e.available());
       if (!entry) fail('UNKNOWN_MODEL', `'${idOrPath}' (shipped: ${listModels().map((e) => e.id).join(', ')}; or a model directory)`);

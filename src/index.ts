@@ -18,6 +18,7 @@ export { parseNpy, buildNpy } from './npy.js';
 export { decodeImage, encodePng, renderHeatmap } from './image.js';
 export { useBackend, type BackendName } from '../models/backend.js';
 export { train, type TrainOptions } from '../models/idf/train.js';
+export { trainAr, AR_DEFAULTS, type ArTrainOptions } from '../models/ar/train.js';
 export { setTileThreads } from '../models/idf/model.js';
 export {
   compressArchive,

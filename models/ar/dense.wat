@@ -1,0 +1,98 @@
+;; Integer dense layers for the autoregressive flow's nets (models/ar/net.ts), on wasm SIMD.
+;; Weights and inputs are int16, sums int32 (i32x4.dot_i16x8_s: 8 products per instruction). Integer
+;; arithmetic is exact and identical on every machine; net.ts bounds the weights so sums cannot wrap.
+(module
+  (memory (export "memory") 1)
+
+  ;; Horizontal sum of an i32x4.
+  (func $hsum (param $v v128) (result i32)
+    (i32.add
+      (i32.add (i32x4.extract_lane 0 (local.get $v)) (i32x4.extract_lane 1 (local.get $v)))
+      (i32.add (i32x4.extract_lane 2 (local.get $v)) (i32x4.extract_lane 3 (local.get $v)))))
+
+  ;; Store output o: the int32 sum (final), or int16 max(0, min(4095, sum >> shift)).
+  (func $store (param $y i32) (param $o i32) (param $s i32) (param $shift i32) (param $final i32)
+    (if (local.get $final)
+      (then (i32.store (i32.add (local.get $y) (i32.shl (local.get $o) (i32.const 2))) (local.get $s)))
+      (else
+        (local.set $s (i32.shr_s (local.get $s) (local.get $shift)))
+        (if (i32.lt_s (local.get $s) (i32.const 0)) (then (local.set $s (i32.const 0))))
+        (if (i32.gt_s (local.get $s) (i32.const 4095)) (then (local.set $s (i32.const 4095))))
+        (i32.store16 (i32.add (local.get $y) (i32.shl (local.get $o) (i32.const 1))) (local.get $s)))))
+
+  ;; y[o] = sum_i w[o][i] x[i] + b[o]; rows of n8 blocks of 8 int16 (padded with zeros), 4 rows at a time.
+  (func (export "layer")
+    (param $w i32) (param $b i32) (param $x i32) (param $n8 i32) (param $outs i32)
+    (param $y i32) (param $shift i32) (param $final i32)
+    (local $o i32) (local $xp i32) (local $xend i32) (local $row i32)
+    (local $w0 i32) (local $w1 i32) (local $w2 i32) (local $w3 i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $xv v128)
+    (local.set $row (i32.shl (local.get $n8) (i32.const 4)))
+    (local.set $xend (i32.add (local.get $x) (local.get $row)))
+    (block $done4
+      (loop $rows4
+        (br_if $done4 (i32.gt_u (i32.add (local.get $o) (i32.const 4)) (local.get $outs)))
+        (local.set $w0 (local.get $w))
+        (local.set $w1 (i32.add (local.get $w0) (local.get $row)))
+        (local.set $w2 (i32.add (local.get $w1) (local.get $row)))
+        (local.set $w3 (i32.add (local.get $w2) (local.get $row)))
+        (local.set $a0 (v128.const i32x4 0 0 0 0))
+        (local.set $a1 (v128.const i32x4 0 0 0 0))
+        (local.set $a2 (v128.const i32x4 0 0 0 0))
+        (local.set $a3 (v128.const i32x4 0 0 0 0))
+        (local.set $xp (local.get $x))
+        (block $cols4done
+          (loop $cols4
+            (br_if $cols4done (i32.ge_u (local.get $xp) (local.get $xend)))
+            (local.set $xv (v128.load (local.get $xp)))
+            (local.set $a0 (i32x4.add (local.get $a0) (i32x4.dot_i16x8_s (v128.load (local.get $w0)) (local.get $xv))))
+            (local.set $a1 (i32x4.add (local.get $a1) (i32x4.dot_i16x8_s (v128.load (local.get $w1)) (local.get $xv))))
+            (local.set $a2 (i32x4.add (local.get $a2) (i32x4.dot_i16x8_s (v128.load (local.get $w2)) (local.get $xv))))
+            (local.set $a3 (i32x4.add (local.get $a3) (i32x4.dot_i16x8_s (v128.load (local.get $w3)) (local.get $xv))))
+            (local.set $w0 (i32.add (local.get $w0) (i32.const 16)))
+            (local.set $w1 (i32.add (local.get $w1) (i32.const 16)))
+            (local.set $w2 (i32.add (local.get $w2) (i32.const 16)))
+            (local.set $w3 (i32.add (local.get $w3) (i32.const 16)))
+            (local.set $xp (i32.add (local.get $xp) (i32.const 16)))
+            (br $cols4)))
+        ;; Reduce the four accumulators to one vector of four sums (pairwise shuffles), add the biases.
+        (local.set $a0 (i32x4.add
+          (i8x16.shuffle 0 1 2 3 16 17 18 19 8 9 10 11 24 25 26 27 (local.get $a0) (local.get $a1))
+          (i8x16.shuffle 4 5 6 7 20 21 22 23 12 13 14 15 28 29 30 31 (local.get $a0) (local.get $a1))))
+        (local.set $a2 (i32x4.add
+          (i8x16.shuffle 0 1 2 3 16 17 18 19 8 9 10 11 24 25 26 27 (local.get $a2) (local.get $a3))
+          (i8x16.shuffle 4 5 6 7 20 21 22 23 12 13 14 15 28 29 30 31 (local.get $a2) (local.get $a3))))
+        (local.set $a0 (i32x4.add
+          (i32x4.add
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $a0) (local.get $a2))
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $a0) (local.get $a2)))
+          (v128.load (i32.add (local.get $b) (i32.shl (local.get $o) (i32.const 2))))))
+        (if (local.get $final)
+          (then (v128.store (i32.add (local.get $y) (i32.shl (local.get $o) (i32.const 2))) (local.get $a0)))
+          (else
+            (local.set $a0 (i32x4.min_s (i32x4.max_s (i32x4.shr_s (local.get $a0) (local.get $shift)) (v128.const i32x4 0 0 0 0))
+              (v128.const i32x4 4095 4095 4095 4095)))
+            (v128.store64_lane 0 (i32.add (local.get $y) (i32.shl (local.get $o) (i32.const 1)))
+              (i16x8.narrow_i32x4_s (local.get $a0) (local.get $a0)))))
+        (local.set $w (i32.add (local.get $w) (i32.shl (local.get $row) (i32.const 2))))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (br $rows4)))
+    ;; The remaining rows one at a time.
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $o) (local.get $outs)))
+        (local.set $a0 (v128.const i32x4 0 0 0 0))
+        (local.set $xp (local.get $x))
+        (block $colsdone
+          (loop $cols
+            (br_if $colsdone (i32.ge_u (local.get $xp) (local.get $xend)))
+            (local.set $a0 (i32x4.add (local.get $a0) (i32x4.dot_i16x8_s (v128.load (local.get $w)) (v128.load (local.get $xp)))))
+            (local.set $w (i32.add (local.get $w) (i32.const 16)))
+            (local.set $xp (i32.add (local.get $xp) (i32.const 16)))
+            (br $cols)))
+        (call $store (local.get $y) (local.get $o)
+          (i32.add (call $hsum (local.get $a0)) (i32.load (i32.add (local.get $b) (i32.shl (local.get $o) (i32.const 2)))))
+          (local.get $shift) (local.get $final))
+        (local.set $o (i32.add (local.get $o) (i32.const 1)))
+        (br $rows))))
+)

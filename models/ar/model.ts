@@ -1,0 +1,293 @@
+/**
+ * The 'ar' model: a learned autoregressive integer flow for 8-bit grey and RGB images. Each sample x is
+ * mapped to z = x - floor(mean), mean = p0 + an integer network's correction from the causal context
+ * (context.ts), and z is coded under a frozen discretized logistic table (the IDF's prior tables: quarter
+ * centres, scale index j). This is the fully autoregressive case of an integer discrete flow: a triangular
+ * bijection on Z^d, so p(x) = P(z) exactly, and the file is -log2 P(z) bits plus rANS overhead.
+ * Other layouts (alpha, 16-bit, arrays) go to the baseline coder under the same model id.
+ *
+ * Payload: 1 byte route (0 baseline, 1 autoregressive), then one rANS message.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Message, escapeBits, fail, popEscaped, pushEscaped } from '../../codec/index.js';
+import { assetPath } from '../assets.js';
+import { BASELINE_ALGORITHM, baselineMinBits, decodeBaseline, encodeBaseline } from '../baseline/model.js';
+import { loadBaselineTables } from '../baseline/tables.js';
+import { PRIOR_SCALE_0, PRIOR_SCALE_COUNT } from '../idf/constants.js';
+import { QUARTERS, loadPriorTables, sha256, type PriorTables } from '../idf/tables.js';
+import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../types.js';
+import { contextOf, createPlanes, featureCount, recordSample } from './context.js';
+import { NetRunner, OUTPUT_UNIT, checkNet, type IntegerNet } from './net.js';
+
+export const AR_DESCRIPTION = 'learned autoregressive integer flow for 8-bit grey and RGB (integer MLP on causal context, logistic priors); baseline for other layouts';
+export const SHIPPED_AR_DIR = 'models/ar/photo';
+export const AR_FORMAT = 'flowzip-ar';
+export const AR_FORMAT_VERSION = 1;
+/** Bump when the coding algorithm (context, kernel, table choice) changes: it is part of the model hash. */
+export const AR_ALGORITHM = 'ar-1';
+
+const ROUTE_BASELINE = 0;
+const ROUTE_AR = 1;
+
+/**
+ * Scale adaptation constants (frozen integers, so that coder and decoder agree everywhere).
+ * EXPECTED_ABS[j] = round(16 ln(4) s_j): mean |error| of a logistic of scale s_j, in 1/16 pixel.
+ * SCALE_STEP_THRESHOLDS[m] = round(2^16 2^((m - 11.5) / 4)), m = 0..23: the ratio observed / expected
+ * at which the correction steps from m - 12 to m - 11.
+ */
+const EXPECTED_ABS = [
+  2, 3, 3, 4, 4, 5, 6, 7, 9, 11, 13, 15, 18, 21, 25, 30, 35, 42, 50, 60, 71, 84, 100, 119, 142, 169, 201, 239, 284, 338, 402,
+  477, 568, 675, 803, 955, 1136, 1351, 1606, 1910, 2271, 2701, 3212, 3820, 4543, 5402, 6424, 7640,
+];
+const SCALE_STEP_THRESHOLDS = [
+  8933, 10624, 12634, 15024, 17867, 21247, 25268, 30048, 35734, 42495, 50535, 60097, 71468, 84990, 101070, 120194, 142935,
+  169979, 202141, 240387, 285870, 339959, 404281, 480774,
+];
+const MAX_SCALE_STEP = 12;
+/** Counts are halved when they reach this (recent samples weigh more); no correction below ADAPT_MIN. */
+const ADAPT_RESET = 64;
+const ADAPT_MIN = 8;
+/** Added to both sums (1/16 pixel): damps corrections where errors are tiny. */
+const ADAPT_PRIOR = 5;
+
+/** Running sums of one image: observed and expected |error| per (coded channel, net scale index). */
+class ScaleAdapter {
+  private readonly observed = new Float64Array(3 * PRIOR_SCALE_COUNT);
+  private readonly expected = new Float64Array(3 * PRIOR_SCALE_COUNT);
+  private readonly count = new Float64Array(3 * PRIOR_SCALE_COUNT);
+
+  /** Correction of scale index j for context ctx = k * PRIOR_SCALE_COUNT + j. */
+  step(ctx: number): number {
+    if (this.count[ctx] < ADAPT_MIN) return 0;
+    const lhs = this.observed[ctx] * 2 ** 16;
+    const e = this.expected[ctx];
+    let m = 0;
+    while (m < SCALE_STEP_THRESHOLDS.length && lhs >= e * SCALE_STEP_THRESHOLDS[m]) m++;
+    return m - MAX_SCALE_STEP;
+  }
+
+  /** absError16 = |16 (x - p0) - 4 meanQuarters|: the error from the net's mean in 1/16 pixel. */
+  update(ctx: number, j: number, absError16: number): void {
+    this.observed[ctx] += absError16 + ADAPT_PRIOR;
+    this.expected[ctx] += EXPECTED_ABS[j] + ADAPT_PRIOR;
+    if (++this.count[ctx] >= ADAPT_RESET) {
+      this.observed[ctx] = Math.floor(this.observed[ctx] / 2);
+      this.expected[ctx] = Math.floor(this.expected[ctx] / 2);
+      this.count[ctx] = Math.floor(this.count[ctx] / 2);
+    }
+  }
+}
+
+/** model.json of an autoregressive model. */
+export interface ArModelFile {
+  format: typeof AR_FORMAT;
+  version: number;
+  /** Data channel coded k-th for RGB (grey uses net 0). */
+  order: number[];
+  /**
+   * Scale adaptation: per (channel, net scale index) the coder compares the observed mean |error| with
+   * what the net's scale predicts and moves j by round(4 log2(observed / predicted)): each image's own
+   * noise level. The trainer turns it on when it lowers held-out bits.
+   */
+  adaptScale?: boolean;
+  /** nets[k] codes the k-th coded channel. */
+  nets: { layers: { inputs: number; outputs: number; weight: number[]; bias: number[] }[] }[];
+  /** Free-form: data, steps, validation bits. */
+  training?: unknown;
+}
+
+export class ArFlow {
+  readonly nets: IntegerNet[];
+  readonly order: number[];
+  readonly adaptScale: boolean;
+  private readonly runner: NetRunner;
+
+  constructor(file: ArModelFile, readonly tables: PriorTables) {
+    if (file.format !== AR_FORMAT) fail('UNKNOWN_MODEL', 'not a flowzip autoregressive model');
+    if (file.version !== AR_FORMAT_VERSION) fail('MODEL_MISMATCH', `autoregressive model version ${file.version} (this build reads ${AR_FORMAT_VERSION})`);
+    if (!Array.isArray(file.nets) || file.nets.length !== 3 || [...file.order].sort().join() !== '0,1,2') fail('MODEL_MISMATCH', 'autoregressive model needs 3 nets and an order of 0, 1, 2');
+    this.order = file.order;
+    this.adaptScale = file.adaptScale === true;
+    this.nets = file.nets.map((n, k) => {
+      if (!n || !Array.isArray(n.layers)) fail('MODEL_MISMATCH', 'autoregressive net has no layers');
+      const net = { layers: n.layers.map((l) => ({ inputs: l.inputs, outputs: l.outputs, weight: l.weight ?? [], bias: l.bias ?? [] })) };
+      checkNet(net, featureCount(k));
+      return net;
+    });
+    this.runner = new NetRunner(this.nets);
+  }
+
+  /** Whether a layout is coded by the flow (else the baseline). */
+  static codes(layout: SampleLayout): boolean {
+    return (layout.channels === 1 || layout.channels === 3) && (layout.dtype === undefined || layout.dtype === 'uint8');
+  }
+
+  /**
+   * One pass over the samples (encoder and decoder run the same loop, so their contexts cannot drift).
+   * Encode (`msg` undefined): records each sample's table index and residual for a reverse push, and
+   * counts bits. Decode: pops samples into `values`.
+   */
+  run(values: SampleArray, layout: SampleLayout, msg: Message | undefined, record?: SampleRecord, progress?: Progress): void {
+    const { height, width, channels } = layout;
+    const planes = createPlanes(values, height, width, channels);
+    const order = channels === 1 ? [0] : this.order;
+    const { runner } = this;
+    const features = runner.features;
+    const raw = runner.output;
+    const tables = this.tables.tables;
+    const maxScale = PRIOR_SCALE_COUNT - 1;
+    const adapter = this.adaptScale ? new ScaleAdapter() : undefined;
+    for (let y = 0; y < height; y++) {
+      if (progress && y % 32 === 0) progress(y / height);
+      for (let x = 0; x < width; x++) {
+        const pixel = (y * width + x) * channels;
+        for (let k = 0; k < channels; k++) {
+          const ch = order[k];
+          const i = pixel + ch;
+          const p0 = contextOf(planes, order, y, x, k, features);
+          runner.run(k);
+          const meanQuarters = Math.floor((raw[0] + OUTPUT_UNIT / 8) / (OUTPUT_UNIT / 4));
+          let netScale = Math.floor((raw[1] + OUTPUT_UNIT / 2) / OUTPUT_UNIT);
+          netScale = netScale < 0 ? 0 : netScale > maxScale ? maxScale : netScale;
+          const ctx = k * PRIOR_SCALE_COUNT + netScale;
+          const scaleStep = adapter ? adapter.step(ctx) : 0;
+          let j = netScale + scaleStep;
+          j = j < 0 ? 0 : j > maxScale ? maxScale : j;
+          const quarter = ((meanQuarters % QUARTERS) + QUARTERS) % QUARTERS;
+          const base = p0 + (meanQuarters - quarter) / QUARTERS;
+          const t = j * QUARTERS + quarter;
+          const { halfWidth, table } = tables[t];
+          let value: number;
+          if (msg === undefined) {
+            value = values[i];
+            const r = value - base;
+            // Recorded in coding order (channel order within a pixel), which the push reverses.
+            record!.table[pixel + k] = t;
+            record!.residual[pixel + k] = r;
+            const bits = r >= -halfWidth && r <= halfWidth ? table.bits(r + halfWidth) : table.bits(table.size - 1) + escapeBits(r, -halfWidth, halfWidth);
+            record!.bits += bits;
+            if (record!.pixelBits) record!.pixelBits[y * width + x] += bits;
+            // The float model: the network's unrounded mean and scale, a continuous logistic.
+            const scale = PRIOR_SCALE_0 * 2 ** (Math.min(maxScale, Math.max(0, raw[1] / OUTPUT_UNIT + scaleStep)) / 4);
+            const centred = value - p0 - raw[0] / OUTPUT_UNIT;
+            record!.floatBits -= Math.log2(Math.max(logistic((centred + 0.5) / scale) - logistic((centred - 0.5) / scale), 2 ** -30));
+          } else {
+            const s = table.symbolOf(msg.peek(table.precision));
+            msg.pop(table.cum[s], table.freq[s], table.precision);
+            const r = s === table.size - 1 ? popEscaped(msg, -halfWidth, halfWidth) : s - halfWidth;
+            value = base + r;
+            if (value < 0 || value > 255) fail('CORRUPT', 'decoded sample out of range');
+            values[i] = value;
+          }
+          if (adapter) {
+            const error16 = 16 * (value - p0) - 4 * meanQuarters;
+            adapter.update(ctx, netScale, error16 < 0 ? -error16 : error16);
+          }
+          recordSample(planes, y, x, ch, p0, value);
+        }
+      }
+    }
+  }
+
+  /** Push `data` onto `msg`; returns integer-table and float-model bits. */
+  encode(msg: Message, data: SampleArray, layout: SampleLayout, progress?: Progress, pixelBits?: Float32Array): { bits: number; floatBits: number } {
+    // 3 bytes a sample: table indices (j, q) < 192, residuals |r| < 2^15 (|mean| <= 2^31 / OUTPUT_UNIT).
+    const record: SampleRecord = { table: new Uint8Array(data.length), residual: new Int16Array(data.length), bits: 0, floatBits: 0, pixelBits };
+    this.run(data, layout, undefined, record, progress);
+    msg.reserve(Math.ceil(record.bits / 16) + 64);
+    const tables = this.tables.tables;
+    // Reverse coding order: the decoder pops the first coded sample first.
+    for (let i = data.length - 1; i >= 0; i--) {
+      const { halfWidth, table } = tables[record.table[i]];
+      const r = record.residual[i];
+      let s = r + halfWidth;
+      if (r < -halfWidth || r > halfWidth) {
+        pushEscaped(msg, r, -halfWidth, halfWidth);
+        s = table.size - 1;
+      }
+      msg.push(table.cum[s], table.freq[s], table.precision);
+    }
+    return { bits: record.bits, floatBits: record.floatBits };
+  }
+
+  decode(msg: Message, layout: SampleLayout, out: SampleArray, progress?: Progress): void {
+    this.run(out, layout, msg, undefined, progress);
+  }
+
+  /** Fewest bits any sample can cost under the tables. */
+  minBits(): number {
+    let min = Infinity;
+    for (const { table } of this.tables.tables) for (let s = 0; s < table.size; s++) min = Math.min(min, table.bits(s));
+    return min;
+  }
+}
+
+interface SampleRecord {
+  table: Uint8Array;
+  residual: Int16Array;
+  bits: number;
+  floatBits: number;
+  pixelBits?: Float32Array;
+}
+
+function logistic(v: number): number {
+  return 1 / (1 + Math.exp(-v));
+}
+
+export function readArFile(dir: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(join(dir, 'model.json')));
+  } catch {
+    fail('UNKNOWN_MODEL', `no exported model (model.json) in ${dir}`);
+  }
+}
+
+export function parseArFlow(jsonBytes: Uint8Array, dir: string): ArFlow {
+  let file: ArModelFile;
+  try {
+    file = JSON.parse(new TextDecoder().decode(jsonBytes)) as ArModelFile;
+  } catch {
+    fail('UNKNOWN_MODEL', `${dir}/model.json is not JSON`);
+  }
+  return new ArFlow(file, loadPriorTables());
+}
+
+/** Load an exported autoregressive model from `dir` (default: the shipped one). */
+export function createArModel(dir = assetPath(SHIPPED_AR_DIR), id = 'ar'): IntegerModel {
+  const jsonBytes = readArFile(dir);
+  const flow = parseArFlow(jsonBytes, dir);
+  const baseline = loadBaselineTables();
+  return {
+    id,
+    description: AR_DESCRIPTION,
+    hash: sha256(new TextEncoder().encode(AR_ALGORITHM), jsonBytes, flow.tables.bytes, new TextEncoder().encode(BASELINE_ALGORITHM), baseline.hash),
+    minBitsPerSample: Math.min(flow.minBits(), baselineMinBits(baseline)),
+    async encode(data, layout, progress, options) {
+      const msg = new Message(1024);
+      const pixelBits = options?.pixelBits ? new Float32Array(layout.height * layout.width) : undefined;
+      if (!ArFlow.codes(layout)) {
+        const modelBits = encodeBaseline(baseline, msg, data, layout, progress, pixelBits);
+        return { payload: withRoute(ROUTE_BASELINE, msg.flatten()), modelBits, pixelBits };
+      }
+      const { bits, floatBits } = flow.encode(msg, data, layout, progress, pixelBits);
+      return { payload: withRoute(ROUTE_AR, msg.flatten()), modelBits: bits, floatBits, pixelBits };
+    },
+    async decode(payload, layout, out, progress) {
+      if (payload.length < 1) fail('CORRUPT', 'empty payload');
+      const route = payload[0];
+      if (route !== (ArFlow.codes(layout) ? ROUTE_AR : ROUTE_BASELINE)) fail('CORRUPT', 'payload route does not match the data layout');
+      const msg = Message.unflatten(payload.subarray(1));
+      if (route === ROUTE_BASELINE) decodeBaseline(baseline, msg, layout, out, progress);
+      else flow.decode(msg, layout, out, progress);
+      if (!msg.isEmpty()) fail('CORRUPT', 'payload does not end where the data does');
+    },
+  };
+}
+
+function withRoute(route: number, message: Uint8Array): Uint8Array {
+  const out = new Uint8Array(1 + message.length);
+  out[0] = route;
+  out.set(message, 1);
+  return out;
+}

@@ -1,0 +1,157 @@
+/**
+ * The integer networks of the autoregressive flow: small MLPs from a sample's integer context features
+ * to its prior's mean and scale index. Weights, inputs and activations are int16, sums int32, every
+ * rescaling an arithmetic shift, computed by a 275-byte wasm SIMD kernel (dense.wat, built by
+ * `npm run build:wasm`): integer arithmetic, so the same on every machine and independent of the tensor
+ * backend. `checkNet` bounds every sum below 2^31, so none can wrap.
+ *
+ * Fixed-point conventions (a trained float net maps onto them by `quantizeNet`):
+ * - features enter as f / 2^INPUT_SHIFT (|f| <= MAX_FEATURE); weights are w / 2^WEIGHT_BITS;
+ * - hidden activations are a / 2^ACT_BITS, ReLU clipped at MAX_ACT (64.0; the float net clips too);
+ * - the outputs (mean offset in pixels, scale index t) are at 2^-(WEIGHT_BITS + ACT_BITS) (OUTPUT_UNIT).
+ */
+import { readFileSync } from 'node:fs';
+import { fail } from '../../codec/index.js';
+import { assetPath } from '../assets.js';
+
+export const INPUT_SHIFT = 5;
+export const WEIGHT_BITS = 11;
+export const ACT_BITS = 6;
+export const MAX_ACT = 4095;
+export const MAX_FEATURE = 255;
+const MAX_WEIGHT = 2 ** 15 - 1;
+/** Raw outputs of the last layer, at 2^-(WEIGHT_BITS + ACT_BITS). */
+export const OUTPUT_UNIT = 2 ** (WEIGHT_BITS + ACT_BITS);
+
+export interface NetLayer {
+  inputs: number;
+  outputs: number;
+  /** outputs x inputs, row-major, integers. */
+  weight: ArrayLike<number>;
+  bias: ArrayLike<number>;
+}
+
+export interface IntegerNet {
+  layers: NetLayer[];
+}
+
+/** Check a net read from a model file: a hidden layer at least, shapes chain, no sum can leave int32. */
+export function checkNet(net: IntegerNet, features: number): void {
+  const { layers } = net;
+  if (layers.length < 2 || layers[0].inputs !== features || layers[layers.length - 1].outputs !== 2) fail('MODEL_MISMATCH', 'autoregressive net has the wrong shape');
+  for (let l = 0; l < layers.length; l++) {
+    const { inputs, outputs, weight, bias } = layers[l];
+    if (l > 0 && inputs !== layers[l - 1].outputs) fail('MODEL_MISMATCH', 'autoregressive net layers do not chain');
+    if (weight.length !== inputs * outputs || bias.length !== outputs || outputs > 256) fail('MODEL_MISMATCH', 'autoregressive net layer has the wrong size');
+    const maxInput = l === 0 ? MAX_FEATURE : MAX_ACT;
+    for (let o = 0; o < outputs; o++) {
+      let bound = Math.abs(bias[o]);
+      if (!Number.isInteger(bias[o])) fail('MODEL_MISMATCH', 'autoregressive net bias is not an integer');
+      for (let i = 0; i < inputs; i++) {
+        const w = weight[o * inputs + i];
+        if (!Number.isInteger(w) || Math.abs(w) > MAX_WEIGHT) fail('MODEL_MISMATCH', 'autoregressive net weight out of range');
+        bound += Math.abs(w) * maxInput;
+      }
+      if (bound >= 2 ** 31) fail('MODEL_MISMATCH', 'autoregressive net sums could overflow');
+    }
+  }
+}
+
+/**
+ * Integer net from float layers (weights outputs x inputs, row-major) of a float MLP that reads
+ * f / 2^INPUT_SHIFT and outputs (mean, t) directly.
+ */
+export function quantizeNet(floatLayers: NetLayer[]): IntegerNet {
+  return {
+    layers: floatLayers.map((layer, l) => {
+      // The bias adds to sums at 2^-(WEIGHT_BITS + INPUT_SHIFT) on layer 0, 2^-(WEIGHT_BITS + ACT_BITS) after.
+      const biasUnit = 2 ** (WEIGHT_BITS + (l === 0 ? INPUT_SHIFT : ACT_BITS));
+      const weight = Array.from(layer.weight, (w) => Math.max(-MAX_WEIGHT, Math.min(MAX_WEIGHT, Math.round(w * 2 ** WEIGHT_BITS))));
+      const bias = Array.from(layer.bias, (b) => Math.round(b * biasUnit));
+      return { inputs: layer.inputs, outputs: layer.outputs, weight, bias };
+    }),
+  };
+}
+
+let kernel: WebAssembly.Module | undefined;
+
+function loadKernel(): WebAssembly.Module {
+  if (!kernel) kernel = new WebAssembly.Module(readFileSync(assetPath('models/ar/dense.wasm')));
+  return kernel;
+}
+
+interface PlacedLayer {
+  weight: number;
+  bias: number;
+  blocks: number;
+  outputs: number;
+  shift: number;
+}
+
+/**
+ * Several integer nets in one wasm instance. Write a sample's features into `features`, call `run(k)`,
+ * read the two raw outputs from `output`.
+ */
+export class NetRunner {
+  readonly features: Int16Array;
+  readonly output: Int32Array;
+  private readonly nets: PlacedLayer[][];
+  private readonly layer: (w: number, b: number, x: number, blocks: number, outputs: number, y: number, shift: number, final: number) => void;
+  private readonly featurePtr: number;
+  private readonly actPtr: [number, number];
+  private readonly outputPtr: number;
+
+  constructor(nets: IntegerNet[]) {
+    const instance = new WebAssembly.Instance(loadKernel(), {});
+    const memory = instance.exports.memory as WebAssembly.Memory;
+    this.layer = instance.exports.layer as NetRunner['layer'];
+    const blocksOf = (n: number) => Math.ceil(n / 8);
+    let ptr = 0;
+    const take = (bytes: number) => {
+      const at = ptr;
+      ptr += Math.ceil(bytes / 16) * 16;
+      return at;
+    };
+    const widest = Math.max(...nets.flatMap((n) => n.layers.flatMap((l) => [l.inputs, l.outputs])));
+    this.featurePtr = take(16 * blocksOf(widest));
+    this.actPtr = [take(16 * blocksOf(widest)), take(16 * blocksOf(widest))];
+    this.outputPtr = take(16);
+    const layout = nets.map((net) =>
+      net.layers.map((l, i) => ({
+        source: l,
+        weight: take(16 * blocksOf(l.inputs) * l.outputs),
+        bias: take(4 * l.outputs),
+        blocks: blocksOf(l.inputs),
+        outputs: l.outputs,
+        shift: i === 0 ? WEIGHT_BITS + INPUT_SHIFT - ACT_BITS : WEIGHT_BITS,
+      })),
+    );
+    const pages = Math.ceil(ptr / 65536) - memory.buffer.byteLength / 65536;
+    if (pages > 0) memory.grow(pages);
+    const buffer = memory.buffer;
+    for (const net of layout)
+      for (const l of net) {
+        const rowWords = 8 * l.blocks;
+        const weights = new Int16Array(buffer, l.weight, rowWords * l.outputs);
+        for (let o = 0; o < l.outputs; o++)
+          for (let i = 0; i < l.source.inputs; i++) weights[o * rowWords + i] = l.source.weight[o * l.source.inputs + i];
+        new Int32Array(buffer, l.bias, l.outputs).set(Array.from(l.source.bias));
+      }
+    this.nets = layout;
+    this.features = new Int16Array(buffer, this.featurePtr, 8 * blocksOf(widest));
+    this.output = new Int32Array(buffer, this.outputPtr, 2);
+  }
+
+  /** Run net k on `features`; the raw outputs land in `output`. */
+  run(k: number): void {
+    const layers = this.nets[k];
+    let x = this.featurePtr;
+    for (let l = 0; l < layers.length; l++) {
+      const { weight, bias, blocks, outputs, shift } = layers[l];
+      const last = l === layers.length - 1;
+      const y = last ? this.outputPtr : this.actPtr[l & 1];
+      this.layer(weight, bias, x, blocks, outputs, y, shift, last ? 1 : 0);
+      x = y;
+    }
+  }
+}

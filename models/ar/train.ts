@@ -1,0 +1,308 @@
+/**
+ * Training of the autoregressive flow: one float MLP per coded channel (tfjs), on the context features
+ * of sampled pixels (context.ts, the same function the coder calls), minimizing the discretized
+ * logistic's -log2 P(x); then `quantizeNet` freezes it to the integer net the coder runs, and validation
+ * bits/dim are measured by the integer coder itself on held-out images.
+ *
+ * It takes minutes on two cores (the features are computed once; the nets are small), so a run is not
+ * checkpointed: it writes model.json at the end and train.log as it goes.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FlowzipError } from '../../codec/index.js';
+import { useBackend, type BackendName } from '../backend.js';
+import { PRIOR_SCALE_0, PRIOR_SCALE_COUNT } from '../idf/constants.js';
+import { loadImages, seededRandom, splitHeldOut, type TrainImage } from '../idf/data.js';
+import { loadPriorTables } from '../idf/tables.js';
+import { contextOf, createPlanes, featureCount, fillPlanes } from './context.js';
+import { AR_FORMAT, AR_FORMAT_VERSION, ArFlow, type ArModelFile } from './model.js';
+import { INPUT_SHIFT, quantizeNet } from './net.js';
+import { Message } from '../../codec/index.js';
+
+export interface ArTrainOptions {
+  data: string[];
+  out: string;
+  /** Adam steps per net. */
+  steps?: number;
+  /** Sampled pixels per training image (each gives one example per channel). */
+  samplesPerImage?: number;
+  hidden?: number[];
+  batch?: number;
+  learningRate?: number;
+  /** Data channel coded first, second, third (RGB). */
+  order?: number[];
+  backend?: BackendName;
+  seed?: number;
+  onLog?: (record: Record<string, number | string>) => void;
+  onProgress?: (fraction: number, step: number) => void;
+}
+
+export const AR_DEFAULTS = { steps: 6000, samplesPerImage: 100_000, hidden: [64, 64], batch: 4096, learningRate: 2e-3, order: [1, 0, 2] };
+
+/** Log-scale range of the prior tables: training clips to it as the coder clamps j. */
+const LOG_SCALE_MIN = Math.log(PRIOR_SCALE_0);
+const LOG_SCALE_MAX = Math.log(PRIOR_SCALE_0 * 2 ** ((PRIOR_SCALE_COUNT - 1) / 4));
+const LOG_SCALE_INIT = Math.log(3);
+
+interface Examples {
+  features: Float32Array;
+  residual: Float32Array;
+  count: number;
+}
+
+/** Examples of the k-th coded channel from sampled pixels of the images. */
+function collect(images: TrainImage[], channels: number, order: number[], k: number, perImage: number, seed: number): Examples {
+  const d = featureCount(k);
+  const rand = seededRandom(seed);
+  const picks: { im: TrainImage; positions: Int32Array }[] = [];
+  let total = 0;
+  for (const im of images) {
+    const n = im.width * im.height;
+    const keep = Math.min(1, perImage / n);
+    const positions: number[] = [];
+    for (let i = 0; i < n; i++) if (rand() < keep) positions.push(i);
+    picks.push({ im, positions: Int32Array.from(positions) });
+    total += positions.length;
+  }
+  const features = new Float32Array(total * d);
+  const residual = new Float32Array(total);
+  const row = new Float64Array(d);
+  let e = 0;
+  for (const { im, positions } of picks) {
+    const planes = createPlanes(im.pixels, im.height, im.width, channels);
+    fillPlanes(planes);
+    const ord = channels === 1 ? [0] : order;
+    for (const pos of positions) {
+      const y = Math.floor(pos / im.width);
+      const x = pos % im.width;
+      const p0 = contextOf(planes, ord, y, x, k, row);
+      features.set(row, e * d);
+      residual[e] = im.pixels[pos * channels + ord[k]] - p0;
+      e++;
+    }
+  }
+  return { features, residual, count: total };
+}
+
+interface FloatNet {
+  weights: tf.Variable[];
+  biases: tf.Variable[];
+}
+
+function createNet(inputs: number, hidden: number[], rand: () => number): FloatNet {
+  const sizes = [inputs, ...hidden, 2];
+  const weights: tf.Variable[] = [];
+  const biases: tf.Variable[] = [];
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const last = l + 2 === sizes.length;
+    const w = new Float32Array(sizes[l] * sizes[l + 1]);
+    // He init for hidden layers; the output starts at zero (mean p0, scale 3).
+    if (!last) for (let i = 0; i < w.length; i++) w[i] = gaussian(rand) * Math.sqrt(2 / sizes[l]);
+    weights.push(tf.variable(tf.tensor2d(w, [sizes[l], sizes[l + 1]])));
+    biases.push(tf.variable(last ? tf.tensor1d([0, LOG_SCALE_INIT]) : tf.zeros([sizes[l + 1]])));
+  }
+  return { weights, biases };
+}
+
+function gaussian(rand: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+}
+
+function forward(net: FloatNet, x: tf.Tensor2D): tf.Tensor2D {
+  let h: tf.Tensor2D = x.div(2 ** INPUT_SHIFT);
+  net.weights.forEach((w, l) => {
+    h = h.matMul(w as tf.Tensor2D).add(net.biases[l]);
+    // The integer net clips activations at MAX_ACT / 2^ACT_BITS = 64.
+    if (l + 1 < net.weights.length) h = h.clipByValue(0, 64) as tf.Tensor2D;
+  });
+  return h;
+}
+
+/** Mean -log2 P(r) of the discretized logistic: P = sigmoid(a) sigmoid(-b) (1 - e^-(a-b)), a - b = 1/s. */
+function lossBits(out: tf.Tensor2D, residual: tf.Tensor1D): tf.Scalar {
+  // No tidy here: the gradient tape needs the intermediates (minimize disposes them).
+  {
+    const [mean, logScaleRaw] = tf.split(out, 2, 1);
+    const logScale = logScaleRaw.clipByValue(LOG_SCALE_MIN, LOG_SCALE_MAX);
+    const inv = tf.exp(logScale.neg());
+    const centred = residual.reshape([-1, 1]).sub(mean);
+    const a = centred.add(0.5).mul(inv);
+    const b = centred.sub(0.5).mul(inv);
+    // log sigmoid(v) = -softplus(-v) (tf.logSigmoid's custom gradient loses its input inside minimize).
+    const logP = tf.softplus(a.neg()).add(tf.softplus(b)).neg().add(tf.log(tf.expm1(inv.neg()).neg()));
+    return logP.mean().neg().div(Math.LN2) as tf.Scalar;
+  }
+}
+
+async function trainNet(examples: Examples, d: number, options: Required<Pick<ArTrainOptions, 'steps' | 'hidden' | 'batch' | 'learningRate'>>, seed: number, report: (step: number, bits: number) => void): Promise<FloatNet> {
+  const rand = seededRandom(seed);
+  const net = createNet(d, options.hidden, rand);
+  const optimizer = tf.train.adam(options.learningRate);
+  shuffleExamples(examples, d, rand);
+  const batchFeatures = new Float32Array(options.batch * d);
+  const batchResidual = new Float32Array(options.batch);
+  let running = 0;
+  let cursor = 0;
+  for (let step = 0; step < options.steps; step++) {
+    // Cosine decay to zero.
+    (optimizer as unknown as { learningRate: number }).learningRate = options.learningRate * 0.5 * (1 + Math.cos((Math.PI * step) / options.steps)) + 1e-6;
+    // Epochs over the shuffled examples, in contiguous slices.
+    for (let n = 0; n < options.batch; ) {
+      const take = Math.min(options.batch - n, examples.count - cursor);
+      batchFeatures.set(examples.features.subarray(cursor * d, (cursor + take) * d), n * d);
+      batchResidual.set(examples.residual.subarray(cursor, cursor + take), n);
+      n += take;
+      cursor = (cursor + take) % examples.count;
+    }
+    const x = tf.tensor2d(batchFeatures, [options.batch, d]);
+    const r = tf.tensor1d(batchResidual);
+    const cost = optimizer.minimize(() => lossBits(forward(net, x), r), true) as tf.Scalar;
+    const bits = (await cost.data())[0];
+    tf.dispose([x, r, cost]);
+    running = step === 0 ? bits : 0.98 * running + 0.02 * bits;
+    if (step % 50 === 0 || step + 1 === options.steps) report(step, running);
+  }
+  optimizer.dispose();
+  return net;
+}
+
+function shuffleExamples(examples: Examples, d: number, rand: () => number): void {
+  const { features, residual } = examples;
+  const row = new Float32Array(d);
+  for (let i = examples.count - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    row.set(features.subarray(i * d, (i + 1) * d));
+    features.copyWithin(i * d, j * d, (j + 1) * d);
+    features.set(row, j * d);
+    const r = residual[i];
+    residual[i] = residual[j];
+    residual[j] = r;
+  }
+}
+
+/** The float net as an integer net: folds the log-scale output onto the tables' scale index j. */
+async function freeze(net: FloatNet): Promise<ArModelFile['nets'][number]> {
+  const layers = [];
+  const toIndex = 4 / Math.LN2; // j = (log s - log s_0) * 4 / ln 2
+  for (let l = 0; l < net.weights.length; l++) {
+    const [inputs, outputs] = net.weights[l].shape;
+    const wIn = (await net.weights[l].data()) as Float32Array; // inputs x outputs
+    const bias = Array.from((await net.biases[l].data()) as Float32Array);
+    const weight: number[] = new Array(inputs * outputs); // outputs x inputs
+    for (let i = 0; i < inputs; i++) for (let o = 0; o < outputs; o++) weight[o * inputs + i] = wIn[i * outputs + o];
+    if (l + 1 === net.weights.length) {
+      for (let i = 0; i < inputs; i++) weight[inputs + i] *= toIndex;
+      bias[1] = (bias[1] - LOG_SCALE_MIN) * toIndex;
+    }
+    layers.push({ inputs, outputs, weight, bias });
+  }
+  const q = quantizeNet(layers);
+  return { layers: q.layers.map((l) => ({ inputs: l.inputs, outputs: l.outputs, weight: Array.from(l.weight), bias: Array.from(l.bias) })) };
+}
+
+/** Bits of the integer coder on images (what files would cost, less headers), and their samples. */
+export function codedBits(flow: ArFlow, images: TrainImage[], channels: number): { bits: number; dims: number } {
+  let bits = 0;
+  let dims = 0;
+  for (const im of images) {
+    const msg = new Message(1024);
+    bits += flow.encode(msg, Int32Array.from(im.pixels), { height: im.height, width: im.width, channels, dtype: 'uint8' }).bits;
+    dims += im.pixels.length;
+  }
+  return { bits, dims };
+}
+
+function writeAtomic(path: string, data: string): void {
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, data);
+  renameSync(temp, path);
+}
+
+/** Train an autoregressive model on the images under `data` and export it to `out`/model.json. */
+export async function trainAr(options: ArTrainOptions): Promise<ArModelFile> {
+  const o = { ...AR_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<ArTrainOptions>;
+  if ([...o.order].sort().join() !== '0,1,2') throw new FlowzipError('USAGE', '--order must be a permutation of 0,1,2');
+  await useBackend(o.backend);
+  mkdirSync(o.out, { recursive: true });
+  const logFile = join(o.out, 'train.log');
+  const started = Date.now();
+  const log = (record: Record<string, number | string>) => {
+    const line = { ...record, seconds: Math.round((Date.now() - started) / 100) / 10 };
+    appendFileSync(logFile, JSON.stringify(line) + '\n');
+    o.onLog?.(line);
+  };
+  const rgb = await loadImages(o.data, 1, 3);
+  const grey = await loadImages(o.data, 1, 1);
+  if (rgb.length + grey.length === 0) throw new FlowzipError('USAGE', `no 8-bit grey or RGB images under ${o.data.join(', ')}`);
+  const rgbSplit = rgb.length > 1 ? splitHeldOut(rgb) : { train: rgb, validation: [] };
+  const greySplit = grey.length > 1 ? splitHeldOut(grey) : { train: grey, validation: [] };
+  log({ event: 'data', rgbTrain: rgbSplit.train.length, rgbValidation: rgbSplit.validation.length, greyTrain: greySplit.train.length, greyValidation: greySplit.validation.length });
+  const seed = o.seed ?? 1;
+  const nets: ArModelFile['nets'] = [];
+  for (let k = 0; k < 3; k++) {
+    const d = featureCount(k);
+    const parts = [collect(rgbSplit.train, 3, o.order, k, o.samplesPerImage, seed + 10 * k)];
+    if (k === 0) parts.push(collect(greySplit.train, 1, o.order, 0, o.samplesPerImage, seed + 5));
+    const examples = concat(parts, d);
+    if (examples.count === 0) throw new FlowzipError('USAGE', `no training samples for channel ${k} (RGB images are needed for colour)`);
+    log({ event: 'examples', net: k, count: examples.count, features: d });
+    const net = await trainNet(examples, d, o, seed + k, (step, bits) => {
+      o.onProgress?.((k + step / o.steps) / 3, step);
+      if (step % 500 === 0 || step + 1 === o.steps) log({ net: k, step, trainBits: Math.round(bits * 1e4) / 1e4 });
+    });
+    nets.push(await freeze(net));
+    tf.dispose([...net.weights, ...net.biases]);
+  }
+  const file: ArModelFile = { format: AR_FORMAT, version: AR_FORMAT_VERSION, order: o.order, nets };
+  // Scale adaptation stays on only if it lowers the held-out bits (RGB and grey pooled).
+  const score = (adaptScale: boolean) => {
+    const flow = new ArFlow({ ...file, adaptScale }, loadPriorTables());
+    const rgb = codedBits(flow, rgbSplit.validation, 3);
+    const grey = codedBits(flow, greySplit.validation, 1);
+    return {
+      rgbBits: rgb.dims ? rgb.bits / rgb.dims : undefined,
+      greyBits: grey.dims ? grey.bits / grey.dims : undefined,
+      pooled: (rgb.bits + grey.bits) / Math.max(1, rgb.dims + grey.dims),
+    };
+  };
+  const fixed = score(false);
+  const adapted = score(true);
+  file.adaptScale = adapted.pooled < fixed.pooled;
+  const chosen = file.adaptScale ? adapted : fixed;
+  const validation: Record<string, number | string> = { event: 'validation', adaptScale: String(file.adaptScale), pooledFixed: round4(fixed.pooled), pooledAdapted: round4(adapted.pooled) };
+  if (chosen.rgbBits !== undefined) validation.rgbBitsPerDim = round4(chosen.rgbBits);
+  if (chosen.greyBits !== undefined) validation.greyBitsPerDim = round4(chosen.greyBits);
+  log(validation);
+  file.training = {
+    data: o.data,
+    images: { rgb: rgbSplit.train.map((im) => im.name).length, grey: greySplit.train.length },
+    steps: o.steps,
+    samplesPerImage: o.samplesPerImage,
+    hidden: o.hidden,
+    batch: o.batch,
+    learningRate: o.learningRate,
+    seconds: Math.round((Date.now() - started) / 1000),
+    validation,
+  };
+  writeAtomic(join(o.out, 'model.json'), JSON.stringify(file));
+  log({ event: 'exported', path: join(o.out, 'model.json') });
+  return file;
+}
+
+function round4(v: number): number {
+  return Math.round(v * 1e4) / 1e4;
+}
+
+function concat(parts: Examples[], d: number): Examples {
+  const count = parts.reduce((a, p) => a + p.count, 0);
+  const features = new Float32Array(count * d);
+  const residual = new Float32Array(count);
+  let o = 0;
+  for (const p of parts) {
+    features.set(p.features, o * d);
+    residual.set(p.residual, o);
+    o += p.count;
+  }
+  return { features, residual, count };
+}

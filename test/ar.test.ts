@@ -1,0 +1,230 @@
+/**
+ * The autoregressive integer flow: its integer kernel against a plain-JS reference, training (a tiny
+ * model, seconds), round trips (data restored, every fixture and odd sizes), rate against the model's
+ * -log2 p, float vs integer bits, malformed model files.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Message, readContainer } from '../codec/index.js';
+import { assetPath } from '../models/assets.js';
+import { ArFlow, SHIPPED_AR_DIR, createArModel, type ArModelFile } from '../models/ar/model.js';
+import { ACT_BITS, INPUT_SHIFT, MAX_ACT, MAX_FEATURE, NetRunner, WEIGHT_BITS, type IntegerNet } from '../models/ar/net.js';
+import { contextOf, createPlanes, featureCount, fillPlanes, recordSample } from '../models/ar/context.js';
+import { trainAr } from '../models/ar/train.js';
+import { loadPriorTables } from '../models/idf/tables.js';
+import { compressWithReport, decompress } from '../src/index.js';
+import { decodeImage } from '../src/image.js';
+import { FIXTURES, fixture, fixtureNames, randomInt, rng } from './helpers.js';
+
+const SHIPPED = assetPath(SHIPPED_AR_DIR);
+
+/** The integer net in plain JS numbers (exact: every value is an integer below 2^53). */
+function referenceNet(net: IntegerNet, features: ArrayLike<number>): [number, number] {
+  let input = Array.from(features);
+  for (let l = 0; l < net.layers.length; l++) {
+    const { inputs, outputs, weight, bias } = net.layers[l];
+    const shift = l === 0 ? WEIGHT_BITS + INPUT_SHIFT - ACT_BITS : WEIGHT_BITS;
+    const next: number[] = [];
+    for (let o = 0; o < outputs; o++) {
+      let sum = bias[o];
+      for (let i = 0; i < inputs; i++) sum += weight[o * inputs + i] * input[i];
+      next.push(l === net.layers.length - 1 ? sum : Math.min(MAX_ACT, Math.max(0, Math.floor(sum / 2 ** shift))));
+    }
+    input = next;
+  }
+  return [input[0], input[1]];
+}
+
+function randomNet(r: () => number, sizes: number[], weightMax: number): IntegerNet {
+  return {
+    layers: sizes.slice(1).map((outputs, l) => ({
+      inputs: sizes[l],
+      outputs,
+      weight: Array.from({ length: sizes[l] * outputs }, () => randomInt(r, -weightMax, weightMax)),
+      bias: Array.from({ length: outputs }, () => randomInt(r, -(2 ** 20), 2 ** 20)),
+    })),
+  };
+}
+
+function image(name: string) {
+  return decodeImage(fixture(name)).then((d) => {
+    if ('unsupported' in d) throw new Error(d.unsupported);
+    return d;
+  });
+}
+
+describe('autoregressive flow: integer kernel', () => {
+  it('the wasm SIMD kernel computes exactly what plain integer arithmetic does', () => {
+    const r = rng(7);
+    for (const sizes of [[14, 64, 64, 2], [29, 8, 2], [44, 13, 70, 2]]) {
+      const net = randomNet(r, sizes, 2000);
+      const runner = new NetRunner([net]);
+      for (let t = 0; t < 200; t++) {
+        const features = Array.from({ length: sizes[0] }, () => randomInt(r, -255, 255));
+        runner.features.set(features);
+        runner.run(0);
+        expect([runner.output[0], runner.output[1]]).toEqual(referenceNet(net, features));
+      }
+    }
+  });
+});
+
+describe('autoregressive flow: context', () => {
+  it('features read only coded samples, and training (whole image known) sees what the coder sees', () => {
+    const r = rng(11);
+    for (const [height, width, channels] of [[7, 9, 3], [1, 5, 3], [6, 1, 1], [3, 4, 1], [5, 6, 3]]) {
+      const image = Int32Array.from({ length: height * width * channels }, () => randomInt(r, 0, 255));
+      const order = channels === 1 ? [0] : [1, 0, 2];
+      const known = createPlanes(image, height, width, channels);
+      fillPlanes(known);
+      // The coder's view: samples not coded yet hold garbage.
+      const partial = Int32Array.from(image, () => 999);
+      const coding = createPlanes(partial, height, width, channels);
+      const a = new Float64Array(featureCount(channels - 1));
+      const b = new Float64Array(featureCount(channels - 1));
+      for (let y = 0; y < height; y++)
+        for (let x = 0; x < width; x++)
+          for (let k = 0; k < channels; k++) {
+            const ch = order[k];
+            const p0 = contextOf(coding, order, y, x, k, a);
+            expect(contextOf(known, order, y, x, k, b)).toBe(p0);
+            expect(Array.from(a.subarray(0, featureCount(k)))).toEqual(Array.from(b.subarray(0, featureCount(k))));
+            for (const v of a.subarray(0, featureCount(k))) expect(Math.abs(v)).toBeLessThanOrEqual(MAX_FEATURE);
+            const i = (y * width + x) * channels + ch;
+            partial[i] = image[i];
+            recordSample(coding, y, x, ch, p0, image[i]);
+          }
+    }
+  });
+});
+
+describe('autoregressive flow: training and coding (tiny model)', () => {
+  let dir: string;
+  let file: ArModelFile;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'flowzip-ar-'));
+    file = await trainAr({
+      data: [FIXTURES + 'photo-rgb.png', FIXTURES + 'rgb-37x29.png', FIXTURES + 'photo-300x72.png', FIXTURES + 'grey-67x53.png'],
+      out: dir,
+      steps: 40,
+      samplesPerImage: 3000,
+      hidden: [8, 8],
+      batch: 256,
+    });
+  }, 120_000);
+
+  it('writes model.json and a log with validation bits/dim', () => {
+    expect(existsSync(join(dir, 'model.json'))).toBe(true);
+    const log = readFileSync(join(dir, 'train.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const validation = log.find((l) => l.event === 'validation');
+    expect(validation.rgbBitsPerDim).toBeGreaterThan(0);
+    expect(validation.rgbBitsPerDim).toBeLessThan(8);
+    expect(file.nets.map((n) => n.layers.length)).toEqual([3, 3, 3]);
+  });
+
+  for (const name of ['photo-rgb.png', 'rgb-37x29.png', 'grey-67x53.png', 'rgb-1x1.png', 'rgb-41x1.png', 'grey-1x37.png']) {
+    it(`${name}: round trip restores the data and empties the message; rate within 0.5% of -log2 p (scale adaptation off and on)`, async () => {
+      for (const adaptScale of [false, true]) {
+        const flow = new ArFlow({ ...file, adaptScale }, loadPriorTables());
+        const im = await image(name);
+        const layout = { height: im.height, width: im.width, channels: im.channels, dtype: 'uint8' as const };
+        const msg = new Message(64);
+        const { bits } = flow.encode(msg, im.samples, layout);
+        const payload = msg.flatten();
+        // rANS overhead: the final state's words.
+        expect(8 * payload.length).toBeLessThanOrEqual(bits * 1.005 + 64);
+        const back = Message.unflatten(payload);
+        const out = new Int32Array(im.samples.length);
+        flow.decode(back, layout, out);
+        expect(back.isEmpty()).toBe(true);
+        expect(Buffer.from(out.buffer).equals(Buffer.from(im.samples.buffer))).toBe(true);
+      }
+    });
+  }
+
+  it('a file through --model DIR round-trips; other layouts go to the baseline route', async () => {
+    for (const name of ['photo-300x72.png', 'rgba-53x31.png', 'depth-grey16.png', 'grey-alpha-53x31.png']) {
+      const input = fixture(name);
+      const { bytes } = await compressWithReport(input, { model: dir, forceModel: true });
+      expect(readContainer(bytes).modelId).toMatch(/^path:/);
+      const restored = await decompress(bytes, { model: dir });
+      const a = await image(name);
+      const b = await decodeImage(restored.data);
+      if ('unsupported' in b) throw new Error(b.unsupported);
+      expect(Buffer.from(b.samples.buffer).equals(Buffer.from(a.samples.buffer))).toBe(true);
+    }
+  });
+
+  it('rejects malformed model files with MODEL_MISMATCH or UNKNOWN_MODEL', () => {
+    const cases: [string, (f: ArModelFile) => unknown][] = [
+      ['version', (f) => ({ ...f, version: 99 })],
+      ['order', (f) => ({ ...f, order: [0, 0, 2] })],
+      ['two nets', (f) => ({ ...f, nets: f.nets.slice(0, 2) })],
+      ['shape', (f) => ({ ...f, nets: [{ layers: f.nets[0].layers.slice(1) }, f.nets[1], f.nets[2]] })],
+      ['int16 weight', (f) => ({ ...f, nets: [{ layers: [{ ...f.nets[0].layers[0], weight: f.nets[0].layers[0].weight.map(() => 40000) }, ...f.nets[0].layers.slice(1)] }, f.nets[1], f.nets[2]] })],
+      ['overflow', (f) => ({ ...f, nets: [{ layers: [{ ...f.nets[0].layers[0], bias: f.nets[0].layers[0].bias.map(() => 2 ** 31) }, ...f.nets[0].layers.slice(1)] }, f.nets[1], f.nets[2]] })],
+      ['fraction', (f) => ({ ...f, nets: [{ layers: [{ ...f.nets[0].layers[0], bias: f.nets[0].layers[0].bias.map(() => 0.5) }, ...f.nets[0].layers.slice(1)] }, f.nets[1], f.nets[2]] })],
+      ['format', (f) => ({ ...f, format: 'flowzip-idf' })],
+    ];
+    for (const [what, mutate] of cases) {
+      const bad = mkdtempSync(join(tmpdir(), 'flowzip-ar-bad-'));
+      writeFileSync(join(bad, 'model.json'), JSON.stringify(mutate(file)));
+      expect(() => createArModel(bad), what).toThrow(expect.objectContaining({ code: expect.stringMatching(/MODEL_MISMATCH|UNKNOWN_MODEL/) }));
+    }
+    const empty = mkdtempSync(join(tmpdir(), 'flowzip-ar-none-'));
+    expect(() => createArModel(empty)).toThrow(expect.objectContaining({ code: 'UNKNOWN_MODEL' }));
+  });
+
+  it('a damaged payload is an error or different data, never a hang', async () => {
+    const input = fixture('rgb-37x29.png');
+    const { bytes } = await compressWithReport(input, { model: dir, forceModel: true });
+    const c = readContainer(bytes);
+    const r = rng(3);
+    const model = createArModel(dir);
+    const layout = { height: 29, width: 37, channels: 3, dtype: 'uint8' as const };
+    for (let t = 0; t < 20; t++) {
+      const payload = c.payload.slice();
+      payload[1 + Math.floor(r() * (payload.length - 1))] ^= 1 << Math.floor(r() * 8);
+      await model.decode(payload, layout, new Int32Array(29 * 37 * 3)).catch((e) => expect(e.code).toBe('CORRUPT'));
+    }
+  });
+});
+
+describe.skipIf(!existsSync(join(SHIPPED, 'model.json')))('shipped autoregressive flow', () => {
+  for (const name of fixtureNames(/\.(png|jpg)$/)) {
+    it(`${name}: pixel-exact through the library`, async () => {
+      const input = fixture(name);
+      const { bytes } = await compressWithReport(input, { model: 'ar', forceModel: true });
+      const restored = await decompress(bytes);
+      const a = await decodeImage(input);
+      const b = await decodeImage(restored.data);
+      if ('unsupported' in a || 'unsupported' in b) throw new Error('not decodable');
+      expect(Buffer.from(b.samples.buffer).equals(Buffer.from(a.samples.buffer))).toBe(true);
+    });
+  }
+
+  it("float and integer models' bits differ by less than 2%; coded size within 0.5% of the integer bits", async () => {
+    const flow = new ArFlow(JSON.parse(readFileSync(join(SHIPPED, 'model.json'), 'utf8')), loadPriorTables());
+    for (const name of ['photo-rgb.png', 'photo-300x72.png', 'grey-67x53.png']) {
+      const im = await image(name);
+      const msg = new Message(64);
+      const { bits, floatBits } = flow.encode(msg, im.samples, { height: im.height, width: im.width, channels: im.channels, dtype: 'uint8' });
+      expect(Math.abs(bits - floatBits) / floatBits).toBeLessThan(0.02);
+      expect(8 * msg.flatten().length).toBeLessThanOrEqual(bits * 1.005 + 64);
+    }
+  });
+
+  it('encodes identically in separate processes under each tfjs backend (the coder uses none)', () => {
+    const cli = join(process.cwd(), 'dist/cli/flowzip.js');
+    const out = mkdtempSync(join(tmpdir(), 'flowzip-ar-backend-'));
+    const files = ['cpu', 'wasm'].map((backend) => {
+      const path = join(out, `${backend}.flz`);
+      execFileSync(process.execPath, [cli, '--backend', backend, 'compress', '-q', '--model', 'ar', '-o', path, FIXTURES + 'photo-rgb.png']);
+      return readFileSync(path);
+    });
+    expect(files[0].equals(files[1])).toBe(true);
+  });
+});

@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Message, readContainer } from '../codec/index.js';
 import { assetPath } from '../models/assets.js';
-import { ArFlow, SHIPPED_AR_DIR, createArModel, type ArModelFile } from '../models/ar/model.js';
+import { ArFlow, BAND_ROWS, SHIPPED_AR_DIR, createArModel, type ArModelFile } from '../models/ar/model.js';
 import { ACT_BITS, INPUT_SHIFT, MAX_ACT, MAX_FEATURE, NetRunner, WEIGHT_BITS, type IntegerNet } from '../models/ar/net.js';
 import { contextOf, createPlanes, featureCount, fillPlanes, recordSample } from '../models/ar/context.js';
 import { trainAr } from '../models/ar/train.js';
 import { loadPriorTables } from '../models/idf/tables.js';
-import { compressWithReport, decompress } from '../src/index.js';
+import { compressWithReport, decompress, setTileThreads } from '../src/index.js';
 import { decodeImage } from '../src/image.js';
 import { FIXTURES, fixture, fixtureNames, randomInt, rng } from './helpers.js';
 
@@ -157,6 +157,31 @@ describe('autoregressive flow: training and coding (tiny model)', () => {
       expect(Buffer.from(b.samples.buffer).equals(Buffer.from(a.samples.buffer))).toBe(true);
     }
   });
+
+  it('images taller than a band: bands on worker threads give the same bytes as on one thread, and decode', async () => {
+    const im = await image('photo-rgb.png');
+    const height = 2 * BAND_ROWS + 37;
+    const width = 24;
+    // Rows of the photo, repeated: a real image's statistics, three bands.
+    const data = new Int32Array(height * width * 3);
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width * 3; x++) data[(y * width) * 3 + x] = im.samples[((y % im.height) * im.width) * 3 + x];
+    const layout = { height, width, channels: 3, dtype: 'uint8' as const };
+    const model = createArModel(dir);
+    const payloads: Uint8Array[] = [];
+    for (const threads of [1, 2]) {
+      setTileThreads(threads);
+      const { payload } = await model.encode(data, layout);
+      payloads.push(payload);
+      const out = new Int32Array(data.length);
+      await model.decode(payload, layout, out);
+      expect(Buffer.from(out.buffer).equals(Buffer.from(data.buffer))).toBe(true);
+    }
+    setTileThreads(1);
+    expect(Buffer.from(payloads[0]).equals(Buffer.from(payloads[1]))).toBe(true);
+    // A payload whose band count does not match the layout is CORRUPT.
+    await expect(model.decode(payloads[0], { ...layout, height: BAND_ROWS }, new Int32Array(BAND_ROWS * width * 3))).rejects.toMatchObject({ code: 'CORRUPT' });
+  }, 60_000);
 
   it('rejects malformed model files with MODEL_MISMATCH or UNKNOWN_MODEL', () => {
     const cases: [string, (f: ArModelFile) => unknown][] = [

@@ -6,10 +6,16 @@
  * bijection on Z^d, so p(x) = P(z) exactly, and the file is -log2 P(z) bits plus rANS overhead.
  * Other layouts (alpha, 16-bit, arrays) go to the baseline coder under the same model id.
  *
- * Payload: 1 byte route (0 baseline, 1 autoregressive), then one rANS message.
+ * Payload: 1 byte route. 0: the baseline coder, one rANS message. 1: the flow, the image cut into bands
+ * of BAND_ROWS rows coded independently (each band's context starts afresh, so bands run on parallel
+ * worker threads and a pass holds one band's planes): u32 band count, u32 byte length per band, the
+ * bands' rANS messages.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { compiledSibling } from '../assets.js';
+import { joinParts, splitParts, withRoute } from '../framing.js';
+import { sharedPool, tileThreads } from '../worker-pool.js';
 import { Message, escapeBits, fail, popEscaped, pushEscaped } from '../../codec/index.js';
 import { assetPath } from '../assets.js';
 import { BASELINE_ALGORITHM, baselineMinBits, decodeBaseline, encodeBaseline } from '../baseline/model.js';
@@ -29,6 +35,8 @@ export const AR_ALGORITHM = 'ar-1';
 
 const ROUTE_BASELINE = 0;
 const ROUTE_AR = 1;
+/** Rows per band (part of the format). Images up to this tall are one band: no context is lost. */
+export const BAND_ROWS = 512;
 
 /**
  * Scale adaptation constants (frozen integers, so that coder and decoder agree everywhere).
@@ -215,12 +223,69 @@ export class ArFlow {
     this.run(out, layout, msg, undefined, progress);
   }
 
+  /** One band as its own message (worker threads run these). */
+  encodeBand(job: EncodeBandJob): EncodedBand {
+    const msg = new Message(1024);
+    const pixelBits = job.withPixelBits ? new Float32Array(job.layout.height * job.layout.width) : undefined;
+    const { bits, floatBits } = this.encode(msg, job.values, job.layout, undefined, pixelBits);
+    return { message: msg.flatten(), bits, floatBits, pixelBits };
+  }
+
+  decodeBand(job: DecodeBandJob): Int32Array {
+    const msg = Message.unflatten(job.message);
+    const out = new Int32Array(job.layout.height * job.layout.width * job.layout.channels);
+    this.decode(msg, job.layout, out);
+    if (!msg.isEmpty()) fail('CORRUPT', 'a band does not end where its data does');
+    return out;
+  }
+
   /** Fewest bits any sample can cost under the tables. */
   minBits(): number {
     let min = Infinity;
     for (const { table } of this.tables.tables) for (let s = 0; s < table.size; s++) min = Math.min(min, table.bits(s));
     return min;
   }
+}
+
+export interface EncodeBandJob {
+  values: Int32Array;
+  layout: SampleLayout;
+  withPixelBits?: boolean;
+}
+
+export interface EncodedBand {
+  message: Uint8Array;
+  bits: number;
+  floatBits: number;
+  pixelBits?: Float32Array;
+}
+
+export interface DecodeBandJob {
+  message: Uint8Array;
+  layout: SampleLayout;
+}
+
+/** The bands of a layout: first row and row count of each. */
+export function bandsOf(height: number): { y0: number; rows: number }[] {
+  const bands = [];
+  for (let y0 = 0; y0 < height || (height === 0 && y0 === 0); y0 += BAND_ROWS) bands.push({ y0, rows: Math.min(BAND_ROWS, height - y0) });
+  return bands;
+}
+
+/** Run band jobs on worker threads when there are several bands and threads, else here. */
+function bandRunner(flow: ArFlow, dir: string, bands: number) {
+  const threads = Math.min(tileThreads(), bands);
+  if (threads <= 1) {
+    return {
+      encode: async (jobs: EncodeBandJob[], progress?: Progress) => jobs.map((j, i) => (progress?.(i / jobs.length), flow.encodeBand(j))),
+      decode: async (jobs: DecodeBandJob[], progress?: Progress) => jobs.map((j, i) => (progress?.(i / jobs.length), flow.decodeBand(j))),
+    };
+  }
+  const pool = sharedPool(compiledSibling(import.meta.url, 'band-worker.js'), dir, { dir }, threads);
+  return {
+    encode: (jobs: EncodeBandJob[], progress?: Progress) => pool.run<EncodeBandJob, EncodedBand>('encode', jobs, progress),
+    decode: (jobs: DecodeBandJob[], progress?: Progress) => pool.run<DecodeBandJob, Int32Array>('decode', jobs, progress),
+  };
 }
 
 interface SampleRecord {
@@ -264,30 +329,44 @@ export function createArModel(dir = assetPath(SHIPPED_AR_DIR), id = 'ar'): Integ
     hash: sha256(new TextEncoder().encode(AR_ALGORITHM), jsonBytes, flow.tables.bytes, new TextEncoder().encode(BASELINE_ALGORITHM), baseline.hash),
     minBitsPerSample: Math.min(flow.minBits(), baselineMinBits(baseline)),
     async encode(data, layout, progress, options) {
-      const msg = new Message(1024);
       const pixelBits = options?.pixelBits ? new Float32Array(layout.height * layout.width) : undefined;
       if (!ArFlow.codes(layout)) {
+        const msg = new Message(1024);
         const modelBits = encodeBaseline(baseline, msg, data, layout, progress, pixelBits);
         return { payload: withRoute(ROUTE_BASELINE, msg.flatten()), modelBits, pixelBits };
       }
-      const { bits, floatBits } = flow.encode(msg, data, layout, progress, pixelBits);
-      return { payload: withRoute(ROUTE_AR, msg.flatten()), modelBits: bits, floatBits, pixelBits };
+      const { width, channels } = layout;
+      const bands = bandsOf(layout.height);
+      const jobs = bands.map(({ y0, rows }) => ({
+        values: Int32Array.from(data.subarray(y0 * width * channels, (y0 + rows) * width * channels)),
+        layout: { ...layout, height: rows },
+        withPixelBits: !!pixelBits,
+      }));
+      const coded = await bandRunner(flow, dir, bands.length).encode(jobs, progress);
+      coded.forEach((band, i) => band.pixelBits && pixelBits!.set(band.pixelBits, bands[i].y0 * width));
+      return {
+        payload: withRoute(ROUTE_AR, joinParts(coded.map((c) => c.message))),
+        modelBits: coded.reduce((a, c) => a + c.bits, 0),
+        floatBits: coded.reduce((a, c) => a + c.floatBits, 0),
+        pixelBits,
+      };
     },
     async decode(payload, layout, out, progress) {
       if (payload.length < 1) fail('CORRUPT', 'empty payload');
       const route = payload[0];
       if (route !== (ArFlow.codes(layout) ? ROUTE_AR : ROUTE_BASELINE)) fail('CORRUPT', 'payload route does not match the data layout');
-      const msg = Message.unflatten(payload.subarray(1));
-      if (route === ROUTE_BASELINE) decodeBaseline(baseline, msg, layout, out, progress);
-      else flow.decode(msg, layout, out, progress);
-      if (!msg.isEmpty()) fail('CORRUPT', 'payload does not end where the data does');
+      if (route === ROUTE_BASELINE) {
+        const msg = Message.unflatten(payload.subarray(1));
+        decodeBaseline(baseline, msg, layout, out, progress);
+        if (!msg.isEmpty()) fail('CORRUPT', 'payload does not end where the data does');
+        return;
+      }
+      const { width, channels } = layout;
+      const bands = bandsOf(layout.height);
+      const messages = splitParts(payload.subarray(1), bands.length);
+      const jobs = bands.map(({ rows }, i) => ({ message: messages[i], layout: { ...layout, height: rows } }));
+      const decoded = await bandRunner(flow, dir, bands.length).decode(jobs, progress);
+      decoded.forEach((values, i) => out.set(values, bands[i].y0 * width * channels));
     },
   };
-}
-
-function withRoute(route: number, message: Uint8Array): Uint8Array {
-  const out = new Uint8Array(1 + message.length);
-  out[0] = route;
-  out.set(message, 1);
-  return out;
 }

@@ -6,7 +6,6 @@
  * length per tile, then each tile's rANS message (tiles are independent: bounded memory).
  */
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Message, fail } from '../../codec/index.js';
 import { assetPath } from '../assets.js';
@@ -17,6 +16,8 @@ import type { IntegerModel, SampleLayout } from '../types.js';
 import type { IntegerModelFile } from './export.js';
 import { IntegerIdf, tileGrid } from './integer.js';
 import { tilePool } from './tile-pool.js';
+import { tileThreads } from '../worker-pool.js';
+import { joinParts, splitParts, withRoute } from '../framing.js';
 import { loadPriorTables, sha256, type PriorTables } from './tables.js';
 
 export const IDF_DESCRIPTION = 'learned integer discrete flow for 8-bit RGB (3 levels, conditional logistic priors); baseline for other layouts';
@@ -25,12 +26,7 @@ export const SHIPPED_IDF_DIR = 'models/idf/rgb';
 const ROUTE_BASELINE = 0;
 const ROUTE_FLOW = 1;
 
-let tileThreads = Math.max(1, Number(process.env.FLOWZIP_THREADS) || availableParallelism());
-
-/** Worker threads for the tiles of one image (1: code them on this thread). */
-export function setTileThreads(threads: number): void {
-  tileThreads = Math.max(1, threads);
-}
+export { setTileThreads } from '../worker-pool.js';
 
 export function readIdfFiles(dir: string): { jsonBytes: Uint8Array; weightBytes: Uint8Array } {
   try {
@@ -74,7 +70,7 @@ export async function createIdfModel(dir = assetPath(SHIPPED_IDF_DIR), id = 'idf
   const flow = parseModel(jsonBytes, weightBytes, dir);
   const priorTables = loadPriorTables();
   const baseline = loadBaselineTables();
-  const pool = (layout: SampleLayout) => tilePool(dir, tileGrid(layout.height, layout.width).length, tileThreads, currentBackend());
+  const pool = (layout: SampleLayout) => tilePool(dir, tileGrid(layout.height, layout.width).length, tileThreads(), currentBackend());
   // Thin images would be mostly padding for the flow: they go to the baseline coder.
   const minSide = 2 * 2 ** flow.config.levels;
   const usesFlow = (layout: SampleLayout) =>
@@ -89,14 +85,14 @@ export async function createIdfModel(dir = assetPath(SHIPPED_IDF_DIR), id = 'idf
         const msg = new Message(1024);
         const pixelBits = options?.pixelBits ? new Float32Array(layout.height * layout.width) : undefined;
         const modelBits = encodeBaseline(baseline, msg, data, layout, progress, pixelBits);
-        return { payload: withRoute(ROUTE_BASELINE, [msg.flatten()], false), modelBits, pixelBits };
+        return { payload: withRoute(ROUTE_BASELINE, msg.flatten()), modelBits, pixelBits };
       }
       const { messages, bits, floatBits, pixelBits } = await flow.encodeImage(data, layout.height, layout.width, {
         progress,
         withPixelBits: options?.pixelBits,
         run: pool(layout),
       });
-      return { payload: withRoute(ROUTE_FLOW, messages, true), modelBits: bits, floatBits, pixelBits };
+      return { payload: withRoute(ROUTE_FLOW, joinParts(messages)), modelBits: bits, floatBits, pixelBits };
     },
     async decode(payload, layout, out, progress) {
       if (payload.length < 1) fail('CORRUPT', 'empty payload');
@@ -108,46 +104,7 @@ export async function createIdfModel(dir = assetPath(SHIPPED_IDF_DIR), id = 'idf
         if (!msg.isEmpty()) fail('CORRUPT', 'payload does not end where the data does');
         return;
       }
-      await flow.decodeImage(splitTiles(payload.subarray(1)), layout.height, layout.width, out, { progress, run: pool(layout) });
+      await flow.decodeImage(splitParts(payload.subarray(1)), layout.height, layout.width, out, { progress, run: pool(layout) });
     },
   };
-}
-
-function withRoute(route: number, messages: Uint8Array[], framed: boolean): Uint8Array {
-  const header = framed ? 4 + 4 * messages.length : 0;
-  const total = 1 + header + messages.reduce((a, m) => a + m.length, 0);
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
-  out[0] = route;
-  let o = 1;
-  if (framed) {
-    view.setUint32(o, messages.length, true);
-    o += 4;
-    for (const m of messages) {
-      view.setUint32(o, m.length, true);
-      o += 4;
-    }
-  }
-  for (const m of messages) {
-    out.set(m, o);
-    o += m.length;
-  }
-  return out;
-}
-
-function splitTiles(bytes: Uint8Array): Uint8Array[] {
-  if (bytes.length < 4) fail('CORRUPT', 'tile table is truncated');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const count = view.getUint32(0, true);
-  if (4 + 4 * count > bytes.length) fail('CORRUPT', 'tile table is truncated');
-  const messages: Uint8Array[] = [];
-  let o = 4 + 4 * count;
-  for (let i = 0; i < count; i++) {
-    const length = view.getUint32(4 + 4 * i, true);
-    if (o + length > bytes.length) fail('CORRUPT', 'tile overruns the payload');
-    messages.push(bytes.subarray(o, o + length));
-    o += length;
-  }
-  if (o !== bytes.length) fail('CORRUPT', 'bytes after the last tile');
-  return messages;
 }

@@ -1,0 +1,45 @@
+/**
+ * Payload framing shared by the models: a route byte in front of the payload, and independent parts
+ * (IDF tiles, autoregressive bands) as u32 count, u32 byte length of each, then the parts.
+ */
+import { fail } from '../codec/index.js';
+
+export function withRoute(route: number, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(1 + body.length);
+  out[0] = route;
+  out.set(body, 1);
+  return out;
+}
+
+export function joinParts(parts: Uint8Array[]): Uint8Array {
+  const header = 4 + 4 * parts.length;
+  const out = new Uint8Array(header + parts.reduce((a, m) => a + m.length, 0));
+  const view = new DataView(out.buffer);
+  view.setUint32(0, parts.length, true);
+  let o = header;
+  parts.forEach((m, i) => {
+    view.setUint32(4 + 4 * i, m.length, true);
+    out.set(m, o);
+    o += m.length;
+  });
+  return out;
+}
+
+/** The parts of `joinParts`; `expected` (when given) is the count the layout implies. */
+export function splitParts(bytes: Uint8Array, expected?: number): Uint8Array[] {
+  if (bytes.length < 4) fail('CORRUPT', 'part table is truncated');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = view.getUint32(0, true);
+  if (expected !== undefined && count !== expected) fail('CORRUPT', `payload has ${count} parts, the layout needs ${expected}`);
+  if (4 + 4 * count > bytes.length) fail('CORRUPT', 'part table is truncated');
+  const parts: Uint8Array[] = [];
+  let o = 4 + 4 * count;
+  for (let i = 0; i < count; i++) {
+    const length = view.getUint32(4 + 4 * i, true);
+    if (o + length > bytes.length) fail('CORRUPT', 'part overruns the payload');
+    parts.push(bytes.subarray(o, o + length));
+    o += length;
+  }
+  if (o !== bytes.length) fail('CORRUPT', 'bytes after the last part');
+  return parts;
+}

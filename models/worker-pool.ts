@@ -1,0 +1,108 @@
+/**
+ * Worker threads that run independent jobs of one kind (IDF tiles, autoregressive bands) in parallel.
+ * Jobs are independent, so the bytes do not depend on the thread count. Idle workers do not keep the
+ * process alive. The worker script answers `{ ready: true }` once loaded, then `{ id, ok, result }` or
+ * `{ id, ok: false, code, message }` for each `{ id, op, job }`.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { FlowzipError, type ErrorCode } from '../codec/index.js';
+import type { Progress } from './types.js';
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (e: Error) => void;
+}
+
+export class WorkerPool {
+  private readonly workers: Promise<Worker>[];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+
+  constructor(script: URL, workerData: unknown, threads: number) {
+    this.workers = Array.from({ length: threads }, () => {
+      const worker = new Worker(script, { workerData });
+      worker.unref();
+      worker.on('message', (m: { id?: number; ok?: boolean; result?: unknown; code?: string; message?: string }) => {
+        if (m.id === undefined) return;
+        const p = this.pending.get(m.id);
+        this.pending.delete(m.id);
+        if (m.ok) p?.resolve(m.result);
+        else p?.reject(m.code ? new FlowzipError(m.code as ErrorCode, m.message) : new Error(m.message));
+      });
+      worker.on('error', (e) => {
+        for (const p of this.pending.values()) p.reject(e);
+        this.pending.clear();
+      });
+      return new Promise<Worker>((resolve, reject) => {
+        worker.once('message', () => resolve(worker));
+        worker.once('error', reject);
+      });
+    });
+  }
+
+  /** Run every job (results in job order); each worker takes the next job when it is free. */
+  async run<J, R>(op: string, jobs: J[], progress?: Progress): Promise<R[]> {
+    const results = new Array<R>(jobs.length);
+    let next = 0;
+    let done = 0;
+    await Promise.all(
+      this.workers.map(async (ready) => {
+        const worker = await ready;
+        worker.ref();
+        try {
+          while (next < jobs.length) {
+            const index = next++;
+            const id = this.nextId++;
+            results[index] = await new Promise<R>((resolve, reject) => {
+              this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+              worker.postMessage({ id, op, job: jobs[index] });
+            });
+            progress?.(++done / jobs.length);
+          }
+        } finally {
+          worker.unref();
+        }
+      }),
+    );
+    return results;
+  }
+}
+
+let threadSetting = Math.max(1, Number(process.env.FLOWZIP_THREADS) || availableParallelism());
+
+/** Worker threads for the parts (tiles, bands) of one image (1: code them on the calling thread). */
+export function setTileThreads(threads: number): void {
+  threadSetting = Math.max(1, threads);
+}
+
+export function tileThreads(): number {
+  return threadSetting;
+}
+
+const pools = new Map<string, WorkerPool>();
+
+/** One shared pool per (script, key, threads). */
+export function sharedPool(script: URL, key: string, workerData: unknown, threads: number): WorkerPool {
+  const id = `${script.href}|${key}|${threads}`;
+  let pool = pools.get(id);
+  if (!pool) pools.set(id, (pool = new WorkerPool(script, workerData, threads)));
+  return pool;
+}
+
+/**
+ * Serve jobs in a worker thread: `handlers[op](job)` returns the result and the buffers to transfer.
+ * Errors go back with their FlowzipError code.
+ */
+export async function serveJobs(port: import('node:worker_threads').MessagePort, handlers: Record<string, (job: never) => { result: unknown; transfer?: ArrayBuffer[] }>): Promise<void> {
+  port.on('message', (msg: { id: number; op: string; job: never }) => {
+    try {
+      const { result, transfer } = handlers[msg.op](msg.job);
+      port.postMessage({ id: msg.id, ok: true, result }, transfer ?? []);
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      port.postMessage({ id: msg.id, ok: false, code: err.code, message: err.message });
+    }
+  });
+  port.postMessage({ ready: true });
+}

@@ -1,6 +1,7 @@
 /**
  * Payload framing shared by the models: a route byte in front of the payload, and independent parts
- * (IDF tiles, autoregressive bands) as u32 count, u32 byte length of each, then the parts.
+ * (IDF tiles: u32 count, u32 byte length of each, then the parts; autoregressive bands, whose count the
+ * layout gives: the lengths of all but the last, then the parts).
  */
 import { fail } from '../codec/index.js';
 
@@ -25,12 +26,11 @@ export function joinParts(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** The parts of `joinParts`; `expected` (when given) is the count the layout implies. */
-export function splitParts(bytes: Uint8Array, expected?: number): Uint8Array[] {
+/** The parts of `joinParts`. */
+export function splitParts(bytes: Uint8Array): Uint8Array[] {
   if (bytes.length < 4) fail('CORRUPT', 'part table is truncated');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const count = view.getUint32(0, true);
-  if (expected !== undefined && count !== expected) fail('CORRUPT', `payload has ${count} parts, the layout needs ${expected}`);
   if (4 + 4 * count > bytes.length) fail('CORRUPT', 'part table is truncated');
   const parts: Uint8Array[] = [];
   let o = 4 + 4 * count;
@@ -41,5 +41,38 @@ export function splitParts(bytes: Uint8Array, expected?: number): Uint8Array[] {
     o += length;
   }
   if (o !== bytes.length) fail('CORRUPT', 'bytes after the last part');
+  return parts;
+}
+
+/**
+ * Parts whose count the decoder already knows (from the layout): u32 byte lengths of all but the last
+ * part, then the parts. One part costs nothing.
+ */
+export function joinKnownParts(parts: Uint8Array[]): Uint8Array {
+  const header = 4 * (parts.length - 1);
+  const out = new Uint8Array(header + parts.reduce((a, m) => a + m.length, 0));
+  const view = new DataView(out.buffer);
+  let o = header;
+  parts.forEach((m, i) => {
+    if (i + 1 < parts.length) view.setUint32(4 * i, m.length, true);
+    out.set(m, o);
+    o += m.length;
+  });
+  return out;
+}
+
+export function splitKnownParts(bytes: Uint8Array, count: number): Uint8Array[] {
+  const header = 4 * (count - 1);
+  if (bytes.length < header) fail('CORRUPT', 'part table is truncated');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const parts: Uint8Array[] = [];
+  let o = header;
+  for (let i = 0; i + 1 < count; i++) {
+    const length = view.getUint32(4 * i, true);
+    if (o + length > bytes.length) fail('CORRUPT', 'part overruns the payload');
+    parts.push(bytes.subarray(o, o + length));
+    o += length;
+  }
+  parts.push(bytes.subarray(o));
   return parts;
 }

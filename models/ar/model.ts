@@ -8,13 +8,13 @@
  *
  * Payload: 1 byte route. 0: the baseline coder, one rANS message. 1: the flow, the image cut into bands
  * of BAND_ROWS rows coded independently (each band's context starts afresh, so bands run on parallel
- * worker threads and a pass holds one band's planes): u32 band count, u32 byte length per band, the
- * bands' rANS messages.
+ * worker threads and a pass holds one band's planes): u32 byte lengths of all bands but the last (the
+ * layout gives the count), then the bands' rANS messages.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compiledSibling } from '../assets.js';
-import { joinParts, splitParts, withRoute } from '../framing.js';
+import { joinKnownParts, splitKnownParts, withRoute } from '../framing.js';
 import { sharedPool, tileThreads } from '../worker-pool.js';
 import { Message, escapeBits, fail, popEscaped, pushEscaped } from '../../codec/index.js';
 import { assetPath } from '../assets.js';
@@ -345,7 +345,7 @@ export function createArModel(dir = assetPath(SHIPPED_AR_DIR), id = 'ar'): Integ
       const coded = await bandRunner(flow, dir, bands.length).encode(jobs, progress);
       coded.forEach((band, i) => band.pixelBits && pixelBits!.set(band.pixelBits, bands[i].y0 * width));
       return {
-        payload: withRoute(ROUTE_AR, joinParts(coded.map((c) => c.message))),
+        payload: withRoute(ROUTE_AR, joinKnownParts(coded.map((c) => c.message))),
         modelBits: coded.reduce((a, c) => a + c.bits, 0),
         floatBits: coded.reduce((a, c) => a + c.floatBits, 0),
         pixelBits,
@@ -363,7 +363,7 @@ export function createArModel(dir = assetPath(SHIPPED_AR_DIR), id = 'ar'): Integ
       }
       const { width, channels } = layout;
       const bands = bandsOf(layout.height);
-      const messages = splitParts(payload.subarray(1), bands.length);
+      const messages = splitKnownParts(payload.subarray(1), bands.length);
       const jobs = bands.map(({ rows }, i) => ({ message: messages[i], layout: { ...layout, height: rows } }));
       const decoded = await bandRunner(flow, dir, bands.length).decode(jobs, progress);
       decoded.forEach((values, i) => out.set(values, bands[i].y0 * width * channels));

@@ -187,6 +187,9 @@ describe('autoregressive flow: training and coding (tiny model)', () => {
     const cases: [string, (f: ArModelFile) => unknown][] = [
       ['version', (f) => ({ ...f, version: 99 })],
       ['order', (f) => ({ ...f, order: [0, 0, 2] })],
+      ['no order', (f) => ({ ...f, order: undefined })],
+      ['not an object', () => 42],
+      ['null', () => null],
       ['two nets', (f) => ({ ...f, nets: f.nets.slice(0, 2) })],
       ['shape', (f) => ({ ...f, nets: [{ layers: f.nets[0].layers.slice(1) }, f.nets[1], f.nets[2]] })],
       ['int16 weight', (f) => ({ ...f, nets: [{ layers: [{ ...f.nets[0].layers[0], weight: f.nets[0].layers[0].weight.map(() => 40000) }, ...f.nets[0].layers.slice(1)] }, f.nets[1], f.nets[2]] })],

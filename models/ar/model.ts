@@ -112,9 +112,9 @@ export class ArFlow {
   private readonly runner: NetRunner;
 
   constructor(file: ArModelFile, readonly tables: PriorTables) {
-    if (file.format !== AR_FORMAT) fail('UNKNOWN_MODEL', 'not a flowzip autoregressive model');
+    if (typeof file !== 'object' || file === null || file.format !== AR_FORMAT) fail('UNKNOWN_MODEL', 'not a flowzip autoregressive model');
     if (file.version !== AR_FORMAT_VERSION) fail('MODEL_MISMATCH', `autoregressive model version ${file.version} (this build reads ${AR_FORMAT_VERSION})`);
-    if (!Array.isArray(file.nets) || file.nets.length !== 3 || [...file.order].sort().join() !== '0,1,2') fail('MODEL_MISMATCH', 'autoregressive model needs 3 nets and an order of 0, 1, 2');
+    if (!Array.isArray(file.nets) || file.nets.length !== 3 || !Array.isArray(file.order) || [...file.order].sort().join() !== '0,1,2') fail('MODEL_MISMATCH', 'autoregressive model needs 3 nets and an order of 0, 1, 2');
     this.order = file.order;
     this.adaptScale = file.adaptScale === true;
     this.nets = file.nets.map((n, k) => {

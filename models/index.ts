@@ -51,7 +51,7 @@ function modelKind(dir: string): 'ar' | 'fixedpoint' | 'idf' {
   }
 }
 
-export const DEFAULT_MODEL = 'baseline';
+export const DEFAULT_MODEL = 'ar';
 
 const instances = new Map<string, Promise<IntegerModel>>();
 

@@ -117,7 +117,8 @@ describe('malformed input corpus', () => {
     const v = valid.slice();
     // Corrupt the JSON and recompute the header checksum: a forged header with bad metadata.
     const headerLength = new DataView(v.buffer).getUint32(5, true);
-    const metaStart = v.indexOf(0x7b, 9 + 4 + 1 + 4 * 2 + 1 + 8 + 32); // '{'
+    const idLength = new TextEncoder().encode(readContainer(valid).modelId).length;
+    const metaStart = v.indexOf(0x7b, 9 + 4 + 1 + 4 * 2 + 1 + idLength + 32); // '{'
     v[metaStart] = 0x5b; // '['
     new DataView(v.buffer).setUint32(headerLength - 4, crc32(v.subarray(0, headerLength - 4)), true);
     expect(await codeOf(() => decompress(v))).toBe('CORRUPT');

@@ -4,7 +4,8 @@
  * (context.ts), and z is coded under a frozen discretized logistic table (the IDF's prior tables: quarter
  * centres, scale index j). This is the fully autoregressive case of an integer discrete flow: a triangular
  * bijection on Z^d, so p(x) = P(z) exactly, and the file is -log2 P(z) bits plus rANS overhead.
- * Other layouts (alpha, 16-bit, arrays) go to the baseline coder under the same model id.
+ * Other layouts (alpha, 16-bit, other dtypes, single rows such as bytes) go to the baseline coder under
+ * the same model id.
  *
  * Payload: 1 byte route. 0: the baseline coder, one rANS message. 1: the flow, the image cut into bands
  * of BAND_ROWS rows coded independently (each band's context starts afresh, so bands run on parallel
@@ -126,9 +127,12 @@ export class ArFlow {
     this.runner = new NetRunner(this.nets);
   }
 
-  /** Whether a layout is coded by the flow (else the baseline). */
+  /**
+   * Whether a layout is coded by the flow (else the baseline): 8-bit grey or RGB, 2-D (a single row is
+   * a byte stream or a signal, where the image context has nothing above to read).
+   */
   static codes(layout: SampleLayout): boolean {
-    return (layout.channels === 1 || layout.channels === 3) && (layout.dtype === undefined || layout.dtype === 'uint8');
+    return (layout.channels === 1 || layout.channels === 3) && (layout.dtype === undefined || layout.dtype === 'uint8') && layout.height >= 2 && layout.width >= 2;
   }
 
   /**

@@ -219,6 +219,31 @@ function writeAtomic(path: string, data: string): void {
   renameSync(temp, path);
 }
 
+/**
+ * Scale adaptation stays on (sets `file.adaptScale`) only if it lowers the held-out bits, RGB and grey
+ * pooled. Returns the validation record (bits/dim of the integer coder, both ways).
+ */
+export function chooseAdaptation(file: ArModelFile, rgbValidation: TrainImage[], greyValidation: TrainImage[]): Record<string, number | string> {
+  const score = (adaptScale: boolean) => {
+    const flow = new ArFlow({ ...file, adaptScale }, loadPriorTables());
+    const rgb = codedBits(flow, rgbValidation, 3);
+    const grey = codedBits(flow, greyValidation, 1);
+    return {
+      rgbBits: rgb.dims ? rgb.bits / rgb.dims : undefined,
+      greyBits: grey.dims ? grey.bits / grey.dims : undefined,
+      pooled: (rgb.bits + grey.bits) / Math.max(1, rgb.dims + grey.dims),
+    };
+  };
+  const fixed = score(false);
+  const adapted = score(true);
+  file.adaptScale = adapted.pooled < fixed.pooled;
+  const chosen = file.adaptScale ? adapted : fixed;
+  const validation: Record<string, number | string> = { event: 'validation', adaptScale: String(file.adaptScale), pooledFixed: round4(fixed.pooled), pooledAdapted: round4(adapted.pooled) };
+  if (chosen.rgbBits !== undefined) validation.rgbBitsPerDim = round4(chosen.rgbBits);
+  if (chosen.greyBits !== undefined) validation.greyBitsPerDim = round4(chosen.greyBits);
+  return validation;
+}
+
 /** Train an autoregressive model on the images under `data` and export it to `out`/model.json. */
 export async function trainAr(options: ArTrainOptions): Promise<ArModelFile> {
   const o = { ...AR_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<ArTrainOptions>;
@@ -255,28 +280,11 @@ export async function trainAr(options: ArTrainOptions): Promise<ArModelFile> {
     tf.dispose([...net.weights, ...net.biases]);
   }
   const file: ArModelFile = { format: AR_FORMAT, version: AR_FORMAT_VERSION, order: o.order, nets };
-  // Scale adaptation stays on only if it lowers the held-out bits (RGB and grey pooled).
-  const score = (adaptScale: boolean) => {
-    const flow = new ArFlow({ ...file, adaptScale }, loadPriorTables());
-    const rgb = codedBits(flow, rgbSplit.validation, 3);
-    const grey = codedBits(flow, greySplit.validation, 1);
-    return {
-      rgbBits: rgb.dims ? rgb.bits / rgb.dims : undefined,
-      greyBits: grey.dims ? grey.bits / grey.dims : undefined,
-      pooled: (rgb.bits + grey.bits) / Math.max(1, rgb.dims + grey.dims),
-    };
-  };
-  const fixed = score(false);
-  const adapted = score(true);
-  file.adaptScale = adapted.pooled < fixed.pooled;
-  const chosen = file.adaptScale ? adapted : fixed;
-  const validation: Record<string, number | string> = { event: 'validation', adaptScale: String(file.adaptScale), pooledFixed: round4(fixed.pooled), pooledAdapted: round4(adapted.pooled) };
-  if (chosen.rgbBits !== undefined) validation.rgbBitsPerDim = round4(chosen.rgbBits);
-  if (chosen.greyBits !== undefined) validation.greyBitsPerDim = round4(chosen.greyBits);
+  const validation = chooseAdaptation(file, rgbSplit.validation, greySplit.validation);
   log(validation);
   file.training = {
     data: o.data,
-    images: { rgb: rgbSplit.train.map((im) => im.name).length, grey: greySplit.train.length },
+    images: { rgbTrain: rgbSplit.train.length, rgbValidation: rgbSplit.validation.length, greyTrain: greySplit.train.length, greyValidation: greySplit.validation.length },
     steps: o.steps,
     samplesPerImage: o.samplesPerImage,
     hidden: o.hidden,

@@ -480,13 +480,13 @@ function main(argv: string[]): Promise<void> {
     .requiredOption('--data <paths...>', 'training images: directories or files (8-bit RGB; --kind ar also grey)')
     .requiredOption('--out <dir>', 'model directory: checkpoints, train.log, model.json + weights.bin')
     .option('--minutes <n>', 'stop after this many minutes', Number)
-    .option('--steps <n>', 'stop at this many total steps', Number)
+    .option('--steps <n>', `stop at this many total steps (--kind ar: steps per network, default ${AR_DEFAULTS.steps})`, Number)
     .option('--batch <n>', 'crops per step', Number, 8)
     .option('--crop <n>', 'crop size in pixels (multiple of 8)', Number, 64)
-    .option('--lr <x>', 'Adam learning rate', Number, 1e-3)
+    .option('--lr <x>', `Adam learning rate (default: 1e-3; --kind ar ${AR_DEFAULTS.learningRate})`, Number, 1e-3)
     .option('--checkpoint-minutes <n>', 'minutes between checkpoints', Number, 3)
     .option('--workers <n>', 'data-parallel worker threads (default: cores)', Number)
-    .addOption(new Option('--kind <kind>', 'autoregressive integer flow, integer discrete flow, or fixed-point flow coded with bits-back').choices(['ar', 'idf', 'fixedpoint']).default('idf'))
+    .addOption(new Option('--kind <kind>', 'autoregressive integer flow, integer discrete flow, or fixed-point flow coded with bits-back').choices(['ar', 'idf', 'fixedpoint']).default('ar'))
     .option('--samples <n>', `--kind ar: sampled pixels per training image (default ${AR_DEFAULTS.samplesPerImage})`, Number)
     .option('--hidden <sizes>', `--kind ar: hidden layer widths, comma-separated (default ${AR_DEFAULTS.hidden.join(',')})`)
     .option('--init <dir>', "start a new model from another model directory's checkpoint (e.g. a fixed-point flow from an IDF)")
@@ -500,6 +500,7 @@ function main(argv: string[]): Promise<void> {
         }
       };
       if (opts.kind === 'ar') {
+        if (opts.minutes !== undefined || opts.init !== undefined) throw new FlowzipError('USAGE', '--minutes and --init are for --kind idf or fixedpoint; --kind ar takes --steps');
         const hidden = opts.hidden?.split(',').map(Number);
         if (hidden && (hidden.length === 0 || hidden.some((h) => !Number.isInteger(h) || h < 1 || h > 256))) throw new FlowzipError('USAGE', '--hidden takes widths 1..256, e.g. 64,64');
         const given = (name: string) => command.getOptionValueSource(name) === 'cli';

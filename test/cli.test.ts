@@ -135,6 +135,18 @@ describe('flowzip CLI', () => {
     }
   });
 
+  it('train (default kind ar) writes a model that compress --model DIR uses; --minutes is a usage error for it', () => {
+    const out = join(dir, 'my-model');
+    const data = [FIXTURES + 'photo-rgb.png', FIXTURES + 'rgb-37x29.png', FIXTURES + 'grey-67x53.png'];
+    const r = flowzip(['train', '-q', '--data', ...data, '--out', out, '--steps', '5', '--samples', '500', '--hidden', '4,4']);
+    expect(r.status).toBe(0);
+    expect(existsSync(join(out, 'model.json'))).toBe(true);
+    expect(flowzip(['compress', '-f', '-q', '--model', out, 'photo-rgb.png', '-o', 'mine.flz'], { cwd: dir }).status).toBe(0);
+    expect(flowzip(['decompress', '-f', '-q', '--model', out, 'mine.flz', '-o', 'mine.png'], { cwd: dir }).status).toBe(0);
+    expect(flowzip(['train', '--data', ...data, '--out', join(dir, 'x'), '--minutes', '1']).status).toBe(2);
+    expect(flowzip(['train', '--data', ...data, '--out', join(dir, 'x'), '--hidden', '4,0']).status).toBe(2);
+  });
+
   it.skipIf(!existsSync(new URL('../models/fixedpoint/rgb/model.json', import.meta.url)))('verify --json of a bits-back model adds the float bound, initial bits and tile routes', () => {
     const r = flowzip(['verify', '--json', '--model', 'fixedpoint', FIXTURES + 'photo-300x72.png'], { cwd: dir });
     expect(r.status, r.stderr.toString()).toBe(0);

@@ -204,9 +204,9 @@ export function escapeBits(value: number, lo: number, hi: number): number {
 
 /**
  * Integers over [lo, hi] with an escape: `table` has hi - lo + 2 symbols, the last being ESCAPE.
- * Build such a table with `escapeTable`.
+ * Build such a table with `escapeTable`. `bits(v)` is what pushing v costs (table and escape bits).
  */
-export function boundedIntegerCodec(table: FrequencyTable, lo: number): Codec<number> {
+export function boundedIntegerCodec(table: FrequencyTable, lo: number): Codec<number> & { bits(v: number): number } {
   const hi = lo + table.size - 2;
   const escape = table.size - 1;
   const { freq, cum, precision } = table;
@@ -223,6 +223,9 @@ export function boundedIntegerCodec(table: FrequencyTable, lo: number): Codec<nu
       const s = table.symbolOf(msg.peek(precision));
       msg.pop(cum[s], freq[s], precision);
       return s === escape ? popEscaped(msg, lo, hi) : lo + s;
+    },
+    bits(v) {
+      return v >= lo && v <= hi && Number.isInteger(v) ? table.bits(v - lo) : table.bits(escape) + escapeBits(v, lo, hi);
     },
   };
 }

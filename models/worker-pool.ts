@@ -94,7 +94,7 @@ export function sharedPool(script: URL, key: string, workerData: unknown, thread
  * Serve jobs in a worker thread: `handlers[op](job)` returns the result and the buffers to transfer.
  * Errors go back with their FlowzipError code.
  */
-export async function serveJobs(port: import('node:worker_threads').MessagePort, handlers: Record<string, (job: never) => { result: unknown; transfer?: ArrayBuffer[] }>): Promise<void> {
+export function serveJobs(port: import('node:worker_threads').MessagePort, handlers: Record<string, (job: never) => { result: unknown; transfer?: ArrayBuffer[] }>): void {
   port.on('message', (msg: { id: number; op: string; job: never }) => {
     try {
       const { result, transfer } = handlers[msg.op](msg.job);

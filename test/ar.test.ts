@@ -12,7 +12,7 @@ import { Message, readContainer } from '../codec/index.js';
 import { assetPath } from '../models/assets.js';
 import { ArFlow, BAND_ROWS, SHIPPED_AR_DIR, createArModel, type ArModelFile } from '../models/ar/model.js';
 import { ACT_BITS, INPUT_SHIFT, MAX_ACT, MAX_FEATURE, NetRunner, WEIGHT_BITS, type IntegerNet } from '../models/ar/net.js';
-import { contextOf, createPlanes, featureCount, fillPlanes, recordSample } from '../models/ar/context.js';
+import { ERROR_NEIGHBOURS, NEIGHBOURS, contextOf, createPlanes, featureCount, fillPlanes, recordSample } from '../models/ar/context.js';
 import { trainAr } from '../models/ar/train.js';
 import { loadPriorTables } from '../models/idf/tables.js';
 import { compressWithReport, decompress, setTileThreads } from '../src/index.js';
@@ -73,6 +73,35 @@ describe('autoregressive flow: integer kernel', () => {
 });
 
 describe('autoregressive flow: context', () => {
+  it("the interior fast path reads exactly NEIGHBOURS and ERROR_NEIGHBOURS", () => {
+    const r = rng(5);
+    const [height, width, channels] = [8, 11, 3];
+    const image = Int32Array.from({ length: height * width * channels }, () => randomInt(r, 0, 255));
+    const order = [1, 0, 2];
+    const planes = createPlanes(image, height, width, channels);
+    fillPlanes(planes);
+    const features = new Float64Array(featureCount(2));
+    const at = (plane: ArrayLike<number>, y: number, x: number, ch: number) => plane[(y * width + x) * channels + ch];
+    for (let y = 2; y < height; y++)
+      for (let x = 2; x + 2 < width; x++) {
+        const p0 = contextOf(planes, order, y, x, 2, features);
+        const own = order[2];
+        const earlier = order[1];
+        const p0Earlier = at(planes.med, y, x, earlier);
+        const expected = [
+          ...NEIGHBOURS.map(([dy, dx]) => at(image, y + dy, x + dx, own) - p0),
+          ...ERROR_NEIGHBOURS.map(([dy, dx]) => at(planes.medError, y + dy, x + dx, own)),
+        ];
+        const expectedEarlier = [
+          ...NEIGHBOURS.map(([dy, dx]) => at(image, y + dy, x + dx, earlier) - p0Earlier),
+          at(planes.medError, y, x, earlier),
+          ...ERROR_NEIGHBOURS.map(([dy, dx]) => at(planes.medError, y + dy, x + dx, earlier)),
+        ];
+        expect(Array.from(features.subarray(0, 14))).toEqual(expected);
+        expect(Array.from(features.subarray(16, 31))).toEqual(expectedEarlier);
+      }
+  });
+
   it('features read only coded samples, and training (whole image known) sees what the coder sees', () => {
     const r = rng(11);
     for (const [height, width, channels] of [[7, 9, 3], [1, 5, 3], [6, 1, 1], [3, 4, 1], [5, 6, 3]]) {

@@ -6,7 +6,7 @@ import { parseArFlow, readArFile, type DecodeBandJob, type EncodeBandJob } from 
 const { dir } = workerData as { dir: string };
 const flow = parseArFlow(readArFile(dir), dir);
 
-await serveJobs(parentPort!, {
+serveJobs(parentPort!, {
   encode: (job: EncodeBandJob) => ({ result: flow.encodeBand(job) }),
   decode: (job: DecodeBandJob) => {
     const values = flow.decodeBand(job);

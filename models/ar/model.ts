@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { compiledSibling } from '../assets.js';
 import { joinKnownParts, splitKnownParts, withRoute } from '../framing.js';
 import { sharedPool, tileThreads } from '../worker-pool.js';
-import { Message, escapeBits, fail, popEscaped, pushEscaped } from '../../codec/index.js';
+import { Message, fail } from '../../codec/index.js';
 import { assetPath } from '../assets.js';
 import { BASELINE_ALGORITHM, baselineMinBits, decodeBaseline, encodeBaseline } from '../baseline/model.js';
 import { loadBaselineTables } from '../baseline/tables.js';
@@ -77,9 +77,9 @@ class ScaleAdapter {
   }
 
   /** absError16 = |16 (x - p0) - 4 meanQuarters|: the error from the net's mean in 1/16 pixel. */
-  update(ctx: number, j: number, absError16: number): void {
+  update(ctx: number, absError16: number): void {
     this.observed[ctx] += absError16 + ADAPT_PRIOR;
-    this.expected[ctx] += EXPECTED_ABS[j] + ADAPT_PRIOR;
+    this.expected[ctx] += EXPECTED_ABS[ctx % PRIOR_SCALE_COUNT] + ADAPT_PRIOR;
     if (++this.count[ctx] >= ADAPT_RESET) {
       this.observed[ctx] = Math.floor(this.observed[ctx] / 2);
       this.expected[ctx] = Math.floor(this.expected[ctx] / 2);
@@ -169,7 +169,7 @@ export class ArFlow {
           const quarter = ((meanQuarters % QUARTERS) + QUARTERS) % QUARTERS;
           const base = p0 + (meanQuarters - quarter) / QUARTERS;
           const t = j * QUARTERS + quarter;
-          const { halfWidth, table } = tables[t];
+          const { residual } = tables[t];
           let value: number;
           if (msg === undefined) {
             value = values[i];
@@ -177,7 +177,7 @@ export class ArFlow {
             // Recorded in coding order (channel order within a pixel), which the push reverses.
             record!.table[pixel + k] = t;
             record!.residual[pixel + k] = r;
-            const bits = r >= -halfWidth && r <= halfWidth ? table.bits(r + halfWidth) : table.bits(table.size - 1) + escapeBits(r, -halfWidth, halfWidth);
+            const bits = residual.bits(r);
             record!.bits += bits;
             if (record!.pixelBits) record!.pixelBits[y * width + x] += bits;
             // The float model: the network's unrounded mean and scale, a continuous logistic.
@@ -185,16 +185,13 @@ export class ArFlow {
             const centred = value - p0 - raw[0] / OUTPUT_UNIT;
             record!.floatBits -= Math.log2(Math.max(logistic((centred + 0.5) / scale) - logistic((centred - 0.5) / scale), 2 ** -30));
           } else {
-            const s = table.symbolOf(msg.peek(table.precision));
-            msg.pop(table.cum[s], table.freq[s], table.precision);
-            const r = s === table.size - 1 ? popEscaped(msg, -halfWidth, halfWidth) : s - halfWidth;
-            value = base + r;
+            value = base + residual.pop(msg);
             if (value < 0 || value > 255) fail('CORRUPT', 'decoded sample out of range');
             values[i] = value;
           }
           if (adapter) {
             const error16 = 16 * (value - p0) - 4 * meanQuarters;
-            adapter.update(ctx, netScale, error16 < 0 ? -error16 : error16);
+            adapter.update(ctx, error16 < 0 ? -error16 : error16);
           }
           recordSample(planes, y, x, ch, p0, value);
         }
@@ -210,16 +207,7 @@ export class ArFlow {
     msg.reserve(Math.ceil(record.bits / 16) + 64);
     const tables = this.tables.tables;
     // Reverse coding order: the decoder pops the first coded sample first.
-    for (let i = data.length - 1; i >= 0; i--) {
-      const { halfWidth, table } = tables[record.table[i]];
-      const r = record.residual[i];
-      let s = r + halfWidth;
-      if (r < -halfWidth || r > halfWidth) {
-        pushEscaped(msg, r, -halfWidth, halfWidth);
-        s = table.size - 1;
-      }
-      msg.push(table.cum[s], table.freq[s], table.precision);
-    }
+    for (let i = data.length - 1; i >= 0; i--) tables[record.table[i]].residual.push(msg, record.residual[i]);
     return { bits: record.bits, floatBits: record.floatBits };
   }
 
@@ -269,10 +257,10 @@ export interface DecodeBandJob {
   layout: SampleLayout;
 }
 
-/** The bands of a layout: first row and row count of each. */
+/** The bands of a layout the flow codes (height >= 2): first row and row count of each. */
 export function bandsOf(height: number): { y0: number; rows: number }[] {
   const bands = [];
-  for (let y0 = 0; y0 < height || (height === 0 && y0 === 0); y0 += BAND_ROWS) bands.push({ y0, rows: Math.min(BAND_ROWS, height - y0) });
+  for (let y0 = 0; y0 < height; y0 += BAND_ROWS) bands.push({ y0, rows: Math.min(BAND_ROWS, height - y0) });
   return bands;
 }
 

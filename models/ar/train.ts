@@ -274,7 +274,7 @@ export async function trainAr(options: ArTrainOptions): Promise<ArModelFile> {
     log({ event: 'examples', net: k, count: examples.count, features: d });
     const net = await trainNet(examples, d, o, seed + k, (step, bits) => {
       o.onProgress?.((k + step / o.steps) / 3, step);
-      if (step % 500 === 0 || step + 1 === o.steps) log({ net: k, step, trainBits: Math.round(bits * 1e4) / 1e4 });
+      if (step % 500 === 0 || step + 1 === o.steps) log({ net: k, step, trainBits: round4(bits) });
     });
     nets.push(await freeze(net));
     tf.dispose([...net.weights, ...net.biases]);

@@ -16,7 +16,7 @@
  * U back, which restores the message the encoder started from.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Message, escapeBits, fail, popEscaped, pushEscaped } from '../../codec/index.js';
+import { Message, fail } from '../../codec/index.js';
 import type { BaselineTables } from '../baseline/tables.js';
 import { decodeBaseline, encodeBaseline } from '../baseline/model.js';
 import type { Progress } from '../types.js';
@@ -330,9 +330,8 @@ export class IntegerIdf {
     let bits = 0;
     let floatBits = 0;
     for (let i = 0; i < z.length; i++) {
-      const { halfWidth, table } = this.priorTables.tables[p.table[i]];
       const r = z[i] - p.base[i];
-      const b = r >= -halfWidth && r <= halfWidth ? table.bits(r + halfWidth) : table.bits(table.size - 1) + escapeBits(r, -halfWidth, halfWidth);
+      const b = this.priorTables.tables[p.table[i]].residual.bits(r);
       bits += b;
       if (this.fractionBits > 0) {
         // The continuous model: logistic mass of the bin [r, r + 1) / 2^k (encodeTile counts the k bits given back).
@@ -359,14 +358,7 @@ export class IntegerIdf {
   private pushGroup(msg: Message, z: Int32Array, p: GroupParams): void {
     const tables = this.priorTables.tables;
     for (let i = z.length - 1; i >= 0; i--) {
-      const { halfWidth, table } = tables[p.table[i]];
-      const r = z[i] - p.base[i];
-      let s = r + halfWidth;
-      if (r < -halfWidth || r > halfWidth) {
-        pushEscaped(msg, r, -halfWidth, halfWidth);
-        s = table.size - 1;
-      }
-      msg.push(table.cum[s], table.freq[s], table.precision);
+      tables[p.table[i]].residual.push(msg, z[i] - p.base[i]);
     }
   }
 
@@ -375,11 +367,7 @@ export class IntegerIdf {
     const z = new Int32Array(p.base.length);
     for (let i = 0; i < z.length; i++) {
       this.finalize(p, i, z);
-      const { halfWidth, table } = tables[p.table[i]];
-      const s = table.symbolOf(msg.peek(table.precision));
-      msg.pop(table.cum[s], table.freq[s], table.precision);
-      const r = s === table.size - 1 ? popEscaped(msg, -halfWidth, halfWidth) : s - halfWidth;
-      z[i] = p.base[i] + r;
+      z[i] = p.base[i] + tables[p.table[i]].residual.pop(msg);
     }
     return z;
   }

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { FrequencyTable, fail } from '../../codec/index.js';
+import { FrequencyTable, boundedIntegerCodec, fail } from '../../codec/index.js';
 import { assetPath } from '../assets.js';
 import { logisticResidualTable, wordReader, wordsToBytes } from '../logistic-tables.js';
 import { PRIOR_SCALE_0, PRIOR_SCALE_COUNT } from './constants.js';
@@ -20,6 +20,8 @@ const FILE_VERSION = 1;
 export interface PriorTable {
   halfWidth: number;
   table: FrequencyTable;
+  /** Residuals -halfWidth..halfWidth under `table`, others by the escape route. */
+  residual: ReturnType<typeof boundedIntegerCodec>;
 }
 
 export interface PriorTables {
@@ -60,7 +62,8 @@ function readResidualTables(next: () => number, count: number, precision: number
     if (halfWidth > maxHalfWidth) fail('MODEL_MISMATCH', 'prior table too wide');
     const freq = new Uint32Array(2 * halfWidth + 2);
     for (let k = 0; k < freq.length; k++) freq[k] = next();
-    tables.push({ halfWidth, table: new FrequencyTable(freq, precision) });
+    const table = new FrequencyTable(freq, precision);
+    tables.push({ halfWidth, table, residual: boundedIntegerCodec(table, -halfWidth) });
   }
   return tables;
 }

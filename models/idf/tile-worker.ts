@@ -9,7 +9,7 @@ const { dir, backend } = workerData as { dir: string; backend?: BackendName };
 await useBackend(backend);
 const flow = await loadIntegerIdf(dir);
 
-await serveJobs(parentPort!, {
+serveJobs(parentPort!, {
   encode: (job: EncodeTileJob) => ({ result: flow.encodeTileJob(job) }),
   decode: (job: DecodeTileJob) => {
     const values = flow.decodeTileJob(job);

@@ -16,7 +16,7 @@ import { basename, join, resolve } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { compressArchive, compressWithReport, decompress, decompressArchive, listModels, loadModel, parseNpy } from '../src/index.js';
 import { decodeImage } from '../src/image.js';
-import { packageRoot } from '../models/assets.js';
+import { packageRoot } from '../models/shared/assets.js';
 import { benchRans, type RansBenchRow } from './rans.js';
 import { renderPlot } from './plot.js';
 
@@ -390,7 +390,7 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: ${ds.name} (${items.length} images)\n`);
     for (const m of models) results.push(await benchFlowzip(m, ds.name, items, runs, cli));
     // Bits-back models chain files: one archive of the whole dataset shows the amortized rate.
-    for (const m of models) if ((await loadModel(m)).encodeInto) results.push(await benchArchive(m, ds.name, items));
+    for (const m of models) if ((await loadModel(m)).chain) results.push(await benchArchive(m, ds.name, items));
     results.push(await benchSharp('png', ds.name, items, runs));
     results.push(await benchSharp('webp', ds.name, items, runs));
     for (const spec of TOOLS) results.push(benchTool(spec, ds.name, items, runs));

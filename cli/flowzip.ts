@@ -19,15 +19,12 @@ import {
   verifyArchive,
   type ArchiveInput,
   type ArchiveReport,
-  FIXEDPOINT_FRACTION_BITS,
+  MODEL_KINDS,
   listModels,
+  preferBackend,
   readContainer,
   renderHeatmap,
   setTileThreads,
-  train,
-  trainAr,
-  AR_DEFAULTS,
-  useBackend,
   verify,
   type BackendName,
   type InputKind,
@@ -348,13 +345,13 @@ async function runVerify(files: string[], opts: CommonOptions): Promise<void> {
       }
       bar.clear();
       if (opts.json) {
-        const { file: f, kind, dims, modelBits, codedBits, fileBytes, bitsPerDim, overheadPct, floatBits, initialBits, flowTiles, bootstrapTiles } = r;
-        process.stdout.write(JSON.stringify({ file: f, kind, dims, floatBits, modelBits, initialBits, flowTiles, bootstrapTiles, codedBits, fileBytes, bitsPerDim, overheadPct }) + '\n');
+        const { file: f, kind, dims, modelBits, codedBits, fileBytes, bitsPerDim, overheadPct, floatBits, initialBits, details } = r;
+        process.stdout.write(JSON.stringify({ file: f, kind, dims, floatBits, modelBits, initialBits, ...details, codedBits, fileBytes, bitsPerDim, overheadPct }) + '\n');
       } else {
         process.stdout.write(
           `${file}: ${r.kind}, ${r.dims} dims, ${r.floatBits !== undefined ? `float model ${r.floatBits.toFixed(1)} bits, ` : ''}` +
             `model ${r.modelBits.toFixed(1)} bits, ${r.initialBits !== undefined ? `initial bits ${r.initialBits} (one-time, borrowed), ` : ''}` +
-            `${r.flowTiles !== undefined ? `tiles ${r.flowTiles} flow + ${r.bootstrapTiles} bootstrap (baseline, instead of borrowing), ` : ''}coded ${r.codedBits} bits ` +
+            `${r.details?.flowTiles !== undefined ? `tiles ${r.details.flowTiles} flow + ${r.details.bootstrapTiles} bootstrap (baseline, instead of borrowing), ` : ''}coded ${r.codedBits} bits ` +
             `(overhead ${r.overheadPct.toFixed(3)}%), file ${r.fileBytes} bytes = ${r.bitsPerDim.toFixed(4)} bits/dim, round trip exact\n`,
         );
       }
@@ -427,8 +424,8 @@ function main(argv: string[]): Promise<void> {
     .version(VERSION)
     .option('--backend <name>', 'tfjs backend: cpu, wasm or node (default: fastest available; also FLOWZIP_BACKEND)')
     .hook('preAction', async (cmd) => {
-      const backend = cmd.opts().backend as BackendName | undefined;
-      if (backend !== undefined) await useBackend(backend);
+      // Only a preference: tfjs loads when a model that runs nets on it is used.
+      preferBackend(cmd.opts().backend as BackendName | undefined);
     })
     .exitOverride()
     .configureOutput({ outputError: (s, write) => write(s.startsWith('error') ? `flowzip: USAGE: ${s}` : s) });
@@ -474,67 +471,55 @@ function main(argv: string[]): Promise<void> {
     .option('--json', 'one JSON object per file')
     .action((files: string[], opts: CommonOptions) => runInfo(files, opts));
 
-  program
+  // Every trainable kind's flags, declared once each; a flag says which kinds take it.
+  const trainable = MODEL_KINDS.filter((k) => k.trainer);
+  const trainFlags = new Map<string, { flags: string; lines: string[]; kinds: string[] }>();
+  for (const kind of trainable)
+    for (const flag of kind.trainer!.flags) {
+      const entry = trainFlags.get(flag.flags) ?? { flags: flag.flags, lines: [], kinds: [] };
+      if (!entry.lines.includes(flag.description)) entry.lines.push(flag.description);
+      entry.kinds.push(kind.id);
+      trainFlags.set(flag.flags, entry);
+    }
+  const trainCommand = program
     .command('train')
-    .description('train a flow model (autoregressive with --kind ar, IDF, or the fixed-point flow with --kind fixedpoint) on images and export it to --out')
-    .requiredOption('--data <paths...>', 'training images: directories or files (8-bit RGB; --kind ar also grey)')
-    .requiredOption('--out <dir>', 'model directory: checkpoints, train.log, model.json + weights.bin')
-    .option('--minutes <n>', 'stop after this many minutes', Number)
-    .option('--steps <n>', `stop at this many total steps (--kind ar: steps per network, default ${AR_DEFAULTS.steps})`, Number)
-    .option('--batch <n>', 'crops per step', Number, 8)
-    .option('--crop <n>', 'crop size in pixels (multiple of 8)', Number, 64)
-    .option('--lr <x>', `Adam learning rate (default: 1e-3; --kind ar ${AR_DEFAULTS.learningRate})`, Number, 1e-3)
-    .option('--checkpoint-minutes <n>', 'minutes between checkpoints', Number, 3)
-    .option('--workers <n>', 'data-parallel worker threads (default: cores)', Number)
-    .addOption(new Option('--kind <kind>', 'autoregressive integer flow, integer discrete flow, or fixed-point flow coded with bits-back').choices(['ar', 'idf', 'fixedpoint']).default('ar'))
-    .option('--samples <n>', `--kind ar: sampled pixels per training image (default ${AR_DEFAULTS.samplesPerImage})`, Number)
-    .option('--hidden <sizes>', `--kind ar: hidden layer widths, comma-separated (default ${AR_DEFAULTS.hidden.join(',')})`)
-    .option('--init <dir>', "start a new model from another model directory's checkpoint (e.g. a fixed-point flow from an IDF)")
-    .option('-q, --quiet', 'no progress bar')
-    .action(async (opts: { data: string[]; out: string; minutes?: number; steps?: number; batch: number; crop: number; lr: number; checkpointMinutes: number; workers?: number; kind: string; init?: string; quiet?: boolean; samples?: number; hidden?: string }, command: Command) => {
-      const bar = new ProgressBar(1, !!opts.quiet);
-      const onLog = (r: Record<string, unknown>) => {
+    .description(
+      'train a model on images and export it to --out; kinds:\n' + trainable.map((k) => `  ${k.id}: ${k.trainer!.summary}`).join('\n'),
+    )
+    .requiredOption('--data <paths...>', 'training images: directories or files')
+    .requiredOption('--out <dir>', 'model directory: train.log, model.json (+ weights, checkpoints)')
+    .addOption(new Option('--kind <kind>', 'which model to train').choices(trainable.map((k) => k.id)).default('ar'))
+    .option('-q, --quiet', 'no progress bar');
+  for (const { flags, lines, kinds } of trainFlags.values())
+    trainCommand.option(flags, `[${kinds.join(', ')}] ${lines.length === 1 ? lines[0] : lines.map((l, i) => `${kinds[i]}: ${l}`).join('; ')}`);
+  trainCommand.action(async (opts: Record<string, unknown> & { data: string[]; out: string; kind: string; quiet?: boolean }, command: Command) => {
+    const kind = trainable.find((k) => k.id === opts.kind)!;
+    const options: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(opts)) {
+      if (['data', 'out', 'kind', 'quiet'].includes(name) || command.getOptionValueSource(name) !== 'cli') continue;
+      const flag = kind.trainer!.flags.find((f) => command.options.find((o) => o.flags === f.flags)?.attributeName() === name);
+      if (!flag) {
+        const takers = [...trainFlags.values()].find((f) => command.options.find((o) => o.flags === f.flags)?.attributeName() === name)?.kinds ?? [];
+        throw new FlowzipError('USAGE', `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for --kind ${takers.join(' or ')}, not ${kind.id}`);
+      }
+      options[name] = flag.parse ? flag.parse(value as string) : value;
+    }
+    const bar = new ProgressBar(1, !!opts.quiet);
+    const { trainKind } = await import('../src/train.js');
+    await trainKind(kind.id, {
+      ...options,
+      data: opts.data,
+      out: opts.out,
+      onProgress: (f, step) => bar.update(0, f, `step ${step}`),
+      onLog: (r) => {
         if (r.event !== undefined || !process.stderr.isTTY) {
           bar.clear();
           process.stderr.write(JSON.stringify(r) + '\n');
         }
-      };
-      if (opts.kind === 'ar') {
-        if (opts.minutes !== undefined || opts.init !== undefined) throw new FlowzipError('USAGE', '--minutes and --init are for --kind idf or fixedpoint; --kind ar takes --steps');
-        const hidden = opts.hidden?.split(',').map(Number);
-        if (hidden && (hidden.length === 0 || hidden.some((h) => !Number.isInteger(h) || h < 1 || h > 256))) throw new FlowzipError('USAGE', '--hidden takes widths 1..256, e.g. 64,64');
-        const given = (name: string) => command.getOptionValueSource(name) === 'cli';
-        await trainAr({
-          data: opts.data,
-          out: opts.out,
-          steps: opts.steps,
-          samplesPerImage: opts.samples,
-          hidden,
-          learningRate: given('lr') ? opts.lr : undefined,
-          onProgress: (f, step) => bar.update(0, f, `step ${step}`),
-          onLog,
-        });
-        bar.clear();
-        return;
-      }
-      if (opts.minutes === undefined && opts.steps === undefined) throw new FlowzipError('USAGE', 'give --minutes or --steps');
-      await train({
-        data: opts.data,
-        out: opts.out,
-        minutes: opts.minutes,
-        steps: opts.steps,
-        batch: opts.batch,
-        crop: opts.crop,
-        learningRate: opts.lr,
-        checkpointMinutes: opts.checkpointMinutes,
-        workers: opts.workers ?? availableParallelism(),
-        config: { fractionBits: opts.kind === 'fixedpoint' ? FIXEDPOINT_FRACTION_BITS : 0 },
-        init: opts.init,
-        onProgress: (f, step) => bar.update(0, f, `step ${step}`),
-        onLog,
-      });
-      bar.clear();
+      },
     });
+    bar.clear();
+  });
 
   program
     .command('models')

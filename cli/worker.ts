@@ -1,7 +1,7 @@
 /** Worker side of cli/pool.ts: compress or decompress one file per message. */
 import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { FlowzipError, compressWithReport, decompress, setTileThreads, useBackend, type BackendName } from '../src/index.js';
+import { FlowzipError, compressWithReport, decompress, preferBackend, setTileThreads } from '../src/index.js';
 import type { Job, JobResult } from './pool.js';
 
 // Files are already spread over threads: each file's tiles stay on this one.
@@ -10,7 +10,7 @@ setTileThreads(1);
 parentPort!.on('message', async (job: Job) => {
   let result: JobResult;
   try {
-    if (job.options.backend) await useBackend(job.options.backend as BackendName);
+    if (job.options.backend) preferBackend(job.options.backend as string);
     const input = new Uint8Array(readFileSync(job.file));
     if (job.op === 'compress') {
       const { bytes } = await compressWithReport(input, job.options);

@@ -5,7 +5,7 @@
  */
 import { fail } from './errors.js';
 import { FrequencyTable, quantizeFrequencies } from './distributions.js';
-import { HEAD_MIN, Message, underflowWord } from './rans.js';
+import { Message } from './rans.js';
 
 export interface Codec<T> {
   push(msg: Message, x: T): void;
@@ -28,66 +28,13 @@ export function symbolCodec(table: FrequencyTable): Codec<number> {
   };
 }
 
-/**
- * Push many symbols under one table, back to front, so that `popMany` returns them in order.
- * Same arithmetic as Message.push/pop with the state held in locals: the hot loop of the coder.
- */
+/** Push many symbols under one table, back to front, so that `popMany` returns them in order. */
 export function pushMany(msg: Message, symbols: ArrayLike<number>, table: FrequencyTable): void {
-  const { freq, cum, precision } = table;
-  const scaleUp = 2 ** precision;
-  const bound = 2 ** (47 - precision);
-  msg.reserve(Math.ceil(symbols.length * precision / 16) + 4);
-  let tail = msg.tail;
-  let length = msg.tailLength;
-  let x = msg.head;
-  for (let i = symbols.length - 1; i >= 0; i--) {
-    const s = symbols[i];
-    if (!(s >= 0 && s < table.size)) {
-      msg.head = x;
-      msg.tailLength = length;
-      fail('INTERNAL', `symbol ${s} outside table`);
-    }
-    const f = freq[s];
-    const xMax = f * bound;
-    while (x >= xMax) {
-      if (length === tail.length) {
-        msg.tailLength = length;
-        msg.reserve(length);
-        tail = msg.tail;
-      }
-      tail[length++] = x % 65536;
-      x = Math.floor(x / 65536);
-    }
-    const q = Math.floor(x / f);
-    x = q * scaleUp + (x - q * f) + cum[s];
-  }
-  msg.head = x;
-  msg.tailLength = length;
+  msg.pushSymbols(symbols, table);
 }
 
 export function popMany(msg: Message, count: number, table: FrequencyTable, out = new Int32Array(count)): Int32Array {
-  const { freq, cum, precision } = table;
-  const m = 2 ** precision;
-  const tail = msg.tail;
-  let length = msg.tailLength;
-  let x = msg.head;
-  for (let i = 0; i < count; i++) {
-    const q = Math.floor(x / m);
-    const slot = x - q * m;
-    const s = table.symbolOf(slot);
-    x = freq[s] * q + slot - cum[s];
-    while (x < HEAD_MIN) {
-      if (length > 0) x = x * 65536 + tail[--length];
-      else {
-        msg.tailLength = 0;
-        x = x * 65536 + underflowWord(msg.underflowWords++);
-      }
-    }
-    out[i] = s;
-  }
-  msg.head = x;
-  msg.tailLength = length;
-  return out;
+  return msg.popSymbols(count, table, out);
 }
 
 /** Tuple of codecs: pushed last-to-first so that pop reads first-to-last. */
@@ -130,17 +77,50 @@ export function bitsBack<X, Z>(model: {
   likelihood: (z: Z) => Codec<X>;
   posterior: (x: X) => Codec<Z>;
 }): Codec<X> {
+  return bitsBackJoint({
+    posterior: model.posterior,
+    joint: {
+      push(msg, [x, z]) {
+        model.likelihood(z).push(msg, x);
+        model.prior.push(msg, z);
+      },
+      pop(msg) {
+        const z = model.prior.pop(msg);
+        return [model.likelihood(z).pop(msg), z];
+      },
+    },
+  });
+}
+
+/**
+ * Bits-back with one codec for the pair (x, z), for models that code both at once: dequantization
+ * (pop noise u ~ q(u|x), push x + u under a continuous model; the decoder pops x + u and gives u back).
+ */
+export function bitsBackJoint<X, Z>(model: { joint: Codec<[X, Z]>; posterior: (x: X) => Codec<Z> }): Codec<X> {
   return {
     push(msg, x) {
       const z = model.posterior(x).pop(msg);
-      model.likelihood(z).push(msg, x);
-      model.prior.push(msg, z);
+      model.joint.push(msg, [x, z]);
     },
     pop(msg) {
-      const z = model.prior.pop(msg);
-      const x = model.likelihood(z).pop(msg);
+      const [x, z] = model.joint.pop(msg);
       model.posterior(x).push(msg, z);
       return x;
+    },
+  };
+}
+
+/** `count` raw values of `bits` (0..24) bits each, uniform; the first value is popped first. */
+export function uniformBits(count: number, bits: number): Codec<Int32Array> {
+  return {
+    push(msg, values) {
+      if (values.length !== count) fail('INTERNAL', `uniformBits expects ${count} values, got ${values.length}`);
+      for (let i = count - 1; i >= 0; i--) msg.pushBits(values[i], bits);
+    },
+    pop(msg) {
+      const values = new Int32Array(count);
+      for (let i = 0; i < count; i++) values[i] = msg.popBits(bits);
+      return values;
     },
   };
 }

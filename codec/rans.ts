@@ -31,29 +31,67 @@ export function underflowWord(index: number): number {
   return h & 0xffff;
 }
 
+/** What the batch entry points need of a frequency table (see distributions.ts). */
+interface SymbolTable {
+  readonly freq: ArrayLike<number>;
+  readonly cum: ArrayLike<number>;
+  readonly precision: number;
+  readonly size: number;
+  symbolOf(slot: number): number;
+}
+
 export class Message {
-  head: number;
-  tail: Uint16Array;
-  tailLength: number;
+  /** HEAD_MIN <= head < 2^47 (see module comment). */
+  private head: number;
+  /** Renormalised words, bottom of the stack first; tail[0, tailLength) is live. */
+  private tail: Uint16Array;
+  private tailLength: number;
   /** Words read past the bottom of the stack (see module comment). */
-  underflowWords: number;
-  /**
-   * Lowest tail length since the caller last set it (archives use it to know which words each member
-   * wrote: a member leaves every word below its low-water mark as it found it).
-   */
-  lowWater: number;
+  private underflow: number;
+  /** Lowest tailLength since `markLowWater` (archives: a member leaves every word below it as it found it). */
+  private lowest: number;
 
   constructor(capacityWords = 1024) {
     this.head = HEAD_MIN;
     this.tail = new Uint16Array(Math.max(16, capacityWords));
     this.tailLength = 0;
-    this.underflowWords = 0;
-    this.lowWater = 0;
+    this.underflow = 0;
+    this.lowest = 0;
+  }
+
+  /** Words read past the bottom of the stack so far (bits-back's initial bits: 16 each). */
+  get underflowWords(): number {
+    return this.underflow;
+  }
+
+  /** Tail words held (the flattened message is this plus 3 head words). */
+  get depth(): number {
+    return this.tailLength;
+  }
+
+  /** The live tail words, bottom first (a view: read, do not keep). */
+  tailWords(): Uint16Array {
+    return this.tail.subarray(0, this.tailLength);
+  }
+
+  /** Start watching the lowest depth from here (see `lowWater`). */
+  markLowWater(): void {
+    this.lowest = this.tailLength;
+  }
+
+  /** The lowest depth since `markLowWater`: every word below it is as it was then. */
+  get lowWater(): number {
+    return this.lowest;
+  }
+
+  /** Bits held by the real words (what a file stores) above the empty state, fractional. */
+  storedBits(): number {
+    return 16 * this.tailLength + Math.log2(this.head / HEAD_MIN);
   }
 
   /** True for a message in the state of `new Message()`: nothing pushed, nothing borrowed. */
   isEmpty(): boolean {
-    return this.head === HEAD_MIN && this.tailLength === 0 && this.underflowWords === 0;
+    return this.head === HEAD_MIN && this.tailLength === 0 && this.underflow === 0;
   }
 
   /**
@@ -62,7 +100,7 @@ export class Message {
    * the state of a fresh message plus those words), or -1 when it holds anything else.
    */
   borrowedWords(): number {
-    if (this.head !== HEAD_MIN || this.underflowWords !== 0) return -1;
+    if (this.head !== HEAD_MIN || this.underflow !== 0) return -1;
     const n = this.tailLength;
     for (let i = 0; i < n; i++) if (this.tail[i] !== underflowWord(n - 1 - i)) return -1;
     return n;
@@ -75,7 +113,7 @@ export class Message {
 
   /** Information held beyond the empty state, in bits (fractional): what a rate test compares. */
   contentBits(): number {
-    return 16 * (this.tailLength - this.underflowWords) + Math.log2(this.head / HEAD_MIN);
+    return 16 * (this.tailLength - this.underflow) + Math.log2(this.head / HEAD_MIN);
   }
 
   private grow(): void {
@@ -117,8 +155,8 @@ export class Message {
       let word: number;
       if (this.tailLength > 0) {
         word = this.tail[--this.tailLength];
-        if (this.tailLength < this.lowWater) this.lowWater = this.tailLength;
-      } else word = underflowWord(this.underflowWords++);
+        if (this.tailLength < this.lowest) this.lowest = this.tailLength;
+      } else word = underflowWord(this.underflow++);
       x = x * WORD + word;
     }
     this.head = x;
@@ -134,6 +172,66 @@ export class Message {
     const v = this.peek(bits);
     this.pop(v, 1, bits);
     return v;
+  }
+
+  /**
+   * Push many symbols under one table, back to front, so that `popSymbols` returns them in order.
+   * Same arithmetic as push/pop with the state held in locals: the hot loop of the coder.
+   */
+  pushSymbols(symbols: ArrayLike<number>, table: SymbolTable): void {
+    const { freq, cum, precision } = table;
+    const scaleUp = 2 ** precision;
+    const bound = 2 ** (47 - precision);
+    this.reserve(Math.ceil((symbols.length * precision) / 16) + 4);
+    let tail = this.tail;
+    let length = this.tailLength;
+    let x = this.head;
+    for (let i = symbols.length - 1; i >= 0; i--) {
+      const s = symbols[i];
+      if (!(s >= 0 && s < table.size)) {
+        this.head = x;
+        this.tailLength = length;
+        fail('INTERNAL', `symbol ${s} outside table`);
+      }
+      const f = freq[s];
+      const xMax = f * bound;
+      while (x >= xMax) {
+        if (length === tail.length) {
+          this.tailLength = length;
+          this.reserve(length);
+          tail = this.tail;
+        }
+        tail[length++] = x % WORD;
+        x = Math.floor(x / WORD);
+      }
+      const q = Math.floor(x / f);
+      x = q * scaleUp + (x - q * f) + cum[s];
+    }
+    this.head = x;
+    this.tailLength = length;
+  }
+
+  popSymbols(count: number, table: SymbolTable, out = new Int32Array(count)): Int32Array {
+    const { freq, cum, precision } = table;
+    const m = 2 ** precision;
+    const tail = this.tail;
+    let length = this.tailLength;
+    let x = this.head;
+    for (let i = 0; i < count; i++) {
+      const q = Math.floor(x / m);
+      const slot = x - q * m;
+      const s = table.symbolOf(slot);
+      x = freq[s] * q + slot - cum[s];
+      while (x < HEAD_MIN) {
+        if (length > 0) x = x * WORD + tail[--length];
+        else x = x * WORD + underflowWord(this.underflow++);
+      }
+      out[i] = s;
+    }
+    this.head = x;
+    this.tailLength = length;
+    if (length < this.lowest) this.lowest = length;
+    return out;
   }
 
   /** Little-endian words: tail bottom to top, then head low, middle, high. */
@@ -170,8 +268,8 @@ export class Message {
     m.tail.set(this.tail.subarray(0, this.tailLength));
     m.tailLength = this.tailLength;
     m.head = this.head;
-    m.underflowWords = this.underflowWords;
-    m.lowWater = this.lowWater;
+    m.underflow = this.underflow;
+    m.lowest = this.lowest;
     return m;
   }
 

@@ -1,85 +1,94 @@
-/** Model registry: shipped models by id, or an exported model directory given by path. */
+/**
+ * Model registry: the model kinds (one line each), shipped models by id, and exported model
+ * directories given by path (their model.json says which kind; anything else is UNKNOWN_MODEL).
+ */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fail } from '../codec/index.js';
-import { assetPath } from './assets.js';
-import { BASELINE_DESCRIPTION, createBaselineModel } from './baseline/model.js';
-import { IDF_DESCRIPTION, SHIPPED_IDF_DIR, createIdfModel } from './idf/model.js';
-import { FIXEDPOINT_DESCRIPTION, SHIPPED_FIXEDPOINT_DIR, createFixedPointModel } from './fixedpoint/model.js';
-import { AR_DESCRIPTION, AR_FORMAT, SHIPPED_AR_DIR, createArModel } from './ar/model.js';
-import type { IntegerModel } from './types.js';
+import { arKind } from './ar/kind.js';
+import { baselineKind } from './baseline/kind.js';
+import { fixedpointKind } from './fixedpoint/kind.js';
+import { idfKind } from './idf/kind.js';
+import { assetPath } from './shared/assets.js';
+import type { ModelFileHead, ModelKind } from './shared/kind.js';
+import type { IntegerModel } from './shared/types.js';
 
-export type { IntegerModel, SampleArray, SampleLayout, EncodeResult, Progress } from './types.js';
+export type { IntegerModel, MessageCoder, SampleArray, SampleLayout, EncodeResult, CodedBits, Progress } from './shared/types.js';
+export type { ModelKind, TrainFlag, TrainRun } from './shared/kind.js';
 
-interface ModelEntry {
-  id: string;
-  description: string;
-  available: () => boolean;
-  create: () => IntegerModel | Promise<IntegerModel>;
-}
-
-const REGISTRY: ModelEntry[] = [
-  { id: 'baseline', description: BASELINE_DESCRIPTION, available: () => true, create: createBaselineModel },
-  {
-    id: 'ar',
-    description: AR_DESCRIPTION,
-    available: () => existsSync(assetPath(`${SHIPPED_AR_DIR}/model.json`)),
-    create: () => createArModel(),
-  },
-  {
-    id: 'idf',
-    description: IDF_DESCRIPTION,
-    available: () => existsSync(assetPath(`${SHIPPED_IDF_DIR}/model.json`)),
-    create: () => createIdfModel(),
-  },
-  {
-    id: 'fixedpoint',
-    description: FIXEDPOINT_DESCRIPTION,
-    available: () => existsSync(assetPath(`${SHIPPED_FIXEDPOINT_DIR}/model.json`)),
-    create: () => createFixedPointModel(),
-  },
-];
-
-/** What an exported model directory holds: an autoregressive flow, a fixed-point flow or an IDF. */
-function modelKind(dir: string): 'ar' | 'fixedpoint' | 'idf' {
-  try {
-    const file = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { format?: string; config?: { fractionBits?: number } };
-    if (file.format === AR_FORMAT) return 'ar';
-    return (file.config?.fractionBits ?? 0) > 0 ? 'fixedpoint' : 'idf';
-  } catch {
-    return 'idf';
-  }
-}
+/** Every model kind Flowzip knows, in the order `flowzip models` lists them. */
+export const MODEL_KINDS: readonly ModelKind[] = [baselineKind, arKind, idfKind, fixedpointKind];
 
 export const DEFAULT_MODEL = 'ar';
 
-const instances = new Map<string, Promise<IntegerModel>>();
-
-export function listModels(): { id: string; description: string; isDefault: boolean }[] {
-  return REGISTRY.filter((e) => e.available()).map((e) => ({ id: e.id, description: e.description, isDefault: e.id === DEFAULT_MODEL }));
+function shipped(kind: ModelKind): boolean {
+  return kind.shippedDir === undefined || existsSync(assetPath(join(kind.shippedDir, 'model.json')));
 }
 
-/** A model's id as recorded in files: shipped ids as they are, directories as `path:<folder name>`. */
+export function listModels(): { id: string; description: string; isDefault: boolean }[] {
+  return MODEL_KINDS.filter(shipped).map((k) => ({ id: k.id, description: k.description, isDefault: k.id === DEFAULT_MODEL }));
+}
+
+/** The kind of an exported model directory, from its model.json's format tag. */
+export function modelKindOf(dir: string): ModelKind {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, 'model.json'), 'utf8');
+  } catch {
+    fail('UNKNOWN_MODEL', `no model.json in ${dir}`);
+  }
+  let head: ModelFileHead;
+  try {
+    head = JSON.parse(text) as ModelFileHead;
+  } catch {
+    fail('UNKNOWN_MODEL', `${dir}/model.json is not JSON`);
+  }
+  if (typeof head !== 'object' || head === null) fail('UNKNOWN_MODEL', `${dir}/model.json is not a model description`);
+  const kind = MODEL_KINDS.find((k) => k.matches?.(head));
+  if (!kind) fail('UNKNOWN_MODEL', `${dir}/model.json has format ${JSON.stringify(head.format)}, which no model kind reads`);
+  return kind;
+}
+
+/** A trainable kind by name (`train --kind`). */
+export function trainableKind(id: string): ModelKind & { trainer: NonNullable<ModelKind['trainer']> } {
+  const kind = MODEL_KINDS.find((k) => k.id === id);
+  if (!kind?.trainer) fail('USAGE', `no trainer for kind '${id}' (trainable: ${MODEL_KINDS.filter((k) => k.trainer).map((k) => k.id).join(', ')})`);
+  return kind as ModelKind & { trainer: NonNullable<ModelKind['trainer']> };
+}
+
+const instances = new Map<string, Promise<IntegerModel>>();
+
+/** A model directory given as a path (anything with a slash or a leading dot, or an existing directory). */
 function isPath(idOrPath: string): boolean {
   return idOrPath.includes('/') || idOrPath.startsWith('.') || (existsSync(idOrPath) && statSync(idOrPath).isDirectory());
 }
 
-/** Load a shipped model by id, or an exported model from a directory (`--model path/to/dir`). */
+/**
+ * Load a shipped model by id, or an exported model from a directory (`--model path/to/dir`), recorded
+ * in files as `path:<folder name>`.
+ */
 export function loadModel(idOrPath: string = DEFAULT_MODEL): Promise<IntegerModel> {
   let model = instances.get(idOrPath);
   if (!model) {
     if (isPath(idOrPath)) {
       const dir = resolve(idOrPath);
-      const id = `path:${basename(dir)}`;
-      const kind = modelKind(dir);
-      model = kind === 'ar' ? Promise.resolve().then(() => createArModel(dir, id)) : kind === 'fixedpoint' ? createFixedPointModel(dir, id) : createIdfModel(dir, id);
-    } else {
-      const entry = REGISTRY.find((e) => e.id === idOrPath && e.available());
-      if (!entry) fail('UNKNOWN_MODEL', `'${idOrPath}' (shipped: ${listModels().map((e) => e.id).join(', ')}; or a model directory)`);
-      model = Promise.resolve(entry.create());
-    }
+      model = Promise.resolve().then(() => modelKindOf(dir).load(dir, `path:${basename(dir)}`));
+    } else return loadShippedModel(idOrPath);
     model.catch(() => instances.delete(idOrPath));
     instances.set(idOrPath, model);
+  }
+  return model;
+}
+
+/** A shipped model by id only: what a file's recorded model id may choose (never a path to read). */
+export function loadShippedModel(id: string): Promise<IntegerModel> {
+  let model = instances.get(id);
+  if (!model) {
+    const kind = MODEL_KINDS.find((k) => k.id === id && shipped(k));
+    if (!kind) fail('UNKNOWN_MODEL', `'${id}' (shipped: ${listModels().map((e) => e.id).join(', ')}; or a model directory)`);
+    model = kind.load();
+    model.catch(() => instances.delete(id));
+    instances.set(id, model);
   }
   return model;
 }

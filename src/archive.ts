@@ -18,7 +18,7 @@
  * ones after it.
  */
 import { Message, crc32, fail, readContainer, writeContainer, type DType, type DataKind } from '../codec/index.js';
-import { DEFAULT_MODEL, loadModel, type IntegerModel, type Progress, type SampleArray } from '../models/index.js';
+import { DEFAULT_MODEL, loadModel, loadShippedModel, type IntegerModel, type Progress, type SampleArray } from '../models/index.js';
 import { DTYPE_RANGE, readSamples } from './npy.js';
 import { checkShape, prepare, restoreFile, type Prepared } from './compress.js';
 
@@ -81,16 +81,11 @@ export interface ArchiveReport {
 const MAX_MEMBERS = 1 << 20;
 
 /**
- * The archive default is the library default (today the baseline: smaller and faster than the flows on
- * photos); `--model fixedpoint` is the bits-back model that chaining pays off for.
+ * The archive default is the library default (`ar`, which pushes and needs no chain); `--model
+ * fixedpoint` is the bits-back model that chaining pays off for.
  */
 export function defaultArchiveModel(): string {
   return DEFAULT_MODEL;
-}
-
-/** Bits held by the message's real words (what the file stores), above the empty state. */
-function storedBits(msg: Message): number {
-  return 16 * msg.tailLength + Math.log2(msg.head / 2 ** 31);
 }
 
 function pushRaw(msg: Message, bytes: Uint8Array): void {
@@ -127,16 +122,16 @@ export async function compressArchive(
     options.onMember?.(index);
     const progress = options.progress ? (f: number) => options.progress!((index + f) / inputs.length) : undefined;
     const p = await prepare(input.bytes, { name: input.name });
-    msg.lowWater = msg.tailLength;
+    msg.markLowWater();
     const before = msg.clone();
-    const startBits = storedBits(msg);
+    const startBits = msg.storedBits();
     const startBorrowed = msg.underflowWords;
     let method: MemberMethod = 'model';
     let modelBits: number;
     let floatBits: number | undefined;
     let bytes: number | undefined;
-    if (model.encodeInto) {
-      ({ modelBits, floatBits } = await model.encodeInto(msg, p.samples, p.layout, progress));
+    if (model.chain) {
+      ({ modelBits, floatBits } = await model.chain.push(msg, p.samples, p.layout, progress));
     } else {
       const encoded = await model.encode(p.samples, p.layout, progress);
       pushRaw(msg, encoded.payload);
@@ -147,7 +142,7 @@ export async function compressArchive(
     // Raw beats the model: roll the chain back and keep the bytes (an image's own file if smaller).
     const rawMethod: MemberMethod = p.originalFile && p.originalFile.length < p.canonical.length ? 'original' : 'stored';
     const raw = rawMemberBytes(p, rawMethod);
-    if (!options.forceModel && storedBits(msg) - startBits > 8 * raw.length) {
+    if (!options.forceModel && msg.storedBits() - startBits > 8 * raw.length) {
       msg = before;
       pushRaw(msg, raw);
       method = rawMethod;
@@ -169,12 +164,12 @@ export async function compressArchive(
       ...(bytes !== undefined ? { bytes } : {}),
       segment: [0, 0],
       segmentCrc: 0,
-      codedBits: storedBits(msg) - startBits + initialBits,
+      codedBits: msg.storedBits() - startBits + initialBits,
       initialBits,
       modelBits,
       ...(floatBits !== undefined ? { floatBits } : {}),
     });
-    marks.push({ low: msg.lowWater, depth: msg.tailLength });
+    marks.push({ low: msg.lowWater, depth: msg.depth });
   }
   options.progress?.(1);
   const payload = msg.flatten();
@@ -314,8 +309,9 @@ export async function decompressArchive(
         (last < count - 1 ? ` (${count - 1 - last} later member${count - 1 - last > 1 ? 's are' : ' is'} intact)` : ''),
     );
   }
-  const modelSource = c.modelId.startsWith('path:') ? (options.model ?? fail('UNKNOWN_MODEL', `${c.modelId}: made with a model directory; pass it with --model`)) : c.modelId;
-  const model = await loadModel(modelSource);
+  const model = c.modelId.startsWith('path:')
+    ? await loadModel(options.model ?? fail('UNKNOWN_MODEL', `${c.modelId}: made with a model directory; pass it with --model`))
+    : await loadShippedModel(c.modelId);
   if (Buffer.compare(Buffer.from(model.hash), Buffer.from(c.modelHash)) !== 0)
     fail('MODEL_MISMATCH', `model '${c.modelId}' here is not the one the archive was made with`);
   const msg = Message.unflatten(c.payload);
@@ -332,7 +328,7 @@ export async function decompressArchive(
 async function decodeMember(msg: Message, r: MemberRecord, model: IntegerModel, progress?: Progress): Promise<ArchiveMember> {
   const what = `archive member ${r.name}`;
   const base = { name: r.name, kind: r.kind, method: r.method };
-  const tooBig = (n: number) => n > 16 * (msg.tailLength + 3) + 64 * 1024 * 1024;
+  const tooBig = (n: number) => n > 16 * (msg.depth + 3) + 64 * 1024 * 1024;
   if (r.method === 'stored' || r.method === 'original') {
     if (tooBig(8 * r.bytes!)) fail('CORRUPT', `${what}: size beyond the payload`);
     const data = popRaw(msg, r.bytes!);
@@ -356,8 +352,8 @@ async function decodeMember(msg: Message, r: MemberRecord, model: IntegerModel, 
     if (tooBig(8 * r.bytes!)) fail('CORRUPT', `${what}: size beyond the payload`);
     await model.decode(popRaw(msg, r.bytes!), layout, out, progress);
   } else {
-    if (!model.decodeFrom) fail('MODEL_MISMATCH', `model '${model.id}' cannot decode chained members`);
-    await model.decodeFrom(msg, layout, out, progress);
+    if (!model.chain) fail('MODEL_MISMATCH', `model '${model.id}' cannot decode chained members`);
+    await model.chain.pop(msg, layout, out, progress);
   }
   const [lo, hi] = DTYPE_RANGE[r.dtype];
   for (let i = 0; i < n; i++) if (!(out[i] >= lo && out[i] <= hi)) fail('CORRUPT', `${what}: decoded value outside its dtype`);

@@ -20,7 +20,7 @@ import {
   type DataKind,
   type Method,
 } from '../codec/index.js';
-import { DEFAULT_MODEL, loadModel, type Progress, type SampleArray, type SampleLayout } from '../models/index.js';
+import { DEFAULT_MODEL, loadModel, loadShippedModel, type Progress, type SampleArray, type SampleLayout } from '../models/index.js';
 import { decodeImage, encodePng, imageSampleBytes } from './image.js';
 import { DTYPE_RANGE, ITEM_SIZE, npyHeader, parseNpy, readSamples, writeSamples } from './npy.js';
 
@@ -68,9 +68,8 @@ export interface CompressReport {
   floatBits?: number;
   /** Bits-back models: bits borrowed from nothing to start the chain (one-time; in codedBits, not modelBits). */
   initialBits?: number;
-  /** Chained flows: tiles coded by the flow, and by the bootstrap coder so as not to borrow. */
-  flowTiles?: number;
-  bootstrapTiles?: number;
+  /** Model-specific counts (a chained flow: flowTiles, bootstrapTiles), as the model reports them. */
+  details?: Record<string, number>;
   /** Size of the whole .flz written. */
   fileBytes: number;
   model: string;
@@ -173,7 +172,7 @@ const NO_MODEL_HASH = new Uint8Array(32);
 
 async function encodePrepared(p: Prepared, options: CompressOptions): Promise<Encoded> {
   const model = await loadModel(options.model ?? DEFAULT_MODEL);
-  const { payload, modelBits, floatBits, pixelBits, initialBits, flowTiles, bootstrapTiles } = await model.encode(p.samples, p.layout, options.progress, { pixelBits: options.heatmap });
+  const { payload, modelBits, floatBits, pixelBits, initialBits, details } = await model.encode(p.samples, p.layout, options.progress, { pixelBits: options.heatmap });
   const base = { kind: p.kind, dtype: p.dtype, shape: p.shape, meta: p.meta, dataCrc: crc32(p.canonical) };
   const modelBytes = writeContainer({ ...base, method: 'model', modelId: model.id, modelHash: model.hash, payload });
   const candidates: { bytes: Uint8Array; kind: DataKind; method: Method }[] = [
@@ -195,7 +194,7 @@ async function encodePrepared(p: Prepared, options: CompressOptions): Promise<En
     bytes: best.bytes,
     modelBytes,
     pixelBits,
-    report: { kind: best.kind, method: best.method, dims: p.samples.length, modelBits, floatBits, initialBits, flowTiles, bootstrapTiles, codedBits: 8 * payload.length,
+    report: { kind: best.kind, method: best.method, dims: p.samples.length, modelBits, floatBits, initialBits, details, codedBits: 8 * payload.length,
       fileBytes: best.bytes.length, model: model.id },
   };
 }
@@ -251,7 +250,10 @@ async function decodeSamples(c: Container, layout: SampleLayout, options: Decomp
     const little = c.kind !== 'array' || c.meta.littleEndian !== false;
     return readSamples(c.payload, c.dtype, little);
   }
-  const model = await loadModel(c.modelId.startsWith('path:') ? (options.model ?? fail('UNKNOWN_MODEL', `${c.modelId}: made with a model directory; pass it with --model`)) : c.modelId);
+  // The file names a shipped model, or says it was made with a directory: it never chooses a path to read.
+  const model = c.modelId.startsWith('path:')
+    ? await loadModel(options.model ?? fail('UNKNOWN_MODEL', `${c.modelId}: made with a model directory; pass it with --model`))
+    : await loadShippedModel(c.modelId);
   if (!sameBytes(model.hash, c.modelHash))
     fail('MODEL_MISMATCH', `model '${c.modelId}' here is not the one the file was made with`);
   if (n * model.minBitsPerSample > 8 * c.payload.length + 64)
@@ -350,8 +352,8 @@ export interface VerifyReport {
   floatBits?: number;
   /** Bits-back models: one-time bits borrowed to start the chain (see CompressReport). */
   initialBits?: number;
-  flowTiles?: number;
-  bootstrapTiles?: number;
+  /** Model-specific counts (see CompressReport). */
+  details?: Record<string, number>;
   /** With `heatmap`: bits per pixel, height x width. */
   heatmap?: { bits: Float32Array; width: number; height: number };
 }
@@ -368,7 +370,7 @@ export async function verify(input: Uint8Array, options: CompressOptions & { fil
   const got = restored.samples ?? Int32Array.from(restored.data);
   if (got.length !== expected.length || got.some((v, i) => v !== expected[i]))
     fail('INTERNAL', 'round trip mismatch: please report this file');
-  const { dims, modelBits, codedBits, fileBytes, floatBits, initialBits, flowTiles, bootstrapTiles } = encoded.report;
+  const { dims, modelBits, codedBits, fileBytes, floatBits, initialBits, details } = encoded.report;
   const idealBits = modelBits + (initialBits ?? 0);
   return {
     file: options.file ?? options.name ?? '',
@@ -381,8 +383,7 @@ export async function verify(input: Uint8Array, options: CompressOptions & { fil
     overheadPct: idealBits > 0 ? (100 * (codedBits - idealBits)) / idealBits : 0,
     floatBits,
     initialBits,
-    flowTiles,
-    bootstrapTiles,
+    details,
     heatmap: encoded.pixelBits ? { bits: encoded.pixelBits, width: prepared.layout.width, height: prepared.layout.height } : undefined,
   };
 }

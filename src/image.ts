@@ -4,7 +4,7 @@
  * PNGs as 8-bit and grey as RGB. An embedded ICC profile is kept as it is: pixel values are not
  * converted on decode, and the profile is written back into the restored PNG (iCCP chunk).
  */
-import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import type { Metadata, OutputInfo, default as Sharp } from 'sharp';
 import { deflateSync } from 'node:zlib';
 import { crc32 } from '../codec/index.js';
 
@@ -23,10 +23,19 @@ export interface DecodedImage {
   samples: Int32Array;
 }
 
-sharp.cache(false);
+let loaded: Promise<typeof Sharp> | undefined;
+
+/** sharp, loaded on first use (decoding a non-image file needs no image library). */
+function sharpLibrary(): Promise<typeof Sharp> {
+  return (loaded ??= import('sharp').then(({ default: sharp }) => {
+    sharp.cache(false);
+    return sharp;
+  }));
+}
 
 /** Decode an image, or return a reason why it cannot be coded as one (then it is coded as bytes). */
 export async function decodeImage(bytes: Uint8Array): Promise<DecodedImage | { unsupported: string }> {
+  const sharp = await sharpLibrary();
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
@@ -88,6 +97,7 @@ export async function encodePng(
   samples: ArrayLike<number>,
 ): Promise<Uint8Array> {
   const { width, height, channels, bitDepth } = image;
+  const sharp = await sharpLibrary();
   const raw = bitDepth === 16 ? Uint16Array.from(samples) : Uint8Array.from(samples);
   const grey = channels <= 2;
   const png = await sharp(raw, { raw: { width, height, channels: channels as 1 | 2 | 3 | 4 }, limitInputPixels: false })
@@ -136,6 +146,7 @@ function interleave(planes: Buffer[], bytesPerSample: number): Buffer {
  * more), so that a glance shows where the file's bits go.
  */
 export async function renderHeatmap(bits: Float32Array, width: number, height: number): Promise<Uint8Array> {
+  const sharp = await sharpLibrary();
   const sorted = Float32Array.from(bits).sort();
   const top = Math.max(1e-9, sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))]);
   const rgb = new Uint8Array(width * height * 3);

@@ -1,4 +1,4 @@
-/** Flowzip's public library API. */
+/** Flowzip's public library API (coding only: trainers are in `flowzip/train`, and no tfjs loads here). */
 export {
   compress,
   compressWithReport,
@@ -13,13 +13,11 @@ export {
   type InputKind,
 } from './compress.js';
 export { FlowzipError, ERROR_CODES, EXIT_STATUS, readContainer, type ErrorCode } from '../codec/index.js';
-export { listModels, loadModel, DEFAULT_MODEL } from '../models/index.js';
+export { listModels, loadModel, DEFAULT_MODEL, MODEL_KINDS, type ModelKind, type IntegerModel } from '../models/index.js';
 export { parseNpy, buildNpy } from './npy.js';
 export { decodeImage, encodePng, renderHeatmap } from './image.js';
-export { useBackend, type BackendName } from '../models/backend.js';
-export { train, type TrainOptions } from '../models/idf/train.js';
-export { trainAr, AR_DEFAULTS, type ArTrainOptions } from '../models/ar/train.js';
-export { setTileThreads } from '../models/idf/model.js';
+export { preferBackend, type BackendName } from '../models/shared/backend.js';
+export { setTileThreads } from '../models/shared/worker-pool.js';
 export {
   compressArchive,
   decompressArchive,
@@ -30,4 +28,3 @@ export {
   type ArchiveReport,
   type ArchiveMemberReport,
 } from './archive.js';
-export { FINE_FRACTION_BITS as FIXEDPOINT_FRACTION_BITS } from '../models/idf/tables.js';

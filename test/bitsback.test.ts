@@ -87,7 +87,7 @@ describe('bits-back coding', () => {
     for (let i = 0; i < data.length; i++) decoded.unshift(codec.pop(restored));
     expect(decoded).toEqual(data);
     // The decoder pushed the borrowed words back on top of the empty state.
-    expect(restored.tailLength).toBe(borrowed);
+    expect(restored.depth).toBe(borrowed);
   });
 });
 

@@ -15,11 +15,14 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FlowzipError, Message, readContainer, writeContainer } from '../codec/index.js';
 import * as tf from '@tensorflow/tfjs';
-import { loadCheckpoint } from '../models/idf/train.js';
-import { exportIntegerModel } from '../models/idf/export.js';
-import { parseIdf, readIdfFiles } from '../models/idf/model.js';
-import { loadFinePriorTables } from '../models/idf/tables.js';
-import { compressArchive, compressWithReport, decompress, decompressArchive, loadModel, useBackend, verifyArchive } from '../src/index.js';
+import { loadCheckpoint } from '../models/shared/multiscale/train/train.js';
+import { exportIntegerModel } from '../models/shared/multiscale/train/export.js';
+import { IntegerIdf } from '../models/shared/multiscale/integer.js';
+import { readMultiscaleFiles } from '../models/shared/multiscale/model-file.js';
+import { loadBaselineTables } from '../models/shared/baseline-tables.js';
+import { loadFinePriorTables } from '../models/shared/prior-tables.js';
+import { compressArchive, compressWithReport, decompress, decompressArchive, loadModel, verifyArchive } from '../src/index.js';
+import { useBackend } from '../src/train.js';
 import { decodeImage } from '../src/image.js';
 import { FIXTURES, fixture, rng } from './helpers.js';
 import { trainTinyFlow } from './tiny-model.js';
@@ -59,14 +62,14 @@ describe('fixed-point flow: bits-back', () => {
         const { samples, layout } = await imageOf(name);
         const msg = fullMessage(8 * samples.length, 7);
         const before = msg.clone();
-        const result = await model.encodeInto!(msg, samples, layout);
-        expect(result.flowTiles).toBe(1);
+        const result = await model.chain!.push(msg, samples, layout);
+        expect(result.details?.flowTiles).toBe(1);
         const net = msg.contentBits() - before.contentBits();
         expect(Math.abs(net - result.modelBits)).toBeLessThan(0.01 * result.modelBits + 64);
         // The float bound (-log2 p(x + u) + log2 q(u|x) at the coded u) and the integer tables agree.
         expect(Math.abs(result.floatBits! - result.modelBits) / result.modelBits).toBeLessThan(0.02);
         const out = new Int32Array(samples.length);
-        await model.decodeFrom!(msg, layout, out);
+        await model.chain!.pop(msg, layout, out);
         expect(out).toEqual(samples);
         expect(msg.equals(before)).toBe(true);
         expect(msg.underflowWords).toBe(0);
@@ -78,8 +81,8 @@ describe('fixed-point flow: bits-back', () => {
     const model = await loadModel(tiny);
     const { samples, layout } = await imageOf('photo-300x72.png');
     const msg = new Message();
-    const result = await model.encodeInto!(msg, samples, layout);
-    expect(result).toMatchObject({ bootstrapTiles: 1, flowTiles: 1 });
+    const result = await model.chain!.push(msg, samples, layout);
+    expect(result.details).toMatchObject({ bootstrapTiles: 1, flowTiles: 1 });
     expect(msg.underflowWords).toBe(0);
     const { bytes, report } = await compressWithReport(fixture('photo-300x72.png'), { model: tiny, forceModel: true });
     expect(report.initialBits).toBe(0);
@@ -89,8 +92,8 @@ describe('fixed-point flow: bits-back', () => {
 
   it('a tile that must borrow reads the underflow words, and its decoder gives them back below the message', async () => {
     // The chain never borrows (it bootstraps instead); the flow's tile coder on a short message does.
-    const { jsonBytes, weightBytes } = readIdfFiles(tiny);
-    const flow = parseIdf(jsonBytes, weightBytes, tiny, loadFinePriorTables());
+    const { file, weights } = readMultiscaleFiles(tiny);
+    const flow = new IntegerIdf(file, weights, loadFinePriorTables(), loadBaselineTables());
     const { samples, layout } = await imageOf('photo-rgb.png');
     const values = Int32Array.from(samples, (v) => v - 128);
     const msg = fullMessage(2 * samples.length, 3);
@@ -100,8 +103,8 @@ describe('fixed-point flow: bits-back', () => {
     const decoded = Message.unflatten(msg.flatten());
     expect(flow.decodeTile(decoded, layout.height, layout.width)).toEqual(values);
     // Below what the encoder found lie exactly the lent words: a fresh message would end in borrowedWords().
-    expect(decoded.tailLength).toBe(before.tailLength + msg.underflowWords);
-    expect(Array.from(decoded.tail.subarray(msg.underflowWords, decoded.tailLength))).toEqual(Array.from(before.tail.subarray(0, before.tailLength)));
+    expect(decoded.depth).toBe(before.depth + msg.underflowWords);
+    expect(Array.from(decoded.tailWords().subarray(msg.underflowWords))).toEqual(Array.from(before.tailWords()));
     const fresh = new Message();
     flow.encodeTile(fresh, values, layout.height, layout.width);
     const back = Message.unflatten(fresh.flatten());

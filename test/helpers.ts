@@ -1,7 +1,7 @@
 /** Shared test helpers: a seeded PRNG and fixture paths. */
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { seededRandom } from '../models/random.js';
+import { seededRandom } from '../models/shared/random.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 

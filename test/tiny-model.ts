@@ -2,8 +2,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { IdfConfig } from '../models/idf/constants.js';
-import { train } from '../models/idf/train.js';
+import type { IdfConfig } from '../models/shared/multiscale/constants.js';
+import { train } from '../models/shared/multiscale/train/train.js';
 import { FIXTURES } from './helpers.js';
 
 export async function trainTinyFlow(config: Partial<IdfConfig> = {}, options: { steps?: number; data?: string[] } = {}): Promise<string> {

@@ -14,22 +14,20 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compiledSibling } from '../assets.js';
-import { joinKnownParts, splitKnownParts, withRoute } from '../framing.js';
-import { sharedPool, tileThreads } from '../worker-pool.js';
 import { Message, fail } from '../../codec/index.js';
-import { assetPath } from '../assets.js';
-import { BASELINE_ALGORITHM, baselineMinBits, decodeBaseline, encodeBaseline } from '../baseline/model.js';
-import { loadBaselineTables } from '../baseline/tables.js';
-import { PRIOR_SCALE_0, PRIOR_SCALE_COUNT } from '../idf/constants.js';
-import { QUARTERS, loadPriorTables, sha256, type PriorTables } from '../idf/tables.js';
-import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../types.js';
+import { assetPath, compiledSibling } from '../shared/assets.js';
+import { BASELINE_ALGORITHM, baselineCoder, baselineMinBits } from '../shared/baseline-coder.js';
+import { loadBaselineTables } from '../shared/baseline-tables.js';
+import { sha256 } from '../shared/hash.js';
+import { partRunner, type DecodePartJob, type EncodePartJob, type EncodedPart, type PartCoder } from '../shared/parts.js';
+import { PRIOR_SCALE_0, PRIOR_SCALE_COUNT, QUARTERS, loadPriorTables, type PriorTables } from '../shared/prior-tables.js';
+import { messageRoute, partsRoute, routedModel } from '../shared/routes.js';
+import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../shared/types.js';
+import { AR_DESCRIPTION, AR_FORMAT, SHIPPED_AR_DIR } from './kind.js';
 import { contextOf, createPlanes, featureCount, recordSample } from './context.js';
 import { NetRunner, OUTPUT_UNIT, checkNet, type IntegerNet } from './net.js';
 
-export const AR_DESCRIPTION = 'learned autoregressive integer flow for 8-bit grey and RGB (integer MLP on causal context, logistic priors); baseline for other layouts';
-export const SHIPPED_AR_DIR = 'models/ar/photo';
-export const AR_FORMAT = 'flowzip-ar';
+export { AR_FORMAT, SHIPPED_AR_DIR } from './kind.js';
 export const AR_FORMAT_VERSION = 1;
 /** Bump when the coding algorithm (context, kernel, table choice) changes: it is part of the model hash. */
 export const AR_ALGORITHM = 'ar-1';
@@ -106,7 +104,7 @@ export interface ArModelFile {
   training?: unknown;
 }
 
-export class ArFlow {
+export class ArFlow implements PartCoder {
   readonly nets: IntegerNet[];
   readonly order: number[];
   readonly adaptScale: boolean;
@@ -216,14 +214,14 @@ export class ArFlow {
   }
 
   /** One band as its own message (worker threads run these). */
-  encodeBand(job: EncodeBandJob): EncodedBand {
+  encodePart(job: EncodePartJob): EncodedPart {
     const msg = new Message(1024);
     const pixelBits = job.withPixelBits ? new Float32Array(job.layout.height * job.layout.width) : undefined;
     const { bits, floatBits } = this.encode(msg, job.values, job.layout, undefined, pixelBits);
     return { message: msg.flatten(), bits, floatBits, pixelBits };
   }
 
-  decodeBand(job: DecodeBandJob): Int32Array {
+  decodePart(job: DecodePartJob): Int32Array {
     const msg = Message.unflatten(job.message);
     const out = new Int32Array(job.layout.height * job.layout.width * job.layout.channels);
     this.decode(msg, job.layout, out);
@@ -239,45 +237,11 @@ export class ArFlow {
   }
 }
 
-export interface EncodeBandJob {
-  values: Int32Array;
-  layout: SampleLayout;
-  withPixelBits?: boolean;
-}
-
-export interface EncodedBand {
-  message: Uint8Array;
-  bits: number;
-  floatBits: number;
-  pixelBits?: Float32Array;
-}
-
-export interface DecodeBandJob {
-  message: Uint8Array;
-  layout: SampleLayout;
-}
-
 /** The bands of a layout the flow codes (height >= 2): first row and row count of each. */
 export function bandsOf(height: number): { y0: number; rows: number }[] {
   const bands = [];
   for (let y0 = 0; y0 < height; y0 += BAND_ROWS) bands.push({ y0, rows: Math.min(BAND_ROWS, height - y0) });
   return bands;
-}
-
-/** Run band jobs on worker threads when there are several bands and threads, else here. */
-function bandRunner(flow: ArFlow, dir: string, bands: number) {
-  const threads = Math.min(tileThreads(), bands);
-  if (threads <= 1) {
-    return {
-      encode: async (jobs: EncodeBandJob[], progress?: Progress) => jobs.map((j, i) => (progress?.(i / jobs.length), flow.encodeBand(j))),
-      decode: async (jobs: DecodeBandJob[], progress?: Progress) => jobs.map((j, i) => (progress?.(i / jobs.length), flow.decodeBand(j))),
-    };
-  }
-  const pool = sharedPool(compiledSibling(import.meta.url, 'band-worker.js'), dir, { dir }, threads);
-  return {
-    encode: (jobs: EncodeBandJob[], progress?: Progress) => pool.run<EncodeBandJob, EncodedBand>('encode', jobs, progress),
-    decode: (jobs: DecodeBandJob[], progress?: Progress) => pool.run<DecodeBandJob, Int32Array>('decode', jobs, progress),
-  };
 }
 
 interface SampleRecord {
@@ -310,55 +274,32 @@ export function parseArFlow(jsonBytes: Uint8Array, dir: string): ArFlow {
   return new ArFlow(file, loadPriorTables());
 }
 
+/** Worker threads' part coder (models/shared/part-worker.ts). */
+export function partCoder(dir: string): PartCoder {
+  return parseArFlow(readArFile(dir), dir);
+}
+
 /** Load an exported autoregressive model from `dir` (default: the shipped one). */
 export function createArModel(dir = assetPath(SHIPPED_AR_DIR), id = 'ar'): IntegerModel {
   const jsonBytes = readArFile(dir);
   const flow = parseArFlow(jsonBytes, dir);
   const baseline = loadBaselineTables();
-  return {
+  const worker = { module: compiledSibling(import.meta.url, 'model.js'), dir };
+  const baselineRoute = messageRoute(ROUTE_BASELINE, baselineCoder(baseline));
+  const flowRoute = partsRoute(ROUTE_AR, {
+    framing: 'known',
+    parts: (layout) => bandsOf(layout.height),
+    runner: (_layout, bands) => partRunner(flow, worker, bands.length),
+    partLayout: (layout, { rows }) => ({ ...layout, height: rows }),
+    extract: (data, layout, { y0, rows }) => Int32Array.from(data.subarray(y0 * layout.width * layout.channels, (y0 + rows) * layout.width * layout.channels)),
+    place: (out, layout, { y0 }, values) => out.set(values, y0 * layout.width * layout.channels),
+    placeBits: (pixelBits, layout, { y0 }, bits) => pixelBits.set(bits, y0 * layout.width),
+  });
+  const info = {
     id,
     description: AR_DESCRIPTION,
     hash: sha256(new TextEncoder().encode(AR_ALGORITHM), jsonBytes, flow.tables.bytes, new TextEncoder().encode(BASELINE_ALGORITHM), baseline.hash),
     minBitsPerSample: Math.min(flow.minBits(), baselineMinBits(baseline)),
-    async encode(data, layout, progress, options) {
-      const pixelBits = options?.pixelBits ? new Float32Array(layout.height * layout.width) : undefined;
-      if (!ArFlow.codes(layout)) {
-        const msg = new Message(1024);
-        const modelBits = encodeBaseline(baseline, msg, data, layout, progress, pixelBits);
-        return { payload: withRoute(ROUTE_BASELINE, msg.flatten()), modelBits, pixelBits };
-      }
-      const { width, channels } = layout;
-      const bands = bandsOf(layout.height);
-      const jobs = bands.map(({ y0, rows }) => ({
-        values: Int32Array.from(data.subarray(y0 * width * channels, (y0 + rows) * width * channels)),
-        layout: { ...layout, height: rows },
-        withPixelBits: !!pixelBits,
-      }));
-      const coded = await bandRunner(flow, dir, bands.length).encode(jobs, progress);
-      coded.forEach((band, i) => band.pixelBits && pixelBits!.set(band.pixelBits, bands[i].y0 * width));
-      return {
-        payload: withRoute(ROUTE_AR, joinKnownParts(coded.map((c) => c.message))),
-        modelBits: coded.reduce((a, c) => a + c.bits, 0),
-        floatBits: coded.reduce((a, c) => a + c.floatBits, 0),
-        pixelBits,
-      };
-    },
-    async decode(payload, layout, out, progress) {
-      if (payload.length < 1) fail('CORRUPT', 'empty payload');
-      const route = payload[0];
-      if (route !== (ArFlow.codes(layout) ? ROUTE_AR : ROUTE_BASELINE)) fail('CORRUPT', 'payload route does not match the data layout');
-      if (route === ROUTE_BASELINE) {
-        const msg = Message.unflatten(payload.subarray(1));
-        decodeBaseline(baseline, msg, layout, out, progress);
-        if (!msg.isEmpty()) fail('CORRUPT', 'payload does not end where the data does');
-        return;
-      }
-      const { width, channels } = layout;
-      const bands = bandsOf(layout.height);
-      const messages = splitKnownParts(payload.subarray(1), bands.length);
-      const jobs = bands.map(({ rows }, i) => ({ message: messages[i], layout: { ...layout, height: rows } }));
-      const decoded = await bandRunner(flow, dir, bands.length).decode(jobs, progress);
-      decoded.forEach((values, i) => out.set(values, bands[i].y0 * width * channels));
-    },
   };
+  return routedModel(info, (layout) => (ArFlow.codes(layout) ? flowRoute : baselineRoute));
 }

@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fail } from '../../codec/index.js';
-import { assetPath } from '../assets.js';
+import { assetPath } from '../shared/assets.js';
 
 export const INPUT_SHIFT = 5;
 export const WEIGHT_BITS = 11;

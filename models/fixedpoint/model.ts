@@ -1,6 +1,6 @@
 /**
- * The 'fixedpoint' model: a dequantized fixed-point flow coded with bits-back (see models/idf/integer.ts
- * for the flow), for 8-bit RGB; the baseline coder for every other layout.
+ * The 'fixedpoint' model: a dequantized fixed-point flow coded with bits-back (see
+ * models/shared/multiscale/integer.ts for the flow), for 8-bit RGB; the baseline coder for every other layout.
  *
  * The flow's tiles are chained through one rANS message: each tile pops its dequantization noise from
  * what the tiles before it pushed, so only the start of a chain pays "initial bits". A tile is coded by
@@ -12,19 +12,19 @@
  * message the encoder started from: empty, or the underflow words it borrowed (Message.borrowedWords).
  */
 import { Message, fail } from '../../codec/index.js';
-import { assetPath } from '../assets.js';
-import { useBackend } from '../backend.js';
-import { BASELINE_ALGORITHM, baselineMinBits, decodeBaseline, encodeBaseline } from '../baseline/model.js';
-import { loadBaselineTables } from '../baseline/tables.js';
-import type { IntegerIdf } from '../idf/integer.js';
-import { extractTile, placeTile, tileGrid, type Tile } from '../idf/integer.js';
-import { readIdfFiles, parseIdf } from '../idf/model.js';
-import { loadFinePriorTables, sha256 } from '../idf/tables.js';
-import type { ChainResult, IntegerModel, Progress, SampleArray, SampleLayout } from '../types.js';
+import { assetPath } from '../shared/assets.js';
+import { useBackend } from '../shared/backend.js';
+import { BASELINE_ALGORITHM, baselineMinBits, decodeBaseline, encodeBaseline } from '../shared/baseline-coder.js';
+import { loadBaselineTables, type BaselineTables } from '../shared/baseline-tables.js';
+import { sha256 } from '../shared/hash.js';
+import { IntegerIdf } from '../shared/multiscale/integer.js';
+import { readMultiscaleFiles } from '../shared/multiscale/model-file.js';
+import { loadFinePriorTables } from '../shared/prior-tables.js';
+import { messageRoute, routedModel } from '../shared/routes.js';
+import { extractTile, placeTile, tileGrid, type Tile } from '../shared/tiles.js';
+import { FIXEDPOINT_DESCRIPTION, SHIPPED_FIXEDPOINT_DIR } from './kind.js';
+import type { CodedBits, IntegerModel, MessageCoder, Progress, SampleArray, SampleLayout } from '../shared/types.js';
 
-export const FIXEDPOINT_DESCRIPTION =
-  'dequantized fixed-point flow with bits-back coding for 8-bit RGB (tiles chained, baseline bootstrap); baseline for other layouts';
-export const SHIPPED_FIXEDPOINT_DIR = 'models/fixedpoint/rgb';
 
 const ROUTE_BASELINE = 0;
 const ROUTE_CHAIN = 2;
@@ -33,61 +33,42 @@ const TILE_FLOW = 1;
 
 export async function createFixedPointModel(dir = assetPath(SHIPPED_FIXEDPOINT_DIR), id = 'fixedpoint'): Promise<IntegerModel> {
   await useBackend();
-  const { jsonBytes, weightBytes } = readIdfFiles(dir);
+  const files = readMultiscaleFiles(dir);
+  if ((files.file.config.fractionBits ?? 0) === 0) fail('UNKNOWN_MODEL', `${dir} is an integer flow, not a fixed-point one`);
   const priorTables = loadFinePriorTables();
-  const flow = parseIdf(jsonBytes, weightBytes, dir, priorTables);
-  if (flow.fractionBits === 0) fail('UNKNOWN_MODEL', `${dir} is an integer flow, not a fixed-point one`);
   const baseline = loadBaselineTables();
+  const flow = new IntegerIdf(files.file, files.weights, priorTables, baseline);
   const minSide = 2 * 2 ** flow.config.levels;
   const usesFlow = (layout: SampleLayout) =>
     layout.channels === flow.config.channels && layout.dtype === 'uint8' && layout.height >= minSide && layout.width >= minSide;
-
-  const encodeInto = async (msg: Message, data: SampleArray, layout: SampleLayout, progress?: Progress, options?: { pixelBits?: boolean }): Promise<ChainResult> => {
-    const pixelBits = options?.pixelBits ? new Float32Array(layout.height * layout.width) : undefined;
-    if (!usesFlow(layout)) return { modelBits: encodeBaseline(baseline, msg, data, layout, progress, pixelBits), pixelBits };
-    return encodeChain(flow, baseline, msg, data, layout, progress, pixelBits);
+  const chain: MessageCoder = {
+    push: (msg, data, layout, progress, pixelBits) =>
+      usesFlow(layout) ? encodeChain(flow, baseline, msg, data, layout, progress, pixelBits) : { modelBits: encodeBaseline(baseline, msg, data, layout, progress, pixelBits) },
+    pop: (msg, layout, out, progress) => (usesFlow(layout) ? decodeChain(flow, baseline, msg, layout, out, progress) : decodeBaseline(baseline, msg, layout, out, progress)),
   };
-  const decodeFrom = async (msg: Message, layout: SampleLayout, out: SampleArray, progress?: Progress): Promise<void> => {
-    if (!usesFlow(layout)) return decodeBaseline(baseline, msg, layout, out, progress);
-    decodeChain(flow, baseline, msg, layout, out, progress);
-  };
-
-  return {
+  const baselineRoute = messageRoute(ROUTE_BASELINE, chain, { bitsBack: true });
+  const chainRoute = messageRoute(ROUTE_CHAIN, chain, { bitsBack: true });
+  const info = {
     id,
     description: FIXEDPOINT_DESCRIPTION,
-    hash: sha256(jsonBytes, weightBytes, priorTables.bytes, new TextEncoder().encode(BASELINE_ALGORITHM), baseline.hash),
+    hash: sha256(files.jsonBytes, files.weightBytes, priorTables.bytes, new TextEncoder().encode(BASELINE_ALGORITHM), baseline.hash),
+    // Bits-back: a flow tile may pop more than it pushes, so only the baseline's pushes bound a sample below.
     minBitsPerSample: Math.min(flow.minBits() - flow.fractionBits, baselineMinBits(baseline)),
-    encodeInto,
-    decodeFrom,
-    async encode(data, layout, progress, options) {
-      const msg = new Message(1024);
-      const result = await encodeInto(msg, data, layout, progress, options);
-      const body = msg.flatten();
-      const payload = new Uint8Array(1 + body.length);
-      payload[0] = usesFlow(layout) ? ROUTE_CHAIN : ROUTE_BASELINE;
-      payload.set(body, 1);
-      return { payload, ...result, initialBits: 16 * msg.underflowWords };
-    },
-    async decode(payload, layout, out, progress) {
-      if (payload.length < 1) fail('CORRUPT', 'empty payload');
-      if (payload[0] !== (usesFlow(layout) ? ROUTE_CHAIN : ROUTE_BASELINE)) fail('CORRUPT', 'payload route does not match the data layout');
-      const msg = Message.unflatten(payload.subarray(1));
-      await decodeFrom(msg, layout, out, progress);
-      if (msg.borrowedWords() < 0) fail('CORRUPT', 'payload does not end where the data does');
-    },
+    chain,
   };
+  return routedModel(info, (layout) => (usesFlow(layout) ? chainRoute : baselineRoute));
 }
 
 /** Tiles in raster order, each by the flow (bits-back) when the message can lend its noise, else baseline. */
 function encodeChain(
   flow: IntegerIdf,
-  baseline: ReturnType<typeof loadBaselineTables>,
+  baseline: BaselineTables,
   msg: Message,
   data: SampleArray,
   layout: SampleLayout,
   progress?: Progress,
   pixelBits?: Float32Array,
-): ChainResult {
+): CodedBits {
   const c = flow.config.channels;
   const multiple = 2 ** flow.config.levels;
   const tiles = tileGrid(layout.height, layout.width);
@@ -119,12 +100,12 @@ function encodeChain(
       for (let y = 0; y < t.height; y++) for (let x = 0; x < t.width; x++) pixelBits[(t.y + y) * layout.width + t.x + x] = tileBits[y * w + x];
     }
   });
-  return { modelBits, floatBits, pixelBits, flowTiles, bootstrapTiles: tiles.length - flowTiles };
+  return { modelBits, floatBits, details: { flowTiles, bootstrapTiles: tiles.length - flowTiles } };
 }
 
 function decodeChain(
   flow: IntegerIdf,
-  baseline: ReturnType<typeof loadBaselineTables>,
+  baseline: BaselineTables,
   msg: Message,
   layout: SampleLayout,
   out: SampleArray,

@@ -1,110 +1,74 @@
 /**
- * The 'idf' model: the learned integer discrete flow for 8-bit RGB, and the baseline coder for every
- * other layout (grey, alpha, 16-bit, arrays), so any input is codable under one model id.
+ * The 'idf' model: the learned integer discrete flow for 8-bit RGB (models/shared/multiscale/), and
+ * the baseline coder for every other layout (grey, alpha, 16-bit, arrays), so any input is codable
+ * under one model id. Its nets run on tfjs (integer-valued float32, exact on every backend), loaded
+ * only when this model is.
  *
  * Payload: 1 byte route (0 baseline, 1 flow); baseline: one rANS message; flow: u32 tile count, u32 byte
  * length per tile, then each tile's rANS message (tiles are independent: bounded memory).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Message, fail } from '../../codec/index.js';
-import { assetPath } from '../assets.js';
-import { currentBackend, useBackend } from '../backend.js';
-import { BASELINE_ALGORITHM, baselineMinBits, decodeBaseline, encodeBaseline } from '../baseline/model.js';
-import { loadBaselineTables } from '../baseline/tables.js';
-import type { IntegerModel, SampleLayout } from '../types.js';
-import type { IntegerModelFile } from './export.js';
-import { IntegerIdf, tileGrid } from './integer.js';
-import { tilePool } from './tile-pool.js';
-import { tileThreads } from '../worker-pool.js';
-import { joinParts, splitParts, withRoute } from '../framing.js';
-import { loadPriorTables, sha256, type PriorTables } from './tables.js';
+import { fail } from '../../codec/index.js';
+import { assetPath, compiledSibling } from '../shared/assets.js';
+import { useBackend, type BackendName } from '../shared/backend.js';
+import { BASELINE_ALGORITHM, baselineCoder, baselineMinBits } from '../shared/baseline-coder.js';
+import { loadBaselineTables } from '../shared/baseline-tables.js';
+import { sha256 } from '../shared/hash.js';
+import { IntegerIdf } from '../shared/multiscale/integer.js';
+import { readMultiscaleFiles } from '../shared/multiscale/model-file.js';
+import { partRunner, type PartCoder } from '../shared/parts.js';
+import { loadPriorTables } from '../shared/prior-tables.js';
+import { messageRoute, partsRoute, routedModel } from '../shared/routes.js';
+import { extractTile, placeTile, tileGrid } from '../shared/tiles.js';
+import { IDF_DESCRIPTION, SHIPPED_IDF_DIR } from './kind.js';
+import type { IntegerModel, SampleLayout } from '../shared/types.js';
 
-export const IDF_DESCRIPTION = 'learned integer discrete flow for 8-bit RGB (3 levels, conditional logistic priors); baseline for other layouts';
-export const SHIPPED_IDF_DIR = 'models/idf/rgb';
 
 const ROUTE_BASELINE = 0;
 const ROUTE_FLOW = 1;
+/** Below this many tiles, starting workers (about a second each) costs more than it saves. */
+const MIN_PARALLEL_TILES = 4;
 
-export { setTileThreads } from '../worker-pool.js';
-
-export function readIdfFiles(dir: string): { jsonBytes: Uint8Array; weightBytes: Uint8Array } {
-  try {
-    return { jsonBytes: new Uint8Array(readFileSync(join(dir, 'model.json'))), weightBytes: new Uint8Array(readFileSync(join(dir, 'weights.bin'))) };
-  } catch {
-    fail('UNKNOWN_MODEL', `no exported model (model.json, weights.bin) in ${dir}`);
-  }
+function loadFlow(dir: string) {
+  const files = readMultiscaleFiles(dir);
+  if ((files.file.config.fractionBits ?? 0) !== 0) fail('UNKNOWN_MODEL', `${dir} is a fixed-point flow, not an integer one`);
+  return { files, flow: new IntegerIdf(files.file, files.weights, loadPriorTables(), loadBaselineTables()) };
 }
 
-/** The integer flow of an exported model's files (IDF or, with the fine tables, fixed-point). */
-export function parseIdf(jsonBytes: Uint8Array, weightBytes: Uint8Array, dir: string, priorTables: PriorTables): IntegerIdf {
-  let file: IntegerModelFile;
-  try {
-    file = JSON.parse(new TextDecoder().decode(jsonBytes)) as IntegerModelFile;
-  } catch {
-    fail('UNKNOWN_MODEL', `${dir}/model.json is not JSON`);
-  }
-  if (file.format !== 'flowzip-idf') fail('UNKNOWN_MODEL', `${dir} is not a flowzip flow model`);
-  if (weightBytes.length % 4 !== 0) fail('MODEL_MISMATCH', 'flow weights file has a partial word');
-  const weights = new Int32Array(weightBytes.buffer.slice(weightBytes.byteOffset, weightBytes.byteOffset + weightBytes.byteLength));
-  return new IntegerIdf(file, weights, priorTables, loadBaselineTables());
-}
-
-function parseModel(jsonBytes: Uint8Array, weightBytes: Uint8Array, dir: string): IntegerIdf {
-  return parseIdf(jsonBytes, weightBytes, dir, loadPriorTables());
-}
-
-/** The integer flow alone (tile workers use it). */
-export async function loadIntegerIdf(dir: string): Promise<IntegerIdf> {
-  await useBackend();
-  const { jsonBytes, weightBytes } = readIdfFiles(dir);
-  return parseModel(jsonBytes, weightBytes, dir);
+/** Worker threads' part coder (models/shared/part-worker.ts). */
+export async function partCoder(dir: string, backend?: BackendName): Promise<PartCoder> {
+  await useBackend(backend);
+  return loadFlow(dir).flow;
 }
 
 /** Load an exported IDF (model.json + weights.bin) from `dir` (default: the shipped one). */
 export async function createIdfModel(dir = assetPath(SHIPPED_IDF_DIR), id = 'idf'): Promise<IntegerModel> {
-  await useBackend();
-  let jsonBytes: Uint8Array;
-  let weightBytes: Uint8Array;
-  ({ jsonBytes, weightBytes } = readIdfFiles(dir));
-  const flow = parseModel(jsonBytes, weightBytes, dir);
-  const priorTables = loadPriorTables();
+  const backend = await useBackend();
+  const { files, flow } = loadFlow(dir);
   const baseline = loadBaselineTables();
-  const pool = (layout: SampleLayout) => tilePool(dir, tileGrid(layout.height, layout.width).length, tileThreads(), currentBackend());
+  const { channels, levels } = flow.config;
+  const multiple = 2 ** levels;
+  const worker = { module: compiledSibling(import.meta.url, 'model.js'), dir, backend };
+  const baselineRoute = messageRoute(ROUTE_BASELINE, baselineCoder(baseline));
+  const padded = (size: number) => Math.ceil(size / multiple) * multiple;
+  const flowRoute = partsRoute(ROUTE_FLOW, {
+    framing: 'counted',
+    parts: (layout) => tileGrid(layout.height, layout.width),
+    runner: (_layout, tiles) => partRunner(flow, worker, tiles.length, MIN_PARALLEL_TILES),
+    partLayout: (_layout, t) => ({ height: padded(t.height), width: padded(t.width), channels }),
+    extract: (data, layout, t) => extractTile(data, layout.width, channels, t, multiple).values,
+    place: (out, layout, t, values) => placeTile(out, layout.width, channels, t, values, padded(t.width), 128),
+    placeBits: (pixelBits, layout, t, bits) => {
+      for (let y = 0; y < t.height; y++) for (let x = 0; x < t.width; x++) pixelBits[(t.y + y) * layout.width + t.x + x] = bits[y * padded(t.width) + x];
+    },
+  });
   // Thin images would be mostly padding for the flow: they go to the baseline coder.
-  const minSide = 2 * 2 ** flow.config.levels;
   const usesFlow = (layout: SampleLayout) =>
-    layout.channels === flow.config.channels && layout.dtype === 'uint8' && layout.height >= minSide && layout.width >= minSide;
-  return {
+    layout.channels === channels && layout.dtype === 'uint8' && layout.height >= 2 * multiple && layout.width >= 2 * multiple;
+  const info = {
     id,
     description: IDF_DESCRIPTION,
-    hash: sha256(jsonBytes, weightBytes, priorTables.bytes, new TextEncoder().encode(BASELINE_ALGORITHM), baseline.hash),
+    hash: sha256(files.jsonBytes, files.weightBytes, loadPriorTables().bytes, new TextEncoder().encode(BASELINE_ALGORITHM), baseline.hash),
     minBitsPerSample: Math.min(flow.minBits(), baselineMinBits(baseline)),
-    async encode(data, layout, progress, options) {
-      if (!usesFlow(layout)) {
-        const msg = new Message(1024);
-        const pixelBits = options?.pixelBits ? new Float32Array(layout.height * layout.width) : undefined;
-        const modelBits = encodeBaseline(baseline, msg, data, layout, progress, pixelBits);
-        return { payload: withRoute(ROUTE_BASELINE, msg.flatten()), modelBits, pixelBits };
-      }
-      const { messages, bits, floatBits, pixelBits } = await flow.encodeImage(data, layout.height, layout.width, {
-        progress,
-        withPixelBits: options?.pixelBits,
-        run: pool(layout),
-      });
-      return { payload: withRoute(ROUTE_FLOW, joinParts(messages)), modelBits: bits, floatBits, pixelBits };
-    },
-    async decode(payload, layout, out, progress) {
-      if (payload.length < 1) fail('CORRUPT', 'empty payload');
-      const route = payload[0];
-      if (route !== (usesFlow(layout) ? ROUTE_FLOW : ROUTE_BASELINE)) fail('CORRUPT', 'payload route does not match the data layout');
-      if (route === ROUTE_BASELINE) {
-        const msg = Message.unflatten(payload.subarray(1));
-        decodeBaseline(baseline, msg, layout, out, progress);
-        if (!msg.isEmpty()) fail('CORRUPT', 'payload does not end where the data does');
-        return;
-      }
-      await flow.decodeImage(splitParts(payload.subarray(1)), layout.height, layout.width, out, { progress, run: pool(layout) });
-    },
   };
+  return routedModel(info, (layout) => (usesFlow(layout) ? flowRoute : baselineRoute));
 }

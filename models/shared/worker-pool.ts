@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { FlowzipError, type ErrorCode } from '../codec/index.js';
+import { FlowzipError, type ErrorCode } from '../../codec/index.js';
 import type { Progress } from './types.js';
 
 interface Pending {

@@ -12,8 +12,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { FrequencyTable, fail } from '../../codec/index.js';
-import { logisticResidualTable, wordReader, wordsToBytes, meanAbsResidual } from '../logistic-tables.js';
-import { assetPath } from '../assets.js';
+import { logisticResidualTable, wordReader, wordsToBytes, meanAbsResidual } from './logistic-tables.js';
+import { assetPath } from './assets.js';
 
 export const TABLE_PRECISION = 20;
 export const NUM_SCALES = 150;

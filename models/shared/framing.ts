@@ -1,16 +1,9 @@
 /**
- * Payload framing shared by the models: a route byte in front of the payload, and independent parts
+ * Payload framing of independent parts
  * (IDF tiles: u32 count, u32 byte length of each, then the parts; autoregressive bands, whose count the
  * layout gives: the lengths of all but the last, then the parts).
  */
-import { fail } from '../codec/index.js';
-
-export function withRoute(route: number, body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(1 + body.length);
-  out[0] = route;
-  out.set(body, 1);
-  return out;
-}
+import { fail } from '../../codec/index.js';
 
 export function joinParts(parts: Uint8Array[]): Uint8Array {
   const header = 4 + 4 * parts.length;

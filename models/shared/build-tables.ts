@@ -4,9 +4,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { assetPath } from '../assets.js';
-import { buildTablesFile } from './tables.js';
-import { buildFinePriorTablesFile, buildPriorTablesFile } from '../idf/tables.js';
+import { assetPath } from './assets.js';
+import { buildTablesFile } from './baseline-tables.js';
+import { buildFinePriorTablesFile, buildPriorTablesFile } from './prior-tables.js';
 
 for (const [path, bytes] of [
   ['models/baseline/tables.bin', buildTablesFile()],

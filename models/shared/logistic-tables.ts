@@ -2,7 +2,7 @@
  * Discretized logistic residual tables with an escape symbol: the one place models turn a logistic
  * into integer frequencies (at table-build time only; decoders read the frozen result).
  */
-import { escapeTable, fail, type FrequencyTable } from '../codec/index.js';
+import { escapeTable, fail, type FrequencyTable } from '../../codec/index.js';
 
 const MIN_ESCAPE_PROB = 2 ** -16;
 

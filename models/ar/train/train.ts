@@ -11,14 +11,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FlowzipError, Message } from '../../codec/index.js';
-import { useBackend, type BackendName } from '../backend.js';
-import { PRIOR_SCALE_0, PRIOR_SCALE_COUNT } from '../idf/constants.js';
-import { loadImages, seededRandom, splitHeldOut, type TrainImage } from '../idf/data.js';
-import { loadPriorTables } from '../idf/tables.js';
-import { contextOf, createPlanes, featureCount, fillPlanes } from './context.js';
-import { AR_FORMAT, AR_FORMAT_VERSION, ArFlow, type ArModelFile } from './model.js';
-import { INPUT_SHIFT, quantizeNet } from './net.js';
+import { FlowzipError, Message } from '../../../codec/index.js';
+import { useBackend, type BackendName } from '../../shared/backend.js';
+import { loadImages, seededRandom, splitHeldOut, type TrainImage } from '../../shared/train-data.js';
+import { PRIOR_SCALE_0, PRIOR_SCALE_COUNT, loadPriorTables } from '../../shared/prior-tables.js';
+import { contextOf, createPlanes, featureCount, fillPlanes } from '../context.js';
+import { AR_FORMAT, AR_FORMAT_VERSION, ArFlow, type ArModelFile } from '../model.js';
+import { INPUT_SHIFT, quantizeNet } from '../net.js';
 
 export interface ArTrainOptions {
   data: string[];

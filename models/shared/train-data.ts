@@ -64,7 +64,7 @@ export function randomCrops(images: TrainImage[], count: number, size: number, r
   return out;
 }
 
-export { seededRandom } from '../random.js';
+export { seededRandom } from './random.js';
 
 /**
  * Uniform dequantization noise on the 2^-k grid, in place: x -> x + u, u in {0, 1/2^k, ..., 1 - 1/2^k}.

@@ -4,8 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { useBackend } from '../backend.js';
-import { dequantize, loadImages, randomCrops, seededRandom, splitHeldOut } from './data.js';
+import { useBackend } from '../../backend.js';
+import { dequantize, loadImages, randomCrops, seededRandom, splitHeldOut } from '../../train-data.js';
 import { createIdf, idfForward, idfVariables, type IdfConfig } from './flow.js';
 
 interface Setup {

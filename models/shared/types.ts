@@ -1,4 +1,4 @@
-import type { DType, Message } from '../codec/index.js';
+import type { DType, Message } from '../../codec/index.js';
 
 /** What every model offers the library: integer samples in, a rANS payload out, and back. */
 export type SampleArray = Int32Array | Float64Array;
@@ -12,38 +12,44 @@ export interface SampleLayout {
   dtype?: DType;
 }
 
-export interface EncodeResult {
-  payload: Uint8Array;
-  /** The model's ideal -log2 p(x) under its integer tables, in bits. */
+/** What coding some data reports (into its own payload or into a shared message). */
+export interface CodedBits {
+  /** The model's ideal -log2 p(x) under its integer tables, in bits (bits-back: net of the bits given back). */
   modelBits: number;
   /** The float model's -log2 p(x) (continuous densities, no integer tables), where the model has one. */
   floatBits?: number;
   /** Bits per pixel (all channels), height * width, when asked for. */
   pixelBits?: Float32Array;
   /**
+   * Model-specific counts for reports (a chained flow: tiles coded by the flow and by the bootstrap
+   * coder); the library and the CLI pass them on as they are.
+   */
+  details?: Record<string, number>;
+}
+
+export interface EncodeResult extends CodedBits {
+  payload: Uint8Array;
+  /**
    * Bits-back models: bits the encoder had to borrow from nothing (the message's deterministic
    * underflow) because the message held too few; included in the payload, not in modelBits.
    */
   initialBits?: number;
-  /** Chained flows: tiles coded by the flow and by the bootstrap coder (instead of borrowing). */
-  flowTiles?: number;
-  bootstrapTiles?: number;
-}
-
-/** What coding into a shared message reports (archives chain their members through one message). */
-export interface ChainResult {
-  /** Net information content: pushed minus popped (bits-back) bits under the integer tables. */
-  modelBits: number;
-  floatBits?: number;
-  pixelBits?: Float32Array;
-  /** Chained flows: tiles coded by the flow (bits-back) and by the bootstrap coder. */
-  flowTiles?: number;
-  bootstrapTiles?: number;
 }
 
 export interface EncodeOptions {
   /** Also return where the bits go, per pixel. */
   pixelBits?: boolean;
+}
+
+/**
+ * The model primitive: push samples onto a message, pop them back (LIFO: pop(push(m, x)) gives x and m).
+ * Models build their payloads from it (models/shared/routes.ts); chaining models also code archives
+ * through one shared message with it.
+ */
+export interface MessageCoder {
+  push(msg: Message, data: SampleArray, layout: SampleLayout, progress?: Progress, pixelBits?: Float32Array): CodedBits | Promise<CodedBits>;
+  /** Fills `out` (length height * width * channels). */
+  pop(msg: Message, layout: SampleLayout, out: SampleArray, progress?: Progress): void | Promise<void>;
 }
 
 export interface IntegerModel {
@@ -52,8 +58,9 @@ export interface IntegerModel {
   /** SHA-256 of the frozen tables/weights; recorded in every file and checked on decode. */
   hash: Uint8Array;
   /**
-   * Lower bound on the bits any one sample can cost; the decoder uses it to reject a header that claims
-   * more samples than the payload could possibly hold (before allocating them).
+   * Lower bound on the bits any one sample can cost (never negative: bits-back models count only what
+   * they push); the decoder uses it to reject a header that claims more samples than the payload could
+   * possibly hold (before allocating them).
    */
   minBitsPerSample: number;
   encode(data: SampleArray, layout: SampleLayout, progress?: Progress, options?: EncodeOptions): Promise<EncodeResult>;
@@ -63,8 +70,7 @@ export interface IntegerModel {
    * Optional: code into / out of a message shared with other data (an archive's chain). A bits-back
    * model pops from what is already there, so a chain pays its initial bits once.
    */
-  encodeInto?(msg: Message, data: SampleArray, layout: SampleLayout, progress?: Progress, options?: EncodeOptions): Promise<ChainResult>;
-  decodeFrom?(msg: Message, layout: SampleLayout, out: SampleArray, progress?: Progress): Promise<void>;
+  chain?: MessageCoder;
 }
 
 /** Called now and then during long work with the fraction done in [0, 1]. */

@@ -7,10 +7,10 @@ import * as tf from '@tensorflow/tfjs';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { FlowzipError } from '../../codec/index.js';
-import { compiledSibling } from '../assets.js';
-import { useBackend, type BackendName } from '../backend.js';
-import { dequantize, loadImages, randomCrops, seededRandom, splitHeldOut } from './data.js';
+import { FlowzipError } from '../../../../codec/index.js';
+import { compiledSibling } from '../../assets.js';
+import { useBackend, type BackendName } from '../../backend.js';
+import { dequantize, loadImages, randomCrops, seededRandom, splitHeldOut } from '../../train-data.js';
 import { DEFAULT_CONFIG, createIdf, idfForward, idfVariables, stableName, type Idf, type IdfConfig } from './flow.js';
 import { exportIntegerModel } from './export.js';
 

@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createNet, floorSTE, netVariables, roundSTE, runNet, type ConvNet } from './nets.js';
-import { ALPHA_BITS, ALPHA_GAIN, ALPHA_MAX, channelPairs, couplingPermutation, type IdfConfig, MEAN_GAIN, PRIOR_SCALE_0, PRIOR_SCALE_COUNT, PRIOR_SCALE_INIT, SCALE_GAIN, TRANSLATION_GAIN } from './constants.js';
+import { ALPHA_BITS, ALPHA_GAIN, ALPHA_MAX, channelPairs, couplingPermutation, type IdfConfig, MEAN_GAIN, PRIOR_SCALE_0, PRIOR_SCALE_COUNT, PRIOR_SCALE_INIT, SCALE_GAIN, TRANSLATION_GAIN } from '../constants.js';
 
 export type { IdfConfig };
 export const DEFAULT_CONFIG: IdfConfig = { channels: 3, levels: 3, couplings: 4, hidden: 32, priorHidden: 32, meanSkip: true };

@@ -9,27 +9,11 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Idf } from './flow.js';
 import { quantBias, quantWeights, type ConvNet } from './nets.js';
-import { ACT_BITS, INPUT_BITS, WEIGHT_BITS } from './constants.js';
-import * as flow from './constants.js';
+import { ACT_BITS, INPUT_BITS, WEIGHT_BITS } from '../constants.js';
+import * as flow from '../constants.js';
+import { INTEGER_MODEL_VERSION, type IntegerLayerSpec, type IntegerModelFile } from '../model-file.js';
 
-export const INTEGER_MODEL_VERSION = 1;
-
-export interface IntegerLayerSpec {
-  name: string;
-  shape: number[];
-  /** Bits of this layer's input grid (INPUT_BITS or ACT_BITS). */
-  inputBits: number;
-}
-
-export interface IntegerModelFile {
-  format: 'flowzip-idf';
-  version: number;
-  config: Idf['config'];
-  grids: { inputBits: number; weightBits: number; actBits: number };
-  gains: { translation: number; mean: number; scale: number; scale0: number; scaleCount: number; scaleInit: number; alpha?: number };
-  layers: IntegerLayerSpec[];
-  info: Record<string, unknown>;
-}
+export { INTEGER_MODEL_VERSION } from '../model-file.js';
 
 function netLayers(prefix: string, net: ConvNet): { spec: IntegerLayerSpec; w: tf.Tensor; b: tf.Tensor }[] {
   return net.layers.map((layer, i) => ({

@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { ACT_BITS, ACT_MAX, INPUT_BITS, INPUT_CLIP, WEIGHT_BITS, WEIGHT_MAX } from './constants.js';
+import { ACT_BITS, ACT_MAX, INPUT_BITS, INPUT_CLIP, WEIGHT_BITS, WEIGHT_MAX } from '../constants.js';
 
 /** Round with a straight-through gradient. */
 export const roundSTE = tf.customGrad(((x: tf.Tensor) => {

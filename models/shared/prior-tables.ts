@@ -1,14 +1,16 @@
 /**
- * Frozen prior tables of the IDF: a discretized logistic per (scale index j, quarter offset f) with
+ * Frozen prior tables (the flows' latents, the autoregressive flow's residuals): a discretized logistic per (scale index j, quarter offset f) with
  * scale s_j = PRIOR_SCALE_0 * 2^(j / 4) and center f / 4, over residuals r = z - floor(mean) in
  * [-K_j, K_j] plus ESCAPE. Built once by `npm run build:tables` into prior-tables.bin; decoders only read it.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { FrequencyTable, boundedIntegerCodec, fail } from '../../codec/index.js';
-import { assetPath } from '../assets.js';
-import { logisticResidualTable, wordReader, wordsToBytes } from '../logistic-tables.js';
-import { PRIOR_SCALE_0, PRIOR_SCALE_COUNT } from './constants.js';
+import { assetPath } from './assets.js';
+import { logisticResidualTable, wordReader, wordsToBytes } from './logistic-tables.js';
+
+/** Prior scale grid: s_j = PRIOR_SCALE_0 * 2^(j / 4), j < PRIOR_SCALE_COUNT. */
+export const PRIOR_SCALE_0 = 0.1;
+export const PRIOR_SCALE_COUNT = 48;
 
 export const PRIOR_PRECISION = 20;
 export const QUARTERS = 4;
@@ -73,12 +75,6 @@ let cached: PriorTables | undefined;
 export function loadPriorTables(): PriorTables {
   if (!cached) cached = parsePriorTables(new Uint8Array(readFileSync(assetPath('models/idf/prior-tables.bin'))));
   return cached;
-}
-
-export function sha256(...parts: Uint8Array[]): Uint8Array {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
 }
 
 /**

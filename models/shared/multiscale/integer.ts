@@ -3,7 +3,7 @@
  * stay below 2^24 (see nets.ts), and every rounding is built from exact ops (scaling by powers of two,
  * floor), so encoder and decoder compute identical translations and table indices on any backend.
  *
- * Images are coded in independent tiles of at most TILE x TILE pixels (bounded memory; each tile's
+ * Images are coded in independent tiles of at most TILE x TILE pixels (tiles.ts) (bounded memory; each tile's
  * rANS message is separate). A tile is padded to a multiple of 2^levels by edge replication; the
  * decoder crops. Per tile the decoder pops: the top latents (baseline causal coder), then for each
  * level from the deepest: factored groups 0, 1, 2 (each under tables chosen by the prior nets from
@@ -16,15 +16,13 @@
  * U back, which restores the message the encoder started from.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Message, fail } from '../../codec/index.js';
-import type { BaselineTables } from '../baseline/tables.js';
-import { decodeBaseline, encodeBaseline } from '../baseline/model.js';
-import type { Progress } from '../types.js';
+import { Message, bitsBackJoint, fail, uniformBits, type Codec } from '../../../codec/index.js';
+import type { BaselineTables } from '../baseline-tables.js';
+import { decodeBaseline, encodeBaseline } from '../baseline-coder.js';
+import type { DecodePartJob, EncodePartJob, EncodedPart, PartCoder } from '../parts.js';
+import { QUARTERS, type PriorTables } from '../prior-tables.js';
 import { ALPHA_BITS, ALPHA_MAX, channelPairs, ACT_BITS, ACT_MAX, INPUT_CLIP, PRIOR_SCALE_0, PRIOR_SCALE_COUNT, PRIOR_SCALE_INIT, WEIGHT_BITS, couplingPermutation, type IdfConfig } from './constants.js';
-import type { IntegerModelFile } from './export.js';
-import { QUARTERS, type PriorTables } from './tables.js';
-
-export const TILE = 256;
+import type { IntegerModelFile } from './model-file.js';
 
 interface IntLayer {
   w: tf.Tensor4D;
@@ -134,7 +132,7 @@ function expandNet(layers: { w: Int32Array; b: Int32Array; shape: number[]; inpu
   });
 }
 
-/** values -> values * 2^k + k bits popped each, first value first (bits-back borrowing). */
+/** values -> values * 2^k + k bits popped each, first value first (the top's low bits). */
 function popLowBits(msg: Message, values: Int32Array | Float32Array, k: number): void {
   for (let i = 0; i < values.length; i++) values[i] = values[i] * 2 ** k + msg.popBits(k);
 }
@@ -148,13 +146,6 @@ function pushLowBits(msg: Message, values: Int32Array, k: number): void {
   }
 }
 
-/** Write a decoded tile (row stride `stride`, plus `offset`) into the image's interleaved samples. */
-export function placeTile(out: ArrayLike<number> & { [i: number]: number }, width: number, c: number, t: Tile, values: ArrayLike<number>, stride: number, offset: number): void {
-  for (let y = 0; y < t.height; y++)
-    for (let x = 0; x < t.width; x++)
-      for (let ch = 0; ch < c; ch++) out[((t.y + y) * width + t.x + x) * c + ch] = values[(y * stride + x) * c + ch] + offset;
-}
-
 /** sigma(b) - sigma(a) for a < b, accurate in both tails. */
 function logisticMass(a: number, b: number): number {
   const sa = 1 / (1 + Math.exp(-a));
@@ -162,7 +153,7 @@ function logisticMass(a: number, b: number): number {
   return sb * (1 - sa) - sa * (1 - sb);
 }
 
-export class IntegerIdf {
+export class IntegerIdf implements PartCoder {
   readonly config: IdfConfig;
   /** couplings[l][k]: full-latent nets whose outputs are zero on the conditioning half. */
   private readonly couplings: IntLayer[][][];
@@ -377,14 +368,57 @@ export class IntegerIdf {
    * Returns [integer-table bits, float-model bits]; fills `pixelBits` (height * width) when given.
    */
   encodeTile(msg: Message, values: Int32Array, height: number, width: number, pixelBits?: Float32Array): [number, number] {
+    const k = this.fractionBits;
+    let coded: [number, number] = [0, 0];
+    this.tileCodec(height, width, (bits) => (coded = bits), pixelBits).push(msg, values);
+    // The dequantization noise U came off the message: k bits a sample given back in full.
+    return [coded[0] - k * values.length, coded[1] - k * values.length];
+  }
+
+  decodeTile(msg: Message, height: number, width: number): Int32Array {
+    return this.tileCodec(height, width).pop(msg);
+  }
+
+  /**
+   * A tile as a codec. Bits-back (codec's bitsBackJoint): the encoder pops the dequantization noise U
+   * (k uniform bits a sample) and pushes X = 2^k x + U with the flow; the decoder pops X and pushes U
+   * back, which restores the message the encoder started from. An IDF (k = 0) pops and pushes nothing.
+   */
+  private tileCodec(height: number, width: number, onBits?: (bits: [number, number]) => void, pixelBits?: Float32Array): Codec<Int32Array> {
+    const k = this.fractionBits;
+    const count = height * width * this.config.channels;
+    const noise = uniformBits(count, k);
+    return bitsBackJoint<Int32Array, Int32Array>({
+      posterior: () => noise,
+      joint: {
+        push: (msg, [x, u]) => {
+          const latent = new Float32Array(count);
+          for (let i = 0; i < count; i++) latent[i] = x[i] * 2 ** k + u[i];
+          const bits = this.pushDequantized(msg, latent, height, width, pixelBits);
+          onBits?.(bits);
+        },
+        pop: (msg) => {
+          const latent = this.popDequantized(msg, height, width);
+          const x = new Int32Array(count);
+          const u = new Int32Array(count);
+          for (let i = 0; i < count; i++) {
+            x[i] = Math.floor(latent[i] / 2 ** k);
+            u[i] = latent[i] - x[i] * 2 ** k;
+          }
+          return [x, u];
+        },
+      },
+    });
+  }
+
+  /** Push a padded tile's X (2^-k grid) with the flow; returns [integer-table bits, float-model bits]. */
+  private pushDequantized(msg: Message, dequantized: Float32Array, height: number, width: number, pixelBits?: Float32Array): [number, number] {
     const { channels: c, levels, couplings } = this.config;
     const k = this.fractionBits;
     const pushes: { z: Int32Array; p: GroupParams }[] = [];
-    // Bits-back: the dequantization noise U comes off the message (k bits each, given back in full).
-    let bits = -k * values.length;
-    let floatBits = -k * values.length;
-    let latent: Float32Array = Float32Array.from(values);
-    if (k > 0) popLowBits(msg, latent, k);
+    let bits = 0;
+    let floatBits = 0;
+    let latent = dequantized;
     let h = height;
     let w = width;
     for (let l = 0; l < levels; l++) {
@@ -426,7 +460,8 @@ export class IntegerIdf {
     return [bits + topBits, floatBits + topBits];
   }
 
-  decodeTile(msg: Message, height: number, width: number): Int32Array {
+  /** Pop a padded tile's X (2^-k grid). */
+  private popDequantized(msg: Message, height: number, width: number): Float32Array {
     const { channels: c, levels, couplings } = this.config;
     let h = height / 2 ** levels;
     let w = width / 2 ** levels;
@@ -444,122 +479,23 @@ export class IntegerIdf {
       h *= 2;
       w *= 2;
     }
-    const values = Int32Array.from(latent);
-    // Give the dequantization noise back: the message is again what the encoder started from.
-    if (k > 0) pushLowBits(msg, values, k);
-    return values;
+    return latent;
   }
 
-  /** Encode one padded tile into its own message. */
-  encodeTileJob(job: EncodeTileJob): EncodedTile {
+  /** One padded, centred tile (its layout: the padded size) as its own message (worker threads run these). */
+  encodePart(job: EncodePartJob): EncodedPart {
     const msg = new Message(1024);
-    const pixelBits = job.withPixelBits ? new Float32Array(job.paddedHeight * job.paddedWidth) : undefined;
-    const [bits, floatBits] = this.encodeTile(msg, job.values, job.paddedHeight, job.paddedWidth, pixelBits);
+    const { height, width } = job.layout;
+    const pixelBits = job.withPixelBits ? new Float32Array(height * width) : undefined;
+    const [bits, floatBits] = this.encodeTile(msg, job.values, height, width, pixelBits);
     return { message: msg.flatten(), bits, floatBits, pixelBits };
   }
 
-  /** Decode one tile's message to its padded, centered values. */
-  decodeTileJob(job: DecodeTileJob): Int32Array {
+  /** Decode one tile's message to its padded, centred values. */
+  decodePart(job: DecodePartJob): Int32Array {
     const msg = Message.unflatten(job.message);
-    const values = this.decodeTile(msg, job.paddedHeight, job.paddedWidth);
+    const values = this.decodeTile(msg, job.layout.height, job.layout.width);
     if (!msg.isEmpty()) fail('CORRUPT', 'a tile does not end where its data does');
     return values;
   }
-
-  /**
-   * Encode an 8-bit image (H x W x C interleaved samples) tile by tile; one message per tile. `run` maps
-   * tile jobs to results (here, or on worker threads: tiles are independent, so the bytes are the same).
-   */
-  async encodeImage(
-    samples: ArrayLike<number>,
-    height: number,
-    width: number,
-    options: { progress?: Progress; withPixelBits?: boolean; run?: TileRunner } = {},
-  ) {
-    const tiles = tileGrid(height, width);
-    const multiple = 2 ** this.config.levels;
-    const jobs = tiles.map((t) => ({ ...extractTile(samples, width, this.config.channels, t, multiple), withPixelBits: !!options.withPixelBits }));
-    const results = options.run
-      ? await options.run.encode(jobs, options.progress)
-      : jobs.map((job, i) => (options.progress?.(i / jobs.length), this.encodeTileJob(job)));
-    const pixelBits = options.withPixelBits ? new Float32Array(height * width) : undefined;
-    results.forEach((r, i) => {
-      const t = tiles[i];
-      if (r.pixelBits && pixelBits)
-        for (let y = 0; y < t.height; y++) for (let x = 0; x < t.width; x++) pixelBits[(t.y + y) * width + t.x + x] = r.pixelBits[y * jobs[i].paddedWidth + x];
-    });
-    return {
-      messages: results.map((r) => r.message),
-      bits: results.reduce((a, r) => a + r.bits, 0),
-      floatBits: results.reduce((a, r) => a + r.floatBits, 0),
-      pixelBits,
-    };
-  }
-
-  async decodeImage(messages: Uint8Array[], height: number, width: number, out: Int32Array | Float64Array, options: { progress?: Progress; run?: TileRunner } = {}): Promise<void> {
-    const tiles = tileGrid(height, width);
-    if (messages.length !== tiles.length) fail('CORRUPT', `${messages.length} tiles, expected ${tiles.length}`);
-    const c = this.config.channels;
-    const multiple = 2 ** this.config.levels;
-    const jobs = tiles.map((t, i) => ({ message: messages[i], paddedHeight: Math.ceil(t.height / multiple) * multiple, paddedWidth: Math.ceil(t.width / multiple) * multiple }));
-    const decoded = options.run
-      ? await options.run.decode(jobs, options.progress)
-      : jobs.map((job, i) => (options.progress?.(i / jobs.length), this.decodeTileJob(job)));
-    tiles.forEach((t, i) => placeTile(out, width, c, t, decoded[i], jobs[i].paddedWidth, 128));
-  }
-}
-
-export interface EncodeTileJob {
-  values: Int32Array;
-  paddedHeight: number;
-  paddedWidth: number;
-  withPixelBits: boolean;
-}
-
-export interface EncodedTile {
-  message: Uint8Array;
-  bits: number;
-  floatBits: number;
-  pixelBits?: Float32Array;
-}
-
-export interface DecodeTileJob {
-  message: Uint8Array;
-  paddedHeight: number;
-  paddedWidth: number;
-}
-
-/** Runs tile jobs elsewhere (worker threads), results in job order. */
-export interface TileRunner {
-  encode(jobs: EncodeTileJob[], progress?: Progress): Promise<EncodedTile[]>;
-  decode(jobs: DecodeTileJob[], progress?: Progress): Promise<Int32Array[]>;
-}
-
-export interface Tile {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-export function tileGrid(height: number, width: number): Tile[] {
-  const tiles: Tile[] = [];
-  for (let y = 0; y < height; y += TILE)
-    for (let x = 0; x < width; x += TILE) tiles.push({ x, y, width: Math.min(TILE, width - x), height: Math.min(TILE, height - y) });
-  return tiles;
-}
-
-/** A tile's samples minus 128, padded by edge replication to multiples of `multiple`. */
-export function extractTile(samples: ArrayLike<number>, width: number, c: number, t: Tile, multiple: number) {
-  const paddedHeight = Math.ceil(t.height / multiple) * multiple;
-  const paddedWidth = Math.ceil(t.width / multiple) * multiple;
-  const values = new Int32Array(paddedHeight * paddedWidth * c);
-  for (let y = 0; y < paddedHeight; y++) {
-    const sy = t.y + Math.min(y, t.height - 1);
-    for (let x = 0; x < paddedWidth; x++) {
-      const sx = t.x + Math.min(x, t.width - 1);
-      for (let ch = 0; ch < c; ch++) values[(y * paddedWidth + x) * c + ch] = samples[(sy * width + sx) * c + ch] - 128;
-    }
-  }
-  return { values, paddedHeight, paddedWidth };
 }

@@ -39,16 +39,14 @@ export function channelPairs(c: number): [number, number][] {
   return pairs;
 }
 
-/** Prior scale grid: s_j = SCALE_0 * 2^(j / 4); the prior net's zero output means j = SCALE_INIT. */
-export const PRIOR_SCALE_0 = 0.1;
-export const PRIOR_SCALE_COUNT = 48;
+/** Prior scale grid (prior-tables.ts); the prior net's zero output means j = PRIOR_SCALE_INIT. */
+export { PRIOR_SCALE_0, PRIOR_SCALE_COUNT } from '../prior-tables.js';
 export const PRIOR_SCALE_INIT = 24;
 /** Prior net outputs are in units of 2^-(ACT_BITS + WEIGHT_BITS); these scale them to mean (pixels) and j. */
 export const MEAN_GAIN = 64;
 export const SCALE_GAIN = 16;
 /** Coupling translation = round(TRANSLATION_GAIN * net output). */
 export const TRANSLATION_GAIN = 64;
-
 
 /** Integer-network grids (see nets.ts): value = integer / 2^bits. */
 export const INPUT_BITS = 6;
@@ -58,7 +56,6 @@ export const WEIGHT_MAX = 127;
 export const ACT_BITS = 4;
 export const ACT_MAX = 255;
 export const MAX_CHANNELS = 48;
-
 
 /** Fixed channel permutation of coupling k at a level with d channels (a = first half, b = second). */
 export function couplingPermutation(d: number, level: number, k: number): Int32Array {

@@ -1,0 +1,37 @@
+import { fail } from '../../codec/index.js';
+import { assetPath } from '../shared/assets.js';
+import { positiveInteger, positiveNumber, type ModelKind } from '../shared/kind.js';
+
+/** model.json's format tag. */
+export const AR_FORMAT = 'flowzip-ar';
+export const SHIPPED_AR_DIR = 'models/ar/photo';
+export const AR_DESCRIPTION = 'learned autoregressive integer flow for 8-bit grey and RGB (integer MLP on causal context, logistic priors); baseline for other layouts';
+
+export const arKind: ModelKind = {
+  id: 'ar',
+  description: AR_DESCRIPTION,
+  shippedDir: SHIPPED_AR_DIR,
+  matches: (head) => head.format === AR_FORMAT,
+  load: async (dir = assetPath(SHIPPED_AR_DIR), id = 'ar') => (await import('./model.js')).createArModel(dir, id),
+  trainer: {
+    summary: 'one small integer network per coded channel on sampled causal contexts (8-bit grey and RGB; minutes)',
+    flags: [
+      { flags: '--steps <n>', description: 'Adam steps per network (default 6000)', parse: positiveInteger('--steps') },
+      { flags: '--samples <n>', description: 'sampled pixels per training image (default 100000)', parse: positiveInteger('--samples') },
+      { flags: '--hidden <sizes>', description: 'hidden layer widths, comma-separated (default 64,64)', parse: hiddenSizes },
+      { flags: '--lr <x>', description: 'Adam learning rate (default 2e-3)', parse: positiveNumber('--lr') },
+    ],
+    run: async (o) => {
+      const { trainAr } = await import('./train/train.js');
+      await trainAr({ data: o.data, out: o.out, steps: o.steps as number | undefined, samplesPerImage: o.samples as number | undefined,
+        hidden: o.hidden as number[] | undefined, learningRate: o.lr as number | undefined, onLog: o.onLog, onProgress: o.onProgress });
+    },
+  },
+};
+
+function hiddenSizes(value: string): number[] {
+  const hidden = value.split(',').map(Number);
+  if (hidden.length === 0 || hidden.some((h) => !Number.isInteger(h) || h < 1 || h > 256))
+    fail('USAGE', '--hidden takes widths 1..256, e.g. 64,64');
+  return hidden;
+}

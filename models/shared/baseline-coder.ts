@@ -1,0 +1,218 @@
+/**
+ * The baseline coder (the 'baseline' model, and the fallback route of the learned models): a causal neighbour predictor (LOCO-I's median edge detector, plus the previous
+ * channels' prediction errors for colour) with a context-adaptive discretized logistic residual.
+ *
+ * Context: the local gradient activity |N - NW| + |W - NW| + |NE - N| (for colour channels 1 and 2:
+ * half of it plus the previous channels' error magnitudes), plus the channel's previous |residual|,
+ * bucketed by bit length, per channel. Each context keeps integer running sums (A = sum |e|, B = sum e, N = count, halved at
+ * RESET) that pick a bias correction and a scale index into the frozen table bank. Everything on the
+ * decode path is integer arithmetic on JS numbers, so encoder and decoder agree on every machine.
+ *
+ * The encoder and decoder run the same loop (`run`), so their contexts cannot drift apart.
+ */
+import { Message, escapeBits, fail, popEscaped, pushEscaped } from '../../codec/index.js';
+import type { MessageCoder, Progress, SampleArray, SampleLayout } from './types.js';
+import { THRESHOLD_BITS, loadBaselineTables, type BaselineTables } from './baseline-tables.js';
+
+const ACTIVITY_BUCKETS = 24;
+const RESET = 64;
+/** Initial A/N of a context: mean |residual| 4. */
+const INITIAL_A = 8;
+const INITIAL_N = 2;
+
+function bitLength(v: number): number {
+  let n = 0;
+  while (v >= 1) {
+    v = Math.floor(v / 2);
+    n++;
+  }
+  return n;
+}
+
+function chooseScale(thresholds: Float64Array, a: number, n: number): number {
+  // Largest j with a * 2^T >= thresholds[j - 1] * n; thresholds increase with j.
+  const lhs = a * 2 ** THRESHOLD_BITS;
+  let lo = 0;
+  let hi = thresholds.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (lhs >= thresholds[mid] * n) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function pushLowBits(msg: Message, value: number, bits: number): void {
+  if (bits <= 16) msg.pushBits(value, bits);
+  else {
+    msg.pushBits(value % 2 ** 16, 16);
+    msg.pushBits(Math.floor(value / 2 ** 16), bits - 16);
+  }
+}
+
+function popLowBits(msg: Message, bits: number): number {
+  if (bits <= 16) return msg.popBits(bits);
+  const high = msg.popBits(bits - 16);
+  return high * 2 ** 16 + msg.popBits(16);
+}
+
+interface RunResult {
+  /** Information content under the integer tables, in bits. */
+  modelBits: number;
+}
+
+/**
+ * Encode (`msg` undefined: records residuals and scales for a reverse push) or decode (pops values into `data`).
+ */
+function run(
+  tables: BaselineTables,
+  data: SampleArray,
+  layout: SampleLayout,
+  decodeFrom: Message | undefined,
+  record?: { residual: Float64Array; scale: Uint8Array; pixelBits?: Float32Array },
+  progress?: Progress,
+): RunResult {
+  const { height, width, channels } = layout;
+  const colourChannels = channels >= 3 ? 3 : 1;
+  const contexts = channels * ACTIVITY_BUCKETS;
+  const sumAbs = new Float64Array(contexts).fill(INITIAL_A);
+  const sumErr = new Float64Array(contexts);
+  const count = new Float64Array(contexts).fill(INITIAL_N);
+  const { scales, thresholds } = tables;
+  const rowStride = width * channels;
+  let modelBits = 0;
+  let prevError = 0;
+  let firstError = 0;
+  /** |residual| of the previous sample of each channel (its W neighbour, or the end of the row above). */
+  const lastAbsResidual = new Float64Array(channels);
+  for (let y = 0; y < height; y++) {
+    if (progress && y % 64 === 0) progress(y / height);
+    for (let x = 0; x < width; x++) {
+      for (let c = 0; c < channels; c++) {
+        const i = y * rowStride + x * channels + c;
+        let w: number, n: number, nw: number, ne: number;
+        if (y === 0) {
+          w = x > 0 ? data[i - channels] : 0;
+          n = nw = ne = w;
+        } else {
+          n = data[i - rowStride];
+          w = x > 0 ? data[i - channels] : n;
+          nw = x > 0 ? data[i - rowStride - channels] : n;
+          ne = x + 1 < width ? data[i - rowStride + channels] : n;
+        }
+        // Median edge detector.
+        let pred: number;
+        const mx = w > n ? w : n;
+        const mn = w > n ? n : w;
+        if (nw >= mx) pred = mn;
+        else if (nw <= mn) pred = mx;
+        else pred = w + n - nw;
+        const medPred = pred;
+        let activity = Math.abs(n - nw) + Math.abs(w - nw) + Math.abs(ne - n);
+        if (c > 0 && c < colourChannels) {
+          // Colour: add the previous channels' errors against their MED predictions (G from R; B from the
+          // mean of R and G) and let their size steer the context (tuned on the train split).
+          pred += c === 2 ? Math.floor((firstError + prevError) / 2) : prevError;
+          activity = Math.floor(activity / 2) + (c === 2 ? Math.abs(firstError) + Math.abs(prevError) : 2 * Math.abs(prevError));
+        }
+        activity += lastAbsResidual[c];
+        const bucket = Math.min(ACTIVITY_BUCKETS - 1, bitLength(activity));
+        const ctx = c * ACTIVITY_BUCKETS + bucket;
+        const nCtx = count[ctx];
+        // Bias correction: round(B / N), exact on integers.
+        pred += Math.floor((2 * sumErr[ctx] + nCtx) / (2 * nCtx));
+        const j = chooseScale(thresholds, sumAbs[ctx], nCtx);
+        const { shift, halfWidth, table } = scales[j];
+        const unit = 2 ** shift;
+        let residual: number;
+        if (decodeFrom === undefined) {
+          residual = data[i] - pred;
+          const hi = Math.floor(residual / unit);
+          const bits =
+            shift +
+            (hi >= -halfWidth && hi <= halfWidth ? table.bits(hi + halfWidth) : table.bits(table.size - 1) + escapeBits(hi, -halfWidth, halfWidth));
+          modelBits += bits;
+          if (record!.pixelBits) record!.pixelBits[y * width + x] += bits;
+          record!.residual[i] = residual;
+          record!.scale[i] = j;
+        } else {
+          const slot = decodeFrom.peek(table.precision);
+          const s = table.symbolOf(slot);
+          decodeFrom.pop(table.cum[s], table.freq[s], table.precision);
+          const hi = s === table.size - 1 ? popEscaped(decodeFrom, -halfWidth, halfWidth) : s - halfWidth;
+          residual = hi * unit + popLowBits(decodeFrom, shift);
+          data[i] = pred + residual;
+        }
+        const value = pred + residual;
+        if (c === 0) firstError = value - medPred;
+        lastAbsResidual[c] = Math.abs(residual);
+        prevError = value - medPred;
+        sumAbs[ctx] += Math.abs(residual);
+        sumErr[ctx] += residual;
+        if (nCtx + 1 >= RESET) {
+          sumAbs[ctx] = Math.floor(sumAbs[ctx] / 2);
+          sumErr[ctx] = Math.floor(sumErr[ctx] / 2);
+          count[ctx] = Math.floor((nCtx + 1) / 2);
+        } else count[ctx] = nCtx + 1;
+      }
+    }
+  }
+  return { modelBits };
+}
+
+/**
+ * Push `data` onto `msg` (so that `decodeBaseline` pops it back). Returns the model's bits; adds each
+ * pixel's bits (all channels) into `pixelBits` (height * width) when given.
+ */
+export function encodeBaseline(tables: BaselineTables, msg: Message, data: SampleArray, layout: SampleLayout, progress?: Progress, pixelBits?: Float32Array): number {
+  checkLayout(data, layout);
+  const residual = new Float64Array(data.length);
+  const scale = new Uint8Array(data.length);
+  const { modelBits } = run(tables, data, layout, undefined, { residual, scale, pixelBits }, progress);
+  msg.reserve(Math.ceil(modelBits / 16) + 64);
+  const { scales } = tables;
+  // Reverse order: the decoder pops sample 0 first. Within a sample, pop order is table symbol, escape, low bits.
+  for (let i = data.length - 1; i >= 0; i--) {
+    const { shift, halfWidth, table } = scales[scale[i]];
+    const unit = 2 ** shift;
+    const r = residual[i];
+    const hi = Math.floor(r / unit);
+    pushLowBits(msg, r - hi * unit, shift);
+    let s: number;
+    if (hi >= -halfWidth && hi <= halfWidth) s = hi + halfWidth;
+    else {
+      pushEscaped(msg, hi, -halfWidth, halfWidth);
+      s = table.size - 1;
+    }
+    msg.push(table.cum[s], table.freq[s], table.precision);
+  }
+  return modelBits;
+}
+
+/** Pop samples pushed by `encodeBaseline` into `out`. */
+export function decodeBaseline(tables: BaselineTables, msg: Message, layout: SampleLayout, out: SampleArray, progress?: Progress): void {
+  checkLayout(out, layout);
+  run(tables, out, layout, msg, undefined, progress);
+}
+
+/** Smallest number of bits any sample can cost under these tables. */
+export function baselineMinBits(tables: BaselineTables): number {
+  let minBits = Infinity;
+  for (const { table } of tables.scales) for (let s = 0; s < table.size; s++) minBits = Math.min(minBits, table.bits(s));
+  return minBits;
+}
+
+/** Bump when the coding algorithm changes: it is part of the model hash recorded in files. */
+export const BASELINE_ALGORITHM = 'baseline-3';
+
+function checkLayout(data: SampleArray, layout: SampleLayout): void {
+  if (data.length !== layout.height * layout.width * layout.channels) fail('INTERNAL', 'layout does not match data');
+}
+
+/** The baseline coder as a message coder: every model's route for layouts it was not built for. */
+export function baselineCoder(tables: BaselineTables): MessageCoder {
+  return {
+    push: (msg, data, layout, progress, pixelBits) => ({ modelBits: encodeBaseline(tables, msg, data, layout, progress, pixelBits) }),
+    pop: (msg, layout, out, progress) => decodeBaseline(tables, msg, layout, out, progress),
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * One description per model kind: what lists kinds (the registry, model-directory sniffing,
+ * `flowzip models`, `flowzip train --kind`) reads these, so adding a kind is one folder with a
+ * `kind.ts` and one line in models/index.ts. A descriptor imports nothing heavy: the model's code (and
+ * tfjs, for kinds that run nets on it) and the trainer load with a dynamic import when used.
+ */
+import { fail } from '../../codec/index.js';
+import type { IntegerModel } from './types.js';
+
+/** The parsed model.json of an exported model, as much as sniffing reads. */
+export interface ModelFileHead {
+  format?: unknown;
+  config?: { fractionBits?: unknown } | null;
+}
+
+export interface TrainFlag {
+  /** Commander flags, e.g. '--steps <n>'. */
+  flags: string;
+  description: string;
+  /** The option's value from its CLI string; throws FlowzipError('USAGE') on nonsense. */
+  parse?: (value: string) => unknown;
+}
+
+/** What every trainer is given besides its own flags (camel-cased flag names). */
+export interface TrainRun {
+  data: string[];
+  out: string;
+  onLog?: (record: Record<string, number | string>) => void;
+  onProgress?: (fraction: number, step: number) => void;
+  [flag: string]: unknown;
+}
+
+export interface ModelKind {
+  /** The kind's name (`train --kind`) and the id of its shipped model. */
+  id: string;
+  description: string;
+  /** The shipped model's directory relative to the package root, for kinds shipped as a directory. */
+  shippedDir?: string;
+  /** Whether an exported model directory's model.json is of this kind (format tag and variant). */
+  matches?(head: ModelFileHead): boolean;
+  /** The shipped model (no dir) or an exported one from `dir`, recorded in files as `id`. */
+  load(dir?: string, id?: string): Promise<IntegerModel>;
+  trainer?: {
+    /** One line for `train --help`. */
+    summary: string;
+    flags: TrainFlag[];
+    run(options: TrainRun): Promise<void>;
+  };
+}
+
+/** Parsers for trainer flags. */
+export function positiveNumber(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!(n > 0) || !Number.isFinite(n)) fail('USAGE', `${name} takes a positive number, not '${value}'`);
+    return n;
+  };
+}
+
+export function positiveInteger(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) fail('USAGE', `${name} takes a positive integer, not '${value}'`);
+    return n;
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * One wrapper turns a model's ways of coding ("routes") into its payload, so no model writes the route
+ * byte, the flattening or the end-of-message check itself.
+ *
+ * Payload: [route byte] body. The route follows from the layout alone (the decoder checks that the byte
+ * says the same), so a learned model codes what it was built for and sends every other layout down its
+ * baseline route under the same model id. A model with a single route writes no route byte.
+ * Bodies: one flattened rANS message (`messageRoute`), or independent parts each its own message
+ * (`partsRoute`: tiles, bands; see parts.ts).
+ */
+import { Message, fail } from '../../codec/index.js';
+import { joinKnownParts, joinParts, splitKnownParts, splitParts } from './framing.js';
+import type { PartRunner } from './parts.js';
+import type { CodedBits, EncodeResult, IntegerModel, MessageCoder, Progress, SampleArray, SampleLayout } from './types.js';
+
+export interface Route {
+  /** The route byte (unused when the model has one route). */
+  id: number;
+  encode(data: SampleArray, layout: SampleLayout, progress?: Progress, pixelBits?: Float32Array): Promise<CodedBits & { body: Uint8Array; initialBits?: number }>;
+  decode(body: Uint8Array, layout: SampleLayout, out: SampleArray, progress?: Progress): Promise<void>;
+}
+
+/**
+ * A body of one rANS message. The decoder must end with the message the encoder started from: empty,
+ * or (bits-back coders) the deterministic words the encoder borrowed from nothing.
+ */
+export function messageRoute(id: number, coder: MessageCoder, options: { bitsBack?: boolean } = {}): Route {
+  return {
+    id,
+    async encode(data, layout, progress, pixelBits) {
+      const msg = new Message(1024);
+      const coded = await coder.push(msg, data, layout, progress, pixelBits);
+      return { ...coded, body: msg.flatten(), initialBits: options.bitsBack ? 16 * msg.underflowWords : undefined };
+    },
+    async decode(body, layout, out, progress) {
+      const msg = Message.unflatten(body);
+      await coder.pop(msg, layout, out, progress);
+      const ended = options.bitsBack ? msg.borrowedWords() >= 0 : msg.isEmpty();
+      if (!ended) fail('CORRUPT', 'payload does not end where the data does');
+    },
+  };
+}
+
+/** One part of a layout coded as its own message: which rows (or tile) of the data it holds. */
+export interface PartsPlan<Part> {
+  parts(layout: SampleLayout): Part[];
+  /**
+   * 'counted': u32 part count, u32 byte length of each part, then the parts (IDF tiles).
+   * 'known': the layout gives the count; u32 byte lengths of all but the last part, then the parts (bands).
+   */
+  framing: 'counted' | 'known';
+  runner(layout: SampleLayout, parts: Part[]): PartRunner;
+  /** A part's own layout (what its message codes), its samples, and where a decoded part goes. */
+  partLayout(layout: SampleLayout, part: Part): SampleLayout;
+  extract(data: SampleArray, layout: SampleLayout, part: Part): Int32Array;
+  place(out: SampleArray, layout: SampleLayout, part: Part, values: Int32Array): void;
+  /** Where a part's per-pixel bits go. */
+  placeBits(pixelBits: Float32Array, layout: SampleLayout, part: Part, bits: Float32Array): void;
+}
+
+/** A body of independent parts (tiles, bands), each its own rANS message, run by a part runner. */
+export function partsRoute<Part>(id: number, plan: PartsPlan<Part>): Route {
+  return {
+    id,
+    async encode(data, layout, progress, pixelBits) {
+      const parts = plan.parts(layout);
+      const jobs = parts.map((part) => ({ values: plan.extract(data, layout, part), layout: plan.partLayout(layout, part), withPixelBits: !!pixelBits }));
+      const coded = await plan.runner(layout, parts).encode(jobs, progress);
+      if (pixelBits) coded.forEach((c, i) => plan.placeBits(pixelBits, layout, parts[i], c.pixelBits!));
+      const messages = coded.map((c) => c.message);
+      return {
+        body: plan.framing === 'counted' ? joinParts(messages) : joinKnownParts(messages),
+        modelBits: coded.reduce((a, c) => a + c.bits, 0),
+        floatBits: coded.reduce((a, c) => a + c.floatBits, 0),
+      };
+    },
+    async decode(body, layout, out, progress) {
+      const parts = plan.parts(layout);
+      const messages = plan.framing === 'counted' ? splitParts(body) : splitKnownParts(body, parts.length);
+      if (messages.length !== parts.length) fail('CORRUPT', `payload has ${messages.length} parts, the layout ${parts.length}`);
+      const jobs = parts.map((part, i) => ({ message: messages[i], layout: plan.partLayout(layout, part) }));
+      const decoded = await plan.runner(layout, parts).decode(jobs, progress);
+      decoded.forEach((values, i) => plan.place(out, layout, parts[i], values));
+    },
+  };
+}
+
+/** What a model is, apart from how it codes. */
+export interface ModelInfo {
+  id: string;
+  description: string;
+  hash: Uint8Array;
+  minBitsPerSample: number;
+  chain?: MessageCoder;
+}
+
+/**
+ * An IntegerModel from its routes: `route(layout)` picks how a layout is coded (the decoder asks the
+ * same question, so the route byte is a check, not a choice). `routeByte: false` for single-route models.
+ */
+export function routedModel(info: ModelInfo, route: (layout: SampleLayout) => Route, routeByte = true): IntegerModel {
+  return {
+    ...info,
+    minBitsPerSample: Math.max(0, info.minBitsPerSample),
+    async encode(data, layout, progress, options): Promise<EncodeResult> {
+      if (data.length !== layout.height * layout.width * layout.channels) fail('INTERNAL', 'layout does not match data');
+      const pixelBits = options?.pixelBits ? new Float32Array(layout.height * layout.width) : undefined;
+      const r = route(layout);
+      const { body, ...coded } = await r.encode(data, layout, progress, pixelBits);
+      return { ...coded, pixelBits, payload: routeByte ? withRoute(r.id, body) : body };
+    },
+    async decode(payload, layout, out, progress) {
+      if (out.length !== layout.height * layout.width * layout.channels) fail('INTERNAL', 'layout does not match data');
+      const r = route(layout);
+      if (!routeByte) return r.decode(payload, layout, out, progress);
+      if (payload.length < 1) fail('CORRUPT', 'empty payload');
+      if (payload[0] !== r.id) fail('CORRUPT', 'payload route does not match the data layout');
+      await r.decode(payload.subarray(1), layout, out, progress);
+    },
+  };
+}
+
+function withRoute(route: number, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(1 + body.length);
+  out[0] = route;
+  out.set(body, 1);
+  return out;
+}

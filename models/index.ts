@@ -86,7 +86,7 @@ export function loadShippedModel(id: string): Promise<IntegerModel> {
   if (!model) {
     const kind = MODEL_KINDS.find((k) => k.id === id && shipped(k));
     if (!kind) fail('UNKNOWN_MODEL', `'${id}' (shipped: ${listModels().map((e) => e.id).join(', ')}; or a model directory)`);
-    model = kind.load();
+    model = kind.load(kind.shippedDir === undefined ? '' : assetPath(kind.shippedDir), kind.id);
     model.catch(() => instances.delete(id));
     instances.set(id, model);
   }

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Message, readContainer } from '../codec/index.js';
 import { assetPath } from '../models/shared/assets.js';
-import { ArFlow, BAND_ROWS, SHIPPED_AR_DIR, createArModel, type ArModelFile } from '../models/ar/model.js';
+import { ArFlow, BAND_ROWS, createArModel, type ArModelFile } from '../models/ar/model.js';
+import { arKind } from '../models/ar/kind.js';
 import { ACT_BITS, INPUT_SHIFT, MAX_ACT, MAX_FEATURE, NetRunner, WEIGHT_BITS, type IntegerNet } from '../models/ar/net.js';
 import { ERROR_NEIGHBOURS, NEIGHBOURS, contextOf, createPlanes, featureCount, fillPlanes, recordSample } from '../models/ar/context.js';
 import { trainAr } from '../models/ar/train/train.js';
@@ -19,7 +20,7 @@ import { compressWithReport, decompress, setTileThreads } from '../src/index.js'
 import { decodeImage } from '../src/image.js';
 import { FIXTURES, fixture, fixtureNames, randomInt, rng } from './helpers.js';
 
-const SHIPPED = assetPath(SHIPPED_AR_DIR);
+const SHIPPED = assetPath(arKind.shippedDir!);
 
 /** The integer net in plain JS numbers (exact: every value is an integer below 2^53). */
 function referenceNet(net: IntegerNet, features: ArrayLike<number>): [number, number] {

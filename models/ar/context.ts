@@ -16,6 +16,7 @@
  * into the image and the row to >= 0; if that sample is still not coded yet, take the sample above at the
  * clamped column, or on row 0 the W sample, or 0 at the very first pixel. Errors outside the image are 0.
  */
+import { medianEdge } from '../shared/median.js';
 
 /** (dy, dx) of the value neighbours: W, N, NW, NE, WW, NN, NNE, NWW, NNW, NEE. */
 export const NEIGHBOURS: readonly (readonly [number, number])[] = [
@@ -100,14 +101,6 @@ function neighbourValue(p: ContextPlanes, y: number, x: number, dy: number, dx: 
   if (y > 0) return values[((y - 1) * width + xx) * channels + ch];
   if (x > 0) return values[(x - 1) * channels + ch];
   return 0;
-}
-
-function medianEdge(w: number, n: number, nw: number): number {
-  const mx = w > n ? w : n;
-  const mn = w > n ? n : w;
-  if (nw >= mx) return mn;
-  if (nw <= mn) return mx;
-  return w + n - nw;
 }
 
 /** The median edge predictor of channel `ch` at (y, x); stored in `p.med` by the caller's pass. */

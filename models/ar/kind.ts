@@ -1,18 +1,15 @@
 import { fail } from '../../codec/index.js';
-import { assetPath } from '../shared/assets.js';
 import { positiveInteger, positiveNumber, type ModelKind } from '../shared/kind.js';
 
 /** model.json's format tag. */
 export const AR_FORMAT = 'flowzip-ar';
-export const SHIPPED_AR_DIR = 'models/ar/photo';
-export const AR_DESCRIPTION = 'learned autoregressive integer flow for 8-bit grey and RGB (integer MLP on causal context, logistic priors); baseline for other layouts';
 
 export const arKind: ModelKind = {
   id: 'ar',
-  description: AR_DESCRIPTION,
-  shippedDir: SHIPPED_AR_DIR,
+  description: 'learned autoregressive integer flow for 8-bit grey and RGB (integer MLP on causal context, logistic priors); baseline for other layouts',
+  shippedDir: 'models/ar/photo',
   matches: (head) => head.format === AR_FORMAT,
-  load: async (dir = assetPath(SHIPPED_AR_DIR), id = 'ar') => (await import('./model.js')).createArModel(dir, id),
+  load: async (dir, id) => (await import('./model.js')).createArModel(dir, id),
   trainer: {
     summary: 'one small integer network per coded channel on sampled causal contexts (8-bit grey and RGB; minutes)',
     flags: [

@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Message, fail } from '../../codec/index.js';
-import { assetPath, compiledSibling } from '../shared/assets.js';
+import { compiledSibling } from '../shared/assets.js';
 import { BASELINE_ALGORITHM, baselineCoder, baselineMinBits } from '../shared/baseline-coder.js';
 import { loadBaselineTables } from '../shared/baseline-tables.js';
 import { sha256 } from '../shared/hash.js';
@@ -23,11 +23,11 @@ import { partRunner, type DecodePartJob, type EncodePartJob, type EncodedPart, t
 import { PRIOR_SCALE_0, PRIOR_SCALE_COUNT, QUARTERS, loadPriorTables, type PriorTables } from '../shared/prior-tables.js';
 import { messageRoute, partsRoute, routedModel } from '../shared/routes.js';
 import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../shared/types.js';
-import { AR_DESCRIPTION, AR_FORMAT, SHIPPED_AR_DIR } from './kind.js';
+import { arKind, AR_FORMAT } from './kind.js';
 import { contextOf, createPlanes, featureCount, recordSample } from './context.js';
 import { NetRunner, OUTPUT_UNIT, checkNet, type IntegerNet } from './net.js';
 
-export { AR_FORMAT, SHIPPED_AR_DIR } from './kind.js';
+export { AR_FORMAT } from './kind.js';
 export const AR_FORMAT_VERSION = 1;
 /** Bump when the coding algorithm (context, kernel, table choice) changes: it is part of the model hash. */
 export const AR_ALGORITHM = 'ar-1';
@@ -280,7 +280,7 @@ export function partCoder(dir: string): PartCoder {
 }
 
 /** Load an exported autoregressive model from `dir` (default: the shipped one). */
-export function createArModel(dir = assetPath(SHIPPED_AR_DIR), id = 'ar'): IntegerModel {
+export function createArModel(dir: string, id = arKind.id): IntegerModel {
   const jsonBytes = readArFile(dir);
   const flow = parseArFlow(jsonBytes, dir);
   const baseline = loadBaselineTables();
@@ -297,7 +297,7 @@ export function createArModel(dir = assetPath(SHIPPED_AR_DIR), id = 'ar'): Integ
   });
   const info = {
     id,
-    description: AR_DESCRIPTION,
+    description: arKind.description,
     hash: sha256(new TextEncoder().encode(AR_ALGORITHM), jsonBytes, flow.tables.bytes, new TextEncoder().encode(BASELINE_ALGORITHM), baseline.hash),
     minBitsPerSample: Math.min(flow.minBits(), baselineMinBits(baseline)),
   };

@@ -4,8 +4,8 @@ import { BASELINE_ALGORITHM, baselineCoder, baselineMinBits } from '../shared/ba
 import { loadBaselineTables } from '../shared/baseline-tables.js';
 import { messageRoute, routedModel } from '../shared/routes.js';
 import type { IntegerModel } from '../shared/types.js';
+import { baselineKind } from './kind.js';
 
-export const BASELINE_DESCRIPTION = 'non-learned: median edge predictor + context-adaptive discretized logistic (LOCO-I style)';
 
 /** Payload: one rANS message, no route byte. */
 export function createBaselineModel(): IntegerModel {
@@ -13,7 +13,7 @@ export function createBaselineModel(): IntegerModel {
   const route = messageRoute(0, baselineCoder(tables));
   const info = {
     id: 'baseline',
-    description: BASELINE_DESCRIPTION,
+    description: baselineKind.description,
     hash: sha256(new TextEncoder().encode(BASELINE_ALGORITHM), tables.hash),
     minBitsPerSample: baselineMinBits(tables),
   };

@@ -12,7 +12,6 @@
  * message the encoder started from: empty, or the underflow words it borrowed (Message.borrowedWords).
  */
 import { Message, fail } from '../../codec/index.js';
-import { assetPath } from '../shared/assets.js';
 import { useBackend } from '../shared/backend.js';
 import { BASELINE_ALGORITHM, baselineMinBits, decodeBaseline, encodeBaseline } from '../shared/baseline-coder.js';
 import { loadBaselineTables, type BaselineTables } from '../shared/baseline-tables.js';
@@ -22,7 +21,7 @@ import { readMultiscaleFiles } from '../shared/multiscale/model-file.js';
 import { loadFinePriorTables } from '../shared/prior-tables.js';
 import { messageRoute, routedModel } from '../shared/routes.js';
 import { extractTile, placeTile, tileGrid, type Tile } from '../shared/tiles.js';
-import { FIXEDPOINT_DESCRIPTION, SHIPPED_FIXEDPOINT_DIR } from './kind.js';
+import { fixedpointKind } from './kind.js';
 import type { CodedBits, IntegerModel, MessageCoder, Progress, SampleArray, SampleLayout } from '../shared/types.js';
 
 
@@ -31,7 +30,7 @@ const ROUTE_CHAIN = 2;
 const TILE_BASELINE = 0;
 const TILE_FLOW = 1;
 
-export async function createFixedPointModel(dir = assetPath(SHIPPED_FIXEDPOINT_DIR), id = 'fixedpoint'): Promise<IntegerModel> {
+export async function createFixedPointModel(dir: string, id: string): Promise<IntegerModel> {
   await useBackend();
   const files = readMultiscaleFiles(dir);
   if ((files.file.config.fractionBits ?? 0) === 0) fail('UNKNOWN_MODEL', `${dir} is an integer flow, not a fixed-point one`);
@@ -50,7 +49,7 @@ export async function createFixedPointModel(dir = assetPath(SHIPPED_FIXEDPOINT_D
   const chainRoute = messageRoute(ROUTE_CHAIN, chain, { bitsBack: true });
   const info = {
     id,
-    description: FIXEDPOINT_DESCRIPTION,
+    description: fixedpointKind.description,
     hash: sha256(files.jsonBytes, files.weightBytes, priorTables.bytes, new TextEncoder().encode(BASELINE_ALGORITHM), baseline.hash),
     // Bits-back: a flow tile may pop more than it pushes, so only the baseline's pushes bound a sample below.
     minBitsPerSample: Math.min(flow.minBits() - flow.fractionBits, baselineMinBits(baseline)),

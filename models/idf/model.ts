@@ -8,7 +8,7 @@
  * length per tile, then each tile's rANS message (tiles are independent: bounded memory).
  */
 import { fail } from '../../codec/index.js';
-import { assetPath, compiledSibling } from '../shared/assets.js';
+import { compiledSibling } from '../shared/assets.js';
 import { useBackend, type BackendName } from '../shared/backend.js';
 import { BASELINE_ALGORITHM, baselineCoder, baselineMinBits } from '../shared/baseline-coder.js';
 import { loadBaselineTables } from '../shared/baseline-tables.js';
@@ -19,7 +19,7 @@ import { partRunner, type PartCoder } from '../shared/parts.js';
 import { loadPriorTables } from '../shared/prior-tables.js';
 import { messageRoute, partsRoute, routedModel } from '../shared/routes.js';
 import { extractTile, placeTile, tileGrid } from '../shared/tiles.js';
-import { IDF_DESCRIPTION, SHIPPED_IDF_DIR } from './kind.js';
+import { idfKind } from './kind.js';
 import type { IntegerModel, SampleLayout } from '../shared/types.js';
 
 
@@ -41,7 +41,7 @@ export async function partCoder(dir: string, backend?: BackendName): Promise<Par
 }
 
 /** Load an exported IDF (model.json + weights.bin) from `dir` (default: the shipped one). */
-export async function createIdfModel(dir = assetPath(SHIPPED_IDF_DIR), id = 'idf'): Promise<IntegerModel> {
+export async function createIdfModel(dir: string, id: string): Promise<IntegerModel> {
   const backend = await useBackend();
   const { files, flow } = loadFlow(dir);
   const baseline = loadBaselineTables();
@@ -66,7 +66,7 @@ export async function createIdfModel(dir = assetPath(SHIPPED_IDF_DIR), id = 'idf
     layout.channels === channels && layout.dtype === 'uint8' && layout.height >= 2 * multiple && layout.width >= 2 * multiple;
   const info = {
     id,
-    description: IDF_DESCRIPTION,
+    description: idfKind.description,
     hash: sha256(files.jsonBytes, files.weightBytes, loadPriorTables().bytes, new TextEncoder().encode(BASELINE_ALGORITHM), baseline.hash),
     minBitsPerSample: Math.min(flow.minBits(), baselineMinBits(baseline)),
   };

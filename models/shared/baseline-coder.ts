@@ -12,6 +12,7 @@
  */
 import { Message, escapeBits, fail, popEscaped, pushEscaped } from '../../codec/index.js';
 import type { MessageCoder, Progress, SampleArray, SampleLayout } from './types.js';
+import { medianEdge } from './median.js';
 import { THRESHOLD_BITS, loadBaselineTables, type BaselineTables } from './baseline-tables.js';
 
 const ACTIVITY_BUCKETS = 24;
@@ -100,13 +101,7 @@ function run(
           nw = x > 0 ? data[i - rowStride - channels] : n;
           ne = x + 1 < width ? data[i - rowStride + channels] : n;
         }
-        // Median edge detector.
-        let pred: number;
-        const mx = w > n ? w : n;
-        const mn = w > n ? n : w;
-        if (nw >= mx) pred = mn;
-        else if (nw <= mn) pred = mx;
-        else pred = w + n - nw;
+        let pred = medianEdge(w, n, nw);
         const medPred = pred;
         let activity = Math.abs(n - nw) + Math.abs(w - nw) + Math.abs(ne - n);
         if (c > 0 && c < colourChannels) {

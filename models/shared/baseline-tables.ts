@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { FrequencyTable, fail } from '../../codec/index.js';
-import { logisticResidualTable, wordReader, wordsToBytes, meanAbsResidual } from './logistic-tables.js';
+import { logisticResidualTable, meanAbsResidual, readResidualTable, readTableFile, wordsToBytes } from './logistic-tables.js';
 import { assetPath } from './assets.js';
 
 export const TABLE_PRECISION = 20;
@@ -65,18 +65,10 @@ export function buildTablesFile(): Uint8Array {
 }
 
 export function parseTablesFile(bytes: Uint8Array): BaselineTables {
-  const next = wordReader(bytes, 'baseline tables file');
-  if (next() !== FILE_MAGIC || next() !== FILE_VERSION) fail('MODEL_MISMATCH', 'not a baseline tables file');
-  const count = next();
-  const precision = next();
-  const scales: ScaleTable[] = [];
-  for (let j = 0; j < count; j++) {
-    const shift = next();
-    const halfWidth = next();
-    const freq = new Uint32Array(2 * halfWidth + 2);
-    for (let i = 0; i < freq.length; i++) freq[i] = next();
-    scales.push({ shift, halfWidth, table: new FrequencyTable(freq, precision) });
-  }
+  const { next, header } = readTableFile(bytes, 'baseline tables', FILE_MAGIC, FILE_VERSION, 2);
+  const [count, precision] = header;
+  if (count < 1 || count > 1024) fail('MODEL_MISMATCH', 'baseline tables: scale count');
+  const scales: ScaleTable[] = Array.from({ length: count }, () => ({ shift: next(), ...readResidualTable(next, precision, Infinity) }));
   const thresholds = new Float64Array(count - 1);
   for (let j = 0; j + 1 < count; j++) thresholds[j] = next() + next() * 2 ** 32;
   const hash = new Uint8Array(createHash('sha256').update(bytes).digest());

@@ -38,8 +38,11 @@ export interface ModelKind {
   shippedDir?: string;
   /** Whether an exported model directory's model.json is of this kind (format tag and variant). */
   matches?(head: ModelFileHead): boolean;
-  /** The shipped model (no dir) or an exported one from `dir`, recorded in files as `id`. */
-  load(dir?: string, id?: string): Promise<IntegerModel>;
+  /**
+   * The model in `dir` (the registry passes the shipped directory for shipped models), recorded in
+   * files as `id`. Kinds without a directory ignore both.
+   */
+  load(dir: string, id: string): Promise<IntegerModel>;
   trainer?: {
     /** One line for `train --help`. */
     summary: string;

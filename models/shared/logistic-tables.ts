@@ -2,7 +2,7 @@
  * Discretized logistic residual tables with an escape symbol: the one place models turn a logistic
  * into integer frequencies (at table-build time only; decoders read the frozen result).
  */
-import { escapeTable, fail, type FrequencyTable } from '../../codec/index.js';
+import { FrequencyTable, escapeTable, fail } from '../../codec/index.js';
 
 const MIN_ESCAPE_PROB = 2 ** -16;
 
@@ -48,4 +48,23 @@ export function wordReader(bytes: Uint8Array, what: string): () => number {
     o += 4;
     return v;
   };
+}
+
+/**
+ * A table file's start: magic, version, then `fields` header words (returned), with the reader
+ * positioned after them. A wrong magic or version is MODEL_MISMATCH.
+ */
+export function readTableFile(bytes: Uint8Array, what: string, magic: number, version: number, fields: number): { next: () => number; header: number[] } {
+  const next = wordReader(bytes, what);
+  if (next() !== magic || next() !== version) fail('MODEL_MISMATCH', `not a ${what} file`);
+  return { next, header: Array.from({ length: fields }, next) };
+}
+
+/** One residual table as files store it: half-width K, then 2K + 2 frequencies (residuals -K..K, ESCAPE). */
+export function readResidualTable(next: () => number, precision: number, maxHalfWidth: number): { halfWidth: number; table: FrequencyTable } {
+  const halfWidth = next();
+  if (halfWidth > maxHalfWidth) fail('MODEL_MISMATCH', 'residual table too wide');
+  const freq = new Uint32Array(2 * halfWidth + 2);
+  for (let k = 0; k < freq.length; k++) freq[k] = next();
+  return { halfWidth, table: new FrequencyTable(freq, precision) };
 }

@@ -1,12 +1,12 @@
 /**
- * Frozen prior tables (the flows' latents, the autoregressive flow's residuals): a discretized logistic per (scale index j, quarter offset f) with
- * scale s_j = PRIOR_SCALE_0 * 2^(j / 4) and center f / 4, over residuals r = z - floor(mean) in
+ * Frozen prior tables (the flows' latents, the autoregressive flow's residuals): a discretized
+ * logistic per (scale index j, quarter offset f) with scale s_j = PRIOR_SCALE_0 * 2^(j / 4) and center f / 4, over residuals r = z - floor(mean) in
  * [-K_j, K_j] plus ESCAPE. Built once by `npm run build:tables` into prior-tables.bin; decoders only read it.
  */
 import { readFileSync } from 'node:fs';
 import { FrequencyTable, boundedIntegerCodec, fail } from '../../codec/index.js';
 import { assetPath } from './assets.js';
-import { logisticResidualTable, wordReader, wordsToBytes } from './logistic-tables.js';
+import { logisticResidualTable, readResidualTable, readTableFile, wordsToBytes } from './logistic-tables.js';
 
 /** Prior scale grid: s_j = PRIOR_SCALE_0 * 2^(j / 4), j < PRIOR_SCALE_COUNT. */
 export const PRIOR_SCALE_0 = 0.1;
@@ -33,41 +33,33 @@ export interface PriorTables {
   bytes: Uint8Array;
 }
 
-export function buildPriorTablesFile(): Uint8Array {
-  const words: number[] = [FILE_MAGIC, FILE_VERSION, PRIOR_SCALE_COUNT, QUARTERS, PRIOR_PRECISION];
-  for (let j = 0; j < PRIOR_SCALE_COUNT; j++) {
-    const s = PRIOR_SCALE_0 * 2 ** (j / 4);
-    const halfWidth = Math.max(MIN_HALF_WIDTH, Math.ceil(TAIL_SCALES * s) + 1);
-    for (let f = 0; f < QUARTERS; f++) {
-      const table = logisticResidualTable(s, f / QUARTERS, halfWidth, 1, PRIOR_PRECISION);
-      words.push(halfWidth, ...table.freq);
-    }
-  }
+/** A table file: header words, then per scale j the residual tables `tablesOf(s_j)` gives (half-width, frequencies). */
+function buildScaleTablesFile(header: number[], tablesOf: (s: number) => { halfWidth: number; table: FrequencyTable }[]): Uint8Array {
+  const words = [...header];
+  for (let j = 0; j < PRIOR_SCALE_COUNT; j++)
+    for (const { halfWidth, table } of tablesOf(PRIOR_SCALE_0 * 2 ** (j / 4))) words.push(halfWidth, ...table.freq);
   return wordsToBytes(words);
 }
 
+export function buildPriorTablesFile(): Uint8Array {
+  return buildScaleTablesFile([FILE_MAGIC, FILE_VERSION, PRIOR_SCALE_COUNT, QUARTERS, PRIOR_PRECISION], (s) => {
+    const halfWidth = Math.max(MIN_HALF_WIDTH, Math.ceil(TAIL_SCALES * s) + 1);
+    return Array.from({ length: QUARTERS }, (_, f) => ({ halfWidth, table: logisticResidualTable(s, f / QUARTERS, halfWidth, 1, PRIOR_PRECISION) }));
+  });
+}
+
 export function parsePriorTables(bytes: Uint8Array): PriorTables {
-  const next = wordReader(bytes, 'IDF prior tables');
-  if (next() !== FILE_MAGIC || next() !== FILE_VERSION) fail('MODEL_MISMATCH', 'not an IDF prior tables file');
-  const scales = next();
-  const quarters = next();
-  const precision = next();
+  const { next, header } = readTableFile(bytes, 'IDF prior tables', FILE_MAGIC, FILE_VERSION, 3);
+  const [scales, quarters, precision] = header;
   if (scales !== PRIOR_SCALE_COUNT || quarters !== QUARTERS) fail('MODEL_MISMATCH', 'IDF prior tables do not match this build');
   return { tables: readResidualTables(next, scales * quarters, precision, Infinity), bytes, fractionBits: 0 };
 }
 
-/** `count` tables, each: half-width K (at most maxHalfWidth), then 2K + 2 frequencies (residuals -K..K, ESCAPE). */
 function readResidualTables(next: () => number, count: number, precision: number, maxHalfWidth: number): PriorTable[] {
-  const tables: PriorTable[] = [];
-  for (let i = 0; i < count; i++) {
-    const halfWidth = next();
-    if (halfWidth > maxHalfWidth) fail('MODEL_MISMATCH', 'prior table too wide');
-    const freq = new Uint32Array(2 * halfWidth + 2);
-    for (let k = 0; k < freq.length; k++) freq[k] = next();
-    const table = new FrequencyTable(freq, precision);
-    tables.push({ halfWidth, table, residual: boundedIntegerCodec(table, -halfWidth) });
-  }
-  return tables;
+  return Array.from({ length: count }, () => {
+    const { halfWidth, table } = readResidualTable(next, precision, maxHalfWidth);
+    return { halfWidth, table, residual: boundedIntegerCodec(table, -halfWidth) };
+  });
 }
 
 let cached: PriorTables | undefined;
@@ -89,22 +81,15 @@ const FINE_MAX_HALF_WIDTH = 2 ** 13;
 
 export function buildFinePriorTablesFile(): Uint8Array {
   const unit = 2 ** FINE_FRACTION_BITS;
-  const words: number[] = [FINE_MAGIC, FILE_VERSION, FINE_FRACTION_BITS, PRIOR_SCALE_COUNT, FINE_PRECISION];
-  for (let j = 0; j < PRIOR_SCALE_COUNT; j++) {
-    const s = PRIOR_SCALE_0 * 2 ** (j / 4);
+  return buildScaleTablesFile([FINE_MAGIC, FILE_VERSION, FINE_FRACTION_BITS, PRIOR_SCALE_COUNT, FINE_PRECISION], (s) => {
     const halfWidth = Math.min(FINE_MAX_HALF_WIDTH, unit * Math.max(8, Math.ceil(12 * s) + 1));
-    const table = logisticResidualTable(s * unit, -0.5, halfWidth, 1, FINE_PRECISION);
-    words.push(halfWidth, ...table.freq);
-  }
-  return wordsToBytes(words);
+    return [{ halfWidth, table: logisticResidualTable(s * unit, -0.5, halfWidth, 1, FINE_PRECISION) }];
+  });
 }
 
 export function parseFinePriorTables(bytes: Uint8Array): PriorTables {
-  const next = wordReader(bytes, 'fixed-point prior tables');
-  if (next() !== FINE_MAGIC || next() !== FILE_VERSION) fail('MODEL_MISMATCH', 'not a fixed-point prior tables file');
-  const fractionBits = next();
-  const scales = next();
-  const precision = next();
+  const { next, header } = readTableFile(bytes, 'fixed-point prior tables', FINE_MAGIC, FILE_VERSION, 3);
+  const [fractionBits, scales, precision] = header;
   if (scales !== PRIOR_SCALE_COUNT || fractionBits < 1 || fractionBits > 8) fail('MODEL_MISMATCH', 'fixed-point prior tables do not match this build');
   return { tables: readResidualTables(next, scales, precision, FINE_MAX_HALF_WIDTH), bytes, fractionBits };
 }

@@ -9,8 +9,9 @@
  * model.json at the end); a smaller --steps gives a usable model in minutes.
  */
 import * as tf from '@tensorflow/tfjs';
-import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeAtomic } from '../../shared/atomic.js';
 import { FlowzipError, Message } from '../../../codec/index.js';
 import { useBackend, type BackendName } from '../../shared/backend.js';
 import { loadImages, seededRandom, splitHeldOut, type TrainImage } from '../../shared/train-data.js';
@@ -212,11 +213,6 @@ export function codedBits(flow: ArFlow, images: TrainImage[], channels: number):
   return { bits, dims };
 }
 
-function writeAtomic(path: string, data: string): void {
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, data);
-  renameSync(temp, path);
-}
 
 /**
  * Scale adaptation stays on (sets `file.adaptScale`) only if it lowers the held-out bits, RGB and grey

@@ -5,8 +5,8 @@
  * trained one. The SHA-256 of both files identifies the model in every .flz it writes.
  */
 import * as tf from '@tensorflow/tfjs';
-import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeAtomic } from '../../atomic.js';
 import type { Idf } from './flow.js';
 import { quantBias, quantWeights, type ConvNet } from './nets.js';
 import { ACT_BITS, INPUT_BITS, WEIGHT_BITS } from '../constants.js';
@@ -52,8 +52,6 @@ export async function exportIntegerModel(model: Idf, dir: string, info: Record<s
     info,
   };
   const weights = new Int32Array(values);
-  writeFileSync(join(dir, 'weights.bin.tmp'), new Uint8Array(weights.buffer));
-  writeFileSync(join(dir, 'model.json.tmp'), JSON.stringify(file, null, 1));
-  renameSync(join(dir, 'weights.bin.tmp'), join(dir, 'weights.bin'));
-  renameSync(join(dir, 'model.json.tmp'), join(dir, 'model.json'));
+  writeAtomic(join(dir, 'weights.bin'), new Uint8Array(weights.buffer));
+  writeAtomic(join(dir, 'model.json'), JSON.stringify(file, null, 1));
 }

@@ -4,8 +4,9 @@
  * the frozen integer model after every checkpoint.
  */
 import * as tf from '@tensorflow/tfjs';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeAtomic } from '../../atomic.js';
 import { Worker } from 'node:worker_threads';
 import { FlowzipError } from '../../../../codec/index.js';
 import { compiledSibling } from '../../assets.js';
@@ -45,11 +46,6 @@ interface Checkpoint {
   tensors: { name: string; shape: number[]; offset: number; size: number }[];
 }
 
-function writeAtomic(path: string, data: string | Uint8Array): void {
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, data);
-  renameSync(temp, path);
-}
 
 async function saveCheckpoint(dir: string, model: Idf, optimizer: tf.AdamOptimizer, step: number, seconds: number): Promise<void> {
   const named: { name: string; tensor: tf.Tensor }[] = idfVariables(model).map((v) => ({ name: stableName(v.name), tensor: v }));

@@ -165,8 +165,3 @@ export function readContainer(bytes: Uint8Array, options: { deferPayloadCrc?: bo
     payloadIntact,
   };
 }
-
-/** Bytes of container overhead around a payload (everything but the payload). */
-export function headerBytes(bytes: Uint8Array): number {
-  return bytes.length - readContainer(bytes).payload.length;
-}

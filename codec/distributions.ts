@@ -115,24 +115,6 @@ function logisticCdf(x: number, mu: number, scale: number): number {
   return 1 / (1 + Math.exp(-(x - mu) / scale));
 }
 
-function gaussianCdf(x: number, mu: number, sigma: number): number {
-  return 0.5 * erfc(-(x - mu) / (sigma * Math.SQRT2));
-}
-
-/** Complementary error function (W. J. Cody style rational approximation, |error| < 1.2e-7). */
-function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z - 1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
-        t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? r : 2 - r;
-}
-
 /**
  * Bin probabilities of a continuous CDF over integers lo..hi: P(k) = F(k + 1/2) - F(k - 1/2), with
  * the tails below lo and above hi folded into the end bins (the "discretized" distributions of
@@ -157,24 +139,4 @@ export interface Support {
 
 export function discretizedLogistic(mu: number, scale: number, support: Support, precision: number): FrequencyTable {
   return categorical(binProbabilities((x) => logisticCdf(x, mu, scale), support.lo, support.hi), precision);
-}
-
-export function discretizedGaussian(mu: number, sigma: number, support: Support, precision: number): FrequencyTable {
-  return categorical(binProbabilities((x) => gaussianCdf(x, mu, sigma), support.lo, support.hi), precision);
-}
-
-export interface LogisticComponent {
-  weight: number;
-  mu: number;
-  scale: number;
-}
-
-export function discretizedLogisticMixture(
-  components: LogisticComponent[],
-  support: Support,
-  precision: number,
-): FrequencyTable {
-  const total = components.reduce((a, c) => a + c.weight, 0);
-  const cdf = (x: number) => components.reduce((a, c) => a + (c.weight / total) * logisticCdf(x, c.mu, c.scale), 0);
-  return categorical(binProbabilities(cdf, support.lo, support.hi), precision);
 }

@@ -1,6 +1,7 @@
 /**
- * Worker threads that run independent jobs of one kind (IDF tiles, autoregressive bands) in parallel.
- * Jobs are independent, so the bytes do not depend on the thread count. Idle workers do not keep the
+ * Worker threads that run independent jobs of one kind in parallel: the parts of one image (IDF tiles,
+ * autoregressive bands; parts.ts), or the CLI's files. Jobs are independent, so the bytes do not
+ * depend on the thread count. Idle workers do not keep the
  * process alive. The worker script answers `{ ready: true }` once loaded, then `{ id, ok, result }` or
  * `{ id, ok: false, code, message }` for each `{ id, op, job }`.
  */
@@ -41,8 +42,11 @@ export class WorkerPool {
     });
   }
 
-  /** Run every job (results in job order); each worker takes the next job when it is free. */
-  async run<J, R>(op: string, jobs: J[], progress?: Progress): Promise<R[]> {
+  /**
+   * Run every job (results in job order); each worker takes the next job when it is free. `onResult`
+   * hears of each result as it arrives (any order).
+   */
+  async run<J, R>(op: string, jobs: J[], progress?: Progress, onResult?: (index: number, result: R) => void | Promise<void>): Promise<R[]> {
     const results = new Array<R>(jobs.length);
     let next = 0;
     let done = 0;
@@ -59,6 +63,7 @@ export class WorkerPool {
               worker.postMessage({ id, op, job: jobs[index] });
             });
             progress?.(++done / jobs.length);
+            await onResult?.(index, results[index]);
           }
         } finally {
           worker.unref();
@@ -91,13 +96,16 @@ export function sharedPool(script: URL, key: string, workerData: unknown, thread
 }
 
 /**
- * Serve jobs in a worker thread: `handlers[op](job)` returns the result and the buffers to transfer.
- * Errors go back with their FlowzipError code.
+ * Serve jobs in a worker thread, one at a time: `handlers[op](job)` returns (or resolves to) the result
+ * and the buffers to transfer. Errors go back with their FlowzipError code.
  */
-export function serveJobs(port: import('node:worker_threads').MessagePort, handlers: Record<string, (job: never) => { result: unknown; transfer?: ArrayBuffer[] }>): void {
-  port.on('message', (msg: { id: number; op: string; job: never }) => {
+export function serveJobs(
+  port: import('node:worker_threads').MessagePort,
+  handlers: Record<string, (job: never) => Handled | Promise<Handled>>,
+): void {
+  port.on('message', async (msg: { id: number; op: string; job: never }) => {
     try {
-      const { result, transfer } = handlers[msg.op](msg.job);
+      const { result, transfer } = await handlers[msg.op](msg.job);
       port.postMessage({ id: msg.id, ok: true, result }, transfer ?? []);
     } catch (e) {
       const err = e as Error & { code?: string };
@@ -105,4 +113,9 @@ export function serveJobs(port: import('node:worker_threads').MessagePort, handl
     }
   });
   port.postMessage({ ready: true });
+}
+
+interface Handled {
+  result: unknown;
+  transfer?: ArrayBuffer[];
 }

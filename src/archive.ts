@@ -17,7 +17,7 @@
  * segment loses that member and every member before it (they need the noise it gives back), never the
  * ones after it.
  */
-import { Message, crc32, fail, readContainer, writeContainer, type DType, type DataKind } from '../codec/index.js';
+import { DTYPES, MAX_DIMS, Message, crc32, fail, readContainer, writeContainer, type DType, type DataKind } from '../codec/index.js';
 import { DEFAULT_MODEL, loadModel, loadShippedModel, type IntegerModel, type Progress, type SampleArray } from '../models/index.js';
 import { DTYPE_RANGE, readSamples } from './npy.js';
 import { checkShape, prepare, restoreFile, type Prepared } from './compress.js';
@@ -248,6 +248,7 @@ function parseMembers(meta: Record<string, unknown>, count: number, payloadWords
   const list = meta.members;
   if (!Array.isArray(list) || list.length !== count) fail('CORRUPT', 'archive member table');
   let expectStart = 0;
+  const names = new Set<string>();
   return list.map((m: MemberRecord, j) => {
     const ok =
       m !== null &&
@@ -255,7 +256,9 @@ function parseMembers(meta: Record<string, unknown>, count: number, payloadWords
       typeof m.name === 'string' &&
       KIND_NAMES.includes(m.kind) &&
       METHOD_NAMES.includes(m.method) &&
+      DTYPES.includes(m.dtype) &&
       Array.isArray(m.shape) &&
+      m.shape.length <= MAX_DIMS &&
       m.shape.every((d) => Number.isSafeInteger(d) && d >= 0) &&
       typeof m.meta === 'object' &&
       m.meta !== null &&
@@ -269,6 +272,8 @@ function parseMembers(meta: Record<string, unknown>, count: number, payloadWords
       (m.method === 'model' || (Number.isSafeInteger(m.bytes) && m.bytes! >= 0));
     if (!ok) fail('CORRUPT', `archive member ${j} is malformed`);
     checkMemberName(m.name);
+    if (names.has(m.name)) fail('CORRUPT', `two archive members named ${m.name}`);
+    names.add(m.name);
     expectStart = m.segment[1];
     return m;
   });

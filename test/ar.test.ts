@@ -3,7 +3,6 @@
  * model, seconds), round trips (data restored, every fixture and odd sizes), rate against the model's
  * -log2 p, float vs integer bits, malformed model files.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -273,16 +272,5 @@ describe.skipIf(!existsSync(join(SHIPPED, 'model.json')))('shipped autoregressiv
       expect(Math.abs(bits - floatBits) / floatBits).toBeLessThan(0.02);
       expect(8 * msg.flatten().length).toBeLessThanOrEqual(bits * 1.005 + 64);
     }
-  });
-
-  it('encodes identically in separate processes under each tfjs backend (the coder uses none)', () => {
-    const cli = join(process.cwd(), 'dist/cli/flowzip.js');
-    const out = mkdtempSync(join(tmpdir(), 'flowzip-ar-backend-'));
-    const files = ['cpu', 'wasm'].map((backend) => {
-      const path = join(out, `${backend}.flz`);
-      execFileSync(process.execPath, [cli, '--backend', backend, 'compress', '-q', '--model', 'ar', '-o', path, FIXTURES + 'photo-rgb.png']);
-      return readFileSync(path);
-    });
-    expect(files[0].equals(files[1])).toBe(true);
   });
 });

@@ -1,12 +1,31 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FlowzipError, MAGIC, crc32, readContainer, writeContainer, type Container } from '../codec/index.js';
-import { compress, decompress } from '../src/index.js';
+import { compress, compressArchive, decompress, decompressArchive } from '../src/index.js';
 import { decodeImage } from '../src/image.js';
 import { fixture, rng } from './helpers.js';
 
-const GOLDEN = ['photo-rgb.png', 'grey-67x53.png', 'fits-rgb16.png', 'dem-int16.npy', 'timmi-int32.npy', 'text.txt'];
-const golden = (name: string) => new Uint8Array(readFileSync(new URL(`./golden/${name}.flz`, import.meta.url)));
+interface GoldenList {
+  files: { golden: string; fixture: string; model?: string }[];
+  archives: { golden: string; members: string[]; model?: string }[];
+}
+const LIST = JSON.parse(readFileSync(new URL('./golden/golden.json', import.meta.url), 'utf8')) as GoldenList;
+/** The default model's golden files, by fixture name. */
+const GOLDEN = LIST.files.filter((f) => !f.model).map((f) => f.fixture);
+const goldenFile = (path: string) => new Uint8Array(readFileSync(new URL(`./golden/${path}`, import.meta.url)));
+const golden = (name: string) => goldenFile(`${name}.flz`);
+
+/** Restored data equals the fixture: images pixel for pixel, everything else byte for byte. */
+async function expectRestored(kind: string, data: Uint8Array, input: Uint8Array): Promise<void> {
+  if (kind === 'image') {
+    const original = await decodeImage(input);
+    const again = await decodeImage(data);
+    if ('unsupported' in original || 'unsupported' in again) throw new Error('fixture not decodable');
+    expect(Buffer.from(again.samples.buffer).equals(Buffer.from(original.samples.buffer))).toBe(true);
+  } else {
+    expect(Buffer.from(data).equals(Buffer.from(input))).toBe(true);
+  }
+}
 
 /** The code of the FlowzipError `f` throws (or rejects with); fails the test on any other outcome. */
 async function codeOf(f: () => unknown): Promise<string> {
@@ -19,21 +38,25 @@ async function codeOf(f: () => unknown): Promise<string> {
   throw new Error('expected an error, got success');
 }
 
-describe('golden files (regenerate on purpose with `npm run golden`)', () => {
-  for (const name of GOLDEN) {
-    it(`${name}.flz decodes to the fixture and re-encodes identically`, async () => {
+describe('golden files of every model and archives (regenerate on purpose with `npm run golden`)', () => {
+  for (const { golden: path, fixture: name, model } of LIST.files) {
+    it(`${path} decodes to ${name} and re-encodes identically`, async () => {
       const input = fixture(name);
-      const restored = await decompress(golden(name));
-      if (restored.kind === 'image') {
-        const original = await decodeImage(input);
-        const again = await decodeImage(restored.data);
-        if ('unsupported' in original || 'unsupported' in again) throw new Error('fixture not decodable');
-        expect(Buffer.from(again.samples.buffer).equals(Buffer.from(original.samples.buffer))).toBe(true);
-      } else {
-        expect(Buffer.from(restored.data).equals(Buffer.from(input))).toBe(true);
-      }
-      expect(Buffer.from(await compress(input, { name })).equals(Buffer.from(golden(name)))).toBe(true);
-    });
+      const restored = await decompress(goldenFile(path));
+      expect(restored.container.modelId || 'stored').toBe(restored.container.method === 'stored' ? 'stored' : model ?? 'ar');
+      await expectRestored(restored.kind, restored.data, input);
+      const again = await compress(input, { name, ...(model ? { model, forceModel: true } : {}) });
+      expect(Buffer.from(again).equals(Buffer.from(goldenFile(path)))).toBe(true);
+    }, 60_000);
+  }
+  for (const { golden: path, members, model } of LIST.archives) {
+    it(`${path} restores ${members.join(', ')} and re-encodes identically`, async () => {
+      const { members: restored } = await decompressArchive(goldenFile(path));
+      expect(restored.map((m) => m.name)).toEqual(members);
+      for (const m of restored) await expectRestored(m.kind, m.data, fixture(m.name));
+      const { bytes } = await compressArchive(members.map((name) => ({ name, bytes: fixture(name) })), { model });
+      expect(Buffer.from(bytes).equals(Buffer.from(goldenFile(path)))).toBe(true);
+    }, 60_000);
   }
 });
 

@@ -146,23 +146,6 @@ describe('channel context (colour correlation inside factored groups)', () => {
   }
 });
 
-describe.skipIf(!shipped)('shipped fixed-point flow across backends (separate processes)', () => {
-  const run = (backend: string, args: string[]) => {
-    const r = spawnSync(process.execPath, [CLI, ...args], { env: { ...process.env, FLOWZIP_BACKEND: backend }, timeout: 120_000 });
-    if (r.status !== 0) throw new Error(r.stderr.toString());
-    return r;
-  };
-  it("photo-300x72.png: cpu and wasm write identical files and decode each other's", () => {
-    const dir = mkdtempSync(join(tmpdir(), 'flowzip-fpxb-'));
-    const input = join(FIXTURES, 'photo-300x72.png');
-    for (const b of ['cpu', 'wasm']) run(b, ['compress', '-q', '--model', 'fixedpoint', input, '-o', join(dir, `${b}.flz`)]);
-    expect(readFileSync(join(dir, 'cpu.flz')).equals(readFileSync(join(dir, 'wasm.flz')))).toBe(true);
-    run('wasm', ['decompress', '-q', join(dir, 'cpu.flz'), '-o', join(dir, 'from-cpu.png')]);
-    run('cpu', ['decompress', '-q', join(dir, 'wasm.flz'), '-o', join(dir, 'from-wasm.png')]);
-    expect(readFileSync(join(dir, 'from-cpu.png')).equals(readFileSync(join(dir, 'from-wasm.png')))).toBe(true);
-  }, 120_000);
-});
-
 const MEMBERS = ['photo-300x72.png', 'photo-rgb.png', 'dem-int16.npy', 'grey-67x53.png', 'text.txt', 'photo.jpg', 'fits-rgb16.png', 'empty-uint8.npy'];
 const inputs = () => MEMBERS.map((name) => ({ name, bytes: fixture(name) }));
 

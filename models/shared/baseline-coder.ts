@@ -13,7 +13,7 @@
 import { Message, escapeBits, fail, popEscaped, pushEscaped } from '../../codec/index.js';
 import type { MessageCoder, Progress, SampleArray, SampleLayout } from './types.js';
 import { medianEdge } from './median.js';
-import { THRESHOLD_BITS, loadBaselineTables, type BaselineTables } from './baseline-tables.js';
+import { THRESHOLD_BITS, type BaselineTables } from './baseline-tables.js';
 
 const ACTIVITY_BUCKETS = 24;
 const RESET = 64;

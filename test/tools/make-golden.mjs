@@ -1,13 +1,19 @@
 // Regenerates test/golden/*.flz on purpose (after a deliberate format or model change):
 //   npm run golden
-// The golden test then checks that today's build decodes them and re-encodes the same inputs identically.
+// The golden tests then check that today's build decodes them and re-encodes the same inputs identically.
+// The list of golden files lives in test/golden/golden.json (read by the tests too).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { compress } from '../../dist/src/index.js';
+import { compress, compressArchive } from '../../dist/src/index.js';
 
-const GOLDEN = ['photo-rgb.png', 'grey-67x53.png', 'fits-rgb16.png', 'dem-int16.npy', 'timmi-int32.npy', 'text.txt'];
-for (const name of GOLDEN) {
-  const input = readFileSync(new URL(`../../fixtures/${name}`, import.meta.url));
-  const bytes = await compress(new Uint8Array(input), { name });
-  writeFileSync(new URL(`../golden/${name}.flz`, import.meta.url), bytes);
-  console.log(`${name}.flz ${bytes.length} bytes`);
+const fixture = (name) => new Uint8Array(readFileSync(new URL(`../../fixtures/${name}`, import.meta.url)));
+const { files, archives } = JSON.parse(readFileSync(new URL('../golden/golden.json', import.meta.url), 'utf8'));
+for (const { golden, fixture: name, model } of files) {
+  const bytes = await compress(fixture(name), { name, ...(model ? { model, forceModel: true } : {}) });
+  writeFileSync(new URL(`../golden/${golden}`, import.meta.url), bytes);
+  console.log(`${golden} ${bytes.length} bytes`);
+}
+for (const { golden, members, model } of archives) {
+  const { bytes } = await compressArchive(members.map((name) => ({ name, bytes: fixture(name) })), { model });
+  writeFileSync(new URL(`../golden/${golden}`, import.meta.url), bytes);
+  console.log(`${golden} ${bytes.length} bytes`);
 }

@@ -1,0 +1,86 @@
+// Regenerates test/malformed/ on purpose: malformed .flz files, each with the error codes a decoder may
+// answer (test/malformed/expected.json; the malformed test replays them all). Every case is built so that
+// its answer is known from the format alone: plain corruption, and forgeries whose checksums are
+// recomputed (a hostile writer). Fuzzer findings are added to the same folder (`npm run fuzz`).
+//   npm run build && node test/tools/make-malformed.mjs
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readContainer, writeContainer } from '../../dist/codec/index.js';
+
+const golden = (name) => new Uint8Array(readFileSync(new URL(`../golden/${name}`, import.meta.url)));
+const out = new URL('../malformed/', import.meta.url);
+mkdirSync(out, { recursive: true });
+const expected = {};
+const add = (name, bytes, codes, why) => {
+  writeFileSync(new URL(name, out), bytes);
+  expected[name] = { codes, why };
+};
+/** A container rewritten with some fields changed and every checksum recomputed. */
+const forge = (bytes, change) => writeContainer({ ...readContainer(bytes), ...change });
+const flip = (bytes, at) => {
+  const b = bytes.slice();
+  b[at] ^= 0x10;
+  return b;
+};
+
+const array = golden('dem-int16.npy.flz');
+const image = golden('photo-rgb.png.flz');
+const chain = golden('archive-fixedpoint.flz');
+const archive = golden('archive-ar.flz');
+const headerLength = (b) => new DataView(b.buffer, b.byteOffset).getUint32(5, true);
+
+add('empty.flz', new Uint8Array(0), ['TRUNCATED'], 'no bytes');
+add('magic-only.flz', array.subarray(0, 4), ['TRUNCATED'], 'the magic alone');
+add('png-file.flz', new Uint8Array(readFileSync(new URL('../../fixtures/photo-rgb.png', import.meta.url))), ['BAD_MAGIC'], 'a PNG named .flz');
+const future = array.slice();
+future[4] = 9;
+add('future-version.flz', future, ['BAD_VERSION'], 'format version 9');
+add('truncated-header.flz', array.subarray(0, 40), ['TRUNCATED'], 'cut inside the header');
+add('truncated-payload.flz', array.subarray(0, array.length - 100), ['TRUNCATED'], 'cut inside the payload');
+add('trailing-bytes.flz', new Uint8Array([...array, 1, 2, 3]), ['CORRUPT'], 'bytes after the payload checksum');
+add('header-bit-flip.flz', flip(array, 20), ['CHECKSUM'], 'one bit of the header');
+add('payload-bit-flip.flz', flip(array, headerLength(array) + 50), ['CHECKSUM'], 'one bit of the payload');
+add('archive-payload-bit-flip.flz', flip(archive, headerLength(archive) + 100), ['CHECKSUM'], 'one bit of an archive member');
+
+// Forgeries: checksums recomputed, so only the decoder's own checks stand between them and harm.
+add('shape-2^62.flz', forge(array, { shape: [2 ** 31, 2 ** 31] }), ['BAD_SHAPE'], '2^62 samples declared');
+add('shape-60000^2.flz', forge(array, { shape: [60000, 60000] }), ['BAD_SHAPE'], '3.6e9 samples from a 3 KB payload');
+add('shape-beyond-payload.flz', forge(array, { shape: [4000, 4000] }), ['BAD_SHAPE', 'CORRUPT'], '16e6 samples from a 3 KB payload');
+add('image-5-channels.flz', forge(image, { shape: [64, 96, 5] }), ['BAD_SHAPE'], 'an image with 5 channels');
+add('image-no-rows.flz', forge(image, { shape: [0, 96, 3] }), ['BAD_SHAPE'], 'an image with no pixels');
+add('image-2-dims.flz', forge(image, { shape: [64, 96] }), ['BAD_SHAPE'], 'an image shape without channels');
+add('unknown-model.flz', forge(array, { modelId: 'no-such-model' }), ['UNKNOWN_MODEL'], 'a model id nobody ships');
+add('model-id-absolute-path.flz', forge(array, { modelId: new URL('../../models/ar/photo', import.meta.url).pathname }), ['UNKNOWN_MODEL'], 'a model id that is a directory: files never choose paths');
+add('model-id-relative-path.flz', forge(array, { modelId: './models/ar/photo' }), ['UNKNOWN_MODEL'], 'a relative path as model id');
+add('model-hash-mismatch.flz', forge(array, { modelHash: new Uint8Array(32).fill(7) }), ['MODEL_MISMATCH'], 'other tables than the shipped model');
+add('stored-wrong-size.flz', forge(array, { method: 'stored', modelId: '', modelHash: new Uint8Array(32), payload: new Uint8Array(10) }), ['CORRUPT'], 'a stored payload shorter than the shape');
+const garbage = new Uint8Array(2000);
+for (let i = 0; i < garbage.length; i++) garbage[i] = (i * 2654435761) >>> 24;
+add('model-payload-garbage.flz', forge(image, { payload: garbage }), ['CORRUPT', 'CHECKSUM'], 'a model payload of noise');
+add('model-payload-odd-length.flz', forge(array, { payload: readContainer(array).payload.subarray(1) }), ['CORRUPT'], 'a payload that is not a whole message');
+add('data-crc-mismatch.flz', forge(array, { dataCrc: (readContainer(array).dataCrc + 1) >>> 0 }), ['CHECKSUM'], 'decodes, but not to the data the checksum covers');
+add('bad-dtype-for-image.flz', forge(image, { dtype: 'int32' }), ['BAD_SHAPE'], 'an image of int32');
+
+const members = (bytes) => readContainer(bytes).meta.members;
+const withMembers = (bytes, edit) => {
+  const c = readContainer(bytes);
+  const list = structuredClone(c.meta.members);
+  edit(list);
+  return writeContainer({ ...c, meta: { ...c.meta, members: list } });
+};
+add('archive-member-unknown-dtype.flz', withMembers(archive, (m) => (m[1].dtype = 'complex128')), ['CORRUPT'], 'a member of an unknown dtype');
+add('archive-member-bad-kind.flz', withMembers(archive, (m) => (m[0].kind = 'video')), ['CORRUPT'], 'a member of an unknown kind');
+add('archive-member-absolute-name.flz', withMembers(archive, (m) => (m[0].name = '/etc/passwd')), ['CORRUPT'], 'a member that would be written outside the folder');
+add('archive-member-dotdot-name.flz', withMembers(archive, (m) => (m[0].name = '../escape.png')), ['CORRUPT'], 'a member name that climbs out');
+add('archive-duplicate-names.flz', withMembers(archive, (m) => (m[1].name = m[0].name)), ['CORRUPT'], 'two members with one name');
+add('archive-member-count.flz', withMembers(archive, (m) => m.pop()), ['CORRUPT'], 'fewer members than the header says');
+add('archive-segments-gap.flz', withMembers(archive, (m) => (m[1].segment = [m[1].segment[0] + 1, m[1].segment[1]])), ['CORRUPT'], 'member segments that do not tile the payload');
+add('archive-member-huge-shape.flz', withMembers(archive, (m) => (m[1].shape = [2 ** 31, 2 ** 20])), ['CORRUPT', 'BAD_SHAPE'], 'a member shape far beyond the payload');
+add('archive-member-huge-bytes.flz', withMembers(archive, (m) => (m[2].bytes = 2 ** 40)), ['CORRUPT'], 'a raw member longer than the payload');
+const imageMember = members(chain).findIndex((m) => m.kind === 'image' && m.method === 'model');
+add('archive-image-relabelled-stored.flz', withMembers(chain, (m) => (m[imageMember].method = 'stored', m[imageMember].bytes = 100)), ['CORRUPT', 'CHECKSUM'], 'a model-coded image member relabelled as stored');
+add('archive-unknown-model.flz', forge(chain, { modelId: 'no-such-model' }), ['UNKNOWN_MODEL'], 'an archive naming an unknown model');
+
+writeFileSync(new URL('expected.json', out), JSON.stringify(expected, null, 1) + '\n');
+console.log(`${Object.keys(expected).length} malformed files in test/malformed/`);
+
+

@@ -16,7 +16,7 @@ export function packageRoot(): string {
   return (root = dir);
 }
 
-/** Absolute path of a shipped asset, given relative to the package root (e.g. models/baseline/tables.bin). */
+/** Absolute path of a shipped asset, given relative to the package root (e.g. models/shared/baseline-tables.bin). */
 export function assetPath(relative: string): string {
   return join(packageRoot(), relative);
 }

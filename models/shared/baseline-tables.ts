@@ -78,6 +78,6 @@ export function parseTablesFile(bytes: Uint8Array): BaselineTables {
 let cached: BaselineTables | undefined;
 
 export function loadBaselineTables(): BaselineTables {
-  if (!cached) cached = parseTablesFile(new Uint8Array(readFileSync(assetPath('models/baseline/tables.bin'))));
+  if (!cached) cached = parseTablesFile(new Uint8Array(readFileSync(assetPath('models/shared/baseline-tables.bin'))));
   return cached;
 }

@@ -65,12 +65,12 @@ function readResidualTables(next: () => number, count: number, precision: number
 let cached: PriorTables | undefined;
 
 export function loadPriorTables(): PriorTables {
-  if (!cached) cached = parsePriorTables(new Uint8Array(readFileSync(assetPath('models/idf/prior-tables.bin'))));
+  if (!cached) cached = parsePriorTables(new Uint8Array(readFileSync(assetPath('models/shared/prior-tables.bin'))));
   return cached;
 }
 
 /**
- * Fixed-point flow tables (models/fixedpoint/prior-tables.bin): one per scale j, over residuals
+ * Fixed-point flow tables (models/shared/fine-prior-tables.bin): one per scale j, over residuals
  * r = Z - mean in units of 2^-k, P(r) = F((r + 1) / S) - F(r / S) with S = s_j 2^k (the bin [r, r + 1)),
  * r in [-K_j, K_j] plus ESCAPE; K_j = 2^k max(8, ceil(12 s_j) + 1), at most 2^13.
  */
@@ -97,6 +97,6 @@ export function parseFinePriorTables(bytes: Uint8Array): PriorTables {
 let cachedFine: PriorTables | undefined;
 
 export function loadFinePriorTables(): PriorTables {
-  if (!cachedFine) cachedFine = parseFinePriorTables(new Uint8Array(readFileSync(assetPath('models/fixedpoint/prior-tables.bin'))));
+  if (!cachedFine) cachedFine = parseFinePriorTables(new Uint8Array(readFileSync(assetPath('models/shared/fine-prior-tables.bin'))));
   return cachedFine;
 }

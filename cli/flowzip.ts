@@ -473,12 +473,12 @@ function main(argv: string[]): Promise<void> {
 
   // Every trainable kind's flags, declared once each; a flag says which kinds take it.
   const trainable = MODEL_KINDS.filter((k) => k.trainer);
-  const trainFlags = new Map<string, { flags: string; lines: string[]; kinds: string[] }>();
+  const trainFlags = new Map<string, { kinds: string[]; byDescription: Map<string, string[]> }>();
   for (const kind of trainable)
     for (const flag of kind.trainer!.flags) {
-      const entry = trainFlags.get(flag.flags) ?? { flags: flag.flags, lines: [], kinds: [] };
-      if (!entry.lines.includes(flag.description)) entry.lines.push(flag.description);
+      const entry = trainFlags.get(flag.flags) ?? { kinds: [], byDescription: new Map<string, string[]>() };
       entry.kinds.push(kind.id);
+      entry.byDescription.set(flag.description, [...(entry.byDescription.get(flag.description) ?? []), kind.id]);
       trainFlags.set(flag.flags, entry);
     }
   const trainCommand = program
@@ -490,8 +490,10 @@ function main(argv: string[]): Promise<void> {
     .requiredOption('--out <dir>', 'model directory: train.log, model.json (+ weights, checkpoints)')
     .addOption(new Option('--kind <kind>', 'which model to train').choices(trainable.map((k) => k.id)).default('ar'))
     .option('-q, --quiet', 'no progress bar');
-  for (const { flags, lines, kinds } of trainFlags.values())
-    trainCommand.option(flags, `[${kinds.join(', ')}] ${lines.length === 1 ? lines[0] : lines.map((l, i) => `${kinds[i]}: ${l}`).join('; ')}`);
+  for (const [flags, { kinds, byDescription }] of trainFlags) {
+    const text = byDescription.size === 1 ? [...byDescription.keys()][0] : [...byDescription].map(([d, ks]) => `${ks.join(', ')}: ${d}`).join('; ');
+    trainCommand.option(flags, `[${kinds.join(', ')}] ${text}`);
+  }
   trainCommand.action(async (opts: Record<string, unknown> & { data: string[]; out: string; kind: string; quiet?: boolean }, command: Command) => {
     const kind = trainable.find((k) => k.id === opts.kind)!;
     const options: Record<string, unknown> = {};
@@ -499,7 +501,7 @@ function main(argv: string[]): Promise<void> {
       if (['data', 'out', 'kind', 'quiet'].includes(name) || command.getOptionValueSource(name) !== 'cli') continue;
       const flag = kind.trainer!.flags.find((f) => command.options.find((o) => o.flags === f.flags)?.attributeName() === name);
       if (!flag) {
-        const takers = [...trainFlags.values()].find((f) => command.options.find((o) => o.flags === f.flags)?.attributeName() === name)?.kinds ?? [];
+        const takers = [...trainFlags].find(([flags]) => command.options.find((o) => o.flags === flags)?.attributeName() === name)?.[1].kinds ?? [];
         throw new FlowzipError('USAGE', `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for --kind ${takers.join(' or ')}, not ${kind.id}`);
       }
       options[name] = flag.parse ? flag.parse(value as string) : value;

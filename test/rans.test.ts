@@ -13,6 +13,8 @@ import {
   serial,
   symbolCodec,
   uniform,
+  uniformBits,
+  bitsBackJoint,
 } from '../codec/index.js';
 import { randomInt, randomProbs, rng, sampleTable } from './helpers.js';
 
@@ -70,6 +72,44 @@ describe('rANS round trips', () => {
     expect(Array.from(popMany(msg, 3, t))).toEqual([1, 2, 3]);
     expect(msg.isEmpty()).toBe(true);
   });
+
+  it('the low-water mark follows single pops and batch pops alike', () => {
+    const t = uniform(256, 8);
+    for (const batch of [false, true]) {
+      const msg = primedMessage(3);
+      const symbols = Array.from({ length: 400 }, (_, i) => i % 256);
+      pushMany(msg, symbols, t);
+      msg.markLowWater();
+      if (batch) popMany(msg, 400 + 60, t);
+      else for (let i = 0; i < 460; i++) msg.popBits(8);
+      expect(msg.lowWater).toBe(msg.depth);
+      expect(msg.lowWater).toBeLessThan(primedMessage(3).depth);
+    }
+  });
+
+  it('uniformBits and bitsBackJoint invert: pop(push(m, x)) gives x and m back', () => {
+    // Dequantization in miniature: pop a 1-bit u per sample, push x + 32 u (x < 32) as one 6-bit symbol.
+    const noise = uniformBits(50, 1);
+    const table = uniform(64, 6);
+    const codec = bitsBackJoint<Int32Array, Int32Array>({
+      posterior: () => noise,
+      joint: {
+        push: (m, [x, u]) => pushMany(m, Array.from(x, (v, i) => v + 32 * u[i]), table),
+        pop: (m) => {
+          const s = popMany(m, 50, table);
+          return [Int32Array.from(s, (v) => v % 32), Int32Array.from(s, (v) => v >> 5)];
+        },
+      },
+    });
+    const x = Int32Array.from({ length: 50 }, (_, i) => (i * 7) % 32);
+    const msg = primedMessage(4);
+    const before = msg.clone();
+    codec.push(msg, x);
+    expect(Array.from(codec.pop(msg))).toEqual(Array.from(x));
+    expect(msg.equals(before)).toBe(true);
+    expect(msg.underflowWords).toBe(0);
+  });
+});
 });
 
 describe('frequency tables', () => {

@@ -110,7 +110,6 @@ describe('rANS round trips', () => {
     expect(msg.underflowWords).toBe(0);
   });
 });
-});
 
 describe('frequency tables', () => {
   it('decode lookup is exact for every slot at small precision (exhaustive)', () => {

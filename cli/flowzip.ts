@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import {
@@ -22,8 +22,12 @@ import {
   MODEL_KINDS,
   listModels,
   preferBackend,
+  listFlz,
   readContainer,
   renderHeatmap,
+  splitContainers,
+  testFlz,
+  type Listing,
   setTileThreads,
   verify,
   type BackendName,
@@ -47,6 +51,7 @@ interface CommonOptions {
   kind?: InputKind;
   json?: boolean;
   archive?: boolean;
+  verbose?: boolean;
 }
 
 /** Turn anything thrown into [exit status, one-line message]. */
@@ -58,13 +63,36 @@ function describe(e: unknown): [number, string] {
   if (remote && typeof remote.errno === 'string' && !(e instanceof Error)) return describe(Object.assign(new Error(remote.message), { code: remote.errno }));
   const err = e as NodeJS.ErrnoException;
   if (err && typeof err.code === 'string') {
-    if (err.code === 'ENOENT') return [EXIT_STATUS.BAD_INPUT, `BAD_INPUT: no such file or directory`];
-    if (err.code === 'EISDIR') return [EXIT_STATUS.BAD_INPUT, `BAD_INPUT: is a directory`];
-    if (err.code === 'EACCES' || err.code === 'EPERM') return [EXIT_STATUS.IO, `IO: permission denied`];
-    if (err.code === 'ENOSPC') return [EXIT_STATUS.IO, `IO: no space left on device`];
-    return [EXIT_STATUS.IO, `IO: ${err.code}: ${err.message}`];
+    // An errno error that no read or write wrapped: name what failed, once.
+    return [EXIT_STATUS.IO, `IO: ${errnoReason(err)}${err.path ? `: ${err.path}` : ''}`];
   }
   return [EXIT_STATUS.INTERNAL, `INTERNAL: ${err?.message ?? String(e)}`];
+}
+
+const ERRNO_REASONS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'not a directory',
+  EISDIR: 'is a directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EPIPE: 'broken pipe',
+  EEXIST: 'already exists',
+  EMFILE: 'too many open files',
+};
+
+function errnoReason(e: NodeJS.ErrnoException): string {
+  return ERRNO_REASONS[e.code ?? ''] ?? (e.code ?? 'error').toLowerCase();
+}
+
+/** An errno error on the output side: IO (exit 5), naming the output. */
+function outputError(e: unknown, path: string): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (e instanceof FlowzipError || typeof err?.code !== 'string') return e;
+  const reason = err.code === 'ENOENT' ? 'its folder does not exist' : errnoReason(err);
+  return new FlowzipError('IO', `cannot write ${path}: ${reason}`);
 }
 
 let exitStatus = 0;
@@ -77,8 +105,28 @@ function report(file: string, e: unknown, bar?: ProgressBar): void {
 
 function readInput(file: string): Uint8Array {
   if (file === '-') return new Uint8Array(readFileSync(0));
-  if (statSync(file).isDirectory()) throw new FlowzipError('BAD_INPUT', `${file} is a directory`);
-  return new Uint8Array(readFileSync(file));
+  try {
+    const stats = statSync(file);
+    if (stats.isDirectory()) throw new FlowzipError('BAD_INPUT', `${file} is a directory`);
+    // A FIFO, socket or device would block or never end: only regular files (and - for stdin).
+    if (!stats.isFile()) throw new FlowzipError('BAD_INPUT', `${file} is not a regular file (read it through standard input: - )`);
+    return new Uint8Array(readFileSync(file));
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (e instanceof FlowzipError || typeof err?.code !== 'string') throw e;
+    throw new FlowzipError(err.code === 'EACCES' || err.code === 'EPERM' ? 'IO' : 'BAD_INPUT', `cannot read ${file}: ${errnoReason(err)}`);
+  }
+}
+
+/** The original's modification time and permissions carried over (as gzip and zstd do). */
+function copyTimesAndMode(from: string, to: string): void {
+  try {
+    const st = statSync(from);
+    utimesSync(to, st.atime, st.mtime);
+    chmodSync(to, st.mode & 0o7777);
+  } catch {
+    /* metadata is best effort: the data is written */
+  }
 }
 
 /** Write atomically: temp file in the target folder, then rename. Refuses to overwrite without -f. */
@@ -87,7 +135,7 @@ function writeOutput(path: string, data: Uint8Array, force: boolean, inputs: str
     const real = realpathSync(path);
     if (inputs.some((i) => i !== '-' && existsSync(i) && realpathSync(i) === real))
       throw new FlowzipError('USAGE', `refusing to overwrite the input ${path}`);
-    if (!force) throw new FlowzipError('IO', `${path} already exists (use -f to overwrite)`);
+    if (!force) throw new FlowzipError('IO', `${path} already exists (use -f to overwrite it, or -o to write elsewhere)`);
   }
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
@@ -99,30 +147,43 @@ function writeOutput(path: string, data: Uint8Array, force: boolean, inputs: str
     } catch {
       /* nothing was written */
     }
-    throw e;
+    throw outputError(e, path);
   }
 }
 
 async function writeStdout(data: Uint8Array): Promise<void> {
-  await new Promise<void>((resolve, reject) => process.stdout.write(data, (e) => (e ? reject(e) : resolve())));
+  try {
+    await new Promise<void>((resolve, reject) => process.stdout.write(data, (e) => (e ? reject(e) : resolve())));
+  } catch (e) {
+    throw new FlowzipError('IO', `cannot write to standard output: ${errnoReason(e as NodeJS.ErrnoException)}`);
+  }
+}
+
+/** -o DIR/ (a trailing slash) names a directory, created when missing. */
+function isDirectoryOutput(output: string): boolean {
+  return /[\\/]$/.test(output) || (existsSync(output) && statSync(output).isDirectory());
 }
 
 function outputFor(file: string, opts: CommonOptions, count: number, derive: () => string): string | undefined {
   if (opts.stdout || (file === '-' && !opts.output)) return undefined;
   if (opts.output) {
-    if (count > 1) {
-      if (!existsSync(opts.output) || !statSync(opts.output).isDirectory())
-        throw new FlowzipError('USAGE', '-o with several inputs must name an existing directory');
+    if (isDirectoryOutput(opts.output)) {
+      try {
+        mkdirSync(opts.output, { recursive: true });
+      } catch (e) {
+        throw outputError(e, opts.output);
+      }
       return join(opts.output, basename(derive()));
     }
-    if (existsSync(opts.output) && statSync(opts.output).isDirectory()) return join(opts.output, basename(derive()));
+    if (count > 1) throw new FlowzipError('USAGE', '-o with several inputs must name a directory (end it with / to create it)');
     return opts.output;
   }
   return derive();
 }
 
+/** --rm: the input goes once its output is safely written; never with -c (as gzip and zstd). */
 function removeInput(file: string, opts: CommonOptions): void {
-  if (opts.rm && !opts.keep && file !== '-') unlinkSync(file);
+  if (opts.rm && !opts.keep && !opts.stdout && file !== '-') unlinkSync(file);
 }
 
 /** Several named files and more than one thread: one worker per thread, outputs written here in order. */
@@ -131,7 +192,7 @@ async function runParallel(op: 'compress' | 'decompress', files: string[], opts:
   if (threads <= 1 || files.length <= 1 || opts.stdout || files.includes('-')) return false;
   const bar = new ProgressBar(files.length, !!opts.quiet);
   const backend = program.opts().backend as string | undefined;
-  const jobs = files.map((file) => ({
+  const jobs = files.filter((file) => op === 'decompress' || checkCompressible(file, opts)).map((file) => ({
     op,
     file,
     options: op === 'compress' ? { model: opts.model, kind: opts.kind, name: basename(file), backend } : { model: opts.model, backend },
@@ -145,6 +206,8 @@ async function runParallel(op: 'compress' | 'decompress', files: string[], opts:
           ? outputFor(file, opts, files.length, () => `${file}.flz`)!
           : outputFor(file, opts, files.length, () => restoredName(file, result.kind!, result.format))!;
       writeOutput(target, result.bytes, !!opts.force, files);
+      copyTimesAndMode(file, target);
+      if (opts.verbose) say(op === 'compress' ? compressedLine(file, statSync(file).size, result.bytes.length) : `${file}: restored ${target}`, bar);
       removeInput(file, opts);
     } catch (e) {
       report(file, e, bar);
@@ -159,17 +222,23 @@ async function runParallel(op: 'compress' | 'decompress', files: string[], opts:
 /** Files named on the command line, directories walked (sorted), as archive members named by relative path. */
 function archiveInputs(paths: string[]): ArchiveInput[] {
   const inputs: ArchiveInput[] = [];
+  const add = (name: string, path: string) => {
+    const st = statSync(path);
+    inputs.push({ name, bytes: readInput(path), mtimeMs: Math.floor(st.mtimeMs), mode: st.mode & 0o7777 });
+  };
   const walk = (dir: string, prefix: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path, `${prefix}${entry.name}/`);
-      else if (entry.isFile()) inputs.push({ name: `${prefix}${entry.name}`, bytes: new Uint8Array(readFileSync(path)) });
+      else if (entry.isFile()) add(`${prefix}${entry.name}`, path);
+      // Not followed or read, but said: an archive never silently leaves something out.
+      else process.stderr.write(`flowzip: ${path}: skipped (${entry.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'})\n`);
     }
   };
   for (const p of paths) {
     if (p === '-') throw new FlowzipError('USAGE', 'an archive cannot read standard input');
     if (statSync(p).isDirectory()) walk(p, '');
-    else inputs.push({ name: basename(p), bytes: new Uint8Array(readFileSync(p)) });
+    else add(basename(p), p);
   }
   if (inputs.length === 0) throw new FlowzipError('BAD_INPUT', 'no files to archive');
   return inputs;
@@ -210,24 +279,77 @@ function isArchiveFile(file: string): boolean {
   return head[0] === 0x46 && head[1] === 0x4c && head[2] === 0x5a && head[3] === 0x1a && head[9] === 3;
 }
 
-/** Names restored from an archive: image members coded from samples come back as PNG. */
-function memberPath(name: string, kind: string, method: string): string {
-  return kind === 'image' && method !== 'original' && !name.toLowerCase().endsWith('.png') ? `${name}.png` : name;
+/**
+ * Where each member is restored, relative to the folder: its name, or for images coded from samples
+ * (restored as PNG) its name + .png unless it ends so already or that name is another member's.
+ * Distinct members never share a target (CORRUPT before anything is written).
+ */
+function memberTargets(members: { name: string; kind: string; method: string }[]): string[] {
+  const names = new Set(members.map((m) => m.name));
+  const targets = members.map((m) =>
+    m.kind === 'image' && m.method !== 'original' && !m.name.toLowerCase().endsWith('.png') && !names.has(`${m.name}.png`) ? `${m.name}.png` : m.name,
+  );
+  const seen = new Set<string>();
+  for (const t of targets) {
+    if (seen.has(t)) throw new FlowzipError('CORRUPT', `two archive members would both be restored as ${t}`);
+    seen.add(t);
+  }
+  return targets;
 }
 
-async function runDecompressArchive(file: string, opts: CommonOptions, files: string[]): Promise<void> {
+/** Refuse to write through a symbolic link (or a non-folder) anywhere between the folder and the file. */
+function checkNoLinks(dir: string, target: string): void {
+  let path = dir;
+  for (const part of target.split('/').slice(0, -1)) {
+    path = join(path, part);
+    if (!existsSync(path)) return;
+    const st = lstatSync(path);
+    if (st.isSymbolicLink()) throw new FlowzipError('IO', `refusing to extract through the symbolic link ${path}`);
+    if (!st.isDirectory()) throw new FlowzipError('IO', `cannot extract into ${path}: not a directory`);
+  }
+  const file = join(dir, target);
+  if (existsSync(file) && lstatSync(file).isSymbolicLink()) throw new FlowzipError('IO', `refusing to replace the symbolic link ${file}`);
+}
+
+async function runDecompressArchive(file: string, opts: CommonOptions): Promise<void> {
   const bar = new ProgressBar(1, !!opts.quiet);
   const { members } = await decompressArchive(readInput(file), { model: opts.model, progress: (f) => bar.update(0, f, file) });
   bar.clear();
   if (opts.stdout) throw new FlowzipError('USAGE', `${file} is an archive: extract it with -o DIR`);
   const dir = opts.output ?? (file.endsWith('.flz') ? file.slice(0, -4) : `${file}.d`);
-  const targets = members.map((m) => join(dir, memberPath(m.name, m.kind, m.method)));
-  // Everything is decoded and checked before the first file is written; then no member overwrites silently.
-  if (!opts.force) for (const t of targets) if (existsSync(t)) throw new FlowzipError('IO', `${t} already exists (use -f to overwrite)`);
-  members.forEach((m, i) => {
-    mkdirSync(dirname(targets[i]), { recursive: true });
-    writeOutput(targets[i], m.data, !!opts.force, files);
-  });
+  const targets = memberTargets(members);
+  // Everything is decoded and checked before the first file is written; nothing is overwritten without -f,
+  // and no member is written through a symbolic link.
+  for (const t of targets) {
+    checkNoLinks(dir, t);
+    if (!opts.force && existsSync(join(dir, t))) throw new FlowzipError('IO', `${join(dir, t)} already exists (use -f to overwrite it, or -o to extract elsewhere)`);
+  }
+  // All members go to a temporary folder inside the destination first, then move into place: a failure
+  // leaves nothing behind.
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw outputError(e, dir);
+  }
+  const staging = mkdtempSync(join(dir, '.flowzip-'));
+  try {
+    members.forEach((m, i) => {
+      const staged = join(staging, String(i));
+      writeFileSync(staged, m.data, { flag: 'wx' });
+      if (m.mode !== undefined) chmodSync(staged, m.mode);
+      if (m.mtimeMs !== undefined) utimesSync(staged, new Date(m.mtimeMs), new Date(m.mtimeMs));
+    });
+    members.forEach((m, i) => {
+      const target = join(dir, targets[i]);
+      mkdirSync(dirname(target), { recursive: true });
+      renameSync(join(staging, String(i)), target);
+      if (opts.verbose) say(`${file}: restored ${target}`);
+    });
+  } catch (e) {
+    throw outputError(e, dir);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 function printArchiveReport(r: ArchiveReport, label: string, json: boolean): void {
@@ -260,8 +382,9 @@ async function runCompress(files: string[], opts: CommonOptions): Promise<void> 
   }
   if ((opts.stdout || (files.includes('-') && !opts.output)) && process.stdout.isTTY)
     throw new FlowzipError('USAGE', 'refusing to write compressed data to a terminal (use -o FILE or a pipe)');
+  files = files.filter((file) => checkCompressible(file, opts));
   if (await runParallel('compress', files, opts)) return;
-  const bar = new ProgressBar(files.length, !!opts.quiet);
+  const bar = new ProgressBar(files.map(sizeOf), !!opts.quiet);
   for (const [index, file] of files.entries()) {
     try {
       const input = readInput(file);
@@ -274,13 +397,42 @@ async function runCompress(files: string[], opts: CommonOptions): Promise<void> 
       });
       bar.update(index, 1, file);
       if (target === undefined) await writeStdout(bytes);
-      else writeOutput(target, bytes, !!opts.force, files);
+      else {
+        writeOutput(target, bytes, !!opts.force, files);
+        if (file !== '-') copyTimesAndMode(file, target);
+      }
+      if (opts.verbose) say(compressedLine(file, input.length, bytes.length), bar);
       removeInput(file, opts);
     } catch (e) {
       report(file, e, bar);
     }
   }
   bar.clear();
+}
+
+/** gzip's rule: a .flz is not compressed again (without -f); says so and skips it. */
+function checkCompressible(file: string, opts: CommonOptions): boolean {
+  if (!file.toLowerCase().endsWith('.flz') || opts.force) return true;
+  report(file, new FlowzipError('USAGE', `${file} already has the .flz suffix -- unchanged (-f compresses it anyway)`));
+  return false;
+}
+
+function sizeOf(file: string): number {
+  try {
+    return file === '-' ? 0 : statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** A message line on stderr (verbose reports), clear of the progress bar. */
+function say(line: string, bar?: ProgressBar): void {
+  bar?.clear();
+  process.stderr.write(`${line}\n`);
+}
+
+function compressedLine(file: string, before: number, after: number): string {
+  return `${file}: ${before} -> ${after} bytes (${before > 0 ? ((100 * after) / before).toFixed(1) : '-'}%)`;
 }
 
 function restoredName(file: string, kind: string, format: string | undefined): string {
@@ -296,7 +448,7 @@ async function runDecompress(files: string[], opts: CommonOptions): Promise<void
   const archives = files.filter(isArchiveFile);
   for (const file of archives) {
     try {
-      await runDecompressArchive(file, opts, files);
+      await runDecompressArchive(file, opts);
       removeInput(file, opts);
     } catch (e) {
       report(file, e);
@@ -305,15 +457,24 @@ async function runDecompress(files: string[], opts: CommonOptions): Promise<void
   files = files.filter((f) => !archives.includes(f));
   if (files.length === 0) return;
   if (await runParallel('decompress', files, opts)) return;
-  const bar = new ProgressBar(files.length, !!opts.quiet);
+  const bar = new ProgressBar(files.map(sizeOf), !!opts.quiet);
   for (const [index, file] of files.entries()) {
     try {
       const input = readInput(file);
-      const result = await decompress(input, { model: opts.model, progress: (f) => bar.update(index, f, file) });
+      // Several containers back to back (compress -c a b > ab.flz) restore to their data back to back, as zstd frames do.
+      const parts = splitContainers(input);
+      const results: Awaited<ReturnType<typeof decompress>>[] = [];
+      for (const [i, part] of parts.entries())
+        results.push(await decompress(part, { model: opts.model, progress: (f) => bar.update(index, (i + f) / parts.length, file) }));
       bar.update(index, 1, file);
-      const target = outputFor(file, opts, files.length, () => restoredName(file, result.kind, result.format));
-      if (target === undefined) await writeStdout(result.data);
-      else writeOutput(target, result.data, !!opts.force, files);
+      const data = results.length === 1 ? results[0].data : Buffer.concat(results.map((r) => r.data));
+      const target = outputFor(file, opts, files.length, () => restoredName(file, results[0].kind, results.length === 1 ? results[0].format : undefined));
+      if (target === undefined) await writeStdout(data);
+      else {
+        writeOutput(target, data, !!opts.force, files);
+        if (file !== '-') copyTimesAndMode(file, target);
+      }
+      if (opts.verbose) say(`${file}: restored ${target ?? 'standard output'}${parts.length > 1 ? ` (${parts.length} files back to back)` : ''}`, bar);
       removeInput(file, opts);
     } catch (e) {
       report(file, e, bar);
@@ -334,25 +495,32 @@ async function runVerify(files: string[], opts: CommonOptions): Promise<void> {
     }
     return;
   }
-  const bar = new ProgressBar(files.length, !!opts.quiet || !!opts.json);
+  const bar = new ProgressBar(files.map(sizeOf), !!opts.quiet || !!opts.json);
   for (const [index, file] of files.entries()) {
     try {
       const input = readInput(file);
+      if (isFlz(input)) {
+        // A .flz is verified as what it is: decoded and checked, as --test does.
+        bar.clear();
+        printListing(file, await testFlz(input, { model: opts.model }), opts, 'OK');
+        continue;
+      }
       const r = await verify(input, { model: opts.model, kind: opts.kind, file, name: basename(file), heatmap: !!opts.heatmap, progress: (f) => bar.update(index, f, file) });
       if (opts.heatmap && r.heatmap) {
         const path = files.length > 1 ? opts.heatmap.replace(/(\.png)?$/i, `-${basename(file)}.png`) : opts.heatmap;
-        writeOutput(path, await renderHeatmap(r.heatmap.bits, r.heatmap.width, r.heatmap.height), true, files);
+        writeOutput(path, await renderHeatmap(r.heatmap.bits, r.heatmap.width, r.heatmap.height), !!opts.force, files);
       }
       bar.clear();
       if (opts.json) {
-        const { file: f, kind, dims, modelBits, codedBits, fileBytes, bitsPerDim, overheadPct, floatBits, initialBits, details } = r;
-        process.stdout.write(JSON.stringify({ file: f, kind, dims, floatBits, modelBits, initialBits, ...details, codedBits, fileBytes, bitsPerDim, overheadPct }) + '\n');
+        const { file: f, kind, model, method, dims, modelBits, codedBits, fileBytes, bitsPerDim, overheadPct, floatBits, initialBits, details, note } = r;
+        process.stdout.write(JSON.stringify({ file: f, kind, model, method, dims, floatBits, modelBits, initialBits, ...details, codedBits, fileBytes, bitsPerDim, overheadPct, note }) + '\n');
       } else {
         process.stdout.write(
-          `${file}: ${r.kind}, ${r.dims} dims, ${r.floatBits !== undefined ? `float model ${r.floatBits.toFixed(1)} bits, ` : ''}` +
-            `model ${r.modelBits.toFixed(1)} bits, ${r.initialBits !== undefined ? `initial bits ${r.initialBits} (one-time, borrowed), ` : ''}` +
+          `${file}: ${r.kind}, ${r.dims} dims, model ${r.model}: ${r.floatBits !== undefined ? `float model ${r.floatBits.toFixed(1)} bits, ` : ''}` +
+            `integer model ${r.modelBits.toFixed(1)} bits, ${r.initialBits !== undefined ? `initial bits ${r.initialBits} (one-time, borrowed), ` : ''}` +
             `${r.details?.flowTiles !== undefined ? `tiles ${r.details.flowTiles} flow + ${r.details.bootstrapTiles} bootstrap (baseline, instead of borrowing), ` : ''}coded ${r.codedBits} bits ` +
-            `(overhead ${r.overheadPct.toFixed(3)}%), file ${r.fileBytes} bytes = ${r.bitsPerDim.toFixed(4)} bits/dim, round trip exact\n`,
+            `(overhead ${r.overheadPct.toFixed(3)}%), round trip exact; the file is ${r.fileBytes} bytes = ${r.bitsPerDim.toFixed(4)} bits/dim, ` +
+            `method ${r.method}${r.note ? ` (${r.note})` : ''}\n`,
         );
       }
     } catch (e) {
@@ -362,50 +530,102 @@ async function runVerify(files: string[], opts: CommonOptions): Promise<void> {
   bar.clear();
 }
 
-function runInfo(files: string[], opts: CommonOptions): void {
+function isFlz(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x46 && bytes[1] === 0x4c && bytes[2] === 0x5a && bytes[3] === 0x1a;
+}
+
+/** --list and --test: one line per container (archives: and per member), or JSON. */
+function printListing(file: string, listing: Listing[], opts: CommonOptions, verdict?: string): void {
+  for (const l of listing) {
+    if (opts.json) {
+      process.stdout.write(JSON.stringify({ file, ...(verdict ? { test: verdict } : {}), ...l }) + '\n');
+      continue;
+    }
+    const what = l.kind === 'archive' ? `archive of ${l.members!.length} files` : `${l.kind}${l.name ? ` ${l.name}` : ''}`;
+    process.stdout.write(
+      `${file}: ${verdict ? `${verdict}, ` : ''}${what}, ${l.rawBytes} -> ${l.fileBytes} bytes (${(100 * l.ratio).toFixed(1)}%), ` +
+        `${l.bitsPerDim.toFixed(4)} bits/dim, ${l.method === 'model' ? `model ${l.model}` : l.method}` +
+        `${l.restores === 'pixels' ? ', images restore pixel-exact as PNG' : ''}\n`,
+    );
+    for (const m of l.members ?? [])
+      process.stdout.write(`  ${m.name}: ${m.kind}, ${m.rawBytes} bytes, ${m.method}, net ${(m.netBits / Math.max(1, m.dims)).toFixed(4)} bits/dim\n`);
+  }
+}
+
+async function runTestOrList(files: string[], opts: CommonOptions, test: boolean): Promise<void> {
   for (const file of files) {
     try {
-      const bytes = readInput(file);
-      const c = readContainer(bytes);
-      if (c.kind === 'archive') {
-        const members = Array.isArray(c.meta.members) ? (c.meta.members as Record<string, unknown>[]) : [];
-        if (opts.json) process.stdout.write(JSON.stringify({ file, kind: c.kind, model: c.modelId, fileBytes: bytes.length, initialBits: c.meta.initialBits, members }) + '\n');
-        else {
-          process.stdout.write(`${file}: archive of ${members.length} files (model ${c.modelId}), ${bytes.length} bytes, initial bits ${String(c.meta.initialBits)} (one-time)\n`);
-          for (const m of members) {
-            const dims = (m.shape as number[]).reduce((a, b) => a * b, 1);
-            const net = (m.codedBits as number) - (m.initialBits as number);
-            process.stdout.write(`  ${String(m.name)}: ${String(m.kind)} ${String(m.dtype)} ${(m.shape as number[]).join('x')}, ${String(m.method)}, net ${(net / Math.max(1, dims)).toFixed(4)} bits/dim\n`);
-          }
-        }
-        continue;
-      }
-      const info = {
-        file,
-        kind: c.kind,
-        method: c.method,
-        dtype: c.dtype,
-        shape: c.shape,
-        model: c.modelId || null,
-        modelHash: c.modelId ? Buffer.from(c.modelHash).toString('hex') : null,
-        name: c.meta.name ?? null,
-        format: c.meta.format ?? null,
-        payloadBytes: c.payload.length,
-        fileBytes: bytes.length,
-        dataCrc32: c.dataCrc.toString(16).padStart(8, '0'),
-      };
-      if (opts.json) process.stdout.write(JSON.stringify(info) + '\n');
-      else
-        process.stdout.write(
-          `${file}: ${c.kind} ${c.dtype} ${c.shape.join('x') || 'scalar'}, ${c.method}` +
-            `${c.modelId ? ` (model ${c.modelId} ${info.modelHash!.slice(0, 12)})` : ''}, ` +
-            `payload ${c.payload.length} of ${bytes.length} bytes${info.name ? `, was ${info.name}` : ''}` +
-            `${info.format ? ` (${info.format})` : ''}\n`,
-        );
+      const input = readInput(file);
+      printListing(file, test ? await testFlz(input, { model: opts.model }) : listFlz(input), opts, test ? 'OK' : undefined);
     } catch (e) {
       report(file, e);
     }
   }
+}
+
+function runInfo(files: string[], opts: CommonOptions): void {
+  for (const file of files) {
+    try {
+      for (const bytes of splitContainers(readInput(file))) describeContainer(file, bytes, opts);
+    } catch (e) {
+      report(file, e);
+    }
+  }
+}
+
+function describeContainer(file: string, bytes: Uint8Array, opts: CommonOptions): void {
+  const c = readContainer(bytes, { deferPayloadCrc: true });
+  // Checks the payload checksum and, for archives, every member field before anything is shown.
+  listFlz(bytes);
+  if (c.kind === 'archive') {
+    const members = c.meta.members as Record<string, unknown>[];
+    if (opts.json) process.stdout.write(JSON.stringify({ file, kind: c.kind, model: c.modelId, fileBytes: bytes.length, initialBits: c.meta.initialBits, members }) + '\n');
+    else {
+      process.stdout.write(`${file}: archive of ${members.length} files (model ${c.modelId}), ${bytes.length} bytes, initial bits ${String(c.meta.initialBits)} (one-time)\n`);
+      for (const m of members) {
+        const dims = (m.shape as number[]).reduce((a, b) => a * b, 1);
+        const net = (m.codedBits as number) - (m.initialBits as number);
+        process.stdout.write(`  ${String(m.name)}: ${String(m.kind)} ${String(m.dtype)} ${(m.shape as number[]).join('x')}, ${String(m.method)}, net ${(net / Math.max(1, dims)).toFixed(4)} bits/dim\n`);
+      }
+    }
+    return;
+  }
+  const info = {
+    file,
+    kind: c.kind,
+    method: c.method,
+    dtype: c.dtype,
+    shape: c.shape,
+    model: c.modelId || null,
+    modelHash: c.modelId ? Buffer.from(c.modelHash).toString('hex') : null,
+    name: c.meta.name ?? null,
+    format: c.meta.format ?? null,
+    payloadBytes: c.payload.length,
+    fileBytes: bytes.length,
+    dataCrc32: c.dataCrc.toString(16).padStart(8, '0'),
+  };
+  if (opts.json) process.stdout.write(JSON.stringify(info) + '\n');
+  else
+    process.stdout.write(
+      `${file}: ${c.kind} ${c.dtype} ${c.shape.join('x') || 'scalar'}, ${c.method}` +
+        `${c.modelId ? ` (model ${c.modelId} ${info.modelHash!.slice(0, 12)})` : ''}, ` +
+        `payload ${c.payload.length} of ${bytes.length} bytes${info.name ? `, was ${info.name}` : ''}` +
+        `${info.format ? ` (${info.format})` : ''}\n`,
+    );
+}
+
+/** -T: a positive whole number of threads. */
+function threadCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new FlowzipError('USAGE', `-T takes a number of threads from 1 to 1024, not '${value}'`);
+  return n;
+}
+
+/** zstd/gzip habits: -1 .. -19 are compression levels there; flowzip has none (the model decides). */
+function noLevels(files: string[]): string[] {
+  const level = files.find((f) => /^-\d+$/.test(f));
+  if (level) throw new FlowzipError('USAGE', `${level}: flowzip has no compression levels (the model decides; see --model)`);
+  return files;
 }
 
 const kindOption = () =>
@@ -414,9 +634,10 @@ const kindOption = () =>
 const program = new Command();
 
 function main(argv: string[]): Promise<void> {
-  // gzip-style shorthand: `flowzip -d f.flz`.
+  // gzip/zstd-style shorthands: `flowzip -d f.flz`, `-t` (test), `-l` (list).
   const args = argv.slice(2);
-  if (args[0] === '-d' || args[0] === '--decompress') args[0] = 'decompress';
+  const shorthand: Record<string, string> = { '-d': 'decompress', '--decompress': 'decompress', '-t': 'test', '--test': 'test', '-l': 'list', '--list': 'list' };
+  if (args[0] in shorthand) args[0] = shorthand[args[0]];
 
   program
     .name('flowzip')
@@ -438,19 +659,35 @@ function main(argv: string[]): Promise<void> {
       .option('-k, --keep', 'keep input files (the default)')
       .option('--rm', 'remove each input after its output is written')
       .option('-q, --quiet', 'no progress bar')
-      .option('-T, --threads <n>', 'worker threads: for several files, or for the tiles of a large image with --model idf (default: cores)', Number);
+      .option('-v, --verbose', 'a line per file: sizes and ratio, or where it was restored')
+      .option('-T, --threads <n>', 'worker threads: for several files, or for the bands and tiles of one large image (default: cores)', threadCount);
 
   withIo(program.command('compress').description('compress files to <file>.flz ("-" reads stdin)'))
     .argument('<files...>')
     .option('-m, --model <name>', 'model to use (see `flowzip models`)')
     .addOption(kindOption())
     .option('-a, --archive', 'one archive of all inputs (also: a directory input, or several inputs with -o FILE)')
-    .action((files: string[], opts: CommonOptions) => runCompress(files, opts));
+    .action((files: string[], opts: CommonOptions) => runCompress(noLevels(files), opts));
 
   withIo(program.command('decompress').alias('d').description('restore files from .flz'))
     .argument('<files...>')
     .option('-m, --model <dir>', 'model directory, for files made with --model DIR')
-    .action((files: string[], opts: CommonOptions) => runDecompress(files, opts));
+    .action((files: string[], opts: CommonOptions) => runDecompress(noLevels(files), opts));
+
+  program
+    .command('test')
+    .description('decode .flz files and check everything (checksums, every archive member); writes nothing (also: flowzip -t)')
+    .argument('<files...>')
+    .option('-m, --model <dir>', 'model directory, for files made with --model DIR')
+    .option('--json', 'one JSON object per file (and per container)')
+    .action((files: string[], opts: CommonOptions) => runTestOrList(files, opts, true));
+
+  program
+    .command('list')
+    .description('what .flz files hold, from their headers: sizes, ratio, bits/dim, model, method (also: flowzip -l)')
+    .argument('<files...>')
+    .option('--json', 'one JSON object per file (and per container)')
+    .action((files: string[], opts: CommonOptions) => runTestOrList(files, opts, false));
 
   program
     .command('verify')
@@ -460,6 +697,7 @@ function main(argv: string[]): Promise<void> {
     .addOption(kindOption())
     .option('--json', 'one JSON object per input')
     .option('--heatmap <png>', 'write a bits-per-pixel heatmap (several inputs: <png>-<file>.png)')
+    .option('-f, --force', 'overwrite an existing heatmap file')
     .option('-a, --archive', 'verify one archive of all inputs (directories walked): net and initial bits')
     .option('-q, --quiet', 'no progress bar')
     .action((files: string[], opts: CommonOptions) => runVerify(files, opts));
@@ -539,6 +777,11 @@ function main(argv: string[]): Promise<void> {
 process.on('uncaughtException', (e) => {
   process.stderr.write(`flowzip: ${describe(e)[1]}\n`);
   process.exit(EXIT_STATUS.INTERNAL);
+});
+// A closed pipe or a full disk on standard output is an I/O error (exit 5), not a crash.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  process.stderr.write(`flowzip: IO: cannot write to standard output: ${errnoReason(e)}\n`);
+  process.exit(EXIT_STATUS.IO);
 });
 
 main(process.argv)

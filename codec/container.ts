@@ -14,8 +14,11 @@ export const MAX_ELEMENTS = 2 ** 32;
 /** archive: several files chained through one rANS message (src/archive.ts; members listed in meta). */
 export const KINDS = ['bytes', 'image', 'array', 'archive'] as const;
 export type DataKind = (typeof KINDS)[number];
-/** stored: payload is the canonical data itself. model: payload is a rANS message. */
-export const METHODS = ['stored', 'model'] as const;
+/**
+ * stored: payload is the canonical data itself. model: payload is a rANS message. brotli: payload is the
+ * stored payload compressed with Brotli (RFC 7932; chosen for text and other bytes when it is smaller).
+ */
+export const METHODS = ['stored', 'model', 'brotli'] as const;
 export type Method = (typeof METHODS)[number];
 export const DTYPES = ['uint8', 'int8', 'uint16', 'int16', 'uint32', 'int32'] as const;
 export type DType = (typeof DTYPES)[number];
@@ -38,6 +41,23 @@ export interface Container extends ContainerHeader {
   payload: Uint8Array;
   /** False only when read with `deferPayloadCrc` and the payload CRC did not match. */
   payloadIntact?: boolean;
+}
+
+/** Deepest metadata nesting accepted (archive member tables need 4): deeper is a forgery, not data. */
+export const MAX_META_DEPTH = 16;
+
+/** Nesting depth of a parsed JSON value, without recursion (a hostile file may nest deeply). */
+function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > MAX_META_DEPTH) return deepest;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 export function elementCount(shape: number[]): number {
@@ -152,6 +172,7 @@ export function readContainer(bytes: Uint8Array, options: { deferPayloadCrc?: bo
     fail('CORRUPT', 'metadata is not valid JSON');
   }
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) fail('CORRUPT', 'metadata is not an object');
+  if (nestingDepth(meta) > MAX_META_DEPTH) fail('CORRUPT', `metadata nested deeper than ${MAX_META_DEPTH} levels`);
   return {
     kind: KINDS[kindCode],
     method: METHODS[methodCode],
@@ -164,4 +185,32 @@ export function readContainer(bytes: Uint8Array, options: { deferPayloadCrc?: bo
     payload,
     payloadIntact,
   };
+}
+
+/**
+ * The containers of a file that holds several back to back (`compress -c a b > ab.flz`, as zstd frames
+ * concatenate): each one's bytes, cut at the length its own (checksummed) header gives. Anything after a
+ * container that does not start like one is CORRUPT (trailing bytes); each part is then read in full by
+ * `readContainer`.
+ */
+export function splitContainers(bytes: Uint8Array): Uint8Array[] {
+  const parts: Uint8Array[] = [];
+  let offset = 0;
+  do {
+    const rest = bytes.subarray(offset);
+    if (offset > 0 && !MAGIC.every((m, i) => rest[i] === m)) fail('CORRUPT', 'trailing bytes after the payload');
+    const view = new DataView(rest.buffer, rest.byteOffset, rest.byteLength);
+    const headerLength = rest.length >= 9 ? view.getUint32(5, true) : 0;
+    if (headerLength < 9 + 4 + 1 + 32 + 4 + 8 + 4 + 4 || headerLength > rest.length || crc32(rest.subarray(0, headerLength - 4)) !== view.getUint32(headerLength - 4, true)) {
+      // Not a readable header: let readContainer say precisely what is wrong.
+      readContainer(rest);
+      fail('CORRUPT', 'container header');
+    }
+    const payloadLength = view.getUint32(headerLength - 16, true) + view.getUint32(headerLength - 12, true) * 2 ** 32;
+    const total = headerLength + payloadLength + 4;
+    if (total > rest.length) fail('TRUNCATED', `payload needs ${payloadLength} bytes`);
+    parts.push(rest.subarray(0, total));
+    offset += total;
+  } while (offset < bytes.length);
+  return parts;
 }

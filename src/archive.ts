@@ -17,15 +17,18 @@
  * segment loses that member and every member before it (they need the noise it gives back), never the
  * ones after it.
  */
-import { DTYPES, MAX_DIMS, Message, crc32, fail, readContainer, writeContainer, type DType, type DataKind } from '../codec/index.js';
+import { DTYPES, MAX_DIMS, Message, crc32, fail, readContainer, writeContainer, type Container, type DType, type DataKind } from '../codec/index.js';
 import { DEFAULT_MODEL, loadModel, loadShippedModel, type IntegerModel, type Progress, type SampleArray } from '../models/index.js';
 import { DTYPE_RANGE, readSamples } from './npy.js';
-import { checkShape, prepare, restoreFile, type Prepared } from './compress.js';
+import { canonicalSize, checkShape, prepare, restoreFile, type Prepared } from './compress.js';
 
 export interface ArchiveInput {
   /** Name the member is restored under (a relative path; '/' separates folders). */
   name: string;
   bytes: Uint8Array;
+  /** The file's modification time (ms since 1970) and permission bits, kept in the member's metadata. */
+  mtimeMs?: number;
+  mode?: number;
 }
 
 export type MemberMethod = 'model' | 'payload' | 'stored' | 'original';
@@ -57,6 +60,8 @@ export interface ArchiveMemberReport {
   kind: string;
   method: MemberMethod;
   dims: number;
+  /** Bytes of the member's canonical data (its file; images: raw samples). */
+  rawBytes: number;
   /** Net bits: coded growth minus borrowed initial bits. */
   netBits: number;
   codedBits: number;
@@ -158,7 +163,7 @@ export async function compressArchive(
       kind: p.kind as MemberRecord['kind'],
       dtype: p.dtype,
       shape: p.shape,
-      meta: p.meta,
+      meta: { ...p.meta, ...fileAttributes(input) },
       dataCrc,
       method,
       ...(bytes !== undefined ? { bytes } : {}),
@@ -215,6 +220,7 @@ function archiveReport(modelId: string, records: MemberRecord[], fileBytes: numb
     kind: r.kind,
     method: r.method,
     dims: r.shape.reduce((a, b) => a * b, 1),
+    rawBytes: r.method === 'original' ? r.bytes! : canonicalSize(r),
     netBits: r.codedBits - r.initialBits,
     codedBits: r.codedBits,
     initialBits: r.initialBits,
@@ -269,6 +275,10 @@ function parseMembers(meta: Record<string, unknown>, count: number, payloadWords
       m.segment[1] >= m.segment[0] &&
       m.segment[1] <= payloadWords &&
       Number.isInteger(m.segmentCrc) &&
+      Number.isFinite(m.codedBits) &&
+      Number.isFinite(m.initialBits) &&
+      Number.isFinite(m.modelBits) &&
+      (m.floatBits === undefined || Number.isFinite(m.floatBits)) &&
       (m.method === 'model' || (Number.isSafeInteger(m.bytes) && m.bytes! >= 0));
     if (!ok) fail('CORRUPT', `archive member ${j} is malformed`);
     checkMemberName(m.name);
@@ -279,7 +289,18 @@ function parseMembers(meta: Record<string, unknown>, count: number, payloadWords
   });
 }
 
+/** A member's modification time and permission bits, when they were recorded (and are sane). */
+function fileAttributes(from: { mtimeMs?: unknown; mode?: unknown }): { mtimeMs?: number; mode?: number } {
+  return {
+    ...(Number.isSafeInteger(from.mtimeMs) && (from.mtimeMs as number) >= 0 ? { mtimeMs: from.mtimeMs as number } : {}),
+    ...(Number.isInteger(from.mode) && (from.mode as number) >= 0 && (from.mode as number) <= 0o7777 ? { mode: from.mode as number } : {}),
+  };
+}
+
 export interface ArchiveMember {
+  /** The file's recorded modification time (ms) and permission bits, when the archive kept them. */
+  mtimeMs?: number;
+  mode?: number;
   name: string;
   kind: string;
   method: MemberMethod;
@@ -287,6 +308,15 @@ export interface ArchiveMember {
   data: Uint8Array;
   /** Decoded samples for members coded by a model ('model', 'payload'). */
   samples?: SampleArray;
+}
+
+/** What an archive holds, from its header alone (checked like decoding checks it; nothing is decoded). */
+export function archiveListing(c: Container, fileBytes: number): ArchiveReport {
+  if (c.kind !== 'archive') fail('INTERNAL', 'not an archive');
+  const count = c.shape[0];
+  if (c.shape.length !== 1 || count < 1 || count > MAX_MEMBERS) fail('CORRUPT', 'archive member count');
+  const records = parseMembers(c.meta, count, Math.max(0, c.payload.length / 2 - 3));
+  return archiveReport(c.modelId, records, fileBytes, typeof c.meta.initialBits === 'number' ? c.meta.initialBits : 0);
 }
 
 /** Restore every member (in archive order). Throws CHECKSUM naming the damaged members. */
@@ -332,7 +362,7 @@ export async function decompressArchive(
 
 async function decodeMember(msg: Message, r: MemberRecord, model: IntegerModel, progress?: Progress): Promise<ArchiveMember> {
   const what = `archive member ${r.name}`;
-  const base = { name: r.name, kind: r.kind, method: r.method };
+  const base = { name: r.name, kind: r.kind, method: r.method, ...fileAttributes(r.meta) };
   const tooBig = (n: number) => n > 16 * (msg.depth + 3) + 64 * 1024 * 1024;
   if (r.method === 'stored' || r.method === 'original') {
     if (tooBig(8 * r.bytes!)) fail('CORRUPT', `${what}: size beyond the payload`);

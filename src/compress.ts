@@ -7,6 +7,7 @@
  *   stored - the canonical bytes themselves (raw fallback: a file never grows by more than the header),
  * and an image whose own file is smaller than both is kept as that file, coded as bytes.
  */
+import * as zlib from 'node:zlib';
 import {
   DTYPES,
   FlowzipError,
@@ -58,7 +59,10 @@ export interface Prepared {
 
 export interface CompressReport {
   kind: DataKind;
-  method: Method;
+  /** How the written file codes the data: the model, stored, Brotli, or (images) the original file kept as bytes. */
+  method: Method | 'original';
+  /** Why the method is not the model's, when it is not. */
+  note?: string;
   dims: number;
   /** The model's ideal -log2 p(x) in bits under its integer tables. */
   modelBits: number;
@@ -170,23 +174,45 @@ interface Encoded {
 
 const NO_MODEL_HASH = new Uint8Array(32);
 
+/** Brotli at its strongest for inputs up to this size, one quality lower above (about twice as fast). */
+const BROTLI_MAX_QUALITY_BYTES = 4 << 20;
+
+function brotli(bytes: Uint8Array): Uint8Array {
+  const { constants } = zlib;
+  return new Uint8Array(
+    zlib.brotliCompressSync(bytes, {
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: bytes.length <= BROTLI_MAX_QUALITY_BYTES ? 11 : 10,
+        [constants.BROTLI_PARAM_LGWIN]: 24,
+        [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+      },
+    }),
+  );
+}
+
 async function encodePrepared(p: Prepared, options: CompressOptions): Promise<Encoded> {
   const model = await loadModel(options.model ?? DEFAULT_MODEL);
   const { payload, modelBits, floatBits, pixelBits, initialBits, details } = await model.encode(p.samples, p.layout, options.progress, { pixelBits: options.heatmap });
   const base = { kind: p.kind, dtype: p.dtype, shape: p.shape, meta: p.meta, dataCrc: crc32(p.canonical) };
   const modelBytes = writeContainer({ ...base, method: 'model', modelId: model.id, modelHash: model.hash, payload });
-  const candidates: { bytes: Uint8Array; kind: DataKind; method: Method }[] = [
+  const candidates: { bytes: Uint8Array; kind: DataKind; method: Method | 'original'; note?: string }[] = [
     { bytes: modelBytes, kind: p.kind, method: 'model' },
   ];
   if (!options.forceModel) {
     const stored = { ...base, method: 'stored' as const, modelId: '', modelHash: NO_MODEL_HASH, payload: p.storedPayload };
-    candidates.push({ bytes: writeContainer(stored), kind: p.kind, method: 'stored' });
+    candidates.push({ bytes: writeContainer(stored), kind: p.kind, method: 'stored', note: `the model (${model.id}) would cost more than the data itself` });
+    // Text and other bytes: a strong general-purpose coder, so no file loses badly to xz.
+    if (p.kind === 'bytes' && p.storedPayload.length > 0)
+      candidates.push({ bytes: writeContainer({ ...stored, method: 'brotli', payload: brotli(p.storedPayload) }), kind: p.kind, method: 'brotli', note: 'Brotli codes these bytes smaller than the model' });
     if (p.originalFile) {
       // An image whose own file beats anything we make is kept as that file, byte-exact.
       const file = bytesPrepared(p.originalFile, p.meta.name as string | undefined);
       const asBytes = { ...stored, kind: 'bytes' as const, dtype: 'uint8' as const, shape: file.shape, meta: file.meta,
         dataCrc: crc32(file.canonical), payload: file.canonical };
-      candidates.push({ bytes: writeContainer(asBytes), kind: 'bytes', method: 'stored' });
+      const why = p.meta.format === 'jpeg'
+        ? 'a JPEG is smaller than its pixels coded losslessly (recompressing JPEG coefficients is not implemented)'
+        : `the ${String(p.meta.format ?? 'image')} file is smaller than its pixels coded by the model`;
+      candidates.push({ bytes: writeContainer(asBytes), kind: 'bytes', method: 'original', note: `kept the original file as it is: ${why}` });
     }
   }
   const best = candidates.reduce((a, b) => (b.bytes.length < a.bytes.length ? b : a));
@@ -194,7 +220,7 @@ async function encodePrepared(p: Prepared, options: CompressOptions): Promise<En
     bytes: best.bytes,
     modelBytes,
     pixelBits,
-    report: { kind: best.kind, method: best.method, dims: p.samples.length, modelBits, floatBits, initialBits, details, codedBits: 8 * payload.length,
+    report: { kind: best.kind, method: best.method, note: best.note, dims: p.samples.length, modelBits, floatBits, initialBits, details, codedBits: 8 * payload.length,
       fileBytes: best.bytes.length, model: model.id },
   };
 }
@@ -238,6 +264,18 @@ export function checkShape(c: Pick<Container, 'kind' | 'shape' | 'dtype' | 'meta
   return arrayLayout(c.shape, c.meta.fortranOrder === true);
 }
 
+/** Bytes of the canonical data (docs/format.md): the original file, except images (their raw samples). */
+export function canonicalSize(c: Pick<Container, 'kind' | 'dtype' | 'shape' | 'meta'>): number {
+  const n = elementCount(c.shape);
+  if (c.kind === 'bytes') return n;
+  if (c.kind === 'image') return n * (c.dtype === 'uint16' ? 2 : 1);
+  const header =
+    typeof c.meta.npyHeader === 'string'
+      ? Buffer.from(c.meta.npyHeader, 'base64').length
+      : npyHeader(c.dtype, c.shape, { littleEndian: c.meta.littleEndian !== false, fortranOrder: c.meta.fortranOrder === true }).length;
+  return header + n * ITEM_SIZE[c.dtype];
+}
+
 function storedSize(c: Container, n: number): number {
   return c.kind === 'image' ? n * (c.dtype === 'uint16' ? 2 : 1) : n * ITEM_SIZE[c.dtype];
 }
@@ -245,6 +283,17 @@ function storedSize(c: Container, n: number): number {
 /** Decode samples from a container's payload (either method). */
 async function decodeSamples(c: Container, layout: SampleLayout, options: DecompressOptions): Promise<SampleArray> {
   const n = elementCount(c.shape);
+  if (c.method === 'brotli') {
+    const size = storedSize(c, n);
+    let expanded: Uint8Array;
+    try {
+      expanded = new Uint8Array(zlib.brotliDecompressSync(c.payload, { maxOutputLength: Math.max(1, size) }));
+    } catch {
+      fail('CORRUPT', 'Brotli payload does not expand to the stored data');
+    }
+    if (expanded.length !== size) fail('CORRUPT', 'Brotli payload size does not match the shape');
+    return readSamples(expanded, c.dtype, c.kind !== 'array' || c.meta.littleEndian !== false);
+  }
   if (c.method === 'stored') {
     if (c.payload.length !== storedSize(c, n)) fail('CORRUPT', 'stored payload size does not match the shape');
     const little = c.kind !== 'array' || c.meta.littleEndian !== false;
@@ -334,6 +383,12 @@ export async function decompress(bytes: Uint8Array, options: DecompressOptions =
 export interface VerifyReport {
   file: string;
   kind: DataKind;
+  /** The model measured (its id as files record it). */
+  model: string;
+  /** How `compress` writes this input: model, stored, brotli, or original (an image's own file kept). */
+  method: Method | 'original';
+  /** Why the method is not the model's, when it is not. */
+  note?: string;
   dims: number;
   /** The model's ideal -log2 p(x), bits. */
   modelBits: number;
@@ -370,11 +425,14 @@ export async function verify(input: Uint8Array, options: CompressOptions & { fil
   const got = restored.samples ?? Int32Array.from(restored.data);
   if (got.length !== expected.length || got.some((v, i) => v !== expected[i]))
     fail('INTERNAL', 'round trip mismatch: please report this file');
-  const { dims, modelBits, codedBits, fileBytes, floatBits, initialBits, details } = encoded.report;
+  const { dims, modelBits, codedBits, fileBytes, floatBits, initialBits, details, model, method, note } = encoded.report;
   const idealBits = modelBits + (initialBits ?? 0);
   return {
     file: options.file ?? options.name ?? '',
     kind: prepared.kind,
+    model,
+    method,
+    note,
     dims,
     modelBits,
     codedBits,

@@ -1,7 +1,8 @@
 /**
- * npm run bench -- [--data DIR]... [--json out.json] [--plot out.svg] [--runs N] [--quick] [--models a,b]
+ * npm run bench -- [--data DIR]... [--corpus DIR] [--text DIR]... [--json out.json] [--plot out.svg] [--runs N] [--quick] [--models a,b]
  *
- * For each dataset (default: fixtures/ and the corpus test splits in ../shared/data when present), every
+ * For each dataset (default: fixtures/ and the corpus test splits under --corpus, FLOWZIP_CORPUS or
+ * ../shared/data/corpus, when present), every
  * codec on the same files in the same run: Flowzip with each shipped model, PNG (sharp -9, optipng -o7),
  * WebP lossless (sharp, cwebp -z 9), JPEG-XL lossless (cjxl -e 9 and -e 7), xz -9 and zstd -19 on raw
  * samples. Reports bits/dim (pooled and mean per file), compress and decompress throughput (MB/s of raw
@@ -10,7 +11,7 @@
  * and compared exactly; a mismatch fails the bench. Missing peers are listed with how to install them.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
@@ -29,10 +30,13 @@ interface Args {
   models?: string[];
   patches: number;
   noFixtures?: boolean;
+  corpus?: string;
+  /** Folders of files to code as bytes (text): Flowzip against xz -9 and zstd -19. */
+  text: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { data: [], runs: 3, quick: false, patches: 200 };
+  const args: Args = { data: [], runs: 3, quick: false, patches: 200, text: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--data') args.data.push(argv[++i]);
@@ -43,6 +47,8 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--quick') args.quick = true;
     else if (a === '--patches') args.patches = Number(argv[++i]);
     else if (a === '--no-fixtures') args.noFixtures = true;
+    else if (a === '--corpus') args.corpus = argv[++i];
+    else if (a === '--text') args.text.push(argv[++i]);
     else throw new Error(`unknown argument ${a}`);
   }
   return args;
@@ -358,7 +364,8 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const root = packageRoot();
   const cli = join(root, 'dist/cli/flowzip.js');
-  const corpus = resolve(root, '../shared/data/corpus');
+  const corpus = resolve(args.corpus ?? process.env.FLOWZIP_CORPUS ?? resolve(root, '../shared/data/corpus'));
+  if ((args.corpus || process.env.FLOWZIP_CORPUS) && !existsSync(corpus)) throw new Error(`corpus ${corpus} does not exist`);
   const scratch = mkdtempSync(join(tmpdir(), 'flowzip-bench-png-'));
   const patches = join(corpus, 'patches32/test.npy');
   const datasets = args.data.length
@@ -404,10 +411,30 @@ async function main(): Promise<void> {
   table.push('', '## CLI compress wall clock on all files of a dataset (process start and model loading included)', '');
   table.push('| dataset | model | threads | seconds | MB/s |', '|---|---|---|---|---|');
   for (const t of threadResults) table.push(`| ${t.dataset} | ${t.model} | ${t.threads} | ${fmt(t.seconds)} | ${fmt(t.compressMBPerS)} |`);
+  const text = args.text.map((dir) => benchText(dir));
+  if (text.length) {
+    table.push('', '## Text and other bytes: total bytes (Flowzip picks the model, Brotli or storing per file)', '');
+    table.push('| folder | files | input | flowzip | xz -9 | zstd -19 | flowzip / xz |', '|---|---|---|---|---|---|---|');
+    for (const t of text) table.push(`| ${t.dir} | ${t.files} | ${t.input} | ${t.flowzip} | ${t.xz} | ${t.zstd} | ${fmt(t.flowzip / t.xz)} |`);
+  }
   console.log(table.join('\n'));
   rmSync(scratch, { recursive: true, force: true });
-  if (args.json) writeFileSync(args.json, JSON.stringify({ machine, runs, rans, results, threads: threadResults }, null, 2));
+  if (args.json) writeFileSync(args.json, JSON.stringify({ machine, runs, rans, results, threads: threadResults, text }, null, 2));
   if (args.plot) writeFileSync(args.plot, renderPlot(results.filter((r) => !r.missing && r.compressMBPerS)));
+}
+
+/** Every file of a folder coded as bytes, each alone: Flowzip's file against xz -9 and zstd -19 on the same bytes. */
+function benchText(dir: string) {
+  const files = readdirSync(dir).map((f) => join(dir, f)).filter((f) => statSync(f).isFile());
+  let input = 0, flowzip = 0, xz = 0, zstd = 0;
+  for (const f of files) {
+    const bytes = readFileSync(f);
+    input += bytes.length;
+    flowzip += execFileSync(process.execPath, [join(packageRoot(), 'dist/cli/flowzip.js'), 'compress', '-q', '-c', '--kind', 'bytes', f], { maxBuffer: 1 << 30 }).length;
+    xz += execFileSync('xz', ['-9', '-c', f], { maxBuffer: 1 << 30 }).length;
+    zstd += execFileSync('zstd', ['-19', '-q', '-c', f], { maxBuffer: 1 << 30 }).length;
+  }
+  return { dir, files: files.length, input, flowzip, xz, zstd };
 }
 
 main().catch((e) => {

@@ -746,7 +746,7 @@ function main(argv: string[]): Promise<void> {
     }
     const bar = new ProgressBar(1, !!opts.quiet);
     const { trainKind } = await import('../src/train.js');
-    await trainKind(kind.id, {
+    const summary = await trainKind(kind.id, {
       ...options,
       data: opts.data,
       out: opts.out,
@@ -759,6 +759,12 @@ function main(argv: string[]): Promise<void> {
       },
     });
     bar.clear();
+    const bits = (v: number | undefined) => (v === undefined ? 'not measured' : `${v.toFixed(4)} bits/dim`);
+    process.stderr.write(
+      `trained ${kind.id} in ${summary.out}: ${bits(summary.heldOutBitsPerDim)} on ${summary.measuredOn}` +
+        `${summary.shippedBitsPerDim !== undefined ? `; the shipped ${kind.id} model: ${bits(summary.shippedBitsPerDim)} on the same images` : ''}\n` +
+        `use it: flowzip compress --model ${summary.out} FILE   (and decompress --model ${summary.out} FILE.flz)\n`,
+    );
   });
 
   program

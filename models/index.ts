@@ -14,7 +14,7 @@ import type { ModelFileHead, ModelKind } from './shared/kind.js';
 import type { IntegerModel } from './shared/types.js';
 
 export type { IntegerModel, MessageCoder, SampleArray, SampleLayout, EncodeResult, CodedBits, Progress } from './shared/types.js';
-export type { ModelKind, TrainFlag, TrainRun } from './shared/kind.js';
+export type { ModelKind, TrainFlag, TrainRun, TrainSummary } from './shared/kind.js';
 
 /** Every model kind Flowzip knows, in the order `flowzip models` lists them. */
 export const MODEL_KINDS: readonly ModelKind[] = [baselineKind, arKind, idfKind, fixedpointKind];

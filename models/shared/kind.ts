@@ -30,6 +30,17 @@ export interface TrainRun {
   [flag: string]: unknown;
 }
 
+/** What a finished training run reports (the CLI prints it with the command that uses the model). */
+export interface TrainSummary {
+  out: string;
+  /** Held-out bits/dim of the exported model (integer coder for ar; float model on crops for the flows). */
+  heldOutBitsPerDim?: number;
+  /** The shipped model of the kind on the same held-out data, where the trainer measured it. */
+  shippedBitsPerDim?: number;
+  /** What the held-out figure is, in words. */
+  measuredOn: string;
+}
+
 export interface ModelKind {
   /** The kind's name (`train --kind`) and the id of its shipped model. */
   id: string;
@@ -47,7 +58,7 @@ export interface ModelKind {
     /** One line for `train --help`. */
     summary: string;
     flags: TrainFlag[];
-    run(options: TrainRun): Promise<void>;
+    run(options: TrainRun): Promise<TrainSummary>;
   };
 }
 

@@ -1,7 +1,8 @@
 /** Training data for the IDF: RGB 8-bit images (files or directories of them), random crops. */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { fail } from '../../codec/index.js';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 
 export interface TrainImage {
   name: string;
@@ -14,6 +15,7 @@ export interface TrainImage {
 function listImages(paths: string[]): string[] {
   const out: string[] = [];
   for (const p of paths) {
+    if (!existsSync(p)) fail('BAD_INPUT', `training data ${p}: no such file or directory`);
     if (statSync(p).isDirectory()) {
       for (const f of readdirSync(p).sort()) if (/\.(png|jpe?g|webp|tiff?)$/i.test(f)) out.push(join(p, f));
     } else out.push(p);
@@ -25,7 +27,12 @@ function listImages(paths: string[]): string[] {
 export async function loadImages(paths: string[], minSize: number, channels = 3): Promise<TrainImage[]> {
   const images: TrainImage[] = [];
   for (const file of listImages(paths)) {
-    const meta = await sharp(readFileSync(file)).metadata();
+    let meta: Metadata;
+    try {
+      meta = await sharp(readFileSync(file)).metadata();
+    } catch (e) {
+      fail('BAD_INPUT', `training image ${file}: ${(e as Error).message}`);
+    }
     if (meta.depth !== 'uchar' || (channels === 3 ? (meta.channels ?? 0) < 3 : meta.channels !== 1)) continue;
     const { data, info } = await sharp(readFileSync(file))
       .removeAlpha()

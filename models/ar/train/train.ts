@@ -17,7 +17,9 @@ import { useBackend, type BackendName } from '../../shared/backend.js';
 import { loadImages, seededRandom, splitHeldOut, type TrainImage } from '../../shared/train-data.js';
 import { PRIOR_SCALE_0, PRIOR_SCALE_COUNT, loadPriorTables } from '../../shared/prior-tables.js';
 import { contextOf, createPlanes, featureCount, fillPlanes } from '../context.js';
-import { AR_FORMAT, AR_FORMAT_VERSION, ArFlow, type ArModelFile } from '../model.js';
+import { AR_FORMAT, AR_FORMAT_VERSION, ArFlow, parseArFlow, readArFile, type ArModelFile } from '../model.js';
+import { arKind } from '../kind.js';
+import { assetPath } from '../../shared/assets.js';
 import { INPUT_SHIFT, quantizeNet } from '../net.js';
 
 export interface ArTrainOptions {
@@ -277,6 +279,15 @@ export async function trainAr(options: ArTrainOptions): Promise<ArModelFile> {
   const file: ArModelFile = { format: AR_FORMAT, version: AR_FORMAT_VERSION, order: o.order, nets };
   const validation = chooseAdaptation(file, rgbSplit.validation, greySplit.validation);
   log(validation);
+  // The shipped model on the same held-out images: is the new model better for this data?
+  const shipped = parseArFlow(readArFile(assetPath(arKind.shippedDir!)), 'shipped');
+  const shippedRgb = codedBits(shipped, rgbSplit.validation, 3);
+  const shippedGrey = codedBits(shipped, greySplit.validation, 1);
+  const heldOutDims = shippedRgb.dims + shippedGrey.dims;
+  if (heldOutDims > 0) {
+    validation.shippedPooled = round4((shippedRgb.bits + shippedGrey.bits) / heldOutDims);
+    log({ event: 'shipped', pooledBitsPerDim: validation.shippedPooled });
+  }
   file.training = {
     data: o.data,
     images: { rgbTrain: rgbSplit.train.length, rgbValidation: rgbSplit.validation.length, greyTrain: greySplit.train.length, greyValidation: greySplit.validation.length },

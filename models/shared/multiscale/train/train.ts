@@ -104,7 +104,8 @@ export async function loadCheckpoint(
   return { model, optimizer, step: meta.step, seconds: meta.seconds, lr: 1e-3 };
 }
 
-export async function train(opts: TrainOptions): Promise<void> {
+/** Train (or resume) a multi-scale flow; returns the exported model's held-out bits/dim. */
+export async function train(opts: TrainOptions): Promise<number | undefined> {
   const backend = await useBackend(opts.backend);
   const batch = opts.batch ?? 8;
   const crop = opts.crop ?? 64;
@@ -192,13 +193,28 @@ export async function train(opts: TrainOptions): Promise<void> {
   }
   await checkpoint();
   await Promise.all(helpers.map((h) => h.stop()));
+  return exportedValidation(opts.out);
 
   async function checkpoint(): Promise<void> {
     const seconds = Math.round(priorSeconds + (Date.now() - started) / 1000);
     await saveCheckpoint(opts.out, model, optimizer, step, seconds);
     const validationBpd = validate();
-    await exportIntegerModel(model, opts.out, { step, seconds, validationBpd, data: opts.data.join(','), backend });
-    log({ event: 'checkpoint', step, seconds, validationBpd });
+    // The exported model is the best by held-out bits so far: a resumed run that drifts keeps the better one.
+    const best = exportedValidation(opts.out);
+    if (best === undefined || validationBpd <= best) {
+      await exportIntegerModel(model, opts.out, { step, seconds, validationBpd, data: opts.data.join(','), backend });
+      log({ event: 'checkpoint', step, seconds, validationBpd, exported: 'yes' });
+    } else log({ event: 'checkpoint', step, seconds, validationBpd, exported: `no (the exported model has ${best})` });
+  }
+}
+
+/** Held-out bits/dim of the model already exported in `dir`, if any. */
+function exportedValidation(dir: string): number | undefined {
+  try {
+    const info = (JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { info?: { validationBpd?: unknown } }).info;
+    return typeof info?.validationBpd === 'number' ? info.validationBpd : undefined;
+  } catch {
+    return undefined;
   }
 }
 

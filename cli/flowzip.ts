@@ -33,6 +33,7 @@ import {
   type BackendName,
   type InputKind,
 } from '../src/index.js';
+import { errnoReason, readInput } from './input.js';
 import { runPool } from './pool.js';
 import { ProgressBar } from './progress.js';
 
@@ -69,24 +70,6 @@ function describe(e: unknown): [number, string] {
   return [EXIT_STATUS.INTERNAL, `INTERNAL: ${err?.message ?? String(e)}`];
 }
 
-const ERRNO_REASONS: Record<string, string> = {
-  ENOENT: 'no such file or directory',
-  ENOTDIR: 'not a directory',
-  EISDIR: 'is a directory',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  ENOSPC: 'no space left on device',
-  EDQUOT: 'disk quota exceeded',
-  EROFS: 'read-only file system',
-  EPIPE: 'broken pipe',
-  EEXIST: 'already exists',
-  EMFILE: 'too many open files',
-};
-
-function errnoReason(e: NodeJS.ErrnoException): string {
-  return ERRNO_REASONS[e.code ?? ''] ?? (e.code ?? 'error').toLowerCase();
-}
-
 /** An errno error on the output side: IO (exit 5), naming the output. */
 function outputError(e: unknown, path: string): unknown {
   const err = e as NodeJS.ErrnoException;
@@ -101,21 +84,6 @@ function report(file: string, e: unknown, bar?: ProgressBar): void {
   const [status, message] = describe(e);
   process.stderr.write(`flowzip: ${file}: ${message}\n`);
   if (exitStatus === 0) exitStatus = status;
-}
-
-function readInput(file: string): Uint8Array {
-  if (file === '-') return new Uint8Array(readFileSync(0));
-  try {
-    const stats = statSync(file);
-    if (stats.isDirectory()) throw new FlowzipError('BAD_INPUT', `${file} is a directory`);
-    // A FIFO, socket or device would block or never end: only regular files (and - for stdin).
-    if (!stats.isFile()) throw new FlowzipError('BAD_INPUT', `${file} is not a regular file (read it through standard input: - )`);
-    return new Uint8Array(readFileSync(file));
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (e instanceof FlowzipError || typeof err?.code !== 'string') throw e;
-    throw new FlowzipError(err.code === 'EACCES' || err.code === 'EPERM' ? 'IO' : 'BAD_INPUT', `cannot read ${file}: ${errnoReason(err)}`);
-  }
 }
 
 /** The original's modification time and permissions carried over (as gzip and zstd do). */

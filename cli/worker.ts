@@ -1,8 +1,8 @@
 /** Worker side of cli/pool.ts: compress or decompress one file per job; failures come back as results. */
-import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { FlowzipError, compressWithReport, decompress, preferBackend, setTileThreads } from '../src/index.js';
 import { serveJobs } from '../src/workers.js';
+import { readInput } from './input.js';
 import type { Job, JobResult } from './pool.js';
 
 // Files are already spread over threads: each file's tiles and bands stay on this one.
@@ -11,7 +11,7 @@ setTileThreads(1);
 async function run(job: Job): Promise<JobResult> {
   try {
     if (job.options.backend) preferBackend(job.options.backend as string);
-    const input = new Uint8Array(readFileSync(job.file));
+    const input = readInput(job.file);
     if (job.op === 'compress') return { ok: true, bytes: (await compressWithReport(input, job.options)).bytes };
     const r = await decompress(input, job.options);
     return { ok: true, bytes: r.data, kind: r.kind, format: r.format };

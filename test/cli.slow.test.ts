@@ -129,8 +129,9 @@ describe('flowzip CLI', () => {
     // floatBits: only where the model has a float counterpart (the default model's flow route: the photo).
     expect('floatBits' in lines[0]).toBe(true);
     for (const o of lines) {
-      const documented = ['file', 'kind', 'dims', 'floatBits', 'modelBits', 'codedBits', 'fileBytes', 'bitsPerDim', 'overheadPct'];
-      expect(Object.keys(o)).toEqual(documented.filter((k) => k !== 'floatBits' || 'floatBits' in o));
+      const documented = ['file', 'kind', 'model', 'method', 'dims', 'floatBits', 'modelBits', 'codedBits', 'fileBytes', 'bitsPerDim', 'overheadPct', 'note'];
+      expect(Object.keys(o)).toEqual(documented.filter((k) => (k !== 'floatBits' || 'floatBits' in o) && (k !== 'note' || o.method !== 'model')));
+      expect(o.model).toBe('ar');
       expect(o.overheadPct).toBeLessThan(0.5);
     }
   });
@@ -151,7 +152,7 @@ describe('flowzip CLI', () => {
     const r = flowzip(['verify', '--json', '--model', 'fixedpoint', FIXTURES + 'photo-300x72.png'], { cwd: dir });
     expect(r.status, r.stderr.toString()).toBe(0);
     const o = JSON.parse(r.stdout.toString());
-    expect(Object.keys(o)).toEqual(['file', 'kind', 'dims', 'floatBits', 'modelBits', 'initialBits', 'flowTiles', 'bootstrapTiles', 'codedBits', 'fileBytes', 'bitsPerDim', 'overheadPct']);
+    expect(Object.keys(o)).toEqual(['file', 'kind', 'model', 'method', 'dims', 'floatBits', 'modelBits', 'initialBits', 'flowTiles', 'bootstrapTiles', 'codedBits', 'fileBytes', 'bitsPerDim', 'overheadPct']);
     expect(o).toMatchObject({ initialBits: 0, flowTiles: 1, bootstrapTiles: 1 });
     expect(o.overheadPct).toBeLessThan(0.5);
   }, 60_000);

@@ -216,7 +216,7 @@ function archiveInputs(paths: string[]): ArchiveInput[] {
 function wantsArchive(files: string[], opts: CommonOptions): boolean {
   if (opts.archive) return true;
   if (files.some((f) => f !== '-' && existsSync(f) && statSync(f).isDirectory())) return true;
-  return files.length > 1 && opts.output !== undefined && !(existsSync(opts.output) && statSync(opts.output).isDirectory());
+  return files.length > 1 && opts.output !== undefined && !isDirectoryOutput(opts.output);
 }
 
 async function runCompressArchive(files: string[], opts: CommonOptions): Promise<void> {

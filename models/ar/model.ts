@@ -149,7 +149,7 @@ export class ArFlow implements PartCoder {
     const maxScale = PRIOR_SCALE_COUNT - 1;
     const adapter = this.adaptScale ? new ScaleAdapter() : undefined;
     for (let y = 0; y < height; y++) {
-      if (progress && y % 32 === 0) progress(y / height);
+      if (progress && y % 8 === 0) progress(y / height);
       for (let x = 0; x < width; x++) {
         const pixel = (y * width + x) * channels;
         for (let k = 0; k < channels; k++) {
@@ -214,17 +214,17 @@ export class ArFlow implements PartCoder {
   }
 
   /** One band as its own message (worker threads run these). */
-  encodePart(job: EncodePartJob): EncodedPart {
+  encodePart(job: EncodePartJob, progress?: Progress): EncodedPart {
     const msg = new Message(1024);
     const pixelBits = job.withPixelBits ? new Float32Array(job.layout.height * job.layout.width) : undefined;
-    const { bits, floatBits } = this.encode(msg, job.values, job.layout, undefined, pixelBits);
+    const { bits, floatBits } = this.encode(msg, job.values, job.layout, progress, pixelBits);
     return { message: msg.flatten(), bits, floatBits, pixelBits };
   }
 
-  decodePart(job: DecodePartJob): Int32Array {
+  decodePart(job: DecodePartJob, progress?: Progress): Int32Array {
     const msg = Message.unflatten(job.message);
     const out = new Int32Array(job.layout.height * job.layout.width * job.layout.channels);
-    this.decode(msg, job.layout, out);
+    this.decode(msg, job.layout, out, progress);
     if (!msg.isEmpty()) fail('CORRUPT', 'a band does not end where its data does');
     return out;
   }

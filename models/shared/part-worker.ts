@@ -7,9 +7,9 @@ const { module, dir, backend } = workerData as { module: string; dir: string; ba
 const coder = (await (await import(module)).partCoder(dir, backend)) as PartCoder;
 
 serveJobs(parentPort!, {
-  encode: (job: EncodePartJob) => ({ result: coder.encodePart(job) }),
-  decode: (job: DecodePartJob) => {
-    const values = coder.decodePart(job);
+  encode: (job: EncodePartJob, progress) => ({ result: coder.encodePart(job, progress) }),
+  decode: (job: DecodePartJob, progress) => {
+    const values = coder.decodePart(job, progress);
     return { result: values, transfer: [values.buffer as ArrayBuffer] };
   },
 });

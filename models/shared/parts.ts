@@ -28,8 +28,9 @@ export interface DecodePartJob {
 
 /** What codes one part; a model module exports `partCoder(dir, backend)` for the worker threads. */
 export interface PartCoder {
-  encodePart(job: EncodePartJob): EncodedPart;
-  decodePart(job: DecodePartJob): Int32Array;
+  /** `progress`: the fraction of this part done. */
+  encodePart(job: EncodePartJob, progress?: Progress): EncodedPart;
+  decodePart(job: DecodePartJob, progress?: Progress): Int32Array;
 }
 
 export interface PartRunner {
@@ -52,8 +53,8 @@ export function partRunner(local: PartCoder, source: PartWorkerSource, parts: nu
   const threads = Math.min(tileThreads(), parts);
   if (threads <= 1 || parts < minParts) {
     return {
-      encode: async (jobs, progress) => jobs.map((job, i) => (progress?.(i / jobs.length), local.encodePart(job))),
-      decode: async (jobs, progress) => jobs.map((job, i) => (progress?.(i / jobs.length), local.decodePart(job))),
+      encode: async (jobs, progress) => jobs.map((job, i) => local.encodePart(job, progress && ((f) => progress((i + f) / jobs.length)))),
+      decode: async (jobs, progress) => jobs.map((job, i) => local.decodePart(job, progress && ((f) => progress((i + f) / jobs.length)))),
     };
   }
   const data = { module: source.module.href, dir: source.dir, backend: source.backend };

@@ -13,6 +13,8 @@ import type { Progress } from './types.js';
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (e: Error) => void;
+  /** The job's own progress, as the worker reports it. */
+  progress?: (fraction: number) => void;
 }
 
 export class WorkerPool {
@@ -24,8 +26,9 @@ export class WorkerPool {
     this.workers = Array.from({ length: threads }, () => {
       const worker = new Worker(script, { workerData });
       worker.unref();
-      worker.on('message', (m: { id?: number; ok?: boolean; result?: unknown; code?: string; message?: string }) => {
+      worker.on('message', (m: { id?: number; ok?: boolean; result?: unknown; code?: string; message?: string; progress?: number }) => {
         if (m.id === undefined) return;
+        if (m.progress !== undefined) return this.pending.get(m.id)?.progress?.(m.progress);
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
         if (m.ok) p?.resolve(m.result);
@@ -48,8 +51,10 @@ export class WorkerPool {
    */
   async run<J, R>(op: string, jobs: J[], progress?: Progress, onResult?: (index: number, result: R) => void | Promise<void>): Promise<R[]> {
     const results = new Array<R>(jobs.length);
+    // Each job's fraction done: finished jobs count 1, running ones what their worker last reported.
+    const fractions = new Float64Array(jobs.length);
+    const report = () => progress?.(fractions.reduce((a, f) => a + f, 0) / jobs.length);
     let next = 0;
-    let done = 0;
     await Promise.all(
       this.workers.map(async (ready) => {
         const worker = await ready;
@@ -59,10 +64,12 @@ export class WorkerPool {
             const index = next++;
             const id = this.nextId++;
             results[index] = await new Promise<R>((resolve, reject) => {
-              this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+              const onProgress = progress && ((f: number) => ((fractions[index] = f), report()));
+              this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, progress: onProgress });
               worker.postMessage({ id, op, job: jobs[index] });
             });
-            progress?.(++done / jobs.length);
+            fractions[index] = 1;
+            report();
             await onResult?.(index, results[index]);
           }
         } finally {
@@ -96,16 +103,23 @@ export function sharedPool(script: URL, key: string, workerData: unknown, thread
 }
 
 /**
- * Serve jobs in a worker thread, one at a time: `handlers[op](job)` returns (or resolves to) the result
- * and the buffers to transfer. Errors go back with their FlowzipError code.
+ * Serve jobs in a worker thread, one at a time: `handlers[op](job, progress)` returns (or resolves to)
+ * the result and the buffers to transfer. Errors go back with their FlowzipError code.
  */
 export function serveJobs(
   port: import('node:worker_threads').MessagePort,
-  handlers: Record<string, (job: never) => Handled | Promise<Handled>>,
+  handlers: Record<string, (job: never, progress: Progress) => Handled | Promise<Handled>>,
 ): void {
   port.on('message', async (msg: { id: number; op: string; job: never }) => {
+    // A job's progress goes back to the pool, at most every 1% (a message per row would cost more than it tells).
+    let reported = 0;
+    const progress = (fraction: number) => {
+      if (fraction - reported < 0.01) return;
+      reported = fraction;
+      port.postMessage({ id: msg.id, progress: fraction });
+    };
     try {
-      const { result, transfer } = await handlers[msg.op](msg.job);
+      const { result, transfer } = await handlers[msg.op](msg.job, progress);
       port.postMessage({ id: msg.id, ok: true, result }, transfer ?? []);
     } catch (e) {
       const err = e as Error & { code?: string };

@@ -53,6 +53,13 @@ interface CommonOptions {
   json?: boolean;
   archive?: boolean;
   verbose?: boolean;
+  maxOutput?: number;
+  maxPixels?: number;
+}
+
+/** Decoding limits from the flags (the library's defaults otherwise). */
+function limits(opts: CommonOptions): { maxOutputBytes?: number; maxPixels?: number } {
+  return { maxOutputBytes: opts.maxOutput, maxPixels: opts.maxPixels };
 }
 
 /** Turn anything thrown into [exit status, one-line message]. */
@@ -163,7 +170,7 @@ async function runParallel(op: 'compress' | 'decompress', files: string[], opts:
   const jobs = files.filter((file) => op === 'decompress' || checkCompressible(file, opts)).map((file) => ({
     op,
     file,
-    options: op === 'compress' ? { model: opts.model, kind: opts.kind, name: basename(file), backend } : { model: opts.model, backend },
+    options: op === 'compress' ? { model: opts.model, kind: opts.kind, name: basename(file), backend, maxPixels: opts.maxPixels } : { model: opts.model, backend, ...limits(opts) },
   }));
   await runPool(jobs, threads, (index, result) => {
     const file = files[index];
@@ -281,7 +288,7 @@ function checkNoLinks(dir: string, target: string): void {
 
 async function runDecompressArchive(file: string, opts: CommonOptions): Promise<void> {
   const bar = new ProgressBar(1, !!opts.quiet);
-  const { members } = await decompressArchive(readInput(file), { model: opts.model, progress: (f) => bar.update(0, f, file) });
+  const { members } = await decompressArchive(readInput(file), { model: opts.model, ...limits(opts), progress: (f) => bar.update(0, f, file) });
   bar.clear();
   if (opts.stdout) throw new FlowzipError('USAGE', `${file} is an archive: extract it with -o DIR`);
   const dir = opts.output ?? (file.endsWith('.flz') ? file.slice(0, -4) : `${file}.d`);
@@ -361,6 +368,7 @@ async function runCompress(files: string[], opts: CommonOptions): Promise<void> 
         model: opts.model,
         kind: opts.kind,
         name: file === '-' ? undefined : basename(file),
+        maxPixels: opts.maxPixels,
         progress: (f) => bar.update(index, f, file),
       });
       bar.update(index, 1, file);
@@ -433,7 +441,7 @@ async function runDecompress(files: string[], opts: CommonOptions): Promise<void
       const parts = splitContainers(input);
       const results: Awaited<ReturnType<typeof decompress>>[] = [];
       for (const [i, part] of parts.entries())
-        results.push(await decompress(part, { model: opts.model, progress: (f) => bar.update(index, (i + f) / parts.length, file) }));
+        results.push(await decompress(part, { model: opts.model, ...limits(opts), progress: (f) => bar.update(index, (i + f) / parts.length, file) }));
       bar.update(index, 1, file);
       const data = results.length === 1 ? results[0].data : Buffer.concat(results.map((r) => r.data));
       const target = outputFor(file, opts, files.length, () => restoredName(file, results[0].kind, results.length === 1 ? results[0].format : undefined));
@@ -470,10 +478,10 @@ async function runVerify(files: string[], opts: CommonOptions): Promise<void> {
       if (isFlz(input)) {
         // A .flz is verified as what it is: decoded and checked, as --test does.
         bar.clear();
-        printListing(file, await testFlz(input, { model: opts.model }), opts, 'OK');
+        printListing(file, await testFlz(input, { model: opts.model, ...limits(opts) }), opts, 'OK');
         continue;
       }
-      const r = await verify(input, { model: opts.model, kind: opts.kind, file, name: basename(file), heatmap: !!opts.heatmap, progress: (f) => bar.update(index, f, file) });
+      const r = await verify(input, { model: opts.model, kind: opts.kind, file, name: basename(file), heatmap: !!opts.heatmap, maxPixels: opts.maxPixels, progress: (f) => bar.update(index, f, file) });
       if (opts.heatmap && r.heatmap) {
         const path = files.length > 1 ? opts.heatmap.replace(/(\.png)?$/i, `-${basename(file)}.png`) : opts.heatmap;
         writeOutput(path, await renderHeatmap(r.heatmap.bits, r.heatmap.width, r.heatmap.height), !!opts.force, files);
@@ -524,7 +532,7 @@ async function runTestOrList(files: string[], opts: CommonOptions, test: boolean
   for (const file of files) {
     try {
       const input = readInput(file);
-      printListing(file, test ? await testFlz(input, { model: opts.model }) : listFlz(input), opts, test ? 'OK' : undefined);
+      printListing(file, test ? await testFlz(input, { model: opts.model, ...limits(opts) }) : listFlz(input), opts, test ? 'OK' : undefined);
     } catch (e) {
       report(file, e);
     }
@@ -582,6 +590,21 @@ function describeContainer(file: string, bytes: Uint8Array, opts: CommonOptions)
     );
 }
 
+/** --max-output: bytes, with an optional K, M, G or T suffix (powers of 1024). */
+function byteSize(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(value.trim());
+  if (!m) throw new FlowzipError('USAGE', `--max-output takes a size such as 512M or 16G, not '${value}'`);
+  return Math.floor(Number(m[1]) * 1024 ** ' kmgt'.indexOf(m[2].toLowerCase() || ' '));
+}
+
+function positiveCount(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n < 1) throw new FlowzipError('USAGE', `${flag} takes a positive whole number, not '${value}'`);
+    return n;
+  };
+}
+
 /** -T: a positive whole number of threads. */
 function threadCount(value: string): number {
   const n = Number(value);
@@ -628,7 +651,8 @@ function main(argv: string[]): Promise<void> {
       .option('--rm', 'remove each input after its output is written')
       .option('-q, --quiet', 'no progress bar')
       .option('-v, --verbose', 'a line per file: sizes and ratio, or where it was restored')
-      .option('-T, --threads <n>', 'worker threads: for several files, or for the bands and tiles of one large image (default: cores)', threadCount);
+      .option('-T, --threads <n>', 'worker threads: for several files, or for the bands and tiles of one large image (default: cores)', threadCount)
+      .option('--max-pixels <n>', 'images with more pixels: coded as bytes (compress), refused (decompress); default 268M', positiveCount('--max-pixels'));
 
   withIo(program.command('compress').description('compress files to <file>.flz ("-" reads stdin)'))
     .argument('<files...>')
@@ -640,6 +664,7 @@ function main(argv: string[]): Promise<void> {
   withIo(program.command('decompress').alias('d').description('restore files from .flz'))
     .argument('<files...>')
     .option('-m, --model <dir>', 'model directory, for files made with --model DIR')
+    .option('--max-output <size>', 'refuse files that would restore to more (e.g. 512M, 16G; default 4G)', byteSize)
     .action((files: string[], opts: CommonOptions) => runDecompress(noLevels(files), opts));
 
   program
@@ -648,6 +673,8 @@ function main(argv: string[]): Promise<void> {
     .argument('<files...>')
     .option('-m, --model <dir>', 'model directory, for files made with --model DIR')
     .option('--json', 'one JSON object per file (and per container)')
+    .option('--max-output <size>', 'refuse files that would restore to more (default 4G)', byteSize)
+    .option('--max-pixels <n>', 'refuse images with more pixels (default 268M)', positiveCount('--max-pixels'))
     .action((files: string[], opts: CommonOptions) => runTestOrList(files, opts, true));
 
   program

@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   BAD_SHAPE: 'absurd or invalid shape',
   UNKNOWN_MODEL: 'unknown model',
   MODEL_MISMATCH: 'model tables do not match the ones this file was coded with',
+  LIMIT: 'beyond a size limit',
   BAD_INPUT: 'input cannot be read',
   UNSUPPORTED: 'unsupported input',
   IO: 'file system error',
@@ -20,11 +21,12 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-/** Process exit status per code: 2 usage, 3 input, 4 corrupt .flz, 5 I/O, 1 anything else. */
+/** Process exit status per code: 2 usage, 3 input (LIMIT: beyond --max-output/--max-pixels), 4 corrupt .flz, 5 I/O, 1 anything else. */
 export const EXIT_STATUS: Record<ErrorCode, number> = {
   USAGE: 2,
   BAD_INPUT: 3,
   UNSUPPORTED: 3,
+  LIMIT: 3,
   BAD_SHAPE: 4,
   BAD_MAGIC: 4,
   BAD_VERSION: 4,

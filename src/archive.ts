@@ -20,7 +20,7 @@
 import { DTYPES, MAX_DIMS, Message, crc32, fail, readContainer, writeContainer, type Container, type DType, type DataKind } from '../codec/index.js';
 import { DEFAULT_MODEL, loadModel, loadShippedModel, type IntegerModel, type Progress, type SampleArray } from '../models/index.js';
 import { DTYPE_RANGE, readSamples } from './npy.js';
-import { canonicalSize, checkShape, prepare, restoreFile, type Prepared } from './compress.js';
+import { allocateSamples, canonicalSize, checkLimits, checkShape, prepare, restoreFile, type DecompressOptions, type Prepared } from './compress.js';
 
 export interface ArchiveInput {
   /** Name the member is restored under (a relative path; '/' separates folders). */
@@ -322,7 +322,7 @@ export function archiveListing(c: Container, fileBytes: number): ArchiveReport {
 /** Restore every member (in archive order). Throws CHECKSUM naming the damaged members. */
 export async function decompressArchive(
   bytes: Uint8Array,
-  options: { model?: string; progress?: Progress } = {},
+  options: DecompressOptions = {},
 ): Promise<{ members: ArchiveMember[]; report: ArchiveReport }> {
   const c = readContainer(bytes, { deferPayloadCrc: true });
   if (c.kind !== 'archive') fail('USAGE', 'not an archive');
@@ -331,6 +331,10 @@ export async function decompressArchive(
   if (c.payload.length < 6 || c.payload.length % 2 !== 0) fail('CORRUPT', 'archive payload length');
   const words = c.payload.length / 2 - 3;
   const records = parseMembers(c.meta, count, words);
+  // What the payload cannot hold is CORRUPT; then the limits hold for every member and all together.
+  for (const r of records) checkMemberFits(r, words);
+  for (const r of records) checkLimits(r, options);
+  checkLimits({ kind: 'bytes', dtype: 'uint8', shape: [records.reduce((a, r) => a + canonicalSize(r), 0)], meta: {} }, options);
   if (records[count - 1].segment[1] !== words) fail('CORRUPT', 'archive segments do not cover the payload');
   if (!c.payloadIntact) {
     const damaged = records.filter((r, j) => crc32(c.payload.subarray(2 * r.segment[0], j === count - 1 ? c.payload.length : 2 * r.segment[1])) !== r.segmentCrc);
@@ -360,10 +364,22 @@ export async function decompressArchive(
   return { members, report: archiveReport(c.modelId, records, bytes.length, typeof c.meta.initialBits === 'number' ? c.meta.initialBits : 0) };
 }
 
+/** More bits (or samples) than `words` payload words could possibly hold, with generous room for near-free data. */
+function beyondPayload(n: number, words: number): boolean {
+  return n > 16 * (words + 3) + 64 * 1024 * 1024;
+}
+
+function checkMemberFits(r: MemberRecord, words: number): void {
+  const n = r.shape.reduce((a, b) => a * b, 1);
+  if ((r.method === 'stored' || r.method === 'original' || r.method === 'payload') && beyondPayload(8 * r.bytes!, words))
+    fail('CORRUPT', `archive member ${r.name}: size beyond the payload`);
+  if (beyondPayload(n, words)) fail('CORRUPT', `archive member ${r.name}: ${r.shape.join('x')} is beyond what the payload can hold`);
+}
+
 async function decodeMember(msg: Message, r: MemberRecord, model: IntegerModel, progress?: Progress): Promise<ArchiveMember> {
   const what = `archive member ${r.name}`;
   const base = { name: r.name, kind: r.kind, method: r.method, ...fileAttributes(r.meta) };
-  const tooBig = (n: number) => n > 16 * (msg.depth + 3) + 64 * 1024 * 1024;
+  const tooBig = (n: number) => beyondPayload(n, msg.depth);
   if (r.method === 'stored' || r.method === 'original') {
     if (tooBig(8 * r.bytes!)) fail('CORRUPT', `${what}: size beyond the payload`);
     const data = popRaw(msg, r.bytes!);
@@ -382,7 +398,7 @@ async function decodeMember(msg: Message, r: MemberRecord, model: IntegerModel, 
   const n = layout.height * layout.width * layout.channels;
   if (n !== r.shape.reduce((a, b) => a * b, 1) && r.kind !== 'bytes') fail('CORRUPT', `${what}: shape`);
   if (tooBig(n)) fail('CORRUPT', `${what}: ${r.shape.join('x')} is beyond what the payload can hold`);
-  const out: SampleArray = r.dtype === 'uint32' ? new Float64Array(n) : new Int32Array(n);
+  const out = allocateSamples(r.dtype, n);
   if (r.method === 'payload') {
     if (tooBig(8 * r.bytes!)) fail('CORRUPT', `${what}: size beyond the payload`);
     await model.decode(popRaw(msg, r.bytes!), layout, out, progress);

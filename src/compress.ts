@@ -10,6 +10,7 @@
 import * as zlib from 'node:zlib';
 import {
   DTYPES,
+  MAX_DIMS,
   FlowzipError,
   crc32,
   elementCount,
@@ -38,8 +39,14 @@ export interface CompressOptions {
   forceModel?: boolean;
   /** Also compute where the bits go, per pixel (verify's heatmap). */
   heatmap?: boolean;
+  /** Images with more pixels are coded as bytes (decoding them would take memory in proportion). */
+  maxPixels?: number;
   progress?: Progress;
 }
+
+/** Default decode limits (as sharp's and libpng's): raise them with the options or the CLI's flags. */
+export const DEFAULT_MAX_PIXELS = 0x3fff * 0x3fff;
+export const DEFAULT_MAX_OUTPUT = 2 ** 32;
 
 /** An input turned into samples: everything needed to code it and to restore it. */
 export interface Prepared {
@@ -93,6 +100,8 @@ const fromBase64 = (s: unknown): Uint8Array => {
 export function arrayLayout(shape: number[], fortranOrder: boolean): SampleLayout {
   const mem = fortranOrder ? [...shape].reverse() : shape;
   if (mem.length === 0) return { height: 1, width: 1, channels: 1 };
+  // No elements: nothing to visit, whatever the other dimensions say (100000 x 100000 x 0 is empty).
+  if (elementCount(mem) === 0) return { height: 0, width: 0, channels: 1 };
   if (mem.length >= 3 && mem[mem.length - 1] <= 4) {
     const channels = mem[mem.length - 1];
     const width = mem[mem.length - 2];
@@ -121,6 +130,9 @@ export async function prepare(input: Uint8Array, options: CompressOptions): Prom
     const npy = parseNpy(input);
     if ('unsupported' in npy) {
       if (kind === 'array') fail('UNSUPPORTED', `not an integer .npy array: ${npy.unsupported}`);
+    } else if (npy.shape.length > MAX_DIMS) {
+      // The container holds up to MAX_DIMS dimensions: more are coded as the file's bytes (restored byte-exact).
+      if (kind === 'array') fail('UNSUPPORTED', `${npy.shape.length} dimensions (at most ${MAX_DIMS} as an array; --kind auto codes it as bytes)`);
     } else {
       return {
         kind: 'array',
@@ -141,7 +153,7 @@ export async function prepare(input: Uint8Array, options: CompressOptions): Prom
     }
   }
   if (kind === 'image' || kind === 'auto') {
-    const image = await decodeImage(input);
+    const image = await decodeImage(input, options.maxPixels ?? DEFAULT_MAX_PIXELS);
     if ('unsupported' in image) {
       if (kind === 'image') fail('UNSUPPORTED', `not a supported image: ${image.unsupported}`);
     } else {
@@ -280,10 +292,14 @@ function storedSize(c: Container, n: number): number {
   return c.kind === 'image' ? n * (c.dtype === 'uint16' ? 2 : 1) : n * ITEM_SIZE[c.dtype];
 }
 
-/** Decode samples from a container's payload (either method). */
+/**
+ * Decode samples from a container's payload (any method). Order of refusals: what the payload cannot
+ * hold is BAD_SHAPE or CORRUPT; what it could hold but exceeds the limits is LIMIT; both before allocating.
+ */
 async function decodeSamples(c: Container, layout: SampleLayout, options: DecompressOptions): Promise<SampleArray> {
   const n = elementCount(c.shape);
   if (c.method === 'brotli') {
+    checkLimits(c, options);
     const size = storedSize(c, n);
     let expanded: Uint8Array;
     try {
@@ -307,7 +323,8 @@ async function decodeSamples(c: Container, layout: SampleLayout, options: Decomp
     fail('MODEL_MISMATCH', `model '${c.modelId}' here is not the one the file was made with`);
   if (n * model.minBitsPerSample > 8 * c.payload.length + 64)
     fail('BAD_SHAPE', `${c.shape.join('x')} cannot fit in a ${c.payload.length}-byte payload`);
-  const out: SampleArray = c.dtype === 'uint32' ? new Float64Array(n) : new Int32Array(n);
+  checkLimits(c, options);
+  const out = allocateSamples(c.dtype, n);
   await model.decode(c.payload, layout, out, options.progress);
   const [lo, hi] = DTYPE_RANGE[c.dtype];
   for (let i = 0; i < n; i++) if (!(out[i] >= lo && out[i] <= hi)) fail('CORRUPT', 'decoded value outside its dtype');
@@ -357,7 +374,30 @@ export async function restoreFile(
 export interface DecompressOptions {
   /** A model directory, for files made with `--model PATH`. */
   model?: string;
+  /** Refuse (LIMIT) before allocating when the restored data would be larger (bytes; default 4 GiB). */
+  maxOutputBytes?: number;
+  /** Refuse (LIMIT) images with more pixels (default 268 million, as sharp). */
+  maxPixels?: number;
   progress?: Progress;
+}
+
+/** Room for n decoded samples; an allocation the machine refuses is a LIMIT, not a crash. */
+export function allocateSamples(dtype: DType, n: number): SampleArray {
+  try {
+    return dtype === 'uint32' ? new Float64Array(n) : new Int32Array(n);
+  } catch {
+    fail('LIMIT', `cannot allocate ${n} samples on this machine`);
+  }
+}
+
+/** LIMIT before anything is allocated: what a file declares against the decoder's limits. */
+export function checkLimits(c: Pick<Container, 'kind' | 'dtype' | 'shape' | 'meta'>, options: DecompressOptions): void {
+  const size = canonicalSize(c);
+  const maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+  if (size > maxOutput) fail('LIMIT', `${c.shape.join('x')} ${c.dtype} restores to ${size} bytes, above the output limit of ${maxOutput} (raise it with --max-output)`);
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (c.kind === 'image' && c.shape[0] * c.shape[1] > maxPixels)
+    fail('LIMIT', `${c.shape[0]}x${c.shape[1]} pixels, above the limit of ${maxPixels} (raise it with --max-pixels)`);
 }
 
 export async function decompress(bytes: Uint8Array, options: DecompressOptions = {}): Promise<DecompressResult> {

@@ -34,11 +34,11 @@ function sharpLibrary(): Promise<typeof Sharp> {
 }
 
 /** Decode an image, or return a reason why it cannot be coded as one (then it is coded as bytes). */
-export async function decodeImage(bytes: Uint8Array): Promise<DecodedImage | { unsupported: string }> {
+export async function decodeImage(bytes: Uint8Array, maxPixels: number | false = false): Promise<DecodedImage | { unsupported: string }> {
   const sharp = await sharpLibrary();
   let meta: Metadata;
   try {
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+    meta = await sharp(bytes, { limitInputPixels: maxPixels }).metadata();
   } catch {
     return { unsupported: 'not an image sharp can read' };
   }
@@ -46,6 +46,7 @@ export async function decodeImage(bytes: Uint8Array): Promise<DecodedImage | { u
   if (!format || !RASTER_FORMATS.has(format)) return { unsupported: `format ${format ?? 'unknown'}` };
   if ((meta.pages ?? 1) > 1) return { unsupported: 'multi-page image' };
   if (!width || !height || !channels || channels > 4) return { unsupported: 'unsupported channel layout' };
+  if (maxPixels !== false && width * height > maxPixels) return { unsupported: `${width}x${height} pixels, above the pixel limit (--max-pixels)` };
   if (!space || !SPACES.has(space)) return { unsupported: `colour space ${space}` };
   const bitDepth = depth === 'ushort' ? 16 : depth === 'uchar' ? 8 : 0;
   if (bitDepth === 0) return { unsupported: `sample depth ${depth}` };
@@ -56,7 +57,7 @@ export async function decodeImage(bytes: Uint8Array): Promise<DecodedImage | { u
   const bands: (0 | 1 | undefined)[] = channels === 2 ? [0, 1] : [undefined];
   const planes: Buffer[] = [];
   for (const band of bands) {
-    let pipeline = sharp(bytes, { limitInputPixels: false });
+    let pipeline = sharp(bytes, { limitInputPixels: maxPixels });
     if (meta.icc) pipeline = pipeline.keepIccProfile();
     if (band !== undefined) pipeline = pipeline.extractChannel(band);
     pipeline = pipeline.toColourspace(bitDepth === 16 ? space16 : space8);

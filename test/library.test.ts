@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { DTYPES, readContainer, type DType } from '../codec/index.js';
+import { DTYPES, readContainer, writeContainer, type DType } from '../codec/index.js';
 import { buildNpy, compress, compressWithReport, decompress, verify } from '../src/index.js';
 import { decodeImage } from '../src/image.js';
 import { DTYPE_RANGE } from '../src/npy.js';
@@ -139,5 +139,45 @@ describe('fuzz: random arrays of every dtype, shape and order', () => {
       const flz = await compress(npy, { forceModel: r() < 0.5 });
       expect(Buffer.from((await decompress(flz)).data).equals(Buffer.from(npy))).toBe(true);
     }
+  });
+});
+
+describe('extreme shapes and limits (issue 11)', () => {
+  it('zero-element arrays with huge other dimensions code and decode at once, valid or forged', async () => {
+    for (const shape of [[100000, 100000, 0], [0, 2 ** 31 - 1], [3, 0, 5, 7]]) {
+      const npy = buildNpy([], 'int16', shape);
+      const started = Date.now();
+      const flz = await compress(npy);
+      expect(Buffer.from((await decompress(flz)).data).equals(Buffer.from(npy))).toBe(true);
+      expect(Date.now() - started).toBeLessThan(2000);
+    }
+    // A forged file: zero elements, and the largest dimensions the format allows around the zero.
+    const c = readContainer(await compress(buildNpy([], 'uint8', [0])));
+    const forged = writeContainer({ ...c, shape: [2 ** 32 - 1, 2 ** 32 - 1, 0], meta: { ...c.meta, npyHeader: undefined } });
+    const started = Date.now();
+    await decompress(forged).catch(() => undefined);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('0-d, empty and 9-d .npy files round-trip byte-exact (9-d as bytes: the container holds 8 dimensions)', async () => {
+    for (const [values, shape] of [[[7], []], [[], [0]], [Array.from({ length: 512 }, (_, i) => i % 251), new Array(9).fill(2)]] as [number[], number[]][]) {
+      const npy = buildNpy(values, 'int32', shape);
+      const flz = await compress(npy);
+      const back = await decompress(flz);
+      expect(Buffer.from(back.data).equals(Buffer.from(npy))).toBe(true);
+      if (shape.length === 9) expect(back.kind).toBe('bytes');
+    }
+  });
+
+  it('declared sizes beyond the limits are LIMIT before anything is allocated; raising the limit decodes', async () => {
+    const flz = fixture('photo-rgb.png');
+    const coded = await compress(flz);
+    await expect(decompress(coded, { maxOutputBytes: 1000 })).rejects.toMatchObject({ code: 'LIMIT' });
+    await expect(decompress(coded, { maxPixels: 100 })).rejects.toMatchObject({ code: 'LIMIT' });
+    expect((await decompress(coded, { maxOutputBytes: 1 << 20 })).kind).toBe('image');
+    // Compressing an image above the pixel limit codes its file as bytes (bounded memory), restored byte-exact.
+    const asBytes = await compress(flz, { maxPixels: 100 });
+    expect(readContainer(asBytes).kind).toBe('bytes');
+    expect(Buffer.from((await decompress(asBytes)).data).equals(Buffer.from(flz))).toBe(true);
   });
 });

@@ -68,7 +68,7 @@ interface Item {
   height: number;
   channels: number;
   bitDepth: 8 | 16;
-  samples: Int32Array;
+  samples: Uint8Array | Uint16Array;
 }
 
 export interface CodecResult {

@@ -24,7 +24,7 @@ import {
 } from '../codec/index.js';
 import { DEFAULT_MODEL, loadModel, loadShippedModel, type Progress, type SampleArray, type SampleLayout } from '../models/index.js';
 import { decodeImage, encodePng, imageSampleBytes } from './image.js';
-import { DTYPE_RANGE, ITEM_SIZE, npyHeader, parseNpy, readSamples, writeSamples } from './npy.js';
+import { DTYPE_RANGE, ITEM_SIZE, npyHeader, parseNpy, readSamples, sampleArray, writeSamples } from './npy.js';
 
 export type InputKind = 'auto' | DataKind;
 
@@ -116,7 +116,7 @@ export function bytesPrepared(bytes: Uint8Array, name?: string): Prepared {
     dtype: 'uint8',
     shape: [bytes.length],
     layout: { height: 1, width: bytes.length, channels: 1, dtype: 'uint8' },
-    samples: Int32Array.from(bytes),
+    samples: bytes,
     canonical: bytes,
     storedPayload: bytes,
     meta: name ? { name } : {},
@@ -384,7 +384,7 @@ export interface DecompressOptions {
 /** Room for n decoded samples; an allocation the machine refuses is a LIMIT, not a crash. */
 export function allocateSamples(dtype: DType, n: number): SampleArray {
   try {
-    return dtype === 'uint32' ? new Float64Array(n) : new Int32Array(n);
+    return sampleArray(dtype, n);
   } catch {
     fail('LIMIT', `cannot allocate ${n} samples on this machine`);
   }

@@ -20,8 +20,10 @@ export interface DecodedImage {
   format: string;
   icc?: Uint8Array;
   /** Samples in raster order, channels interleaved. */
-  samples: Int32Array;
+  samples: Uint8Array | Uint16Array;
 }
+
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 let loaded: Promise<typeof Sharp> | undefined;
 
@@ -74,16 +76,15 @@ export async function decodeImage(bytes: Uint8Array, maxPixels: number | false =
     planes.push(data);
   }
   const data = planes.length === 1 ? planes[0] : interleave(planes, bitDepth === 16 ? 2 : 1);
-  const samples =
-    bitDepth === 16
-      ? Int32Array.from(new Uint16Array(data.buffer, data.byteOffset, data.length / 2))
-      : Int32Array.from(data);
+  // Views of sharp's buffer (raw 16-bit output is in the host's byte order): no copy.
+  const samples = bitDepth === 16 ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2) : new Uint8Array(data.buffer, data.byteOffset, data.length);
   return { width, height, channels, bitDepth, format, icc: meta.icc ? new Uint8Array(meta.icc) : undefined, samples };
 }
 
 /** Canonical bytes of image samples: 8-bit as is, 16-bit little-endian. The data checksum covers these. */
 export function imageSampleBytes(samples: ArrayLike<number>, bitDepth: 8 | 16): Uint8Array {
-  if (bitDepth === 8) return Uint8Array.from(samples);
+  if (bitDepth === 8) return samples instanceof Uint8Array ? samples : Uint8Array.from(samples);
+  if (samples instanceof Uint16Array && LITTLE_ENDIAN_HOST) return new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
   const out = new Uint8Array(samples.length * 2);
   for (let i = 0; i < samples.length; i++) {
     out[2 * i] = samples[i] & 0xff;
@@ -99,7 +100,7 @@ export async function encodePng(
 ): Promise<Uint8Array> {
   const { width, height, channels, bitDepth } = image;
   const sharp = await sharpLibrary();
-  const raw = bitDepth === 16 ? Uint16Array.from(samples) : Uint8Array.from(samples);
+  const raw = bitDepth === 16 ? (samples instanceof Uint16Array ? samples : Uint16Array.from(samples)) : samples instanceof Uint8Array ? samples : Uint8Array.from(samples);
   const grey = channels <= 2;
   const png = await sharp(raw, { raw: { width, height, channels: channels as 1 | 2 | 3 | 4 }, limitInputPixels: false })
     .toColourspace(bitDepth === 16 ? (grey ? 'grey16' : 'rgb16') : grey ? 'b-w' : 'srgb')

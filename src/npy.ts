@@ -5,6 +5,7 @@
  * parsed here: the library codes such files as bytes.
  */
 import type { DType } from '../codec/index.js';
+import type { SampleArray } from '../models/index.js';
 
 const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -16,7 +17,7 @@ export interface NpyArray {
   /** The file's bytes before the data: magic, version, header length, header dict, padding. */
   header: Uint8Array;
   /** Element values in file (memory) order. */
-  values: Int32Array | Float64Array;
+  values: SampleArray;
 }
 
 const DTYPE_OF: Record<string, DType> = {
@@ -79,41 +80,46 @@ export function parseNpy(bytes: Uint8Array): NpyArray | { unsupported: string } 
   };
 }
 
-/** Sample values of raw little/big-endian data. uint32 needs Float64Array; the rest fit Int32Array. */
-export function readSamples(data: Uint8Array, dtype: DType, littleEndian: boolean): Int32Array | Float64Array {
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+const ARRAY_OF = {
+  uint8: Uint8Array,
+  int8: Int8Array,
+  uint16: Uint16Array,
+  int16: Int16Array,
+  uint32: Uint32Array,
+  int32: Int32Array,
+} as const;
+
+/**
+ * Sample values of raw little/big-endian data, in the dtype's own typed array: a view of `data` when its
+ * byte order and alignment allow (no copy), else a converted copy.
+ */
+export function readSamples(data: Uint8Array, dtype: DType, littleEndian: boolean): SampleArray {
+  const size = ITEM_SIZE[dtype];
+  const n = data.length / size;
+  const Type = ARRAY_OF[dtype];
+  if (size === 1 || (littleEndian === LITTLE_ENDIAN_HOST && data.byteOffset % size === 0)) return new Type(data.buffer as ArrayBuffer, data.byteOffset, n);
+  const out = new Type(n);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const n = data.length / ITEM_SIZE[dtype];
-  switch (dtype) {
-    case 'uint8':
-      return Int32Array.from(data);
-    case 'int8':
-      return Int32Array.from(new Int8Array(data.buffer, data.byteOffset, n));
-    case 'uint16': {
-      const out = new Int32Array(n);
-      for (let i = 0; i < n; i++) out[i] = view.getUint16(2 * i, littleEndian);
-      return out;
-    }
-    case 'int16': {
-      const out = new Int32Array(n);
-      for (let i = 0; i < n; i++) out[i] = view.getInt16(2 * i, littleEndian);
-      return out;
-    }
-    case 'uint32': {
-      const out = new Float64Array(n);
-      for (let i = 0; i < n; i++) out[i] = view.getUint32(4 * i, littleEndian);
-      return out;
-    }
-    case 'int32': {
-      const out = new Int32Array(n);
-      for (let i = 0; i < n; i++) out[i] = view.getInt32(4 * i, littleEndian);
-      return out;
-    }
-  }
+  const get = { 2: dtype === 'int16' ? view.getInt16 : view.getUint16, 4: dtype === 'int32' ? view.getInt32 : view.getUint32 }[size as 2 | 4];
+  for (let i = 0; i < n; i++) out[i] = get.call(view, size * i, littleEndian);
+  return out;
+}
+
+/** Room for n samples of a dtype. */
+export function sampleArray(dtype: DType, n: number): SampleArray {
+  return new ARRAY_OF[dtype](n);
 }
 
 /** Inverse of readSamples. Values are written modulo the dtype's range (a valid decode is always in range). */
-export function writeSamples(values: ArrayLike<number>, dtype: DType, littleEndian: boolean): Uint8Array {
+export function writeSamples(values: SampleArray | ArrayLike<number>, dtype: DType, littleEndian: boolean): Uint8Array {
   const size = ITEM_SIZE[dtype];
+  // The dtype's own array in the host's byte order: its bytes are the data (no copy).
+  if (values instanceof ARRAY_OF[dtype] && (size === 1 || littleEndian === LITTLE_ENDIAN_HOST)) {
+    const typed = values as SampleArray;
+    return new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
+  }
   const out = new Uint8Array(values.length * size);
   const view = new DataView(out.buffer);
   for (let i = 0; i < values.length; i++) {

@@ -1,7 +1,11 @@
 import type { DType, Message } from '../../codec/index.js';
 
-/** What every model offers the library: integer samples in, a rANS payload out, and back. */
-export type SampleArray = Int32Array | Float64Array;
+/**
+ * Integer samples, in the narrowest typed array of their dtype (images and arrays are coded from views
+ * of the decoded file where possible: memory in proportion to the data, not four times it).
+ * Int32Array and Float64Array also serve any dtype.
+ */
+export type SampleArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float64Array;
 
 /** Samples in raster order, channels interleaved: index = (y * width + x) * channels + c. */
 export interface SampleLayout {

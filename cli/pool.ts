@@ -17,7 +17,7 @@ export async function runPool(jobs: Job[], threads: number, onDone: (index: numb
   const pool = new WorkerPool(new URL('./worker.js', import.meta.url), undefined, Math.max(1, Math.min(threads, jobs.length)));
   const arrived = new Map<number, JobResult>();
   let emitted = 0;
-  await pool.run<Job, JobResult>('file', jobs, undefined, async (index, result) => {
+  await pool.run<Job, JobResult>('file', jobs.length, (i) => jobs[i], async (index, result) => {
     arrived.set(index, result);
     while (arrived.has(emitted)) {
       const r = arrived.get(emitted)!;

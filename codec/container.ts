@@ -64,13 +64,24 @@ export function elementCount(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/** Header bytes (everything before the payload) of a container with these fields. */
+function headerLengthOf(c: ContainerHeader, modelIdBytes: number, metaBytes: number): number {
+  return 4 + 1 + 4 + 4 + 4 * c.shape.length + 1 + modelIdBytes + 32 + 4 + metaBytes + 8 + 4 + 4;
+}
+
+/** Size of the container `writeContainer` would write, without writing it (to choose among candidates). */
+export function containerSize(c: ContainerHeader, payloadLength: number): number {
+  const encoder = new TextEncoder();
+  return headerLengthOf(c, encoder.encode(c.modelId).length, encoder.encode(JSON.stringify(c.meta)).length) + payloadLength + 4;
+}
+
 export function writeContainer(c: Container): Uint8Array {
   const modelId = new TextEncoder().encode(c.modelId);
   const meta = new TextEncoder().encode(JSON.stringify(c.meta));
   if (modelId.length > 255) fail('INTERNAL', 'model id too long');
   if (c.shape.length > MAX_DIMS) fail('BAD_SHAPE', `${c.shape.length} dimensions`);
   if (c.modelHash.length !== 32) fail('INTERNAL', 'model hash must be 32 bytes');
-  const headerLength = 4 + 1 + 4 + 4 + 4 * c.shape.length + 1 + modelId.length + 32 + 4 + meta.length + 8 + 4 + 4;
+  const headerLength = headerLengthOf(c, modelId.length, meta.length);
   const out = new Uint8Array(headerLength + c.payload.length + 4);
   const view = new DataView(out.buffer);
   let o = 0;

@@ -17,6 +17,7 @@ import {
   fail,
   readContainer,
   writeContainer,
+  containerSize,
   type Container,
   type DType,
   type DataKind,
@@ -177,8 +178,8 @@ export async function prepare(input: Uint8Array, options: CompressOptions): Prom
 interface Encoded {
   /** The .flz to write: the smallest of model, stored, and (images) the original file as bytes. */
   bytes: Uint8Array;
-  /** The .flz with the model's payload, whichever was chosen (what verify measures). */
-  modelBytes: Uint8Array;
+  /** The .flz with the model's payload, whichever was chosen (what verify measures; written on demand). */
+  modelBytes: Uint8Array | (() => Uint8Array);
   /** Bits per pixel, when `heatmap` was asked for. */
   pixelBits?: Float32Array;
   report: CompressReport;
@@ -206,34 +207,37 @@ async function encodePrepared(p: Prepared, options: CompressOptions): Promise<En
   const model = await loadModel(options.model ?? DEFAULT_MODEL);
   const { payload, modelBits, floatBits, pixelBits, initialBits, details } = await model.encode(p.samples, p.layout, options.progress, { pixelBits: options.heatmap });
   const base = { kind: p.kind, dtype: p.dtype, shape: p.shape, meta: p.meta, dataCrc: crc32(p.canonical) };
-  const modelBytes = writeContainer({ ...base, method: 'model', modelId: model.id, modelHash: model.hash, payload });
-  const candidates: { bytes: Uint8Array; kind: DataKind; method: Method | 'original'; note?: string }[] = [
-    { bytes: modelBytes, kind: p.kind, method: 'model' },
+  const modelContainer: Container = { ...base, method: 'model', modelId: model.id, modelHash: model.hash, payload };
+  // Candidates are compared by size; only the chosen one (and the model's, for verify) is written out.
+  const candidates: { container: () => Container; size: number; kind: DataKind; method: Method | 'original'; note?: string }[] = [
+    { container: () => modelContainer, size: containerSize(modelContainer, payload.length), kind: p.kind, method: 'model' },
   ];
   if (!options.forceModel) {
-    const stored = { ...base, method: 'stored' as const, modelId: '', modelHash: NO_MODEL_HASH, payload: p.storedPayload };
-    candidates.push({ bytes: writeContainer(stored), kind: p.kind, method: 'stored', note: `the model (${model.id}) would cost more than the data itself` });
+    const stored = { ...base, method: 'stored' as const, modelId: '', modelHash: NO_MODEL_HASH };
+    candidates.push({ container: () => ({ ...stored, payload: p.storedPayload }), size: containerSize(stored, p.storedPayload.length), kind: p.kind, method: 'stored', note: `the model (${model.id}) would cost more than the data itself` });
     // Text and other bytes: a strong general-purpose coder, so no file loses badly to xz.
-    if (p.kind === 'bytes' && p.storedPayload.length > 0)
-      candidates.push({ bytes: writeContainer({ ...stored, method: 'brotli', payload: brotli(p.storedPayload) }), kind: p.kind, method: 'brotli', note: 'Brotli codes these bytes smaller than the model' });
+    if (p.kind === 'bytes' && p.storedPayload.length > 0) {
+      const compressed = brotli(p.storedPayload);
+      candidates.push({ container: () => ({ ...stored, method: 'brotli', payload: compressed }), size: containerSize(stored, compressed.length), kind: p.kind, method: 'brotli', note: 'Brotli codes these bytes smaller than the model' });
+    }
     if (p.originalFile) {
       // An image whose own file beats anything we make is kept as that file, byte-exact.
-      const file = bytesPrepared(p.originalFile, p.meta.name as string | undefined);
-      const asBytes = { ...stored, kind: 'bytes' as const, dtype: 'uint8' as const, shape: file.shape, meta: file.meta,
-        dataCrc: crc32(file.canonical), payload: file.canonical };
+      const file = p.originalFile;
+      const asBytes = { ...stored, kind: 'bytes' as const, dtype: 'uint8' as const, shape: [file.length], meta: p.meta.name ? { name: p.meta.name } : {} };
       const why = p.meta.format === 'jpeg'
         ? 'a JPEG is smaller than its pixels coded losslessly (recompressing JPEG coefficients is not implemented)'
         : `the ${String(p.meta.format ?? 'image')} file is smaller than its pixels coded by the model`;
-      candidates.push({ bytes: writeContainer(asBytes), kind: 'bytes', method: 'original', note: `kept the original file as it is: ${why}` });
+      candidates.push({ container: () => ({ ...asBytes, dataCrc: crc32(file), payload: file }), size: containerSize(asBytes, file.length), kind: 'bytes', method: 'original', note: `kept the original file as it is: ${why}` });
     }
   }
-  const best = candidates.reduce((a, b) => (b.bytes.length < a.bytes.length ? b : a));
+  const best = candidates.reduce((a, b) => (b.size < a.size ? b : a));
+  const bytes = writeContainer(best.container());
   return {
-    bytes: best.bytes,
-    modelBytes,
+    bytes,
+    modelBytes: best.method === 'model' ? bytes : () => writeContainer(modelContainer),
     pixelBits,
     report: { kind: best.kind, method: best.method, note: best.note, dims: p.samples.length, modelBits, floatBits, initialBits, details, codedBits: 8 * payload.length,
-      fileBytes: best.bytes.length, model: model.id },
+      fileBytes: bytes.length, model: model.id },
   };
 }
 
@@ -460,7 +464,7 @@ export interface VerifyReport {
 export async function verify(input: Uint8Array, options: CompressOptions & { file?: string } = {}): Promise<VerifyReport> {
   const prepared = await prepare(input, options);
   const encoded = await encodePrepared(prepared, options);
-  const restored = await decompress(encoded.modelBytes, { model: options.model });
+  const restored = await decompress(typeof encoded.modelBytes === 'function' ? encoded.modelBytes() : encoded.modelBytes, { model: options.model });
   const expected = prepared.samples;
   const got = restored.samples ?? Int32Array.from(restored.data);
   if (got.length !== expected.length || got.some((v, i) => v !== expected[i]))

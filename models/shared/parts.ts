@@ -33,9 +33,11 @@ export interface PartCoder {
   decodePart(job: DecodePartJob, progress?: Progress): Int32Array;
 }
 
+/** Codes parts made on demand (`jobAt`), so that only the parts in flight are in memory. */
 export interface PartRunner {
-  encode(jobs: EncodePartJob[], progress?: Progress): Promise<EncodedPart[]>;
-  decode(jobs: DecodePartJob[], progress?: Progress): Promise<Int32Array[]>;
+  encode(count: number, jobAt: (index: number) => EncodePartJob, progress?: Progress): Promise<EncodedPart[]>;
+  /** `onPart` receives each decoded part as it is done (any order): place it, then it can go. */
+  decode(count: number, jobAt: (index: number) => DecodePartJob, onPart: (index: number, values: Int32Array) => void, progress?: Progress): Promise<void>;
 }
 
 /** Where worker threads find a part coder: a compiled model module, its model directory, a tfjs backend. */
@@ -52,15 +54,22 @@ export interface PartWorkerSource {
 export function partRunner(local: PartCoder, source: PartWorkerSource, parts: number, minParts = 2): PartRunner {
   const threads = Math.min(tileThreads(), parts);
   if (threads <= 1 || parts < minParts) {
+    const within = (progress: Progress | undefined, i: number, count: number) => progress && ((f: number) => progress((i + f) / count));
     return {
-      encode: async (jobs, progress) => jobs.map((job, i) => local.encodePart(job, progress && ((f) => progress((i + f) / jobs.length)))),
-      decode: async (jobs, progress) => jobs.map((job, i) => local.decodePart(job, progress && ((f) => progress((i + f) / jobs.length)))),
+      encode: async (count, jobAt, progress) => Array.from({ length: count }, (_, i) => local.encodePart(jobAt(i), within(progress, i, count))),
+      decode: async (count, jobAt, onPart, progress) => {
+        for (let i = 0; i < count; i++) onPart(i, local.decodePart(jobAt(i), within(progress, i, count)));
+      },
     };
   }
   const data = { module: source.module.href, dir: source.dir, backend: source.backend };
   const pool = sharedPool(compiledSibling(import.meta.url, 'part-worker.js'), `${data.module}|${data.dir}|${data.backend ?? ''}`, data, threads);
   return {
-    encode: (jobs, progress) => pool.run<EncodePartJob, EncodedPart>('encode', jobs, progress),
-    decode: (jobs, progress) => pool.run<DecodePartJob, Int32Array>('decode', jobs, progress),
+    encode: async (count, jobAt, progress) => {
+      const results = new Array<EncodedPart>(count);
+      await pool.run<EncodePartJob, EncodedPart>('encode', count, jobAt, (i, r) => void (results[i] = r), progress);
+      return results;
+    },
+    decode: (count, jobAt, onPart, progress) => pool.run<DecodePartJob, Int32Array>('decode', count, jobAt, onPart, progress),
   };
 }

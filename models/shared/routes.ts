@@ -64,8 +64,8 @@ export function partsRoute<Part>(id: number, plan: PartsPlan<Part>): Route {
     id,
     async encode(data, layout, progress, pixelBits) {
       const parts = plan.parts(layout);
-      const jobs = parts.map((part) => ({ values: plan.extract(data, layout, part), layout: plan.partLayout(layout, part), withPixelBits: !!pixelBits }));
-      const coded = await plan.runner(layout, parts).encode(jobs, progress);
+      const jobAt = (i: number) => ({ values: plan.extract(data, layout, parts[i]), layout: plan.partLayout(layout, parts[i]), withPixelBits: !!pixelBits });
+      const coded = await plan.runner(layout, parts).encode(parts.length, jobAt, progress);
       if (pixelBits) coded.forEach((c, i) => plan.placeBits(pixelBits, layout, parts[i], c.pixelBits!));
       const messages = coded.map((c) => c.message);
       return {
@@ -78,9 +78,9 @@ export function partsRoute<Part>(id: number, plan: PartsPlan<Part>): Route {
       const parts = plan.parts(layout);
       const messages = plan.framing === 'counted' ? splitParts(body) : splitKnownParts(body, parts.length);
       if (messages.length !== parts.length) fail('CORRUPT', `payload has ${messages.length} parts, the layout ${parts.length}`);
-      const jobs = parts.map((part, i) => ({ message: messages[i], layout: plan.partLayout(layout, part) }));
-      const decoded = await plan.runner(layout, parts).decode(jobs, progress);
-      decoded.forEach((values, i) => plan.place(out, layout, parts[i], values));
+      const jobAt = (i: number) => ({ message: messages[i], layout: plan.partLayout(layout, parts[i]) });
+      // Each part goes into place as soon as it is decoded: the decoded parts are never all held at once.
+      await plan.runner(layout, parts).decode(parts.length, jobAt, (i, values) => plan.place(out, layout, parts[i], values), progress);
     },
   };
 }

@@ -46,38 +46,36 @@ export class WorkerPool {
   }
 
   /**
-   * Run every job (results in job order); each worker takes the next job when it is free. `onResult`
-   * hears of each result as it arrives (any order).
+   * Run `count` jobs, made when a worker takes them (`jobAt(i)`: only the jobs in flight exist at once);
+   * `onResult` hears of each result as it arrives (any order), so a caller need not keep them all.
    */
-  async run<J, R>(op: string, jobs: J[], progress?: Progress, onResult?: (index: number, result: R) => void | Promise<void>): Promise<R[]> {
-    const results = new Array<R>(jobs.length);
+  async run<J, R>(op: string, count: number, jobAt: (index: number) => J, onResult: (index: number, result: R) => void | Promise<void>, progress?: Progress): Promise<void> {
     // Each job's fraction done: finished jobs count 1, running ones what their worker last reported.
-    const fractions = new Float64Array(jobs.length);
-    const report = () => progress?.(fractions.reduce((a, f) => a + f, 0) / jobs.length);
+    const fractions = new Float64Array(count);
+    const report = () => progress?.(fractions.reduce((a, f) => a + f, 0) / count);
     let next = 0;
     await Promise.all(
       this.workers.map(async (ready) => {
         const worker = await ready;
         worker.ref();
         try {
-          while (next < jobs.length) {
+          while (next < count) {
             const index = next++;
             const id = this.nextId++;
-            results[index] = await new Promise<R>((resolve, reject) => {
+            const result = await new Promise<R>((resolve, reject) => {
               const onProgress = progress && ((f: number) => ((fractions[index] = f), report()));
               this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, progress: onProgress });
-              worker.postMessage({ id, op, job: jobs[index] });
+              worker.postMessage({ id, op, job: jobAt(index) });
             });
             fractions[index] = 1;
             report();
-            await onResult?.(index, results[index]);
+            await onResult(index, result);
           }
         } finally {
           worker.unref();
         }
       }),
     );
-    return results;
   }
 }
 

@@ -70,7 +70,7 @@ function run(
   data: SampleArray,
   layout: SampleLayout,
   decodeFrom: Message | undefined,
-  record?: { residual: Float64Array; scale: Uint8Array; pixelBits?: Float32Array },
+  record?: { residual: Int32Array | Float64Array; scale: Uint8Array; pixelBits?: Float32Array },
   progress?: Progress,
 ): RunResult {
   const { height, width, channels } = layout;
@@ -161,7 +161,9 @@ function run(
  */
 export function encodeBaseline(tables: BaselineTables, msg: Message, data: SampleArray, layout: SampleLayout, progress?: Progress, pixelBits?: Float32Array): number {
   checkLayout(data, layout);
-  const residual = new Float64Array(data.length);
+  // Residuals of 8- and 16-bit samples fit 32 bits (half the memory); 32-bit samples' need 33.
+  const narrow = layout.dtype !== undefined && layout.dtype !== 'uint32' && layout.dtype !== 'int32';
+  const residual = narrow ? new Int32Array(data.length) : new Float64Array(data.length);
   const scale = new Uint8Array(data.length);
   const { modelBits } = run(tables, data, layout, undefined, { residual, scale, pixelBits }, progress);
   msg.reserve(Math.ceil(modelBits / 16) + 64);

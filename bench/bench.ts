@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [--data DIR]... [--corpus DIR] [--text DIR]... [--json out.json] [--plot out.svg] [--runs N] [--quick] [--models a,b]
+ * npm run bench -- [--data DIR]... [--corpus DIR] [--text DIR]... [--memory] [--json out.json] [--plot out.svg] [--runs N] [--quick] [--models a,b]
  *
  * For each dataset (default: fixtures/ and the corpus test splits under --corpus, FLOWZIP_CORPUS or
  * ../shared/data/corpus, when present), every
@@ -15,7 +15,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, w
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
-import { compressArchive, compressWithReport, decompress, decompressArchive, listModels, loadModel, parseNpy } from '../src/index.js';
+import { buildNpy, compressArchive, compressWithReport, decompress, decompressArchive, listModels, loadModel, parseNpy } from '../src/index.js';
 import { decodeImage } from '../src/image.js';
 import { packageRoot } from '../models/shared/assets.js';
 import { benchRans, type RansBenchRow } from './rans.js';
@@ -33,10 +33,12 @@ interface Args {
   corpus?: string;
   /** Folders of files to code as bytes (text): Flowzip against xz -9 and zstd -19. */
   text: string[];
+  /** Peak memory on a 6000x4000 RGB photo and a 50 MB int16 .npy, each way with -T 1 (minutes). */
+  memory: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { data: [], runs: 3, quick: false, patches: 200, text: [] };
+  const args: Args = { data: [], runs: 3, quick: false, patches: 200, text: [], memory: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--data') args.data.push(argv[++i]);
@@ -49,6 +51,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--no-fixtures') args.noFixtures = true;
     else if (a === '--corpus') args.corpus = argv[++i];
     else if (a === '--text') args.text.push(argv[++i]);
+    else if (a === '--memory') args.memory = true;
     else throw new Error(`unknown argument ${a}`);
   }
   return args;
@@ -417,10 +420,73 @@ async function main(): Promise<void> {
     table.push('| folder | files | input | flowzip | xz -9 | zstd -19 | flowzip / xz |', '|---|---|---|---|---|---|---|');
     for (const t of text) table.push(`| ${t.dir} | ${t.files} | ${t.input} | ${t.flowzip} | ${t.xz} | ${t.zstd} | ${fmt(t.flowzip / t.xz)} |`);
   }
+  const memory = args.memory ? await benchMemory(scratch, cli, corpus) : [];
+  if (memory.length) {
+    table.push('', '## Peak memory, one thread (CLI under GNU time; process start and model loading included)', '');
+    table.push('| input | raw MB | compress MB RSS | s | decompress MB RSS | s | round trip |', '|---|---|---|---|---|---|---|');
+    for (const m of memory) table.push(`| ${m.input} | ${fmt(m.rawMB)} | ${m.compress.rssMB} | ${fmt(m.compress.seconds)} | ${m.decompress.rssMB} | ${fmt(m.decompress.seconds)} | ${m.exact ? 'exact' : 'MISMATCH'} |`);
+  }
   console.log(table.join('\n'));
   rmSync(scratch, { recursive: true, force: true });
-  if (args.json) writeFileSync(args.json, JSON.stringify({ machine, runs, rans, results, threads: threadResults, text }, null, 2));
+  if (args.json) writeFileSync(args.json, JSON.stringify({ machine, runs, rans, results, threads: threadResults, text, memory }, null, 2));
+  if (memory.some((m) => !m.exact)) throw new Error('a memory-bench round trip was not exact');
   if (args.plot) writeFileSync(args.plot, renderPlot(results.filter((r) => !r.missing && r.compressMBPerS)));
+}
+
+/** Peak RSS (MB) and wall seconds of one CLI run under GNU time. */
+function timed(cli: string, args: string[]): { rssMB: number; seconds: number } {
+  const r = spawnSync('/usr/bin/time', ['-f', '%M %e', process.execPath, cli, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`flowzip ${args.join(' ')} failed: ${r.stderr}`);
+  const [kb, seconds] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+  return { rssMB: Math.round(kb / 1024), seconds };
+}
+
+/**
+ * Large inputs, one thread each way: a 6000x4000 RGB photo (a corpus photo mirrored into tiles with
+ * +-2 noise, so PNG cannot exploit the repetition: a real photo's size, 60 MB as PNG) and a 50 MB int16
+ * signal (.npy). Memory should follow the band, not the image.
+ */
+async function benchMemory(scratch: string, cli: string, corpus: string) {
+  if (!existsSync('/usr/bin/time')) return [];
+  const photoSource = [join(corpus, 'photos-full/test/jxl_bliznaca.png'), join(packageRoot(), 'fixtures/photo-300x72.png')].find(existsSync)!;
+  const src = await sharp(photoSource).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  const { width: w, height: h } = src.info;
+  const W = 6000;
+  const H = 4000;
+  const photo = Buffer.alloc(W * H * 3);
+  let seed = 12345;
+  for (let y = 0; y < H; y++) {
+    const yy = Math.floor(y / h) % 2 ? h - 1 - (y % h) : y % h;
+    for (let x = 0; x < W; x++) {
+      const xx = Math.floor(x / w) % 2 ? w - 1 - (x % w) : x % w;
+      for (let c = 0; c < 3; c++) {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        photo[(y * W + x) * 3 + c] = Math.max(0, Math.min(255, src.data[(yy * w + xx) * 3 + c] + ((seed >>> 16) % 5) - 2));
+      }
+    }
+  }
+  const photoPath = join(scratch, 'photo-6000x4000.png');
+  await sharp(photo, { raw: { width: W, height: H, channels: 3 } }).png().toFile(photoPath);
+  const n = 25_000_000;
+  const signal = new Int16Array(n);
+  for (let i = 0; i < n; i++) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    signal[i] = Math.round(8000 * Math.sin(i / 50)) + ((seed >>> 16) % 601) - 300;
+  }
+  const npyPath = join(scratch, 'signal-int16.npy');
+  writeFileSync(npyPath, buildNpy(signal, 'int16', [n]));
+  const rows = [];
+  for (const [input, path, rawMB] of [['6000x4000 RGB photo (PNG)', photoPath, (W * H * 3) / 1e6], ['50 MB int16 signal (.npy)', npyPath, (2 * n) / 1e6]] as const) {
+    process.stderr.write(`bench: memory, ${input}\n`);
+    const flz = `${path}.flz`;
+    const back = `${path}.back`;
+    const compress = timed(cli, ['compress', '-T', '1', '-q', '-f', '-o', flz, path]);
+    const decompress = timed(cli, ['decompress', '-T', '1', '-q', '-f', '-o', back, flz]);
+    const original = path.endsWith('.png') ? (await sharp(path).raw().toBuffer()) : readFileSync(path);
+    const restored = path.endsWith('.png') ? (await sharp(back).raw().toBuffer()) : readFileSync(back);
+    rows.push({ input, rawMB, flzMB: statSync(flz).size / 1e6, compress, decompress, exact: original.equals(restored) });
+  }
+  return rows;
 }
 
 /** Every file of a folder coded as bytes, each alone: Flowzip's file against xz -9 and zstd -19 on the same bytes. */

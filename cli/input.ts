@@ -22,13 +22,13 @@ export function errnoReason(e: NodeJS.ErrnoException): string {
 
 /** A named regular file, or standard input for '-': BAD_INPUT naming the file when it cannot be read. */
 export function readInput(file: string): Uint8Array {
-  if (file === '-') return new Uint8Array(readFileSync(0));
+  if (file === '-') return bytesOf(readFileSync(0));
   try {
     const stats = statSync(file);
     if (stats.isDirectory()) throw new FlowzipError('BAD_INPUT', `${file} is a directory`);
     // A FIFO, socket or device would block or never end: only regular files (and - for stdin).
     if (!stats.isFile()) throw new FlowzipError('BAD_INPUT', `${file} is not a regular file (read it through standard input: - )`);
-    return new Uint8Array(readFileSync(file));
+    return bytesOf(readFileSync(file));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (e instanceof FlowzipError || typeof err?.code !== 'string') throw e;
@@ -36,3 +36,7 @@ export function readInput(file: string): Uint8Array {
   }
 }
 
+/** A Buffer's bytes as a Uint8Array, without copying them (a large input is held once). */
+function bytesOf(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
+}

@@ -106,7 +106,8 @@ export async function encodePng(
     .toColourspace(bitDepth === 16 ? (grey ? 'grey16' : 'rgb16') : grey ? 'b-w' : 'srgb')
     .png({ compressionLevel: 6 })
     .toBuffer();
-  return image.icc ? insertIccChunk(new Uint8Array(png), image.icc) : new Uint8Array(png);
+  const bytes = new Uint8Array(png.buffer, png.byteOffset, png.length);
+  return image.icc ? insertIccChunk(bytes, image.icc) : bytes;
 }
 
 /** Insert an iCCP chunk right after IHDR (PNG spec: before PLTE and IDAT). */

@@ -54,9 +54,20 @@ export interface ContextPlanes {
   absPrefix: Int32Array;
 }
 
-export function createPlanes(values: ArrayLike<number>, height: number, width: number, channels: number): ContextPlanes {
+export function createPlanes(values: ArrayLike<number>, height: number, width: number, channels: number, reuse?: ContextPlanes): ContextPlanes {
   const n = height * width * channels;
-  return { height, width, channels, values, med: new Int16Array(n), medError: new Int16Array(n), absPrefix: new Int32Array(height * (width + 1) * channels) };
+  const prefix = height * (width + 1) * channels;
+  // Another band's planes, when large enough: zeroed, as fresh ones are (no allocation per band).
+  const fit = (a: Int16Array | Int32Array | undefined, size: number) => (a && a.length >= size ? a.subarray(0, size).fill(0) : undefined);
+  return {
+    height,
+    width,
+    channels,
+    values,
+    med: (fit(reuse?.med, n) as Int16Array | undefined) ?? new Int16Array(n),
+    medError: (fit(reuse?.medError, n) as Int16Array | undefined) ?? new Int16Array(n),
+    absPrefix: (fit(reuse?.absPrefix, prefix) as Int32Array | undefined) ?? new Int32Array(prefix),
+  };
 }
 
 /** After a sample is coded (or known): its p0, error and the row's running |error| sum. */

@@ -24,7 +24,7 @@ import { PRIOR_SCALE_0, PRIOR_SCALE_COUNT, QUARTERS, loadPriorTables, type Prior
 import { messageRoute, partsRoute, routedModel } from '../shared/routes.js';
 import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../shared/types.js';
 import { arKind, AR_FORMAT } from './kind.js';
-import { contextOf, createPlanes, featureCount, recordSample } from './context.js';
+import { contextOf, createPlanes, featureCount, recordSample, type ContextPlanes } from './context.js';
 import { NetRunner, OUTPUT_UNIT, checkNet, type IntegerNet } from './net.js';
 
 export { AR_FORMAT } from './kind.js';
@@ -109,6 +109,8 @@ export class ArFlow implements PartCoder {
   readonly order: number[];
   readonly adaptScale: boolean;
   private readonly runner: NetRunner;
+  /** Working arrays kept from one band to the next on this thread (bands are alike): see `release`. */
+  private scratch?: { planes?: ContextPlanes; table?: Uint8Array; residual?: Int16Array };
 
   constructor(file: ArModelFile, readonly tables: PriorTables) {
     if (typeof file !== 'object' || file === null || file.format !== AR_FORMAT) fail('UNKNOWN_MODEL', 'not a flowzip autoregressive model');
@@ -140,7 +142,8 @@ export class ArFlow implements PartCoder {
    */
   run(values: SampleArray, layout: SampleLayout, msg: Message | undefined, record?: SampleRecord, progress?: Progress): void {
     const { height, width, channels } = layout;
-    const planes = createPlanes(values, height, width, channels);
+    const planes = createPlanes(values, height, width, channels, this.scratch?.planes);
+    this.scratch = { ...this.scratch, planes };
     const order = channels === 1 ? [0] : this.order;
     const { runner } = this;
     const features = runner.features;
@@ -200,7 +203,10 @@ export class ArFlow implements PartCoder {
   /** Push `data` onto `msg`; returns integer-table and float-model bits. */
   encode(msg: Message, data: SampleArray, layout: SampleLayout, progress?: Progress, pixelBits?: Float32Array): { bits: number; floatBits: number } {
     // 3 bytes a sample: table indices (j, q) < 192, residuals |r| < 2^15 (|mean| <= 2^31 / OUTPUT_UNIT).
-    const record: SampleRecord = { table: new Uint8Array(data.length), residual: new Int16Array(data.length), bits: 0, floatBits: 0, pixelBits };
+    const table = this.scratch?.table && this.scratch.table.length >= data.length ? this.scratch.table.subarray(0, data.length) : new Uint8Array(data.length);
+    const residual = this.scratch?.residual && this.scratch.residual.length >= data.length ? this.scratch.residual.subarray(0, data.length) : new Int16Array(data.length);
+    this.scratch = { ...this.scratch, table, residual };
+    const record: SampleRecord = { table, residual, bits: 0, floatBits: 0, pixelBits };
     this.run(data, layout, undefined, record, progress);
     msg.reserve(Math.ceil(record.bits / 16) + 64);
     const tables = this.tables.tables;
@@ -221,12 +227,18 @@ export class ArFlow implements PartCoder {
     return { message: msg.flatten(), bits, floatBits, pixelBits };
   }
 
-  decodePart(job: DecodePartJob, progress?: Progress): Int32Array {
+  decodePart(job: DecodePartJob, progress?: Progress): Uint8Array {
     const msg = Message.unflatten(job.message);
-    const out = new Int32Array(job.layout.height * job.layout.width * job.layout.channels);
+    // 8-bit samples (the decoder checks each is 0..255 before writing it).
+    const out = new Uint8Array(job.layout.height * job.layout.width * job.layout.channels);
     this.decode(msg, job.layout, out, progress);
     if (!msg.isEmpty()) fail('CORRUPT', 'a band does not end where its data does');
     return out;
+  }
+
+  /** Drop the working arrays (the parts of an image are done). */
+  release(): void {
+    this.scratch = undefined;
   }
 
   /** Fewest bits any sample can cost under the tables. */
@@ -291,7 +303,8 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
     parts: (layout) => bandsOf(layout.height),
     runner: (_layout, bands) => partRunner(flow, worker, bands.length),
     partLayout: (layout, { rows }) => ({ ...layout, height: rows }),
-    extract: (data, layout, { y0, rows }) => Int32Array.from(data.subarray(y0 * layout.width * layout.channels, (y0 + rows) * layout.width * layout.channels)),
+    // A copy of the band's rows (workers get only these), in the samples' own type.
+    extract: (data, layout, { y0, rows }) => data.slice(y0 * layout.width * layout.channels, (y0 + rows) * layout.width * layout.channels),
     place: (out, layout, { y0 }, values) => out.set(values, y0 * layout.width * layout.channels),
     placeBits: (pixelBits, layout, { y0 }, bits) => pixelBits.set(bits, y0 * layout.width),
   });

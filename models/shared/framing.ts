@@ -5,21 +5,16 @@
  */
 import { fail } from '../../codec/index.js';
 
-export function joinParts(parts: Uint8Array[]): Uint8Array {
-  const header = 4 + 4 * parts.length;
-  const out = new Uint8Array(header + parts.reduce((a, m) => a + m.length, 0));
+/** The framing in front of the parts: u32 count, then u32 byte length of each part. */
+export function partsHeader(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(4 + 4 * parts.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, parts.length, true);
-  let o = header;
-  parts.forEach((m, i) => {
-    view.setUint32(4 + 4 * i, m.length, true);
-    out.set(m, o);
-    o += m.length;
-  });
+  parts.forEach((m, i) => view.setUint32(4 + 4 * i, m.length, true));
   return out;
 }
 
-/** The parts of `joinParts`. */
+/** The parts behind `partsHeader`. */
 export function splitParts(bytes: Uint8Array): Uint8Array[] {
   if (bytes.length < 4) fail('CORRUPT', 'part table is truncated');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -41,16 +36,10 @@ export function splitParts(bytes: Uint8Array): Uint8Array[] {
  * Parts whose count the decoder already knows (from the layout): u32 byte lengths of all but the last
  * part, then the parts. One part costs nothing.
  */
-export function joinKnownParts(parts: Uint8Array[]): Uint8Array {
-  const header = 4 * (parts.length - 1);
-  const out = new Uint8Array(header + parts.reduce((a, m) => a + m.length, 0));
+export function knownPartsHeader(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(4 * Math.max(0, parts.length - 1));
   const view = new DataView(out.buffer);
-  let o = header;
-  parts.forEach((m, i) => {
-    if (i + 1 < parts.length) view.setUint32(4 * i, m.length, true);
-    out.set(m, o);
-    o += m.length;
-  });
+  parts.forEach((m, i) => i + 1 < parts.length && view.setUint32(4 * i, m.length, true));
   return out;
 }
 

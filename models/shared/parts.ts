@@ -4,11 +4,11 @@
  * depend on the thread count.
  */
 import { compiledSibling } from './assets.js';
-import type { Progress, SampleLayout } from './types.js';
+import type { Progress, SampleArray, SampleLayout } from './types.js';
 import { sharedPool, tileThreads } from './worker-pool.js';
 
 export interface EncodePartJob {
-  values: Int32Array;
+  values: SampleArray;
   layout: SampleLayout;
   withPixelBits: boolean;
 }
@@ -30,14 +30,16 @@ export interface DecodePartJob {
 export interface PartCoder {
   /** `progress`: the fraction of this part done. */
   encodePart(job: EncodePartJob, progress?: Progress): EncodedPart;
-  decodePart(job: DecodePartJob, progress?: Progress): Int32Array;
+  decodePart(job: DecodePartJob, progress?: Progress): SampleArray;
+  /** Drop working memory kept between parts (called when an image's parts are done on this thread). */
+  release?(): void;
 }
 
 /** Codes parts made on demand (`jobAt`), so that only the parts in flight are in memory. */
 export interface PartRunner {
   encode(count: number, jobAt: (index: number) => EncodePartJob, progress?: Progress): Promise<EncodedPart[]>;
   /** `onPart` receives each decoded part as it is done (any order): place it, then it can go. */
-  decode(count: number, jobAt: (index: number) => DecodePartJob, onPart: (index: number, values: Int32Array) => void, progress?: Progress): Promise<void>;
+  decode(count: number, jobAt: (index: number) => DecodePartJob, onPart: (index: number, values: SampleArray) => void, progress?: Progress): Promise<void>;
 }
 
 /** Where worker threads find a part coder: a compiled model module, its model directory, a tfjs backend. */
@@ -56,9 +58,19 @@ export function partRunner(local: PartCoder, source: PartWorkerSource, parts: nu
   if (threads <= 1 || parts < minParts) {
     const within = (progress: Progress | undefined, i: number, count: number) => progress && ((f: number) => progress((i + f) / count));
     return {
-      encode: async (count, jobAt, progress) => Array.from({ length: count }, (_, i) => local.encodePart(jobAt(i), within(progress, i, count))),
+      encode: async (count, jobAt, progress) => {
+        try {
+          return Array.from({ length: count }, (_, i) => local.encodePart(jobAt(i), within(progress, i, count)));
+        } finally {
+          local.release?.();
+        }
+      },
       decode: async (count, jobAt, onPart, progress) => {
-        for (let i = 0; i < count; i++) onPart(i, local.decodePart(jobAt(i), within(progress, i, count)));
+        try {
+          for (let i = 0; i < count; i++) onPart(i, local.decodePart(jobAt(i), within(progress, i, count)));
+        } finally {
+          local.release?.();
+        }
       },
     };
   }
@@ -70,6 +82,6 @@ export function partRunner(local: PartCoder, source: PartWorkerSource, parts: nu
       await pool.run<EncodePartJob, EncodedPart>('encode', count, jobAt, (i, r) => void (results[i] = r), progress);
       return results;
     },
-    decode: (count, jobAt, onPart, progress) => pool.run<DecodePartJob, Int32Array>('decode', count, jobAt, onPart, progress),
+    decode: (count, jobAt, onPart, progress) => pool.run<DecodePartJob, SampleArray>('decode', count, jobAt, onPart, progress),
   };
 }

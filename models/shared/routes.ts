@@ -9,14 +9,15 @@
  * (`partsRoute`: tiles, bands; see parts.ts).
  */
 import { Message, fail } from '../../codec/index.js';
-import { joinKnownParts, joinParts, splitKnownParts, splitParts } from './framing.js';
+import { knownPartsHeader, partsHeader, splitKnownParts, splitParts } from './framing.js';
 import type { PartRunner } from './parts.js';
 import type { CodedBits, EncodeResult, IntegerModel, MessageCoder, Progress, SampleArray, SampleLayout } from './types.js';
 
 export interface Route {
   /** The route byte (unused when the model has one route). */
   id: number;
-  encode(data: SampleArray, layout: SampleLayout, progress?: Progress, pixelBits?: Float32Array): Promise<CodedBits & { body: Uint8Array; initialBits?: number }>;
+  /** The body as pieces in order (joined once, behind the route byte). */
+  encode(data: SampleArray, layout: SampleLayout, progress?: Progress, pixelBits?: Float32Array): Promise<CodedBits & { body: Uint8Array[]; initialBits?: number }>;
   decode(body: Uint8Array, layout: SampleLayout, out: SampleArray, progress?: Progress): Promise<void>;
 }
 
@@ -30,7 +31,7 @@ export function messageRoute(id: number, coder: MessageCoder, options: { bitsBac
     async encode(data, layout, progress, pixelBits) {
       const msg = new Message(1024);
       const coded = await coder.push(msg, data, layout, progress, pixelBits);
-      return { ...coded, body: msg.flatten(), initialBits: options.bitsBack ? 16 * msg.underflowWords : undefined };
+      return { ...coded, body: [msg.flatten()], initialBits: options.bitsBack ? 16 * msg.underflowWords : undefined };
     },
     async decode(body, layout, out, progress) {
       const msg = Message.unflatten(body);
@@ -52,8 +53,8 @@ export interface PartsPlan<Part> {
   runner(layout: SampleLayout, parts: Part[]): PartRunner;
   /** A part's own layout (what its message codes), its samples, and where a decoded part goes. */
   partLayout(layout: SampleLayout, part: Part): SampleLayout;
-  extract(data: SampleArray, layout: SampleLayout, part: Part): Int32Array;
-  place(out: SampleArray, layout: SampleLayout, part: Part, values: Int32Array): void;
+  extract(data: SampleArray, layout: SampleLayout, part: Part): SampleArray;
+  place(out: SampleArray, layout: SampleLayout, part: Part, values: SampleArray): void;
   /** Where a part's per-pixel bits go. */
   placeBits(pixelBits: Float32Array, layout: SampleLayout, part: Part, bits: Float32Array): void;
 }
@@ -69,7 +70,7 @@ export function partsRoute<Part>(id: number, plan: PartsPlan<Part>): Route {
       if (pixelBits) coded.forEach((c, i) => plan.placeBits(pixelBits, layout, parts[i], c.pixelBits!));
       const messages = coded.map((c) => c.message);
       return {
-        body: plan.framing === 'counted' ? joinParts(messages) : joinKnownParts(messages),
+        body: [plan.framing === 'counted' ? partsHeader(messages) : knownPartsHeader(messages), ...messages],
         modelBits: coded.reduce((a, c) => a + c.bits, 0),
         floatBits: coded.reduce((a, c) => a + c.floatBits, 0),
       };
@@ -107,7 +108,7 @@ export function routedModel(info: ModelInfo, route: (layout: SampleLayout) => Ro
       const pixelBits = options?.pixelBits ? new Float32Array(layout.height * layout.width) : undefined;
       const r = route(layout);
       const { body, ...coded } = await r.encode(data, layout, progress, pixelBits);
-      return { ...coded, pixelBits, payload: routeByte ? withRoute(r.id, body) : body };
+      return { ...coded, pixelBits, payload: concat(routeByte ? [Uint8Array.of(r.id), ...body] : body) };
     },
     async decode(payload, layout, out, progress) {
       if (out.length !== layout.height * layout.width * layout.channels) fail('INTERNAL', 'layout does not match data');
@@ -120,9 +121,10 @@ export function routedModel(info: ModelInfo, route: (layout: SampleLayout) => Ro
   };
 }
 
-function withRoute(route: number, body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(1 + body.length);
-  out[0] = route;
-  out.set(body, 1);
+function concat(pieces: Uint8Array[]): Uint8Array {
+  if (pieces.length === 1) return pieces[0];
+  const out = new Uint8Array(pieces.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of pieces) (out.set(p, o), (o += p.length));
   return out;
 }

@@ -487,7 +487,8 @@ export class IntegerIdf implements PartCoder {
     const msg = new Message(1024);
     const { height, width } = job.layout;
     const pixelBits = job.withPixelBits ? new Float32Array(height * width) : undefined;
-    const [bits, floatBits] = this.encodeTile(msg, job.values, height, width, pixelBits);
+    // Tiles are extracted centred (sample - 128) into an Int32Array (tiles.ts).
+    const [bits, floatBits] = this.encodeTile(msg, job.values as Int32Array, height, width, pixelBits);
     return { message: msg.flatten(), bits, floatBits, pixelBits };
   }
 

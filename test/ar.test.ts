@@ -12,7 +12,7 @@ import { assetPath } from '../models/shared/assets.js';
 import { ArFlow, BAND_ROWS, createArModel, type ArModelFile } from '../models/ar/model.js';
 import { arKind } from '../models/ar/kind.js';
 import { ACT_BITS, INPUT_SHIFT, MAX_ACT, MAX_FEATURE, NetRunner, WEIGHT_BITS, type IntegerNet } from '../models/ar/net.js';
-import { ERROR_NEIGHBOURS, NEIGHBOURS, contextOf, createPlanes, featureCount, fillPlanes, recordSample } from '../models/ar/context.js';
+import { ERROR_NEIGHBOURS, NEIGHBOURS, ROWS_KEPT, contextOf, createPlanes, featureCount, fillPlanes, recordSample } from '../models/ar/context.js';
 import { trainAr } from '../models/ar/train/train.js';
 import { loadPriorTables } from '../models/shared/prior-tables.js';
 import { compressWithReport, decompress, setTileThreads } from '../src/index.js';
@@ -109,9 +109,9 @@ describe('autoregressive flow: context', () => {
       const order = channels === 1 ? [0] : [1, 0, 2];
       const known = createPlanes(image, height, width, channels);
       fillPlanes(known);
-      // The coder's view: samples not coded yet hold garbage.
+      // The coder's view: samples not coded yet hold garbage, and only the last ROWS_KEPT rows of planes are kept.
       const partial = Int32Array.from(image, () => 999);
-      const coding = createPlanes(partial, height, width, channels);
+      const coding = createPlanes(partial, height, width, channels, ROWS_KEPT);
       const a = new Float64Array(featureCount(channels - 1));
       const b = new Float64Array(featureCount(channels - 1));
       for (let y = 0; y < height; y++)

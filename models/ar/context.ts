@@ -40,13 +40,17 @@ export function featureCount(c: number): number {
 
 /**
  * The planes a pass keeps: coded values, and per sample its median prediction p0 and error value - p0,
- * all interleaved like the data (index (y * width + x) * channels + channel); and per row the running
- * sums of |error| (index (y * (width + 1) + x) * channels + channel: the sum over columns < x).
+ * interleaved like the data (index (r * width + x) * channels + channel); and per row the running sums
+ * of |error| (index (r * (width + 1) + x) * channels + channel: the sum over columns < x). r = y mod
+ * `rows`: the coder keeps the last ROWS_KEPT rows (what the context reads: this row and the two above),
+ * so memory follows the width, not the image; training keeps every row (random access).
  */
 export interface ContextPlanes {
   height: number;
   width: number;
   channels: number;
+  /** Rows of med, medError and absPrefix kept (a ring): ROWS_KEPT when coding, the height in training. */
+  rows: number;
   values: ArrayLike<number>;
   /** 8-bit samples: p0 in 0..255 and errors in -255..255 fit 16 bits (4 bytes a sample in all). */
   med: Int16Array;
@@ -54,30 +58,23 @@ export interface ContextPlanes {
   absPrefix: Int32Array;
 }
 
-export function createPlanes(values: ArrayLike<number>, height: number, width: number, channels: number, reuse?: ContextPlanes): ContextPlanes {
-  const n = height * width * channels;
-  const prefix = height * (width + 1) * channels;
-  // Another band's planes, when large enough: zeroed, as fresh ones are (no allocation per band).
-  const fit = (a: Int16Array | Int32Array | undefined, size: number) => (a && a.length >= size ? a.subarray(0, size).fill(0) : undefined);
-  return {
-    height,
-    width,
-    channels,
-    values,
-    med: (fit(reuse?.med, n) as Int16Array | undefined) ?? new Int16Array(n),
-    medError: (fit(reuse?.medError, n) as Int16Array | undefined) ?? new Int16Array(n),
-    absPrefix: (fit(reuse?.absPrefix, prefix) as Int32Array | undefined) ?? new Int32Array(prefix),
-  };
+/** Rows the context reads: this one and the two above (rowActivity of y - 2 is the farthest). */
+export const ROWS_KEPT = 3;
+
+export function createPlanes(values: ArrayLike<number>, height: number, width: number, channels: number, rows = height): ContextPlanes {
+  const kept = Math.min(rows, height);
+  return { height, width, channels, rows: Math.max(1, kept), values, med: new Int16Array(kept * width * channels), medError: new Int16Array(kept * width * channels), absPrefix: new Int32Array(kept * (width + 1) * channels) };
 }
 
 /** After a sample is coded (or known): its p0, error and the row's running |error| sum. */
 export function recordSample(p: ContextPlanes, y: number, x: number, ch: number, p0: number, value: number): void {
   const { width, channels } = p;
-  const i = (y * width + x) * channels + ch;
+  const r = y % p.rows;
+  const i = (r * width + x) * channels + ch;
   const e = value - p0;
   p.med[i] = p0;
   p.medError[i] = e;
-  const j = (y * (width + 1) + x) * channels + ch;
+  const j = (r * (width + 1) + x) * channels + ch;
   p.absPrefix[j + channels] = p.absPrefix[j] + (e < 0 ? -e : e);
 }
 
@@ -96,7 +93,7 @@ function rowActivity(p: ContextPlanes, y: number, lo: number, hi: number, ch: nu
   const a = lo < 0 ? 0 : lo;
   const b = hi >= width ? width - 1 : hi;
   if (b < a) return 0;
-  const row = y * (width + 1);
+  const row = (y % p.rows) * (width + 1);
   return absPrefix[(row + b + 1) * channels + ch] - absPrefix[(row + a) * channels + ch];
 }
 
@@ -135,12 +132,16 @@ export function contextOf(p: ContextPlanes, order: ArrayLike<number>, y: number,
   const fast = y >= 2 && x >= 2 && x + 2 < width;
   const pixel = (y * width + x) * channels;
   const rowStride = width * channels;
+  // The same sample in the ring of kept rows (med, medError), and the sample above it.
+  const ringPixel = ((y % p.rows) * width + x) * channels;
+  const ringAbove = y > 0 ? (((y - 1) % p.rows) * width + x) * channels : 0;
   let f = 0;
   let own = 0;
   for (let k = c; k >= 0; k--) {
     const ch = order[k];
     const i = pixel + ch;
-    const p0 = k === c ? medianPrediction(p, y, x, ch) : med[i];
+    const mi = ringPixel + ch;
+    const p0 = k === c ? medianPrediction(p, y, x, ch) : med[mi];
     if (k === c) own = p0;
     if (fast) {
       // Interior: the offsets of NEIGHBOURS, written out (the decoder's hot loop).
@@ -157,21 +158,22 @@ export function contextOf(p: ContextPlanes, order: ArrayLike<number>, y: number,
       out[f + 8] = values[nn - channels] - p0;
       out[f + 9] = values[n + 2 * channels] - p0;
       f += 10;
-      if (k < c) out[f++] = medError[i];
-      out[f] = medError[i - channels];
-      out[f + 1] = medError[n];
-      out[f + 2] = medError[n - channels];
-      out[f + 3] = medError[n + channels];
+      const mn = ringAbove + ch;
+      if (k < c) out[f++] = medError[mi];
+      out[f] = medError[mi - channels];
+      out[f + 1] = medError[mn];
+      out[f + 2] = medError[mn - channels];
+      out[f + 3] = medError[mn + channels];
       f += 4;
       f = activity(p, y, x, ch, out, f);
       continue;
     }
     for (let q = 0; q < NEIGHBOURS.length; q++) out[f++] = neighbourValue(p, y, x, NEIGHBOURS[q][0], NEIGHBOURS[q][1], ch) - p0;
-    if (k < c) out[f++] = medError[i];
+    if (k < c) out[f++] = medError[mi];
     for (let q = 0; q < ERROR_NEIGHBOURS.length; q++) {
       const yy = y + ERROR_NEIGHBOURS[q][0];
       const xx = x + ERROR_NEIGHBOURS[q][1];
-      out[f++] = yy >= 0 && yy < height && xx >= 0 && xx < width ? medError[(yy * width + xx) * channels + ch] : 0;
+      out[f++] = yy >= 0 && yy < height && xx >= 0 && xx < width ? medError[((yy % p.rows) * width + xx) * channels + ch] : 0;
     }
     f = activity(p, y, x, ch, out, f);
   }

@@ -24,7 +24,7 @@ import { PRIOR_SCALE_0, PRIOR_SCALE_COUNT, QUARTERS, loadPriorTables, type Prior
 import { messageRoute, partsRoute, routedModel } from '../shared/routes.js';
 import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../shared/types.js';
 import { arKind, AR_FORMAT } from './kind.js';
-import { contextOf, createPlanes, featureCount, recordSample, type ContextPlanes } from './context.js';
+import { ROWS_KEPT, contextOf, createPlanes, featureCount, recordSample } from './context.js';
 import { NetRunner, OUTPUT_UNIT, checkNet, type IntegerNet } from './net.js';
 
 export { AR_FORMAT } from './kind.js';
@@ -110,7 +110,7 @@ export class ArFlow implements PartCoder {
   readonly adaptScale: boolean;
   private readonly runner: NetRunner;
   /** Working arrays kept from one band to the next on this thread (bands are alike): see `release`. */
-  private scratch?: { planes?: ContextPlanes; table?: Uint8Array; residual?: Int16Array };
+  private scratch?: { table: Uint8Array; residual: Int16Array };
 
   constructor(file: ArModelFile, readonly tables: PriorTables) {
     if (typeof file !== 'object' || file === null || file.format !== AR_FORMAT) fail('UNKNOWN_MODEL', 'not a flowzip autoregressive model');
@@ -142,8 +142,7 @@ export class ArFlow implements PartCoder {
    */
   run(values: SampleArray, layout: SampleLayout, msg: Message | undefined, record?: SampleRecord, progress?: Progress): void {
     const { height, width, channels } = layout;
-    const planes = createPlanes(values, height, width, channels, this.scratch?.planes);
-    this.scratch = { ...this.scratch, planes };
+    const planes = createPlanes(values, height, width, channels, ROWS_KEPT);
     const order = channels === 1 ? [0] : this.order;
     const { runner } = this;
     const features = runner.features;
@@ -205,7 +204,7 @@ export class ArFlow implements PartCoder {
     // 3 bytes a sample: table indices (j, q) < 192, residuals |r| < 2^15 (|mean| <= 2^31 / OUTPUT_UNIT).
     const table = this.scratch?.table && this.scratch.table.length >= data.length ? this.scratch.table.subarray(0, data.length) : new Uint8Array(data.length);
     const residual = this.scratch?.residual && this.scratch.residual.length >= data.length ? this.scratch.residual.subarray(0, data.length) : new Int16Array(data.length);
-    this.scratch = { ...this.scratch, table, residual };
+    this.scratch = { table, residual };
     const record: SampleRecord = { table, residual, bits: 0, floatBits: 0, pixelBits };
     this.run(data, layout, undefined, record, progress);
     msg.reserve(Math.ceil(record.bits / 16) + 64);

@@ -198,6 +198,18 @@ describe('inputs and outputs that must not hurt (issue 11)', () => {
     expect(existsSync(file('text.txt'))).toBe(true);
   });
 
+  it('a full disk or a closed pipe on standard output is an I/O error (exit 5), not a crash', () => {
+    const full = spawnSync('sh', ['-c', `'${process.execPath}' '${CLI}' compress -q -c text.txt > /dev/full`], { cwd: dir, encoding: 'utf8' });
+    expect(full.status).toBe(5);
+    expect(full.stderr).toMatch(/IO: cannot write to standard output: no space left on device/);
+    // A reader that stops at once: a large output meets a closed pipe.
+    const big = new Uint8Array(4 << 20).map((_, i) => (i * 2654435761) >>> 11);
+    writeFileSync(file('big.bin'), big);
+    const pipe = spawnSync('sh', ['-c', `'${process.execPath}' '${CLI}' compress -q -c big.bin | head -c 1 > /dev/null; echo "status \${PIPESTATUS:-}"`], { cwd: dir, encoding: 'utf8' });
+    expect(pipe.stderr).not.toMatch(/\n\s+at /);
+    expect(pipe.stderr).not.toMatch(/INTERNAL/);
+  });
+
   it('verify --heatmap does not overwrite an existing file without -f', () => {
     writeFileSync(file('heat.png'), 'mine');
     const r = flowzip(['verify', '-q', '--heatmap', 'heat.png', 'photo-rgb.png']);

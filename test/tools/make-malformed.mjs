@@ -4,7 +4,7 @@
 // recomputed (a hostile writer). Fuzzer findings are added to the same folder (`npm run fuzz`).
 //   npm run build && node test/tools/make-malformed.mjs
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { readContainer, writeContainer } from '../../dist/codec/index.js';
+import { crc32, readContainer, writeContainer } from '../../dist/codec/index.js';
 
 const golden = (name) => new Uint8Array(readFileSync(new URL(`../golden/${name}`, import.meta.url)));
 const out = new URL('../malformed/', import.meta.url);
@@ -58,6 +58,29 @@ for (let i = 0; i < garbage.length; i++) garbage[i] = (i * 2654435761) >>> 24;
 add('model-payload-garbage.flz', forge(image, { payload: garbage }), ['CORRUPT', 'CHECKSUM'], 'a model payload of noise');
 add('model-payload-odd-length.flz', forge(array, { payload: readContainer(array).payload.subarray(1) }), ['CORRUPT'], 'a payload that is not a whole message');
 add('data-crc-mismatch.flz', forge(array, { dataCrc: (readContainer(array).dataCrc + 1) >>> 0 }), ['CHECKSUM'], 'decodes, but not to the data the checksum covers');
+const deep = (depth) => '['.repeat(depth) + '1' + ']'.repeat(depth);
+/** The container with its metadata text replaced verbatim (header length and checksum recomputed). */
+const rawMeta = (bytes, metaText) => {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getUint32(5, true);
+  const ndim = bytes[12];
+  const idLength = bytes[13 + 4 * ndim];
+  const metaAt = 13 + 4 * ndim + 1 + idLength + 32;
+  const metaLength = view.getUint32(metaAt, true);
+  const meta = new TextEncoder().encode(metaText);
+  const out = new Uint8Array(bytes.length - metaLength + meta.length);
+  out.set(bytes.subarray(0, metaAt + 4));
+  out.set(meta, metaAt + 4);
+  out.set(bytes.subarray(metaAt + 4 + metaLength), metaAt + 4 + meta.length);
+  const o = new DataView(out.buffer);
+  const newHeader = headerLength - metaLength + meta.length;
+  o.setUint32(5, newHeader, true);
+  o.setUint32(metaAt, meta.length, true);
+  o.setUint32(newHeader - 4, crc32(out.subarray(0, newHeader - 4)), true);
+  return out;
+};
+add('meta-nested-100000.flz', rawMeta(array, `{"name":${deep(100000)}}`), ['CORRUPT'], 'metadata nested 100,000 deep (stack overflows in whoever walks it)');
+add('archive-members-nested.flz', rawMeta(archive, `{"members":${deep(5000)},"initialBits":0}`), ['CORRUPT'], 'an archive member table nested 5000 deep');
 add('bad-dtype-for-image.flz', forge(image, { dtype: 'int32' }), ['BAD_SHAPE'], 'an image of int32');
 
 const members = (bytes) => readContainer(bytes).meta.members;

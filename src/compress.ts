@@ -222,12 +222,12 @@ async function encodePrepared(p: Prepared, options: CompressOptions): Promise<En
     }
     if (p.originalFile) {
       // An image whose own file beats anything we make is kept as that file, byte-exact.
-      const file = p.originalFile;
-      const asBytes = { ...stored, kind: 'bytes' as const, dtype: 'uint8' as const, shape: [file.length], meta: p.meta.name ? { name: p.meta.name } : {} };
+      const file = bytesPrepared(p.originalFile, p.meta.name as string | undefined);
+      const asBytes = { ...stored, kind: 'bytes' as const, dtype: 'uint8' as const, shape: file.shape, meta: file.meta };
       const why = p.meta.format === 'jpeg'
         ? 'a JPEG is smaller than its pixels coded losslessly (recompressing JPEG coefficients is not implemented)'
         : `the ${String(p.meta.format ?? 'image')} file is smaller than its pixels coded by the model`;
-      candidates.push({ container: () => ({ ...asBytes, dataCrc: crc32(file), payload: file }), size: containerSize(asBytes, file.length), kind: 'bytes', method: 'original', note: `kept the original file as it is: ${why}` });
+      candidates.push({ container: () => ({ ...asBytes, dataCrc: crc32(file.canonical), payload: file.canonical }), size: containerSize(asBytes, file.canonical.length), kind: 'bytes', method: 'original', note: `kept the original file as it is: ${why}` });
     }
   }
   const best = candidates.reduce((a, b) => (b.size < a.size ? b : a));

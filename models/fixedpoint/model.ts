@@ -51,7 +51,8 @@ export async function createFixedPointModel(dir: string, id: string): Promise<In
     id,
     description: fixedpointKind.description,
     hash: sha256(files.jsonBytes, files.weightBytes, priorTables.bytes, new TextEncoder().encode(BASELINE_ALGORITHM), baseline.hash),
-    // Bits-back: a flow tile may pop more than it pushes, so only the baseline's pushes bound a sample below.
+    // Bits-back: a flow tile may pop more than it pushes, so this can be negative; routedModel clamps it to 0
+    // (no bound from the payload), and the decoding limits bound such files instead.
     minBitsPerSample: Math.min(flow.minBits() - flow.fractionBits, baselineMinBits(baseline)),
     chain,
   };

@@ -521,7 +521,7 @@ function printListing(file: string, listing: Listing[], opts: CommonOptions, ver
     process.stdout.write(
       `${file}: ${verdict ? `${verdict}, ` : ''}${what}, ${l.rawBytes} -> ${l.fileBytes} bytes (${(100 * l.ratio).toFixed(1)}%), ` +
         `${l.bitsPerDim.toFixed(4)} bits/dim, ${l.method === 'model' ? `model ${l.model}` : l.method}` +
-        `${l.restores === 'pixels' ? ', images restore pixel-exact as PNG' : ''}\n`,
+        `${l.restores === 'pixels' ? ', images restore pixel-exact as PNG' : ''}${l.note ? ` (${l.note})` : ''}\n`,
     );
     for (const m of l.members ?? [])
       process.stdout.write(`  ${m.name}: ${m.kind}, ${m.rawBytes} bytes, ${m.method}, net ${(m.netBits / Math.max(1, m.dims)).toFixed(4)} bits/dim\n`);

@@ -223,7 +223,8 @@ async function encodePrepared(p: Prepared, options: CompressOptions): Promise<En
     if (p.originalFile) {
       // An image whose own file beats anything we make is kept as that file, byte-exact.
       const file = bytesPrepared(p.originalFile, p.meta.name as string | undefined);
-      const asBytes = { ...stored, kind: 'bytes' as const, dtype: 'uint8' as const, shape: file.shape, meta: file.meta };
+      // meta.format says what the kept bytes are (list and info tell why such a file is stored).
+      const asBytes = { ...stored, kind: 'bytes' as const, dtype: 'uint8' as const, shape: file.shape, meta: { ...file.meta, format: p.meta.format } };
       const why = p.meta.format === 'jpeg'
         ? 'a JPEG is smaller than its pixels coded losslessly (recompressing JPEG coefficients is not implemented)'
         : `the ${String(p.meta.format ?? 'image')} file is smaller than its pixels coded by the model`;

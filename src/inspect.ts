@@ -24,6 +24,8 @@ export interface Listing {
   bitsPerDim: number;
   /** Images come back as a PNG with the same pixels, depth and channels, not as the original file's bytes. */
   restores: 'bytes' | 'pixels';
+  /** Why a file is stored as it is, when the header says (an image file kept because it was smaller). */
+  note?: string;
   members?: ArchiveMemberReport[];
 }
 
@@ -52,6 +54,9 @@ export function listFlz(bytes: Uint8Array): Listing[] {
       ratio: fileBytes / Math.max(1, rawBytes),
       bitsPerDim: dims > 0 ? (8 * fileBytes) / dims : 0,
       restores: c.kind === 'image' ? 'pixels' : 'bytes',
+      ...(c.kind === 'bytes' && c.method === 'stored' && typeof c.meta.format === 'string'
+        ? { note: `the original ${c.meta.format} file, kept as it is: smaller than its pixels coded${c.meta.format === 'jpeg' ? ' (JPEG recompression is not implemented)' : ''}` }
+        : {}),
     };
   });
 }

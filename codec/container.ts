@@ -20,7 +20,8 @@ export type DataKind = (typeof KINDS)[number];
  */
 export const METHODS = ['stored', 'model', 'brotli'] as const;
 export type Method = (typeof METHODS)[number];
-export const DTYPES = ['uint8', 'int8', 'uint16', 'int16', 'uint32', 'int32'] as const;
+/** Floats are coded as order-preserving integer words (float64: two 32-bit words an element; src/npy.ts). */
+export const DTYPES = ['uint8', 'int8', 'uint16', 'int16', 'uint32', 'int32', 'float16', 'float32', 'float64'] as const;
 export type DType = (typeof DTYPES)[number];
 
 export interface ContainerHeader {

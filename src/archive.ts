@@ -19,7 +19,7 @@
  */
 import { DTYPES, MAX_DIMS, Message, crc32, fail, readContainer, writeContainer, type Container, type DType, type DataKind } from '../codec/index.js';
 import { DEFAULT_MODEL, loadModel, loadShippedModel, type IntegerModel, type Progress, type SampleArray } from '../models/index.js';
-import { DTYPE_RANGE, readSamples } from './npy.js';
+import { DTYPE_RANGE, readSamples, wordsPerElement } from './npy.js';
 import { allocateSamples, canonicalSize, checkLimits, checkShape, prepare, restoreFile, type DecompressOptions, type Prepared } from './compress.js';
 
 export interface ArchiveInput {
@@ -385,8 +385,9 @@ async function decodeMember(msg: Message, r: MemberRecord, model: IntegerModel, 
     const data = popRaw(msg, r.bytes!);
     if (r.method === 'stored' && crc32(data) !== r.dataCrc) fail('CHECKSUM', `${what} does not match the original checksum`);
     if (r.method === 'stored' && r.kind === 'image') {
-      // Stored image members hold canonical samples: restore a PNG like any image.
-      const layout = { ...checkShape(r), dtype: r.dtype };
+      // Stored image members hold canonical samples (exactly as many as the shape says): restore a PNG like any image.
+      const layout = checkShape(r);
+      if (data.length !== canonicalSize(r)) fail('CORRUPT', `${what}: stored samples do not match the shape`);
       const samples = readSamples(data, r.dtype, true);
       return { ...base, data: await restoreFile(r, layout, samples, what), samples };
     }
@@ -394,9 +395,9 @@ async function decodeMember(msg: Message, r: MemberRecord, model: IntegerModel, 
     if (r.method === 'original' && crc32(data) !== r.dataCrc) fail('CHECKSUM', `${what} does not match the original checksum`);
     return { ...base, data };
   }
-  const layout = { ...checkShape(r), dtype: r.dtype };
+  const layout = checkShape(r);
   const n = layout.height * layout.width * layout.channels;
-  if (n !== r.shape.reduce((a, b) => a * b, 1) && r.kind !== 'bytes') fail('CORRUPT', `${what}: shape`);
+  if (n !== r.shape.reduce((a, b) => a * b, 1) * wordsPerElement(r.dtype) && r.kind !== 'bytes') fail('CORRUPT', `${what}: shape`);
   if (tooBig(n)) fail('CORRUPT', `${what}: ${r.shape.join('x')} is beyond what the payload can hold`);
   const out = allocateSamples(r.dtype, n);
   if (r.method === 'payload') {

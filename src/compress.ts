@@ -25,7 +25,7 @@ import {
 } from '../codec/index.js';
 import { DEFAULT_MODEL, loadModel, loadShippedModel, type Progress, type SampleArray, type SampleLayout } from '../models/index.js';
 import { decodeImage, encodePng, imageSampleBytes } from './image.js';
-import { DTYPE_RANGE, ITEM_SIZE, npyHeader, parseNpy, readSamples, sampleArray, writeSamples } from './npy.js';
+import { DTYPE_RANGE, ITEM_SIZE, isFloatDtype, npyHeader, parseNpy, readSamples, sampleArray, wordDtype, wordsPerElement, writeSamples } from './npy.js';
 
 export type InputKind = 'auto' | DataKind;
 
@@ -98,17 +98,23 @@ const fromBase64 = (s: unknown): Uint8Array => {
  * Layout of an n-d array for the model: the memory order's last axis is the row; a small last axis
  * (<= 4) of a 3+-d array is taken as channels, as in H x W x C images.
  */
-export function arrayLayout(shape: number[], fortranOrder: boolean): SampleLayout {
+export function arrayLayout(shape: number[], fortranOrder: boolean, wordsPerElement = 1): SampleLayout {
   const mem = fortranOrder ? [...shape].reverse() : shape;
-  if (mem.length === 0) return { height: 1, width: 1, channels: 1 };
+  if (mem.length === 0) return { height: 1, width: 1, channels: wordsPerElement };
   // No elements: nothing to visit, whatever the other dimensions say (100000 x 100000 x 0 is empty).
   if (elementCount(mem) === 0) return { height: 0, width: 0, channels: 1 };
+  // An element of several words (float64: high, low) is that many channels of one sample.
   if (mem.length >= 3 && mem[mem.length - 1] <= 4) {
     const channels = mem[mem.length - 1];
     const width = mem[mem.length - 2];
-    return { height: elementCount(mem.slice(0, -2)), width, channels };
+    return { height: elementCount(mem.slice(0, -2)), width, channels: channels * wordsPerElement };
   }
-  return { height: elementCount(mem.slice(0, -1)), width: mem[mem.length - 1], channels: 1 };
+  return { height: elementCount(mem.slice(0, -1)), width: mem[mem.length - 1], channels: wordsPerElement };
+}
+
+/** How the models see an array: its layout, and the integer dtype of its words (floats: order-preserving words). */
+function arraySampleLayout(dtype: DType, shape: number[], fortranOrder: boolean): SampleLayout {
+  return { ...arrayLayout(shape, fortranOrder, wordsPerElement(dtype)), dtype: wordDtype(dtype) };
 }
 
 export function bytesPrepared(bytes: Uint8Array, name?: string): Prepared {
@@ -139,7 +145,7 @@ export async function prepare(input: Uint8Array, options: CompressOptions): Prom
         kind: 'array',
         dtype: npy.dtype,
         shape: npy.shape,
-        layout: { ...arrayLayout(npy.shape, npy.fortranOrder), dtype: npy.dtype },
+        layout: arraySampleLayout(npy.dtype, npy.shape, npy.fortranOrder),
         samples: npy.values,
         canonical: input,
         storedPayload: input.subarray(npy.header.length),
@@ -215,8 +221,9 @@ async function encodePrepared(p: Prepared, options: CompressOptions): Promise<En
   if (!options.forceModel) {
     const stored = { ...base, method: 'stored' as const, modelId: '', modelHash: NO_MODEL_HASH };
     candidates.push({ container: () => ({ ...stored, payload: p.storedPayload }), size: containerSize(stored, p.storedPayload.length), kind: p.kind, method: 'stored', note: `the model (${model.id}) would cost more than the data itself` });
-    // Text and other bytes: a strong general-purpose coder, so no file loses badly to xz.
-    if (p.kind === 'bytes' && p.storedPayload.length > 0) {
+    // Text, other bytes and floats: a strong general-purpose coder, so no file loses badly to xz
+    // (floats are often quantized or full of fill values, which it finds and a predictor does not).
+    if ((p.kind === 'bytes' || isFloatDtype(p.dtype)) && p.storedPayload.length > 0) {
       const compressed = brotli(p.storedPayload);
       candidates.push({ container: () => ({ ...stored, method: 'brotli', payload: compressed }), size: containerSize(stored, compressed.length), kind: p.kind, method: 'brotli', note: 'Brotli codes these bytes smaller than the model' });
     }
@@ -237,7 +244,7 @@ async function encodePrepared(p: Prepared, options: CompressOptions): Promise<En
     bytes,
     modelBytes: best.method === 'model' ? bytes : () => writeContainer(modelContainer),
     pixelBits,
-    report: { kind: best.kind, method: best.method, note: best.note, dims: p.samples.length, modelBits, floatBits, initialBits, details, codedBits: 8 * payload.length,
+    report: { kind: best.kind, method: best.method, note: best.note, dims: elementCount(p.shape), modelBits, floatBits, initialBits, details, codedBits: 8 * payload.length,
       fileBytes: bytes.length, model: model.id },
   };
 }
@@ -272,13 +279,13 @@ export function checkShape(c: Pick<Container, 'kind' | 'shape' | 'dtype' | 'meta
     if (c.shape.length !== 3 || c.shape[2] < 1 || c.shape[2] > 4 || (c.dtype !== 'uint8' && c.dtype !== 'uint16'))
       fail('BAD_SHAPE', `image shape ${c.shape.join('x')} ${c.dtype}`);
     if (c.shape[0] === 0 || c.shape[1] === 0) fail('BAD_SHAPE', 'image with no pixels');
-    return { height: c.shape[0], width: c.shape[1], channels: c.shape[2] };
+    return { height: c.shape[0], width: c.shape[1], channels: c.shape[2], dtype: c.dtype };
   }
   if (c.kind === 'bytes') {
     if (c.shape.length !== 1 || c.dtype !== 'uint8') fail('BAD_SHAPE', 'bytes must be 1-d uint8');
-    return { height: 1, width: n, channels: 1 };
+    return { height: 1, width: n, channels: 1, dtype: 'uint8' };
   }
-  return arrayLayout(c.shape, c.meta.fortranOrder === true);
+  return arraySampleLayout(c.dtype, c.shape, c.meta.fortranOrder === true);
 }
 
 /** Bytes of the canonical data (docs/format.md): the original file, except images (their raw samples). */
@@ -303,6 +310,7 @@ function storedSize(c: Container, n: number): number {
  */
 async function decodeSamples(c: Container, layout: SampleLayout, options: DecompressOptions): Promise<SampleArray> {
   const n = elementCount(c.shape);
+  const words = n * wordsPerElement(c.dtype);
   if (c.method === 'brotli') {
     checkLimits(c, options);
     const size = storedSize(c, n);
@@ -326,13 +334,13 @@ async function decodeSamples(c: Container, layout: SampleLayout, options: Decomp
     : await loadShippedModel(c.modelId);
   if (!sameBytes(model.hash, c.modelHash))
     fail('MODEL_MISMATCH', `model '${c.modelId}' here is not the one the file was made with`);
-  if (n * model.minBitsPerSample > 8 * c.payload.length + 64)
+  if (words * model.minBitsPerSample > 8 * c.payload.length + 64)
     fail('BAD_SHAPE', `${c.shape.join('x')} cannot fit in a ${c.payload.length}-byte payload`);
   checkLimits(c, options);
-  const out = allocateSamples(c.dtype, n);
+  const out = allocateSamples(c.dtype, words);
   await model.decode(c.payload, layout, out, options.progress);
   const [lo, hi] = DTYPE_RANGE[c.dtype];
-  for (let i = 0; i < n; i++) if (!(out[i] >= lo && out[i] <= hi)) fail('CORRUPT', 'decoded value outside its dtype');
+  for (let i = 0; i < words; i++) if (!(out[i] >= lo && out[i] <= hi)) fail('CORRUPT', 'decoded value outside its dtype');
   return out;
 }
 
@@ -409,7 +417,7 @@ export async function decompress(bytes: Uint8Array, options: DecompressOptions =
   const c = readContainer(bytes);
   if (c.kind === 'archive') fail('USAGE', 'this .flz is an archive of several files: use decompressArchive (CLI: decompress -o DIR)');
   if (!DTYPES.includes(c.dtype)) fail('CORRUPT', 'dtype');
-  const layout = { ...checkShape(c), dtype: c.dtype };
+  const layout = checkShape(c);
   const samples = await decodeSamples(c, layout, options);
   const name = typeof c.meta.name === 'string' ? c.meta.name : undefined;
   const data = await restoreFile(c, layout, samples);

@@ -5,6 +5,7 @@
 //   npm run build && node test/tools/make-malformed.mjs
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { crc32, readContainer, writeContainer } from '../../dist/codec/index.js';
+import { compressArchive } from '../../dist/src/index.js';
 
 const golden = (name) => new Uint8Array(readFileSync(new URL(`../golden/${name}`, import.meta.url)));
 const out = new URL('../malformed/', import.meta.url);
@@ -101,6 +102,10 @@ add('archive-member-huge-shape.flz', withMembers(archive, (m) => (m[1].shape = [
 add('archive-member-huge-bytes.flz', withMembers(archive, (m) => (m[2].bytes = 2 ** 40)), ['CORRUPT'], 'a raw member longer than the payload');
 const imageMember = members(chain).findIndex((m) => m.kind === 'image' && m.method === 'model');
 add('archive-image-relabelled-stored.flz', withMembers(chain, (m) => (m[imageMember].method = 'stored', m[imageMember].bytes = 100)), ['CORRUPT', 'CHECKSUM'], 'a model-coded image member relabelled as stored');
+// The hostile relabelling that passes the data checksum: an image kept as its own file ('original') called
+// 'stored' (canonical samples) keeps its CRC; its byte count does not match the shape.
+const jpegArchive = (await compressArchive([{ name: 'photo.jpg', bytes: new Uint8Array(readFileSync(new URL('../../fixtures/photo.jpg', import.meta.url))) }])).bytes;
+add('archive-original-relabelled-stored.flz', withMembers(jpegArchive, (m) => (m[0].method = 'stored')), ['CORRUPT'], 'an image kept as its file relabelled as stored samples (its checksum still matches)');
 add('archive-unknown-model.flz', forge(chain, { modelId: 'no-such-model' }), ['UNKNOWN_MODEL'], 'an archive naming an unknown model');
 
 writeFileSync(new URL('expected.json', out), JSON.stringify(expected, null, 1) + '\n');

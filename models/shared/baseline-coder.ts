@@ -57,6 +57,78 @@ function popLowBits(msg: Message, bits: number): number {
   return high * 2 ** 16 + msg.popBits(16);
 }
 
+/**
+ * LOCO-I's adaptive statistics of residuals per context (A = sum |r|, B = sum r, N = count, halved at
+ * RESET): a bias correction and a scale index into the frozen table bank. Encoder and decoder update
+ * them identically after each residual, so they never drift.
+ */
+export class ResidualContexts {
+  private readonly sumAbs: Float64Array;
+  private readonly sumErr: Float64Array;
+  private readonly count: Float64Array;
+
+  constructor(
+    contexts: number,
+    private readonly thresholds: Float64Array,
+  ) {
+    this.sumAbs = new Float64Array(contexts).fill(INITIAL_A);
+    this.sumErr = new Float64Array(contexts);
+    this.count = new Float64Array(contexts).fill(INITIAL_N);
+  }
+
+  /** Bias correction of context ctx: round(B / N), exact on integers. */
+  bias(ctx: number): number {
+    const n = this.count[ctx];
+    return Math.floor((2 * this.sumErr[ctx] + n) / (2 * n));
+  }
+
+  /** Scale index (table) of context ctx. */
+  scale(ctx: number): number {
+    return chooseScale(this.thresholds, this.sumAbs[ctx], this.count[ctx]);
+  }
+
+  update(ctx: number, residual: number): void {
+    const n = this.count[ctx];
+    this.sumAbs[ctx] += Math.abs(residual);
+    this.sumErr[ctx] += residual;
+    if (n + 1 >= RESET) {
+      this.sumAbs[ctx] = Math.floor(this.sumAbs[ctx] / 2);
+      this.sumErr[ctx] = Math.floor(this.sumErr[ctx] / 2);
+      this.count[ctx] = Math.floor((n + 1) / 2);
+    } else this.count[ctx] = n + 1;
+  }
+}
+
+/** Bits of residual r under scale j: the table symbol (or ESCAPE and its raw bits) and the low bits. */
+export function residualBits(tables: BaselineTables, j: number, r: number): number {
+  const { shift, halfWidth, table } = tables.scales[j];
+  const hi = Math.floor(r / 2 ** shift);
+  return shift + (hi >= -halfWidth && hi <= halfWidth ? table.bits(hi + halfWidth) : table.bits(table.size - 1) + escapeBits(hi, -halfWidth, halfWidth));
+}
+
+/** Push residual r under scale j. Pop order: table symbol, escape, low bits. */
+export function pushResidual(msg: Message, tables: BaselineTables, j: number, r: number): void {
+  const { shift, halfWidth, table } = tables.scales[j];
+  const unit = 2 ** shift;
+  const hi = Math.floor(r / unit);
+  pushLowBits(msg, r - hi * unit, shift);
+  let s: number;
+  if (hi >= -halfWidth && hi <= halfWidth) s = hi + halfWidth;
+  else {
+    pushEscaped(msg, hi, -halfWidth, halfWidth);
+    s = table.size - 1;
+  }
+  msg.push(table.cum[s], table.freq[s], table.precision);
+}
+
+export function popResidual(msg: Message, tables: BaselineTables, j: number): number {
+  const { shift, halfWidth, table } = tables.scales[j];
+  const s = table.symbolOf(msg.peek(table.precision));
+  msg.pop(table.cum[s], table.freq[s], table.precision);
+  const hi = s === table.size - 1 ? popEscaped(msg, -halfWidth, halfWidth) : s - halfWidth;
+  return hi * 2 ** shift + popLowBits(msg, shift);
+}
+
 interface RunResult {
   /** Information content under the integer tables, in bits. */
   modelBits: number;
@@ -75,11 +147,7 @@ function run(
 ): RunResult {
   const { height, width, channels } = layout;
   const colourChannels = channels >= 3 ? 3 : 1;
-  const contexts = channels * ACTIVITY_BUCKETS;
-  const sumAbs = new Float64Array(contexts).fill(INITIAL_A);
-  const sumErr = new Float64Array(contexts);
-  const count = new Float64Array(contexts).fill(INITIAL_N);
-  const { scales, thresholds } = tables;
+  const stats = new ResidualContexts(channels * ACTIVITY_BUCKETS, tables.thresholds);
   const rowStride = width * channels;
   let modelBits = 0;
   let prevError = 0;
@@ -113,42 +181,25 @@ function run(
         activity += lastAbsResidual[c];
         const bucket = Math.min(ACTIVITY_BUCKETS - 1, bitLength(activity));
         const ctx = c * ACTIVITY_BUCKETS + bucket;
-        const nCtx = count[ctx];
-        // Bias correction: round(B / N), exact on integers.
-        pred += Math.floor((2 * sumErr[ctx] + nCtx) / (2 * nCtx));
-        const j = chooseScale(thresholds, sumAbs[ctx], nCtx);
-        const { shift, halfWidth, table } = scales[j];
-        const unit = 2 ** shift;
+        pred += stats.bias(ctx);
+        const j = stats.scale(ctx);
         let residual: number;
         if (decodeFrom === undefined) {
           residual = data[i] - pred;
-          const hi = Math.floor(residual / unit);
-          const bits =
-            shift +
-            (hi >= -halfWidth && hi <= halfWidth ? table.bits(hi + halfWidth) : table.bits(table.size - 1) + escapeBits(hi, -halfWidth, halfWidth));
+          const bits = residualBits(tables, j, residual);
           modelBits += bits;
           if (record!.pixelBits) record!.pixelBits[y * width + x] += bits;
           record!.residual[i] = residual;
           record!.scale[i] = j;
         } else {
-          const slot = decodeFrom.peek(table.precision);
-          const s = table.symbolOf(slot);
-          decodeFrom.pop(table.cum[s], table.freq[s], table.precision);
-          const hi = s === table.size - 1 ? popEscaped(decodeFrom, -halfWidth, halfWidth) : s - halfWidth;
-          residual = hi * unit + popLowBits(decodeFrom, shift);
+          residual = popResidual(decodeFrom, tables, j);
           data[i] = pred + residual;
         }
         const value = pred + residual;
         if (c === 0) firstError = value - medPred;
         lastAbsResidual[c] = Math.abs(residual);
         prevError = value - medPred;
-        sumAbs[ctx] += Math.abs(residual);
-        sumErr[ctx] += residual;
-        if (nCtx + 1 >= RESET) {
-          sumAbs[ctx] = Math.floor(sumAbs[ctx] / 2);
-          sumErr[ctx] = Math.floor(sumErr[ctx] / 2);
-          count[ctx] = Math.floor((nCtx + 1) / 2);
-        } else count[ctx] = nCtx + 1;
+        stats.update(ctx, residual);
       }
     }
   }
@@ -167,22 +218,8 @@ export function encodeBaseline(tables: BaselineTables, msg: Message, data: Sampl
   const scale = new Uint8Array(data.length);
   const { modelBits } = run(tables, data, layout, undefined, { residual, scale, pixelBits }, progress);
   msg.reserve(Math.ceil(modelBits / 16) + 64);
-  const { scales } = tables;
-  // Reverse order: the decoder pops sample 0 first. Within a sample, pop order is table symbol, escape, low bits.
-  for (let i = data.length - 1; i >= 0; i--) {
-    const { shift, halfWidth, table } = scales[scale[i]];
-    const unit = 2 ** shift;
-    const r = residual[i];
-    const hi = Math.floor(r / unit);
-    pushLowBits(msg, r - hi * unit, shift);
-    let s: number;
-    if (hi >= -halfWidth && hi <= halfWidth) s = hi + halfWidth;
-    else {
-      pushEscaped(msg, hi, -halfWidth, halfWidth);
-      s = table.size - 1;
-    }
-    msg.push(table.cum[s], table.freq[s], table.precision);
-  }
+  // Reverse order: the decoder pops sample 0 first.
+  for (let i = data.length - 1; i >= 0; i--) pushResidual(msg, tables, scale[i], residual[i]);
   return modelBits;
 }
 

@@ -23,7 +23,7 @@ import {
   type DataKind,
   type Method,
 } from '../codec/index.js';
-import { DEFAULT_MODEL, loadModel, loadShippedModel, type Progress, type SampleArray, type SampleLayout } from '../models/index.js';
+import { DEFAULT_ALTERNATIVES, DEFAULT_MODEL, loadModel, loadShippedModel, type Progress, type SampleArray, type SampleLayout } from '../models/index.js';
 import { decodeImage, encodePng, imageSampleBytes } from './image.js';
 import { DTYPE_RANGE, ITEM_SIZE, isFloatDtype, npyHeader, parseNpy, readSamples, sampleArray, wordDtype, wordsPerElement, writeSamples } from './npy.js';
 
@@ -209,9 +209,22 @@ function brotli(bytes: Uint8Array): Uint8Array {
   );
 }
 
+/** The model's coding of the input: the default, or an alternative that codes this layout in a smaller payload. */
+async function encodeWithModel(p: Prepared, options: CompressOptions) {
+  let model = await loadModel(options.model ?? DEFAULT_MODEL);
+  let encoded = await model.encode(p.samples, p.layout, options.progress, { pixelBits: options.heatmap });
+  if (options.model === undefined)
+    for (const id of DEFAULT_ALTERNATIVES[p.kind] ?? []) {
+      const other = await loadModel(id);
+      if (!other.codes?.(p.layout)) continue;
+      const tried = await other.encode(p.samples, p.layout, options.progress, { pixelBits: options.heatmap });
+      if (tried.payload.length < encoded.payload.length) [model, encoded] = [other, tried];
+    }
+  return { model, ...encoded };
+}
+
 async function encodePrepared(p: Prepared, options: CompressOptions): Promise<Encoded> {
-  const model = await loadModel(options.model ?? DEFAULT_MODEL);
-  const { payload, modelBits, floatBits, pixelBits, initialBits, details } = await model.encode(p.samples, p.layout, options.progress, { pixelBits: options.heatmap });
+  const { model, payload, modelBits, floatBits, pixelBits, initialBits, details } = await encodeWithModel(p, options);
   const base = { kind: p.kind, dtype: p.dtype, shape: p.shape, meta: p.meta, dataCrc: crc32(p.canonical) };
   const modelContainer: Container = { ...base, method: 'model', modelId: model.id, modelHash: model.hash, payload };
   // Candidates are compared by size; only the chosen one (and the model's, for verify) is written out.

@@ -312,6 +312,7 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
     description: arKind.description,
     hash: sha256(new TextEncoder().encode(AR_ALGORITHM), jsonBytes, flow.tables.bytes, new TextEncoder().encode(BASELINE_ALGORITHM), baseline.hash),
     minBitsPerSample: Math.min(flow.minBits(), baselineMinBits(baseline)),
+    codes: ArFlow.codes,
   };
   return routedModel(info, (layout) => (ArFlow.codes(layout) ? flowRoute : baselineRoute));
 }

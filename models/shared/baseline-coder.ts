@@ -21,7 +21,8 @@ const RESET = 64;
 const INITIAL_A = 8;
 const INITIAL_N = 2;
 
-function bitLength(v: number): number {
+/** Bits of a non-negative integer (0 for 0): the contexts' bucket of a magnitude. */
+export function bitLength(v: number): number {
   let n = 0;
   while (v >= 1) {
     v = Math.floor(v / 2);

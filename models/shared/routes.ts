@@ -93,6 +93,7 @@ export interface ModelInfo {
   hash: Uint8Array;
   minBitsPerSample: number;
   chain?: MessageCoder;
+  codes?: (layout: SampleLayout) => boolean;
 }
 
 /**

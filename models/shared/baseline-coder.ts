@@ -130,9 +130,58 @@ export function popResidual(msg: Message, tables: BaselineTables, j: number): nu
   return hi * 2 ** shift + popLowBits(msg, shift);
 }
 
-interface RunResult {
-  /** Information content under the integer tables, in bits. */
-  modelBits: number;
+/** What an encode pass records for its reverse push (the decoder pops forwards), and the bits so far. */
+export interface ResidualRecord {
+  residual: Int32Array | Float64Array;
+  scale: Uint8Array;
+  bits: number;
+  /** Bits of the last sample coded. */
+  lastBits: number;
+}
+
+/**
+ * One sample against its prediction, the same step in both directions: the context's bias corrects the
+ * prediction and its scale picks the table; encoding (`msg` undefined) records the residual, decoding
+ * pops it and writes data[i]; then the context learns it. Returns the residual (data[i] is the value).
+ */
+export function codeResidual(
+  tables: BaselineTables,
+  stats: ResidualContexts,
+  ctx: number,
+  prediction: number,
+  data: SampleArray,
+  i: number,
+  msg: Message | undefined,
+  record: ResidualRecord | undefined,
+): number {
+  const base = prediction + stats.bias(ctx);
+  const j = stats.scale(ctx);
+  let r: number;
+  if (msg === undefined) {
+    r = data[i] - base;
+    const bits = residualBits(tables, j, r);
+    record!.bits += bits;
+    record!.lastBits = bits;
+    record!.residual[i] = r;
+    record!.scale[i] = j;
+  } else {
+    r = popResidual(msg, tables, j);
+    data[i] = base + r;
+  }
+  stats.update(ctx, r);
+  return r;
+}
+
+/** An empty record for n samples: residuals of 8- and 16-bit samples fit 32 bits (half the memory), wider ones need a double. */
+export function residualRecord(n: number, dtype: SampleLayout['dtype']): ResidualRecord {
+  const narrow = dtype !== undefined && dtype !== 'uint32' && dtype !== 'int32' && dtype !== 'float32' && dtype !== 'float64';
+  return { residual: narrow ? new Int32Array(n) : new Float64Array(n), scale: new Uint8Array(n), bits: 0, lastBits: 0 };
+}
+
+/** Push what an encode pass recorded, last sample first (the decoder pops sample 0 first). */
+export function pushRecorded(msg: Message, tables: BaselineTables, record: ResidualRecord): void {
+  msg.reserve(Math.ceil(record.bits / 16) + 64);
+  for (let i = record.residual.length - 1; i >= 0; i--) pushResidual(msg, tables, record.scale[i], record.residual[i]);
 }
 
 /**
@@ -143,14 +192,13 @@ function run(
   data: SampleArray,
   layout: SampleLayout,
   decodeFrom: Message | undefined,
-  record?: { residual: Int32Array | Float64Array; scale: Uint8Array; pixelBits?: Float32Array },
+  record?: ResidualRecord & { pixelBits?: Float32Array },
   progress?: Progress,
-): RunResult {
+): void {
   const { height, width, channels } = layout;
   const colourChannels = channels >= 3 ? 3 : 1;
   const stats = new ResidualContexts(channels * ACTIVITY_BUCKETS, tables.thresholds);
   const rowStride = width * channels;
-  let modelBits = 0;
   let prevError = 0;
   let firstError = 0;
   /** |residual| of the previous sample of each channel (its W neighbour, or the end of the row above). */
@@ -182,29 +230,15 @@ function run(
         activity += lastAbsResidual[c];
         const bucket = Math.min(ACTIVITY_BUCKETS - 1, bitLength(activity));
         const ctx = c * ACTIVITY_BUCKETS + bucket;
-        pred += stats.bias(ctx);
-        const j = stats.scale(ctx);
-        let residual: number;
-        if (decodeFrom === undefined) {
-          residual = data[i] - pred;
-          const bits = residualBits(tables, j, residual);
-          modelBits += bits;
-          if (record!.pixelBits) record!.pixelBits[y * width + x] += bits;
-          record!.residual[i] = residual;
-          record!.scale[i] = j;
-        } else {
-          residual = popResidual(decodeFrom, tables, j);
-          data[i] = pred + residual;
-        }
-        const value = pred + residual;
+        const residual = codeResidual(tables, stats, ctx, pred, data, i, decodeFrom, record);
+        if (record?.pixelBits) record.pixelBits[y * width + x] += record.lastBits;
+        const value = data[i];
         if (c === 0) firstError = value - medPred;
         lastAbsResidual[c] = Math.abs(residual);
         prevError = value - medPred;
-        stats.update(ctx, residual);
       }
     }
   }
-  return { modelBits };
 }
 
 /**
@@ -213,15 +247,10 @@ function run(
  */
 export function encodeBaseline(tables: BaselineTables, msg: Message, data: SampleArray, layout: SampleLayout, progress?: Progress, pixelBits?: Float32Array): number {
   checkLayout(data, layout);
-  // Residuals of 8- and 16-bit samples fit 32 bits (half the memory); 32-bit samples' need 33.
-  const narrow = layout.dtype !== undefined && layout.dtype !== 'uint32' && layout.dtype !== 'int32';
-  const residual = narrow ? new Int32Array(data.length) : new Float64Array(data.length);
-  const scale = new Uint8Array(data.length);
-  const { modelBits } = run(tables, data, layout, undefined, { residual, scale, pixelBits }, progress);
-  msg.reserve(Math.ceil(modelBits / 16) + 64);
-  // Reverse order: the decoder pops sample 0 first.
-  for (let i = data.length - 1; i >= 0; i--) pushResidual(msg, tables, scale[i], residual[i]);
-  return modelBits;
+  const record = { ...residualRecord(data.length, layout.dtype), pixelBits };
+  run(tables, data, layout, undefined, record, progress);
+  pushRecorded(msg, tables, record);
+  return record.bits;
 }
 
 /** Pop samples pushed by `encodeBaseline` into `out`. */

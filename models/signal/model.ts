@@ -13,7 +13,7 @@
  * Payload: 1 byte route (0 baseline, 1 signal), then one rANS message.
  */
 import { Message } from '../../codec/index.js';
-import { BASELINE_ALGORITHM, ResidualContexts, baselineCoder, bitLength, baselineMinBits, popResidual, pushResidual, residualBits } from '../shared/baseline-coder.js';
+import { BASELINE_ALGORITHM, ResidualContexts, baselineCoder, baselineMinBits, bitLength, codeResidual, pushRecorded, residualRecord, type ResidualRecord } from '../shared/baseline-coder.js';
 import { loadBaselineTables, type BaselineTables } from '../shared/baseline-tables.js';
 import { sha256 } from '../shared/hash.js';
 import { messageRoute, routedModel } from '../shared/routes.js';
@@ -93,16 +93,15 @@ function run(
   tables: BaselineTables,
   data: SampleArray,
   msg: Message | undefined,
-  record: { residual: Int32Array | Float64Array; scale: Uint8Array } | undefined,
+  record: ResidualRecord | undefined,
   params: SignalParams,
   progress?: Progress,
-): number {
+): void {
   const n = data.length;
   const stats = new ResidualContexts(CONTEXTS, tables.thresholds);
   const stages = params.taps.map((taps) => new Stage(taps, params.mu));
   const sums = new Float64Array(stages.length);
   const unit = 2 ** WEIGHT_SHIFT;
-  let bits = 0;
   let last = 0;
   let beforeLast = 0;
   let x1 = 0;
@@ -117,20 +116,8 @@ function run(
       prediction += Math.floor(sums[i] / unit);
     }
     const ctx = Math.min(CONTEXTS - 1, bitLength(last + Math.floor(beforeLast / 2)));
-    const base = prediction + stats.bias(ctx);
-    const j = stats.scale(ctx);
-    let r: number;
-    if (msg === undefined) {
-      r = data[t] - base;
-      bits += residualBits(tables, j, r);
-      record!.residual[t] = r;
-      record!.scale[t] = j;
-    } else {
-      r = popResidual(msg, tables, j);
-      data[t] = base + r;
-    }
-    const value = base + r;
-    stats.update(ctx, r);
+    const r = codeResidual(tables, stats, ctx, prediction, data, t, msg, record);
+    const value = data[t];
     beforeLast = last;
     last = r < 0 ? -r : r;
     // Each stage learns from its own output error; what it missed is the next stage's input.
@@ -143,19 +130,15 @@ function run(
     x2 = x1;
     x1 = value;
   }
-  return bits;
 }
 
 export function signalCoder(tables: BaselineTables, params: SignalParams = SIGNAL_PARAMS): MessageCoder {
   return {
     push(msg, data, layout, progress) {
-      // Residuals of 16-bit signals fit 32 bits; wider ones need a double.
-      const narrow = layout.dtype === 'int16' || layout.dtype === 'uint16';
-      const record = { residual: narrow ? new Int32Array(data.length) : new Float64Array(data.length), scale: new Uint8Array(data.length) };
-      const modelBits = run(tables, data, undefined, record, params, progress);
-      msg.reserve(Math.ceil(modelBits / 16) + 64);
-      for (let t = data.length - 1; t >= 0; t--) pushResidual(msg, tables, record.scale[t], record.residual[t]);
-      return { modelBits };
+      const record = residualRecord(data.length, layout.dtype);
+      run(tables, data, undefined, record, params, progress);
+      pushRecorded(msg, tables, record);
+      return { modelBits: record.bits };
     },
     pop(msg, _layout, out, progress) {
       run(tables, out, msg, undefined, params, progress);

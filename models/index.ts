@@ -9,6 +9,7 @@ import { arKind } from './ar/kind.js';
 import { baselineKind } from './baseline/kind.js';
 import { fixedpointKind } from './fixedpoint/kind.js';
 import { idfKind } from './idf/kind.js';
+import { paletteKind } from './palette/kind.js';
 import { signalKind } from './signal/kind.js';
 import { assetPath } from './shared/assets.js';
 import type { ModelFileHead, ModelKind } from './shared/kind.js';
@@ -18,7 +19,7 @@ export type { IntegerModel, MessageCoder, SampleArray, SampleLayout, EncodeResul
 export type { ModelKind, TrainFlag, TrainRun, TrainSummary } from './shared/kind.js';
 
 /** Every model kind Flowzip knows, in the order `flowzip models` lists them. */
-export const MODEL_KINDS: readonly ModelKind[] = [baselineKind, arKind, signalKind, idfKind, fixedpointKind];
+export const MODEL_KINDS: readonly ModelKind[] = [baselineKind, arKind, signalKind, paletteKind, idfKind, fixedpointKind];
 
 export const DEFAULT_MODEL = 'ar';
 
@@ -26,7 +27,7 @@ export const DEFAULT_MODEL = 'ar';
  * Models tried besides the default, per kind of input, when no model is asked for: each that codes the
  * layout itself (`codes`) competes, and the file records the one with the smaller payload.
  */
-export const DEFAULT_ALTERNATIVES: Readonly<Record<string, readonly string[]>> = { array: ['signal'] };
+export const DEFAULT_ALTERNATIVES: Readonly<Record<string, readonly string[]>> = { array: ['signal', 'palette'] };
 
 function shipped(kind: ModelKind): boolean {
   return kind.shippedDir === undefined || existsSync(assetPath(join(kind.shippedDir, 'model.json')));

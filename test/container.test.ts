@@ -6,7 +6,8 @@ import { decodeImage } from '../src/image.js';
 import { fixture, rng } from './helpers.js';
 
 interface GoldenList {
-  files: { golden: string; fixture: string; model?: string }[];
+  /** model: forced; chosen: the model the default choice records (when not the default itself). */
+  files: { golden: string; fixture: string; model?: string; chosen?: string }[];
   archives: { golden: string; members: string[]; model?: string }[];
 }
 const LIST = JSON.parse(readFileSync(new URL('./golden/golden.json', import.meta.url), 'utf8')) as GoldenList;
@@ -39,11 +40,11 @@ async function codeOf(f: () => unknown): Promise<string> {
 }
 
 describe('golden files of every model and archives (regenerate on purpose with `npm run golden`)', () => {
-  for (const { golden: path, fixture: name, model } of LIST.files) {
+  for (const { golden: path, fixture: name, model, chosen } of LIST.files) {
     it(`${path} decodes to ${name} and re-encodes identically`, async () => {
       const input = fixture(name);
       const restored = await decompress(goldenFile(path));
-      expect(restored.container.modelId).toBe(restored.container.method === 'model' ? (model ?? 'ar') : '');
+      expect(restored.container.modelId).toBe(restored.container.method === 'model' ? (model ?? chosen ?? 'ar') : '');
       await expectRestored(restored.kind, restored.data, input);
       const again = await compress(input, { name, ...(model ? { model, forceModel: true } : {}) });
       expect(Buffer.from(again).equals(Buffer.from(goldenFile(path)))).toBe(true);

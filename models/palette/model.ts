@@ -10,15 +10,13 @@
  * message of the ranks (or samples) under the baseline coder. A rank >= K is CORRUPT.
  */
 import { Message, fail } from '../../codec/index.js';
-import { BASELINE_ALGORITHM, baselineCoder, baselineMinBits, decodeBaseline, encodeBaseline } from '../shared/baseline-coder.js';
-import { loadBaselineTables, type BaselineTables } from '../shared/baseline-tables.js';
-import { sha256 } from '../shared/hash.js';
-import { messageRoute, routedModel, type Route } from '../shared/routes.js';
+import { baselineFamilyModel, decodeBaseline, encodeBaseline } from '../shared/baseline-coder.js';
+import type { BaselineTables } from '../shared/baseline-tables.js';
+import type { Route } from '../shared/routes.js';
 import type { IntegerModel, SampleArray, SampleLayout } from '../shared/types.js';
 import { paletteKind } from './kind.js';
 
 const PALETTE_ALGORITHM = 'palette-1';
-const ROUTE_BASELINE = 0;
 const ROUTE_PALETTE = 1;
 /** Most distinct values a palette holds (ranks are coded as 16-bit samples). */
 const MAX_PALETTE = 1 << 16;
@@ -109,15 +107,5 @@ function paletteRoute(tables: BaselineTables): Route {
 }
 
 export function createPaletteModel(id = paletteKind.id): IntegerModel {
-  const tables = loadBaselineTables();
-  const baselineRoute = messageRoute(ROUTE_BASELINE, baselineCoder(tables));
-  const route = paletteRoute(tables);
-  const info = {
-    id,
-    description: paletteKind.description,
-    hash: sha256(new TextEncoder().encode(PALETTE_ALGORITHM), new TextEncoder().encode(BASELINE_ALGORITHM), tables.hash),
-    minBitsPerSample: baselineMinBits(tables),
-    codes,
-  };
-  return routedModel(info, (layout) => (codes(layout) ? route : baselineRoute));
+  return baselineFamilyModel({ ...paletteKind, id }, PALETTE_ALGORITHM, codes, paletteRoute);
 }

@@ -11,9 +11,11 @@
  * The encoder and decoder run the same loop (`run`), so their contexts cannot drift apart.
  */
 import { Message, escapeBits, fail, popEscaped, pushEscaped } from '../../codec/index.js';
-import type { MessageCoder, Progress, SampleArray, SampleLayout } from './types.js';
+import type { IntegerModel, MessageCoder, Progress, SampleArray, SampleLayout } from './types.js';
 import { medianEdge } from './median.js';
-import { THRESHOLD_BITS, type BaselineTables } from './baseline-tables.js';
+import { THRESHOLD_BITS, loadBaselineTables, type BaselineTables } from './baseline-tables.js';
+import { sha256 } from './hash.js';
+import { messageRoute, routedModel, type Route } from './routes.js';
 
 const ACTIVITY_BUCKETS = 24;
 const RESET = 64;
@@ -279,4 +281,27 @@ export function baselineCoder(tables: BaselineTables): MessageCoder {
     push: (msg, data, layout, progress, pixelBits) => ({ modelBits: encodeBaseline(tables, msg, data, layout, progress, pixelBits) }),
     pop: (msg, layout, out, progress) => decodeBaseline(tables, msg, layout, out, progress),
   };
+}
+
+/**
+ * A model of the baseline's tables with a coder of its own: `own` (route byte 1) for the layouts `codes`
+ * takes, the baseline coder (route byte 0) for the rest. Its hash covers `algorithm` and the tables.
+ */
+export function baselineFamilyModel(
+  kind: { id: string; description: string },
+  algorithm: string,
+  codes: (layout: SampleLayout) => boolean,
+  own: (tables: BaselineTables) => Route,
+): IntegerModel {
+  const tables = loadBaselineTables();
+  const baselineRoute = messageRoute(0, baselineCoder(tables));
+  const ownRoute = own(tables);
+  const info = {
+    id: kind.id,
+    description: kind.description,
+    hash: sha256(new TextEncoder().encode(algorithm), new TextEncoder().encode(BASELINE_ALGORITHM), tables.hash),
+    minBitsPerSample: baselineMinBits(tables),
+    codes,
+  };
+  return routedModel(info, (layout) => (codes(layout) ? ownRoute : baselineRoute));
 }

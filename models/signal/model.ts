@@ -13,16 +13,14 @@
  * Payload: 1 byte route (0 baseline, 1 signal), then one rANS message.
  */
 import { Message } from '../../codec/index.js';
-import { BASELINE_ALGORITHM, ResidualContexts, baselineCoder, baselineMinBits, bitLength, codeResidual, pushRecorded, residualRecord, type ResidualRecord } from '../shared/baseline-coder.js';
-import { loadBaselineTables, type BaselineTables } from '../shared/baseline-tables.js';
-import { sha256 } from '../shared/hash.js';
-import { messageRoute, routedModel } from '../shared/routes.js';
+import { ResidualContexts, baselineFamilyModel, bitLength, codeResidual, pushRecorded, residualRecord, type ResidualRecord } from '../shared/baseline-coder.js';
+import type { BaselineTables } from '../shared/baseline-tables.js';
+import { messageRoute } from '../shared/routes.js';
 import type { IntegerModel, MessageCoder, Progress, SampleArray, SampleLayout } from '../shared/types.js';
 import { signalKind } from './kind.js';
 
 /** Bump when the predictor or its contexts change: it is part of the model hash. */
 const SIGNAL_ALGORITHM = 'signal-1';
-const ROUTE_BASELINE = 0;
 const ROUTE_SIGNAL = 1;
 /** Taps of the two LMS stages, the weights' fixed point, and the step of a sign-sign update. */
 const STAGE_TAPS = [32, 16];
@@ -147,15 +145,5 @@ export function signalCoder(tables: BaselineTables, params: SignalParams = SIGNA
 }
 
 export function createSignalModel(id = signalKind.id): IntegerModel {
-  const tables = loadBaselineTables();
-  const baselineRoute = messageRoute(ROUTE_BASELINE, baselineCoder(tables));
-  const signalRoute = messageRoute(ROUTE_SIGNAL, signalCoder(tables));
-  const info = {
-    id,
-    description: signalKind.description,
-    hash: sha256(new TextEncoder().encode(SIGNAL_ALGORITHM), new TextEncoder().encode(BASELINE_ALGORITHM), tables.hash),
-    minBitsPerSample: baselineMinBits(tables),
-    codes,
-  };
-  return routedModel(info, (layout) => (codes(layout) ? signalRoute : baselineRoute));
+  return baselineFamilyModel({ ...signalKind, id }, SIGNAL_ALGORITHM, codes, (tables) => messageRoute(ROUTE_SIGNAL, signalCoder(tables)));
 }

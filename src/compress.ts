@@ -216,7 +216,7 @@ async function encodeWithModel(p: Prepared, options: CompressOptions) {
   if (options.model === undefined)
     for (const id of DEFAULT_ALTERNATIVES[p.kind] ?? []) {
       const other = await loadModel(id);
-      if (!other.codes?.(p.layout)) continue;
+      if (!other.codes?.(p.layout, p.samples)) continue;
       const tried = await other.encode(p.samples, p.layout, options.progress, { pixelBits: options.heatmap });
       if (tried.payload.length < encoded.payload.length) [model, encoded] = [other, tried];
     }

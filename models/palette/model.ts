@@ -107,5 +107,7 @@ function paletteRoute(tables: BaselineTables): Route {
 }
 
 export function createPaletteModel(id = paletteKind.id): IntegerModel {
-  return baselineFamilyModel({ ...paletteKind, id }, PALETTE_ALGORITHM, codes, paletteRoute);
+  const model = baselineFamilyModel({ ...paletteKind, id }, PALETTE_ALGORITHM, codes, paletteRoute);
+  // Offered for data with a palette to send (one pass over the data), not for every 16-bit array.
+  return { ...model, codes: (layout, data) => codes(layout) && (data === undefined || paletteOf(data) !== undefined) };
 }

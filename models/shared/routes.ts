@@ -93,7 +93,7 @@ export interface ModelInfo {
   hash: Uint8Array;
   minBitsPerSample: number;
   chain?: MessageCoder;
-  codes?: (layout: SampleLayout) => boolean;
+  codes?: (layout: SampleLayout, data?: SampleArray) => boolean;
 }
 
 /**

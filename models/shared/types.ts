@@ -67,8 +67,11 @@ export interface IntegerModel {
    * possibly hold (before allocating them).
    */
   minBitsPerSample: number;
-  /** Whether the model's own coder takes this layout (else its baseline route does). */
-  codes?(layout: SampleLayout): boolean;
+  /**
+   * Whether the model's own coder takes this layout (else its baseline route does); with `data`, also
+   * whether it can do anything for this data (what the library asks before trying an alternative model).
+   */
+  codes?(layout: SampleLayout, data?: SampleArray): boolean;
   encode(data: SampleArray, layout: SampleLayout, progress?: Progress, options?: EncodeOptions): Promise<EncodeResult>;
   /** Fills `out` (length height * width * channels); rejects with a FlowzipError on a malformed payload. */
   decode(payload: Uint8Array, layout: SampleLayout, out: SampleArray, progress?: Progress): Promise<void>;

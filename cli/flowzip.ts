@@ -167,7 +167,7 @@ async function runParallel(op: 'compress' | 'decompress', files: string[], opts:
   if (threads <= 1 || files.length <= 1 || opts.stdout || files.includes('-')) return false;
   const bar = new ProgressBar(files.length, !!opts.quiet);
   const backend = program.opts().backend as string | undefined;
-  const jobs = files.filter((file) => op === 'decompress' || checkCompressible(file, opts)).map((file) => ({
+  const jobs = files.map((file) => ({
     op,
     file,
     options: op === 'compress' ? { model: opts.model, kind: opts.kind, name: basename(file), backend, maxPixels: opts.maxPixels } : { model: opts.model, backend, ...limits(opts) },

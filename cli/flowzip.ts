@@ -781,7 +781,8 @@ process.on('uncaughtException', (e) => {
 });
 // A closed pipe or a full disk on standard output is an I/O error (exit 5), not a crash.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  process.stderr.write(`flowzip: IO: cannot write to standard output: ${errnoReason(e)}\n`);
+  // A reader that stopped early (`| head`) is no news to the user; anything else is said.
+  if (e.code !== 'EPIPE') process.stderr.write(`flowzip: IO: cannot write to standard output: ${errnoReason(e)}\n`);
   process.exit(EXIT_STATUS.IO);
 });
 

@@ -8,7 +8,8 @@
  * baseline coder until the message can lend the flow its noise).
  *
  * A member is coded by the model, or kept raw when that would be larger ('stored': canonical bytes;
- * 'original': an image's own file, restored verbatim), so no member costs more than its bytes. Models
+ * 'original': an image's own file, restored verbatim; 'brotli': text, other bytes and float arrays as
+ * Brotli when that is smaller still), so no member costs more than its bytes. Models
  * without chain support code into their own payload, which goes into the chain raw ('payload').
  *
  * Damage is named per member: member j leaves every word below its low-water mark as it found it, so the
@@ -19,8 +20,8 @@
  */
 import { DTYPES, MAX_DIMS, Message, crc32, fail, readContainer, writeContainer, type Container, type DType, type DataKind } from '../codec/index.js';
 import { DEFAULT_MODEL, loadModel, loadShippedModel, type IntegerModel, type Progress, type SampleArray } from '../models/index.js';
-import { DTYPE_RANGE, readSamples, wordsPerElement } from './npy.js';
-import { allocateSamples, canonicalSize, checkLimits, checkShape, prepare, restoreFile, type DecompressOptions, type Prepared } from './compress.js';
+import { DTYPE_RANGE, isFloatDtype, readSamples, wordsPerElement } from './npy.js';
+import { allocateSamples, brotli, canonicalSize, checkLimits, unbrotli, checkShape, prepare, restoreFile, type DecompressOptions, type Prepared } from './compress.js';
 
 export interface ArchiveInput {
   /** Name the member is restored under (a relative path; '/' separates folders). */
@@ -31,7 +32,7 @@ export interface ArchiveInput {
   mode?: number;
 }
 
-export type MemberMethod = 'model' | 'payload' | 'stored' | 'original';
+export type MemberMethod = 'model' | 'payload' | 'stored' | 'original' | 'brotli';
 
 /** One member as recorded in the archive header (meta.members[i]). */
 interface MemberRecord {
@@ -144,13 +145,16 @@ export async function compressArchive(
       method = 'payload';
       bytes = encoded.payload.length;
     }
-    // Raw beats the model: roll the chain back and keep the bytes (an image's own file if smaller).
+    // Raw (an image's own file if smaller) or Brotli (text, other bytes, floats) beats the model: roll the
+    // chain back and keep those bytes.
     const rawMethod: MemberMethod = p.originalFile && p.originalFile.length < p.canonical.length ? 'original' : 'stored';
-    const raw = rawMemberBytes(p, rawMethod);
+    const fallbacks: [MemberMethod, Uint8Array][] = [[rawMethod, rawMemberBytes(p, rawMethod)]];
+    if (p.kind === 'bytes' || isFloatDtype(p.dtype)) fallbacks.push(['brotli', brotli(p.canonical)]);
+    const [fallback, raw] = fallbacks.reduce((a, b) => (b[1].length < a[1].length ? b : a));
     if (!options.forceModel && msg.storedBits() - startBits > 8 * raw.length) {
       msg = before;
       pushRaw(msg, raw);
-      method = rawMethod;
+      method = fallback;
       bytes = raw.length;
       modelBits = 8 * raw.length;
       floatBits = undefined;
@@ -248,7 +252,7 @@ export function checkMemberName(name: string): void {
 }
 
 const KIND_NAMES = ['bytes', 'image', 'array'];
-const METHOD_NAMES: MemberMethod[] = ['model', 'payload', 'stored', 'original'];
+const METHOD_NAMES: MemberMethod[] = ['model', 'payload', 'stored', 'original', 'brotli'];
 
 function parseMembers(meta: Record<string, unknown>, count: number, payloadWords: number): MemberRecord[] {
   const list = meta.members;
@@ -371,7 +375,7 @@ function beyondPayload(n: number, words: number): boolean {
 
 function checkMemberFits(r: MemberRecord, words: number): void {
   const n = r.shape.reduce((a, b) => a * b, 1);
-  if ((r.method === 'stored' || r.method === 'original' || r.method === 'payload') && beyondPayload(8 * r.bytes!, words))
+  if (r.method !== 'model' && beyondPayload(8 * r.bytes!, words))
     fail('CORRUPT', `archive member ${r.name}: size beyond the payload`);
   if (beyondPayload(n, words)) fail('CORRUPT', `archive member ${r.name}: ${r.shape.join('x')} is beyond what the payload can hold`);
 }
@@ -380,6 +384,14 @@ async function decodeMember(msg: Message, r: MemberRecord, model: IntegerModel, 
   const what = `archive member ${r.name}`;
   const base = { name: r.name, kind: r.kind, method: r.method, ...fileAttributes(r.meta) };
   const tooBig = (n: number) => beyondPayload(n, msg.depth);
+  if (r.method === 'brotli') {
+    // The member's file (text, other bytes, a float .npy) as Brotli: never expanded past its declared size.
+    if (r.kind === 'image') fail('CORRUPT', `${what}: an image member cannot be Brotli`);
+    if (tooBig(8 * r.bytes!)) fail('CORRUPT', `${what}: size beyond the payload`);
+    const data = unbrotli(popRaw(msg, r.bytes!), canonicalSize(r), what);
+    if (crc32(data) !== r.dataCrc) fail('CHECKSUM', `${what} does not match the original checksum`);
+    return { ...base, data };
+  }
   if (r.method === 'stored' || r.method === 'original') {
     if (tooBig(8 * r.bytes!)) fail('CORRUPT', `${what}: size beyond the payload`);
     const data = popRaw(msg, r.bytes!);

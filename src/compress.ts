@@ -196,7 +196,8 @@ const NO_MODEL_HASH = new Uint8Array(32);
 /** Brotli at its strongest for inputs up to this size, one quality lower above (about twice as fast). */
 const BROTLI_MAX_QUALITY_BYTES = 4 << 20;
 
-function brotli(bytes: Uint8Array): Uint8Array {
+/** Brotli at the strongest setting the size affords (the `brotli` method of files and archive members). */
+export function brotli(bytes: Uint8Array): Uint8Array {
   const { constants } = zlib;
   return new Uint8Array(
     zlib.brotliCompressSync(bytes, {
@@ -317,6 +318,18 @@ function storedSize(c: Container, n: number): number {
   return c.kind === 'image' ? n * (c.dtype === 'uint16' ? 2 : 1) : n * ITEM_SIZE[c.dtype];
 }
 
+/** Expand Brotli to exactly `size` bytes, never past it (CORRUPT otherwise). */
+export function unbrotli(compressed: Uint8Array, size: number, what: string): Uint8Array {
+  let expanded: Uint8Array;
+  try {
+    expanded = new Uint8Array(zlib.brotliDecompressSync(compressed, { maxOutputLength: Math.max(1, size) }));
+  } catch {
+    fail('CORRUPT', `${what} does not expand to its declared size`);
+  }
+  if (expanded.length !== size) fail('CORRUPT', `${what} does not expand to its declared size`);
+  return expanded;
+}
+
 /**
  * Decode samples from a container's payload (any method). Order of refusals: what the payload cannot
  * hold is BAD_SHAPE or CORRUPT; what it could hold but exceeds the limits is LIMIT; both before allocating.
@@ -326,14 +339,7 @@ async function decodeSamples(c: Container, layout: SampleLayout, options: Decomp
   const words = n * wordsPerElement(c.dtype);
   if (c.method === 'brotli') {
     checkLimits(c, options);
-    const size = storedSize(c, n);
-    let expanded: Uint8Array;
-    try {
-      expanded = new Uint8Array(zlib.brotliDecompressSync(c.payload, { maxOutputLength: Math.max(1, size) }));
-    } catch {
-      fail('CORRUPT', 'Brotli payload does not expand to the stored data');
-    }
-    if (expanded.length !== size) fail('CORRUPT', 'Brotli payload size does not match the shape');
+    const expanded = unbrotli(c.payload, storedSize(c, n), 'Brotli payload');
     return readSamples(expanded, c.dtype, c.kind !== 'array' || c.meta.littleEndian !== false);
   }
   if (c.method === 'stored') {

@@ -106,6 +106,9 @@ add('archive-image-relabelled-stored.flz', withMembers(chain, (m) => (m[imageMem
 // 'stored' (canonical samples) keeps its CRC; its byte count does not match the shape.
 const jpegArchive = (await compressArchive([{ name: 'photo.jpg', bytes: new Uint8Array(readFileSync(new URL('../../fixtures/photo.jpg', import.meta.url))) }])).bytes;
 add('archive-original-relabelled-stored.flz', withMembers(jpegArchive, (m) => (m[0].method = 'stored')), ['CORRUPT'], 'an image kept as its file relabelled as stored samples (its checksum still matches)');
+const brotliMember = members(archive).findIndex((m) => m.method === 'brotli');
+add('archive-brotli-member-as-image.flz', withMembers(archive, (m) => ((m[brotliMember].kind = 'image'), (m[brotliMember].shape = [10, 10, 3]))), ['CORRUPT'], 'a Brotli member relabelled as an image');
+add('archive-brotli-member-longer.flz', withMembers(archive, (m) => (m[brotliMember].shape = [m[brotliMember].shape[0] + 1])), ['CORRUPT'], 'a Brotli member that claims one byte more than it expands to');
 add('archive-unknown-model.flz', forge(chain, { modelId: 'no-such-model' }), ['UNKNOWN_MODEL'], 'an archive naming an unknown model');
 
 writeFileSync(new URL('expected.json', out), JSON.stringify(expected, null, 1) + '\n');

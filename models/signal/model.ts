@@ -1,5 +1,6 @@
 /**
- * The 'signal' model: 1-D integer signals (audio, biosignals, time series) coded with a predictor that
+ * The 'signal' model: integer signals (audio, biosignals, time series; N x C arrays as C signals, each
+ * after the first also predicted from the one before it at the same step) coded with a predictor that
  * learns from the signal while coding it, as lossless audio coders do (Monkey's Audio's cascades):
  *   d = x[t] - (2 x[t-1] - x[t-2])           fixed second-order prediction,
  *   e1 = d - floor(sum w1_k d[t-k] / 2^12)    a 32-tap sign-sign LMS stage on d,
@@ -29,9 +30,25 @@ const MU = 8;
 /** Residual contexts: bit length of the last |residual| plus half the one before (0..CONTEXTS-1). */
 const CONTEXTS = 24;
 
-/** Whether the signal predictor codes a layout (else the baseline): one row of integer samples, 16 bits or wider. */
+/** Most channels of an N x C array coded as C signals (stereo audio, 12-lead ECG, spectral bands). */
+const MAX_SIGNAL_CHANNELS = 16;
+/** Taps of the cross-channel stage: the previous channel's residual now and one step before. */
+const CROSS_TAPS = 2;
+
+/**
+ * Whether the signal predictor codes a layout (else the baseline): samples of 16 bits or wider, one row
+ * (a signal), or an N x C array with 2..16 columns and at least 64 rows (C signals in time order).
+ */
 function codes(layout: SampleLayout): boolean {
-  return layout.height === 1 && layout.channels === 1 && layout.width >= 2 && layout.dtype !== undefined && layout.dtype !== 'uint8' && layout.dtype !== 'int8';
+  const wide = layout.dtype !== undefined && layout.dtype !== 'uint8' && layout.dtype !== 'int8';
+  const oneRow = layout.height === 1 && layout.width >= 2;
+  const columns = layout.width >= 2 && layout.width <= MAX_SIGNAL_CHANNELS && layout.height >= 64;
+  return wide && layout.channels === 1 && (oneRow || columns);
+}
+
+/** Signals of a layout the coder takes: one for a row, one per column of an N x C array. */
+function signalCount(layout: SampleLayout): number {
+  return layout.height === 1 ? 1 : layout.width;
 }
 
 /** The adaptation's constants (a test changes one to show that both sides must agree on every step). */
@@ -65,18 +82,22 @@ class Stage {
     return acc;
   }
 
-  /** Sign-sign update by the stage's output error, then the input joins the history. */
-  learn(output: number, input: number): void {
+  /** Sign-sign update by the stage's output error. */
+  update(output: number): void {
+    if (output === 0) return;
     const { weights, history, taps, at } = this;
-    if (output !== 0) {
-      const step = output > 0 ? this.mu : -this.mu;
-      for (let k = 0; k < taps; k++) {
-        const h = history[at + k];
-        if (h > 0) weights[k] += step;
-        else if (h < 0) weights[k] -= step;
-      }
+    const step = output > 0 ? this.mu : -this.mu;
+    for (let k = 0; k < taps; k++) {
+      const h = history[at + k];
+      if (h > 0) weights[k] += step;
+      else if (h < 0) weights[k] -= step;
     }
-    const next = at === 0 ? taps - 1 : at - 1;
+  }
+
+  /** A new input joins the history (newest first). */
+  push(input: number): void {
+    const { history, taps } = this;
+    const next = this.at === 0 ? taps - 1 : this.at - 1;
     history[next] = input;
     history[next + taps] = input;
     this.at = next;
@@ -84,49 +105,67 @@ class Stage {
 }
 
 /**
- * One pass over the signal, the same for both directions: encode (`msg` undefined) records each
- * residual and its scale for the reverse push; decode pops them and rebuilds the samples.
+ * One pass over the signals (C interleaved: sample t of signal c at t * C + c), the same for both
+ * directions: encode (`msg` undefined) records each residual and its scale for the reverse push; decode
+ * pops them and rebuilds the samples. Signal c > 0 also learns from signal c - 1 at the same time step
+ * (a 2-tap stage on that signal's fixed-prediction residuals, first in its cascade).
  */
 function run(
   tables: BaselineTables,
   data: SampleArray,
+  signals: number,
   msg: Message | undefined,
   record: ResidualRecord | undefined,
   params: SignalParams,
   progress?: Progress,
 ): void {
-  const n = data.length;
-  const stats = new ResidualContexts(CONTEXTS, tables.thresholds);
-  const stages = params.taps.map((taps) => new Stage(taps, params.mu));
-  const sums = new Float64Array(stages.length);
+  const steps = data.length / signals;
+  const stats = new ResidualContexts(CONTEXTS * signals, tables.thresholds);
+  const lanes = Array.from({ length: signals }, (_, c) => ({
+    stages: params.taps.map((taps) => new Stage(taps, params.mu)),
+    cross: c > 0 ? new Stage(CROSS_TAPS, params.mu) : undefined,
+    last: 0,
+    beforeLast: 0,
+    x1: 0,
+    x2: 0,
+  }));
+  const sums = new Float64Array(params.taps.length);
   const unit = 2 ** WEIGHT_SHIFT;
-  let last = 0;
-  let beforeLast = 0;
-  let x1 = 0;
-  let x2 = 0;
-  for (let t = 0; t < n; t++) {
-    if (progress && t % 65536 === 0) progress(t / n);
-    const fixed = t > 1 ? 2 * x1 - x2 : t > 0 ? x1 : 0;
-    // The stages' predictions of what the fixed predictor will miss.
-    let prediction = fixed;
-    for (let i = 0; i < stages.length; i++) {
-      sums[i] = stages[i].dot();
-      prediction += Math.floor(sums[i] / unit);
+  for (let t = 0; t < steps; t++) {
+    if (progress && t % 65536 === 0) progress(t / steps);
+    for (let c = 0; c < signals; c++) {
+      const lane = lanes[c];
+      const i = t * signals + c;
+      const fixed = t > 1 ? 2 * lane.x1 - lane.x2 : t > 0 ? lane.x1 : 0;
+      // The stages' predictions of what the fixed predictor will miss.
+      const cross = lane.cross ? Math.floor(lane.cross.dot() / unit) : 0;
+      let prediction = fixed + cross;
+      for (let k = 0; k < sums.length; k++) {
+        sums[k] = lane.stages[k].dot();
+        prediction += Math.floor(sums[k] / unit);
+      }
+      const ctx = c * CONTEXTS + Math.min(CONTEXTS - 1, bitLength(lane.last + Math.floor(lane.beforeLast / 2)));
+      const r = codeResidual(tables, stats, ctx, prediction, data, i, msg, record);
+      const value = data[i];
+      lane.beforeLast = lane.last;
+      lane.last = r < 0 ? -r : r;
+      // Each stage learns from its own output error; what it missed is the next stage's input.
+      const residual = value - fixed;
+      let input = residual;
+      if (lane.cross) {
+        input = residual - cross;
+        lane.cross.update(input);
+      }
+      for (let k = 0; k < sums.length; k++) {
+        const output = input - Math.floor(sums[k] / unit);
+        lane.stages[k].update(output);
+        lane.stages[k].push(input);
+        input = output;
+      }
+      if (c + 1 < signals) lanes[c + 1].cross!.push(residual);
+      lane.x2 = lane.x1;
+      lane.x1 = value;
     }
-    const ctx = Math.min(CONTEXTS - 1, bitLength(last + Math.floor(beforeLast / 2)));
-    const r = codeResidual(tables, stats, ctx, prediction, data, t, msg, record);
-    const value = data[t];
-    beforeLast = last;
-    last = r < 0 ? -r : r;
-    // Each stage learns from its own output error; what it missed is the next stage's input.
-    let input = value - fixed;
-    for (let i = 0; i < stages.length; i++) {
-      const output = input - Math.floor(sums[i] / unit);
-      stages[i].learn(output, input);
-      input = output;
-    }
-    x2 = x1;
-    x1 = value;
   }
 }
 
@@ -134,12 +173,12 @@ export function signalCoder(tables: BaselineTables, params: SignalParams = SIGNA
   return {
     push(msg, data, layout, progress) {
       const record = residualRecord(data.length, layout.dtype);
-      run(tables, data, undefined, record, params, progress);
+      run(tables, data, signalCount(layout), undefined, record, params, progress);
       pushRecorded(msg, tables, record);
       return { modelBits: record.bits };
     },
-    pop(msg, _layout, out, progress) {
-      run(tables, out, msg, undefined, params, progress);
+    pop(msg, layout, out, progress) {
+      run(tables, out, signalCount(layout), msg, undefined, params, progress);
     },
   };
 }

@@ -22,6 +22,7 @@ import {
   MODEL_KINDS,
   listModels,
   preferBackend,
+  hasFlzMagic,
   listFlz,
   readContainer,
   renderHeatmap,
@@ -251,7 +252,7 @@ function isArchiveFile(file: string): boolean {
   } finally {
     closeSync(fd);
   }
-  return head[0] === 0x46 && head[1] === 0x4c && head[2] === 0x5a && head[3] === 0x1a && head[9] === 3;
+  return hasFlzMagic(head) && head[9] === 3;
 }
 
 /**
@@ -475,7 +476,7 @@ async function runVerify(files: string[], opts: CommonOptions): Promise<void> {
   for (const [index, file] of files.entries()) {
     try {
       const input = readInput(file);
-      if (isFlz(input)) {
+      if (hasFlzMagic(input)) {
         // A .flz is verified as what it is: decoded and checked, as --test does.
         bar.clear();
         printListing(file, await testFlz(input, { model: opts.model, ...limits(opts) }), opts, 'OK');
@@ -504,10 +505,6 @@ async function runVerify(files: string[], opts: CommonOptions): Promise<void> {
     }
   }
   bar.clear();
-}
-
-function isFlz(bytes: Uint8Array): boolean {
-  return bytes.length >= 4 && bytes[0] === 0x46 && bytes[1] === 0x4c && bytes[2] === 0x5a && bytes[3] === 0x1a;
 }
 
 /** --list and --test: one line per container (archives: and per member), or JSON. */

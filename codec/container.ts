@@ -61,6 +61,11 @@ function nestingDepth(value: unknown): number {
   return deepest;
 }
 
+/** Whether bytes start like a .flz container (its magic). */
+export function hasFlzMagic(bytes: Uint8Array): boolean {
+  return bytes.length >= MAGIC.length && MAGIC.every((m, i) => bytes[i] === m);
+}
+
 export function elementCount(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
@@ -129,7 +134,7 @@ export function writeContainer(c: Container): Uint8Array {
 export function readContainer(bytes: Uint8Array, options: { deferPayloadCrc?: boolean } = {}): Container {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 4) fail('TRUNCATED', `${bytes.length} bytes`);
-  for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) fail('BAD_MAGIC');
+  if (!hasFlzMagic(bytes)) fail('BAD_MAGIC');
   if (bytes.length < 9) fail('TRUNCATED', `${bytes.length} bytes`);
   const version = bytes[4];
   if (version !== FORMAT_VERSION) fail('BAD_VERSION', `version ${version}, this build reads ${FORMAT_VERSION}`);
@@ -210,7 +215,7 @@ export function splitContainers(bytes: Uint8Array): Uint8Array[] {
   let offset = 0;
   do {
     const rest = bytes.subarray(offset);
-    if (offset > 0 && !MAGIC.every((m, i) => rest[i] === m)) fail('CORRUPT', 'trailing bytes after the payload');
+    if (offset > 0 && !hasFlzMagic(rest)) fail('CORRUPT', 'trailing bytes after the payload');
     const view = new DataView(rest.buffer, rest.byteOffset, rest.byteLength);
     const headerLength = rest.length >= 9 ? view.getUint32(5, true) : 0;
     if (headerLength < 9 + 4 + 1 + 32 + 4 + 8 + 4 + 4 || headerLength > rest.length || crc32(rest.subarray(0, headerLength - 4)) !== view.getUint32(headerLength - 4, true)) {

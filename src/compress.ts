@@ -304,18 +304,17 @@ export function checkShape(c: Pick<Container, 'kind' | 'shape' | 'dtype' | 'meta
 
 /** Bytes of the canonical data (docs/format.md): the original file, except images (their raw samples). */
 export function canonicalSize(c: Pick<Container, 'kind' | 'dtype' | 'shape' | 'meta'>): number {
-  const n = elementCount(c.shape);
-  if (c.kind === 'bytes') return n;
-  if (c.kind === 'image') return n * (c.dtype === 'uint16' ? 2 : 1);
+  if (c.kind !== 'array') return storedSize(c);
   const header =
     typeof c.meta.npyHeader === 'string'
       ? Buffer.from(c.meta.npyHeader, 'base64').length
       : npyHeader(c.dtype, c.shape, { littleEndian: c.meta.littleEndian !== false, fortranOrder: c.meta.fortranOrder === true }).length;
-  return header + n * ITEM_SIZE[c.dtype];
+  return header + storedSize(c);
 }
 
-function storedSize(c: Container, n: number): number {
-  return c.kind === 'image' ? n * (c.dtype === 'uint16' ? 2 : 1) : n * ITEM_SIZE[c.dtype];
+/** Bytes of a stored payload: the canonical data without an array's .npy header. */
+function storedSize(c: Pick<Container, 'dtype' | 'shape'>): number {
+  return elementCount(c.shape) * ITEM_SIZE[c.dtype];
 }
 
 /** Expand Brotli to exactly `size` bytes, never past it (CORRUPT otherwise). */
@@ -339,11 +338,11 @@ async function decodeSamples(c: Container, layout: SampleLayout, options: Decomp
   const words = n * wordsPerElement(c.dtype);
   if (c.method === 'brotli') {
     checkLimits(c, options);
-    const expanded = unbrotli(c.payload, storedSize(c, n), 'Brotli payload');
+    const expanded = unbrotli(c.payload, storedSize(c), 'Brotli payload');
     return readSamples(expanded, c.dtype, c.kind !== 'array' || c.meta.littleEndian !== false);
   }
   if (c.method === 'stored') {
-    if (c.payload.length !== storedSize(c, n)) fail('CORRUPT', 'stored payload size does not match the shape');
+    if (c.payload.length !== storedSize(c)) fail('CORRUPT', 'stored payload size does not match the shape');
     const little = c.kind !== 'array' || c.meta.littleEndian !== false;
     return readSamples(c.payload, c.dtype, little);
   }

@@ -30,43 +30,48 @@ export interface Listing {
 }
 
 export function listFlz(bytes: Uint8Array): Listing[] {
-  return splitContainers(bytes).map((part) => {
-    const c = readContainer(part, { deferPayloadCrc: true });
-    const fileBytes = part.length;
-    if (c.kind === 'archive') {
-      const r = archiveListing(c, fileBytes);
-      const rawBytes = r.members.reduce((a, m) => a + m.rawBytes, 0);
-      const pixels = r.members.some((m) => m.kind === 'image' && m.method !== 'original');
-      return { kind: c.kind, method: c.method, model: c.modelId, dims: r.dims, rawBytes, fileBytes, ratio: fileBytes / Math.max(1, rawBytes),
-        bitsPerDim: r.bitsPerDim, restores: pixels ? 'pixels' : 'bytes', members: r.members };
-    }
-    if (!c.payloadIntact) readContainer(part); // the payload checksum, reported as such
-    const dims = elementCount(c.shape);
-    const rawBytes = canonicalSize(c);
-    return {
-      kind: c.kind,
-      method: c.method,
-      model: c.method === 'model' ? c.modelId : null,
-      ...(typeof c.meta.name === 'string' ? { name: c.meta.name } : {}),
-      dims,
-      rawBytes,
-      fileBytes,
-      ratio: fileBytes / Math.max(1, rawBytes),
-      bitsPerDim: dims > 0 ? (8 * fileBytes) / dims : 0,
-      restores: c.kind === 'image' ? 'pixels' : 'bytes',
-      ...(c.kind === 'bytes' && c.method === 'stored' && typeof c.meta.format === 'string'
-        ? { note: `the original ${c.meta.format} file, kept as it is: smaller than its pixels coded${c.meta.format === 'jpeg' ? ' (JPEG recompression is not implemented)' : ''}` }
-        : {}),
-    };
-  });
+  return splitContainers(bytes).map(listContainer);
+}
+
+/** One container's listing, from its header (the payload checksum is checked too). */
+function listContainer(part: Uint8Array): Listing {
+  const c = readContainer(part, { deferPayloadCrc: true });
+  const fileBytes = part.length;
+  if (c.kind === 'archive') {
+    const r = archiveListing(c, fileBytes);
+    const rawBytes = r.members.reduce((a, m) => a + m.rawBytes, 0);
+    const pixels = r.members.some((m) => m.kind === 'image' && m.method !== 'original');
+    return { kind: c.kind, method: c.method, model: c.modelId, dims: r.dims, rawBytes, fileBytes, ratio: fileBytes / Math.max(1, rawBytes),
+      bitsPerDim: r.bitsPerDim, restores: pixels ? 'pixels' : 'bytes', members: r.members };
+  }
+  if (!c.payloadIntact) readContainer(part); // the payload checksum, reported as such
+  const dims = elementCount(c.shape);
+  const rawBytes = canonicalSize(c);
+  return {
+    kind: c.kind,
+    method: c.method,
+    model: c.method === 'model' ? c.modelId : null,
+    ...(typeof c.meta.name === 'string' ? { name: c.meta.name } : {}),
+    dims,
+    rawBytes,
+    fileBytes,
+    ratio: fileBytes / Math.max(1, rawBytes),
+    bitsPerDim: dims > 0 ? (8 * fileBytes) / dims : 0,
+    restores: c.kind === 'image' ? 'pixels' : 'bytes',
+    ...(c.kind === 'bytes' && c.method === 'stored' && typeof c.meta.format === 'string'
+      ? { note: `the original ${c.meta.format} file, kept as it is: smaller than its pixels coded${c.meta.format === 'jpeg' ? ' (JPEG recompression is not implemented)' : ''}` }
+      : {}),
+  };
 }
 
 /** Decode every container (and archive member) and check every checksum; throws on the first defect. */
 export async function testFlz(bytes: Uint8Array, options: DecompressOptions = {}): Promise<Listing[]> {
-  const listing = listFlz(bytes);
+  const listing: Listing[] = [];
   for (const part of splitContainers(bytes)) {
-    if (readContainer(part, { deferPayloadCrc: true }).kind === 'archive') await decompressArchive(part, options);
+    const entry = listContainer(part);
+    if (entry.kind === 'archive') await decompressArchive(part, options);
     else await decompress(part, options);
+    listing.push(entry);
   }
   return listing;
 }

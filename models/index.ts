@@ -8,6 +8,7 @@ import { fail } from '../codec/index.js';
 import { arKind } from './ar/kind.js';
 import { baselineKind } from './baseline/kind.js';
 import { fixedpointKind } from './fixedpoint/kind.js';
+import { gridKind } from './grid/kind.js';
 import { idfKind } from './idf/kind.js';
 import { paletteKind } from './palette/kind.js';
 import { signalKind } from './signal/kind.js';
@@ -19,7 +20,7 @@ export type { IntegerModel, MessageCoder, SampleArray, SampleLayout, EncodeResul
 export type { ModelKind, TrainFlag, TrainRun, TrainSummary } from './shared/kind.js';
 
 /** Every model kind Flowzip knows, in the order `flowzip models` lists them. */
-export const MODEL_KINDS: readonly ModelKind[] = [baselineKind, arKind, signalKind, paletteKind, idfKind, fixedpointKind];
+export const MODEL_KINDS: readonly ModelKind[] = [baselineKind, arKind, signalKind, gridKind, paletteKind, idfKind, fixedpointKind];
 
 export const DEFAULT_MODEL = 'ar';
 
@@ -27,7 +28,7 @@ export const DEFAULT_MODEL = 'ar';
  * Models tried besides the default, per kind of input, when no model is asked for: each that codes the
  * layout itself (`codes`) competes, and the file records the one with the smaller payload.
  */
-export const DEFAULT_ALTERNATIVES: Readonly<Record<string, readonly string[]>> = { array: ['signal', 'palette'] };
+export const DEFAULT_ALTERNATIVES: Readonly<Record<string, readonly string[]>> = { array: ['signal', 'grid', 'palette'] };
 
 function shipped(kind: ModelKind): boolean {
   return kind.shippedDir === undefined || existsSync(assetPath(join(kind.shippedDir, 'model.json')));

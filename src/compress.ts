@@ -107,9 +107,11 @@ export function arrayLayout(shape: number[], fortranOrder: boolean, wordsPerElem
   if (mem.length >= 3 && mem[mem.length - 1] <= 4) {
     const channels = mem[mem.length - 1];
     const width = mem[mem.length - 2];
-    return { height: elementCount(mem.slice(0, -2)), width, channels: channels * wordsPerElement };
+    const height = elementCount(mem.slice(0, -2));
+    return { height, width, channels: channels * wordsPerElement, ...(mem.length >= 4 ? { planeRows: mem[mem.length - 3] } : {}) };
   }
-  return { height: elementCount(mem.slice(0, -1)), width: mem[mem.length - 1], channels: wordsPerElement };
+  const height = elementCount(mem.slice(0, -1));
+  return { height, width: mem[mem.length - 1], channels: wordsPerElement, ...(mem.length >= 3 ? { planeRows: mem[mem.length - 2] } : {}) };
 }
 
 /** How the models see an array: its layout, and the integer dtype of its words (floats: order-preserving words). */

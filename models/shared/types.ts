@@ -14,6 +14,11 @@ export interface SampleLayout {
   channels: number;
   /** The samples' type (images: uint8 or uint16); models may route on it. */
   dtype?: DType;
+  /**
+   * Arrays of 3 or more dimensions: rows per plane (slice, frame) of the stack; row y's sample in the
+   * previous plane is row y - planeRows. Absent: one plane.
+   */
+  planeRows?: number;
 }
 
 /** What coding some data reports (into its own payload or into a shared message). */

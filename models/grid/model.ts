@@ -1,0 +1,603 @@
+/**
+ * The 'grid' model: integer arrays of two or more dimensions (images of any depth, depth maps, rasters,
+ * detector frames, stacks and volumes) coded sample by sample in raster order, as lossless image coders
+ * do, with everything learned from the array while it is coded:
+ *   prediction  a mix of SUB_PREDICTORS neighbour predictors (gradient, median edge, W, N, W + NE - N, and
+ *               the previous plane's sample moved by the local gradient), each weighted by how well it
+ *               did at the neighbours (the weighted predictor of JPEG XL's modular mode), plus a
+ *               bias correction per context (LOCO-I);
+ *   residual    z = x - prediction, binarised (zero?, sign, bit-length class in unary, the bit below the
+ *               leading one) with an adaptive probability per context for every binary decision, the
+ *               remaining low bits raw. Contexts: the size of the mixed predictor's errors around the
+ *               sample, and which neighbours are equal (flat regions, invalid pixels, upsampled data).
+ * Probabilities are 16-bit integers that move toward each outcome by 1/(n + 2) (n = times seen, up to
+ * RATE_LIMIT): integer arithmetic only, updated in the same order by the encoder and the decoder, so
+ * both sides hold identical state on every machine. z = x - floor(prediction(x_<i)) is the autoregressive
+ * integer flow of `ar` with a predictor and a distribution adapted per file instead of trained.
+ *
+ * Payload: 1 byte route (0 baseline, 1 grid); grid: the samples in chunks of CHUNK_SAMPLES (the decoder
+ * knows their count from the layout), u32 byte lengths of all but the last chunk, then one rANS message
+ * per chunk. The adaptive state carries over from chunk to chunk; chunks only bound the encoder's memory.
+ */
+import { Message, fail } from '../../codec/index.js';
+import { baselineFamilyModel, bitLength } from '../shared/baseline-coder.js';
+import { knownPartsHeader, splitKnownParts } from '../shared/framing.js';
+import type { Route } from '../shared/routes.js';
+import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../shared/types.js';
+import { gridKind } from './kind.js';
+
+/** Bump when the predictor, the contexts or the binarisation change: it is part of the model hash. */
+const GRID_ALGORITHM = 'grid-1';
+const ROUTE_GRID = 1;
+
+/** Samples per rANS message: the encoder records one chunk's decisions, then pushes them in reverse. */
+export const CHUNK_SAMPLES = 1 << 16;
+
+const SUB_PREDICTORS = 7;
+/** The NLMS predictor: taps (neighbours minus N), weights' fixed point, step (of 2^WEIGHT_BITS), clamp on its inputs. */
+const LMS_TAPS = 8;
+const WEIGHT_BITS = 16;
+const LMS_STEP = 1024;
+const LMS_CLAMP = 1 << 16;
+/** Buckets of the local error size (see `activityBucket`). */
+const BUCKETS = 48;
+/** Equal-neighbour patterns: W == NW, N == NW, N == NE. */
+const PATTERNS = 8;
+/** Bit-length classes of |z| - 1: 0..MAX_CLASS (|z| < 2^34 covers 32-bit data and its predictions). */
+const MAX_CLASS = 35;
+const SIGN_BUCKETS = 16;
+/** Position parity (row and column within the plane, mod 2): mosaics, 2 x 2 block structure, interlacing. */
+const PARITIES = 4;
+
+/** Probabilities of a 1 in units of 2^-16, kept within [P_MIN, 2^16 - P_MIN]. */
+const PRECISION = 16;
+const ONE = 1 << PRECISION;
+const P_MIN = 32;
+/** The adaptation rate stops slowing down at 1 / (RATE_LIMIT + 2). */
+const RATE_LIMIT = 30;
+
+/** A sentinel fills at least 1/SENTINEL_SHARE of the array; the scan for it gives up past this many distinct values. */
+const SENTINEL_SHARE = 32;
+const MAX_SENTINEL_SCAN = 1 << 20;
+
+/** Bias correction per context: LOCO-I's, its sums halved every BIAS_RESET samples. */
+const BIAS_RESET = 64;
+
+/** What a sample of this layout and chunk of the run costs at least (a sure zero still pays a little). */
+export const GRID_MIN_BITS_PER_SAMPLE = -Math.log2(1 - P_MIN / ONE);
+
+/** Arrays with at least two rows and two columns (images, rasters, stacks); 1-D data is `signal`'s. */
+function codes(layout: SampleLayout): boolean {
+  return layout.height >= 2 && layout.width >= 2 && layout.dtype !== undefined;
+}
+
+/** Binary decisions with adaptive probabilities; the encoder records them, the decoder pops them. */
+class AdaptiveBits {
+  readonly prob: Int32Array;
+  readonly seen: Uint8Array;
+  /** Encoder: decisions of the current chunk (binary: p * 2 + bit; raw: RAW + bits * 2^16 + value). */
+  ops = new Float64Array(1 << 16);
+  opCount = 0;
+  bits = 0;
+  /** Decoder: the message being read. */
+  msg: Message | undefined;
+
+  constructor(
+    contexts: number,
+    private readonly rateLimit: number,
+  ) {
+    this.prob = new Int32Array(contexts).fill(ONE >> 1);
+    this.seen = new Uint8Array(contexts);
+  }
+
+  private record(op: number): void {
+    if (this.opCount === this.ops.length) {
+      const bigger = new Float64Array(this.ops.length * 2);
+      bigger.set(this.ops);
+      this.ops = bigger;
+    }
+    this.ops[this.opCount++] = op;
+  }
+
+  private learn(ctx: number, bit: number): void {
+    const p = this.prob[ctx];
+    const n = this.seen[ctx];
+    let next = p + Math.trunc(((bit ? ONE : 0) - p) / (n + 2));
+    if (next < P_MIN) next = P_MIN;
+    else if (next > ONE - P_MIN) next = ONE - P_MIN;
+    this.prob[ctx] = next;
+    if (n < this.rateLimit) this.seen[ctx] = n + 1;
+  }
+
+  /** Code `bit` (encoder) or read it (decoder: `bit` ignored) under context ctx; returns the bit. */
+  code(ctx: number, bit: number): number {
+    const p = this.prob[ctx];
+    const msg = this.msg;
+    if (msg === undefined) {
+      this.record(p * 2 + bit);
+      this.bits -= Math.log2((bit ? p : ONE - p) / ONE);
+    } else {
+      bit = msg.peek(PRECISION) >= ONE - p ? 1 : 0;
+      if (bit) msg.pop(ONE - p, p, PRECISION);
+      else msg.pop(0, ONE - p, PRECISION);
+    }
+    this.learn(ctx, bit);
+    return bit;
+  }
+
+  /** `count` (0..16) raw bits of `value`. */
+  raw(value: number, count: number): number {
+    if (count === 0) return 0;
+    const msg = this.msg;
+    if (msg === undefined) {
+      this.record(RAW + count * 65536 + value);
+      this.bits += count;
+      return value;
+    }
+    return msg.popBits(count);
+  }
+
+  /** Push the recorded chunk in reverse (the decoder pops its first decision first) and start anew. */
+  flushChunk(): Uint8Array {
+    const msg = new Message(Math.ceil(this.bits / 16) + 64);
+    const ops = this.ops;
+    for (let i = this.opCount - 1; i >= 0; i--) {
+      const op = ops[i];
+      if (op >= RAW) {
+        const rest = op - RAW;
+        const count = Math.floor(rest / 65536);
+        msg.pushBits(rest - count * 65536, count);
+      } else {
+        const p = Math.floor(op / 2);
+        if (op - 2 * p) msg.push(ONE - p, p, PRECISION);
+        else msg.push(0, ONE - p, PRECISION);
+      }
+    }
+    this.opCount = 0;
+    return msg.flatten();
+  }
+}
+
+const RAW = 2 ** 40;
+
+/** Quantised size of the local errors: 0..3 as they are, then two buckets per power of two. */
+function activityBucket(a: number): number {
+  if (a < 4) return a;
+  const b = bitLength(a);
+  const second = Math.floor(a / 2 ** (b - 2)) & 1;
+  const q = 4 + 2 * (b - 3) + second;
+  return q < BUCKETS ? q : BUCKETS - 1;
+}
+
+/** The contexts of one channel's binary decisions (offsets into one AdaptiveBits). */
+const ZERO_CONTEXTS = BUCKETS * PATTERNS * PARITIES;
+const SIGN_CONTEXTS = SIGN_BUCKETS * 9;
+const CLASS_CONTEXTS = BUCKETS * (MAX_CLASS + 1);
+const MANTISSA_CONTEXTS = BUCKETS * (MAX_CLASS + 1);
+/** Sentinel flag: how many of W, N, NW, NE hold the sentinel (0..4), x WW, x the previous plane's sample. */
+const SENTINEL_CONTEXTS = 5 * 2 * 2;
+const SENTINEL_BASE = ZERO_CONTEXTS + SIGN_CONTEXTS + CLASS_CONTEXTS + MANTISSA_CONTEXTS;
+/** Match flags ("the sample equals W / N / W + N - NW"): candidate x parity x pattern x coarse activity. */
+const MATCH_CANDIDATES = 3;
+const MATCH_BUCKETS = 12;
+const MATCH_BASE = SENTINEL_BASE + SENTINEL_CONTEXTS;
+const MATCH_DISTANCES = 4;
+const MATCH_CONTEXTS = MATCH_CANDIDATES * MATCH_DISTANCES * PARITIES * PATTERNS * MATCH_BUCKETS;
+const CONTEXTS_PER_CHANNEL = MATCH_BASE + MATCH_CONTEXTS;
+
+function sign3(v: number): number {
+  return v > 0 ? 2 : v < 0 ? 0 : 1;
+}
+
+/** Code z (encoder) or read it (decoder) with the binarisation above. */
+function codeResidual(bits: AdaptiveBits, base: number, zeroCtx: number, bucket: number, signCtx: number, z: number): number {
+  const zero = bits.code(base + zeroCtx, z === 0 ? 1 : 0);
+  if (zero) return 0;
+  const negative = bits.code(base + ZERO_CONTEXTS + signCtx, z < 0 ? 1 : 0);
+  const m = z < 0 ? -z - 1 : z - 1;
+  const classBase = base + ZERO_CONTEXTS + SIGN_CONTEXTS + bucket * (MAX_CLASS + 1);
+  // Class k = bit length of m, in unary: "more than j?" for j = 0, 1, ...
+  const k = bits.msg === undefined ? bitLength(m) : 0;
+  let cls = 0;
+  while (cls < MAX_CLASS && bits.code(classBase + cls, k > cls ? 1 : 0)) cls++;
+  let value: number;
+  if (cls === 0) value = 0;
+  else if (cls === 1) value = 1;
+  else {
+    // The bit below the leading one is adaptive, the rest raw (in 16-bit pieces).
+    const top = 2 ** (cls - 1);
+    const rest = cls - 2;
+    const lowUnit = 2 ** rest;
+    const second = bits.code(base + ZERO_CONTEXTS + SIGN_CONTEXTS + CLASS_CONTEXTS + bucket * (MAX_CLASS + 1) + cls, bits.msg === undefined ? Math.floor((m - top) / lowUnit) : 0);
+    let low = 0;
+    if (bits.msg === undefined) {
+      low = m - top - second * lowUnit;
+      let left = rest;
+      let unit = 1;
+      while (left > 0) {
+        const take = left > 16 ? 16 : left;
+        bits.raw(Math.floor(low / unit) % 2 ** take, take);
+        unit *= 2 ** take;
+        left -= take;
+      }
+    } else {
+      let left = rest;
+      let unit = 1;
+      while (left > 0) {
+        const take = left > 16 ? 16 : left;
+        low += bits.raw(0, take) * unit;
+        unit *= 2 ** take;
+        left -= take;
+      }
+    }
+    value = top + second * lowUnit + low;
+  }
+  const magnitude = value + 1;
+  return negative ? -magnitude : magnitude;
+}
+
+/** LOCO-I's update of a context's bias correction after a residual r (against the corrected prediction). */
+function learnBias(correction: Float64Array, sum: Float64Array, count: Float64Array, ctx: number, r: number): void {
+  let b = sum[ctx] + r;
+  let n = count[ctx];
+  if (n === BIAS_RESET) {
+    b = b >= 0 ? Math.floor(b / 2) : -Math.floor(-b / 2);
+    n = n / 2;
+  }
+  n++;
+  if (b <= -n) {
+    correction[ctx]--;
+    b += n;
+    if (b <= -n) b = -n + 1;
+  } else if (b > 0) {
+    correction[ctx]++;
+    b -= n;
+    if (b > 0) b = 0;
+  }
+  sum[ctx] = b;
+  count[ctx] = n;
+}
+
+function median3(a: number, b: number, c: number): number {
+  return a > b ? (b > c ? b : a > c ? c : a) : a > c ? a : b > c ? c : b;
+}
+
+/**
+ * One pass over the array, the same for both directions: encoding (`chunks` given) records decisions and
+ * closes a chunk every CHUNK_SAMPLES samples; decoding (`messages` given) pops them and writes `data`.
+ * Returns the model's bits (encoder).
+ */
+function run(
+  data: SampleArray,
+  layout: SampleLayout,
+  mode: GridMode | undefined,
+  params: GridParams,
+  chunks: Uint8Array[] | undefined,
+  messages: Uint8Array[] | undefined,
+  progress?: Progress,
+  pixelBits?: Float32Array,
+): number {
+  const { height, width, channels } = layout;
+  const planeRows = layout.planeRows ?? height;
+  const rowStride = width * channels;
+  const K = SUB_PREDICTORS;
+  const bits = new AdaptiveBits(CONTEXTS_PER_CHANNEL * channels, params.rateLimit);
+  // Two rows of each sub-predictor's |error| and of the mixed prediction's error, per (x, c).
+  const subErrors = new Float64Array(2 * rowStride * K);
+  const mixErrors = new Float64Array(2 * rowStride);
+  // LOCO-I's bias cancellation: a correction that moves by at most 1 per sample (an outlier cannot
+  // throw it), from the running sum of errors and the count.
+  const biasCorrection = new Float64Array(ZERO_CONTEXTS * channels);
+  const biasSum = new Float64Array(ZERO_CONTEXTS * channels);
+  const biasCount = new Float64Array(ZERO_CONTEXTS * channels);
+  const predictions = new Float64Array(K);
+  /** The last value coded in each channel that is not the sentinel (what a pixel among sentinels predicts from). */
+  const lastValid = new Float64Array(channels);
+  const lmsWeights = new Float64Array(LMS_TAPS * channels);
+  const taps = new Float64Array(LMS_TAPS);
+  const weights = new Float64Array(K);
+  const total = height * rowStride;
+  let chunkIndex = 0;
+  let nextChunk = CHUNK_SAMPLES;
+  if (messages) bits.msg = Message.unflatten(messages[0]);
+  const { sentinel, matches } = codeMode(bits, mode);
+  for (let y = 0; y < height; y++) {
+    if (progress && y % 32 === 0) progress(y / height);
+    const py = y % planeRows;
+    const previousPlane = y >= planeRows;
+    const cur = (y & 1) * rowStride;
+    const up = rowStride - cur;
+    for (let x = 0; x < width; x++) {
+      for (let c = 0; c < channels; c++) {
+        const i = y * rowStride + x * channels + c;
+        if (i === nextChunk) {
+          if (chunks) chunks.push(bits.flushChunk());
+          else {
+            if (!bits.msg!.isEmpty()) fail('CORRUPT', 'a chunk does not end where its samples do');
+            bits.msg = Message.unflatten(messages![++chunkIndex]);
+          }
+          nextChunk += CHUNK_SAMPLES;
+        }
+        // Neighbours within the plane; the first row looks left, the first column up.
+        let w: number, n: number, nw: number, ne: number, ww: number;
+        const back = i - planeRows * rowStride;
+        if (py === 0) {
+          w = x > 0 ? data[i - channels] : previousPlane ? data[back] : y > 0 ? data[i - rowStride] : 0;
+          n = nw = ne = w;
+          ww = x > 1 ? data[i - 2 * channels] : w;
+        } else {
+          n = data[i - rowStride];
+          w = x > 0 ? data[i - channels] : n;
+          nw = x > 0 ? data[i - rowStride - channels] : n;
+          ne = x + 1 < width ? data[i - rowStride + channels] : n;
+          ww = x > 1 ? data[i - 2 * channels] : w;
+        }
+        const xl = x > 0 ? x - 1 : x;
+        const xr = x + 1 < width ? x + 1 : x;
+        const here = (cur + x * channels + c) * K;
+        const base = c * CONTEXTS_PER_CHANNEL;
+        const pixelStart = bits.bits;
+        if (sentinel === sentinel) {
+          // Sentinel values (invalid pixels, no-data, saturation) get a flag of their own; the predictor
+          // then sees only the valid neighbours.
+          const held = (w === sentinel ? 1 : 0) + (n === sentinel ? 1 : 0) + (nw === sentinel ? 1 : 0) + (ne === sentinel ? 1 : 0);
+          const flagCtx = base + SENTINEL_BASE + held * 4 + (ww === sentinel ? 2 : 0) + (previousPlane && data[back] === sentinel ? 1 : 0);
+          if (bits.code(flagCtx, chunks ? (data[i] === sentinel ? 1 : 0) : 0)) {
+            if (!chunks) {
+              data[i] = sentinel;
+              if (data[i] !== sentinel) fail('CORRUPT', 'the sentinel is outside the dtype');
+            }
+            // Carry the errors around it on to the next samples.
+            const from = (cur + xl * channels + c) * K;
+            for (let k = 0; k < K; k++) subErrors[here + k] = x > 0 ? subErrors[from + k] : 0;
+            mixErrors[cur + x * channels + c] = x > 0 ? mixErrors[cur + xl * channels + c] : 0;
+            if (pixelBits) pixelBits[y * width + x] += bits.bits - pixelStart;
+            continue;
+          }
+          if (held > 0 || ww === sentinel) {
+            const last = lastValid[c];
+            if (n === sentinel) n = w !== sentinel ? w : ne !== sentinel ? ne : nw !== sentinel ? nw : last;
+            if (w === sentinel) w = n;
+            if (nw === sentinel) nw = n;
+            if (ne === sentinel) ne = n;
+            if (ww === sentinel) ww = w;
+          }
+        }
+        const gradient = w + n - nw;
+        predictions[0] = gradient;
+        predictions[1] = median3(w, n, gradient);
+        predictions[2] = w;
+        predictions[3] = n;
+        predictions[4] = w + ne - n;
+        if (previousPlane) {
+          // The same sample one plane back, moved by how this plane differs from it around here.
+          const pw = x > 0 ? data[back - channels] : data[back];
+          const pn = py > 0 ? data[back - rowStride] : data[back];
+          predictions[5] = data[back] === sentinel || pw === sentinel || pn === sentinel ? w : data[back] + Math.floor((w - pw + n - pn) / 2);
+        } else if (c > 0) {
+          // The previous channel's gradient error at this sample.
+          const j = i - 1;
+          const cw = x > 0 ? data[j - channels] : py > 0 ? data[j - rowStride] : data[j];
+          const cn = py > 0 ? data[j - rowStride] : cw;
+          const cnw = x > 0 && py > 0 ? data[j - rowStride - channels] : cn;
+          predictions[5] = gradient + data[j] - (cw + cn - cnw);
+        } else predictions[5] = 2 * w - ww;
+        // NLMS over the causal neighbourhood, relative to N (weights learned while coding).
+        {
+          const r1 = py > 0 ? i - rowStride : i;
+          const r2 = py > 1 ? i - 2 * rowStride : r1;
+          const nn = py > 1 ? data[r2] : n;
+          const nnw = py > 1 && x > 0 ? data[r2 - channels] : nn;
+          const nne = py > 1 && x + 1 < width ? data[r2 + channels] : nn;
+          const nee = py > 0 && x + 2 < width ? data[r1 + 2 * channels] : ne;
+          taps[0] = w - n;
+          taps[1] = nw - n;
+          taps[2] = ne - n;
+          taps[3] = ww - n;
+          taps[4] = nn - n;
+          taps[5] = nnw - n;
+          taps[6] = nne - n;
+          taps[7] = nee - n;
+          const wb = c * LMS_TAPS;
+          let acc = 0;
+          for (let k = 0; k < LMS_TAPS; k++) {
+            let t = taps[k];
+            if (t > LMS_CLAMP) t = LMS_CLAMP;
+            else if (t < -LMS_CLAMP) t = -LMS_CLAMP;
+            taps[k] = t;
+            acc += lmsWeights[wb + k] * t;
+          }
+          predictions[6] = n + Math.floor(acc / 2 ** WEIGHT_BITS);
+        }
+
+        // Weights from each sub-predictor's errors at N, W (twice), NW, NE.
+        const eN = (up + x * channels + c) * K;
+        const eW = (cur + xl * channels + c) * K;
+        const eNW = (up + xl * channels + c) * K;
+        const eNE = (up + xr * channels + c) * K;
+        let weightSum = 0;
+        let weighted = 0;
+        for (let k = 0; k < K; k++) {
+          const s = 2 * (subErrors[eN + k] + subErrors[eW + k]) + subErrors[eNW + k] + subErrors[eNE + k] + 1;
+          const q = Math.floor(65536 / s);
+          const wk = Math.floor((q * q) / 65536) + 1;
+          weights[k] = wk;
+          weightSum += wk;
+          weighted += wk * (predictions[k] - n);
+        }
+        const mixed = n + Math.floor((weighted + Math.floor(weightSum / 2)) / weightSum);
+
+        // Contexts: the mixed prediction's errors around the sample, and equal neighbours.
+        const mN = mixErrors[up + x * channels + c];
+        const mW = mixErrors[cur + xl * channels + c];
+        const mNW = mixErrors[up + xl * channels + c];
+        const mNE = mixErrors[up + xr * channels + c];
+        const activity = 2 * (Math.abs(mN) + Math.abs(mW)) + Math.abs(mNW) + Math.abs(mNE);
+        const bucket = activityBucket(activity);
+        const pattern = (w === nw ? 1 : 0) + (n === nw ? 2 : 0) + (n === ne ? 4 : 0);
+        const zeroCtx = ((bucket * PATTERNS + pattern) * PARITIES + (py & 1) * 2 + (x & 1));
+        const ctx = c * ZERO_CONTEXTS + zeroCtx;
+        const bias = biasCorrection[ctx];
+        const prediction = mixed + bias;
+        const signCtx = (bucket < SIGN_BUCKETS ? bucket : SIGN_BUCKETS - 1) * 9 + sign3(mW) * 3 + sign3(mN);
+
+        // Exact repeats first (quantized, upsampled, label-like data): does the sample equal W, N or the
+        // gradient? Each distinct candidate asks once.
+        let value = chunks ? data[i] : 0;
+        let matched = false;
+        if (matches) {
+        const matchCtx = base + MATCH_BASE + ((pattern * PARITIES + (py & 1) * 2 + (x & 1)) * MATCH_BUCKETS + (bucket >> 2 < MATCH_BUCKETS ? bucket >> 2 : MATCH_BUCKETS - 1)) * MATCH_CANDIDATES * MATCH_DISTANCES;
+        for (let j = 0; j < MATCH_CANDIDATES && !matched; j++) {
+          const cand = j === 0 ? w : j === 1 ? n : gradient;
+          // The residual's zero flag already asks for the prediction; an earlier candidate asked for itself.
+          if (cand === prediction || (j > 0 && cand === w) || (j > 1 && cand === n)) continue;
+          const d = cand > prediction ? cand - prediction : prediction - cand;
+          const distance = d < 2 ? 0 : d < 4 ? 1 : d < 16 ? 2 : 3;
+          if (bits.code(matchCtx + j * MATCH_DISTANCES + distance, value === cand ? 1 : 0)) {
+            value = cand;
+            matched = true;
+          }
+        }
+        }
+        if (!matched) {
+          if (chunks) codeResidual(bits, base, zeroCtx, bucket, signCtx, value - prediction);
+          else value = prediction + codeResidual(bits, base, zeroCtx, bucket, signCtx, 0);
+        }
+        if (chunks) {
+          if (pixelBits) pixelBits[y * width + x] += bits.bits - pixelStart;
+        } else {
+          data[i] = value;
+          if (data[i] !== value) fail('CORRUPT', 'a decoded sample is outside its dtype');
+        }
+
+        // Learn: bias, each sub-predictor's error, the mixed error.
+        const z = value - mixed;
+        learnBias(biasCorrection, biasSum, biasCount, ctx, value - prediction);
+        for (let k = 0; k < K; k++) subErrors[here + k] = Math.abs(value - predictions[k]);
+        {
+          let e = value - predictions[6];
+          if (e > LMS_CLAMP) e = LMS_CLAMP;
+          else if (e < -LMS_CLAMP) e = -LMS_CLAMP;
+          if (e !== 0) {
+            let norm = 64;
+            for (let k = 0; k < LMS_TAPS; k++) norm += taps[k] * taps[k];
+            const wb = c * LMS_TAPS;
+            const step = e * params.lmsStep;
+            for (let k = 0; k < LMS_TAPS; k++) lmsWeights[wb + k] += Math.trunc((step * taps[k]) / norm);
+          }
+        }
+        mixErrors[cur + x * channels + c] = z;
+        lastValid[c] = value;
+      }
+    }
+  }
+  if (chunks) {
+    if (total > 0) chunks.push(bits.flushChunk());
+  } else if (bits.msg && !bits.msg.isEmpty()) fail('CORRUPT', 'payload does not end where the data does');
+  return bits.bits;
+}
+
+/** How many chunks a layout's samples take (what the decoder expects). */
+function chunkCount(layout: SampleLayout): number {
+  return Math.max(1, Math.ceil((layout.height * layout.width * layout.channels) / CHUNK_SAMPLES));
+}
+
+/**
+ * The value that marks invalid samples, if the array has one: its most frequent value, when it fills at
+ * least 1/SENTINEL_SHARE of the array (depth sensors' 0, rasters' no-data, saturated pixels); else NaN.
+ */
+function chooseSentinel(data: SampleArray): number {
+  const counts = new Map<number, number>();
+  let best = NaN;
+  let bestCount = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    const count = (counts.get(v) ?? 0) + 1;
+    counts.set(v, count);
+    if (count > bestCount) {
+      bestCount = count;
+      best = v;
+    }
+    // Beyond this many distinct values nothing reaches the share any more: stop early.
+    if (counts.size > MAX_SENTINEL_SCAN) break;
+  }
+  return bestCount * SENTINEL_SHARE >= data.length ? best : NaN;
+}
+
+/**
+ * The file's settings, first in the first message: 1 bit sentinel?, 1 bit matches?, then the sentinel
+ * as a zigzag integer: 6 bits of bit length, the bits in pieces of at most 16.
+ */
+function codeMode(bits: AdaptiveBits, mode: GridMode | undefined): GridMode {
+  const hasSentinel = bits.raw(mode && mode.sentinel === mode.sentinel ? 1 : 0, 1);
+  const matches = bits.raw(mode?.matches ? 1 : 0, 1) === 1;
+  if (!hasSentinel) return { sentinel: NaN, matches };
+  const zig = mode ? (mode.sentinel >= 0 ? 2 * mode.sentinel : -2 * mode.sentinel - 1) : 0;
+  const length = bits.raw(bitLength(zig), 6);
+  if (length > 34) fail('CORRUPT', 'grid sentinel is malformed');
+  let v = 0;
+  let unit = 1;
+  for (let left = length; left > 0; ) {
+    const take = left > 16 ? 16 : left;
+    v += bits.raw(Math.floor(zig / unit) % 2 ** take, take) * unit;
+    unit *= 2 ** take;
+    left -= take;
+  }
+  return { sentinel: v % 2 === 0 ? v / 2 : -(v + 1) / 2, matches };
+}
+
+interface GridMode {
+  /** The invalid-sample value (NaN: none). */
+  sentinel: number;
+  /** Whether samples first ask whether they repeat W, N or the gradient. */
+  matches: boolean;
+}
+
+/** Samples of the prefix on which the encoder tries both settings of `matches`. */
+const TRIAL_SAMPLES = 1 << 18;
+
+/** The adaptation's constants (a test changes one to show that both sides must agree on every step). */
+export interface GridParams {
+  lmsStep: number;
+  rateLimit: number;
+}
+
+export const GRID_PARAMS: GridParams = { lmsStep: LMS_STEP, rateLimit: RATE_LIMIT };
+
+export function gridRoute(params: GridParams = GRID_PARAMS): Route {
+  return {
+    id: ROUTE_GRID,
+    async encode(data, layout, progress, pixelBits) {
+      const sentinel = chooseSentinel(data);
+      // Match flags pay on quantized data and cost a little on smooth data: try both on a prefix.
+      const rowSamples = layout.width * layout.channels;
+      const trialRows = Math.min(layout.height, Math.max(1, Math.ceil(TRIAL_SAMPLES / rowSamples)));
+      const whole = trialRows === layout.height;
+      const trial = (matches: boolean) => {
+        const chunks: Uint8Array[] = [];
+        const bits = run(data.subarray(0, trialRows * rowSamples), { ...layout, height: trialRows }, { sentinel, matches }, params, chunks, undefined, undefined, whole ? pixelBits?.fill(0) : undefined);
+        return { chunks, bits };
+      };
+      const without = trial(false);
+      const withMatches = trial(true);
+      const mode: GridMode = { sentinel, matches: withMatches.bits < without.bits };
+      let chunks: Uint8Array[];
+      let modelBits: number;
+      if (whole && !pixelBits) ({ chunks, bits: modelBits } = mode.matches ? withMatches : without);
+      else {
+        chunks = [];
+        pixelBits?.fill(0);
+        modelBits = run(data, layout, mode, params, chunks, undefined, progress, pixelBits);
+      }
+      return { modelBits, body: [knownPartsHeader(chunks), ...chunks] };
+    },
+    async decode(body, layout, out, progress) {
+      run(out, layout, undefined, params, undefined, splitKnownParts(body, chunkCount(layout)), progress);
+    },
+  };
+}
+
+export function createGridModel(id = gridKind.id): IntegerModel {
+  const model = baselineFamilyModel({ ...gridKind, id }, GRID_ALGORITHM, codes, () => gridRoute());
+  return { ...model, minBitsPerSample: Math.min(model.minBitsPerSample, GRID_MIN_BITS_PER_SAMPLE) };
+}

@@ -27,13 +27,16 @@ import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../share
 import { gridKind } from './kind.js';
 
 /** Bump when the predictor, the contexts or the binarisation change: it is part of the model hash. */
-const GRID_ALGORITHM = 'grid-1';
+const GRID_ALGORITHM = 'grid-2';
 const ROUTE_GRID = 1;
 
 /** Samples per rANS message: the encoder records one chunk's decisions, then pushes them in reverse. */
 export const CHUNK_SAMPLES = 1 << 16;
 
-const SUB_PREDICTORS = 7;
+const SUB_PREDICTORS = 8;
+/** Stacks' mean per position: fixed point, and the weight of the newest plane (1 / POSITION_RATE). */
+const POSITION_ONE = 16;
+const POSITION_RATE = 8;
 /** The NLMS predictor: taps (neighbours minus N), weights' fixed point, step (of 2^WEIGHT_BITS), clamp on its inputs. */
 const LMS_TAPS = 8;
 const WEIGHT_BITS = 16;
@@ -54,12 +57,15 @@ const PRECISION = 16;
 const ONE = 1 << PRECISION;
 const P_MIN = 32;
 /** The adaptation rate stops slowing down at 1 / (RATE_LIMIT + 2). */
-const RATE_LIMIT = 30;
+const RATE_LIMIT = 120;
 
-/** A sentinel fills at least 1/SENTINEL_SHARE of the array; the scan for it gives up past this many distinct values. */
+/** A sentinel fills at least 1/SENTINEL_SHARE of the array. */
 const SENTINEL_SHARE = 32;
-const MAX_SENTINEL_SCAN = 1 << 20;
+/** Most distinct values of a palette (and of the scan for a sentinel); a lookup table serves ranges up to the limit. */
+const MAX_PALETTE = 1 << 16;
+const PALETTE_TABLE_LIMIT = 1 << 22;
 
+const BIAS_CONTEXTS = BUCKETS * 64;
 /** Bias correction per context: LOCO-I's, its sums halved every BIAS_RESET samples. */
 const BIAS_RESET = 64;
 
@@ -82,10 +88,15 @@ class AdaptiveBits {
   /** Decoder: the message being read. */
   msg: Message | undefined;
 
+  /** Mixer weights (x 2^16), two per mixer context. */
+  readonly mixWeights: Float64Array;
+
   constructor(
     contexts: number,
+    mixers: number,
     private readonly rateLimit: number,
   ) {
+    this.mixWeights = new Float64Array(2 * mixers).fill(MIX_ONE / 2);
     this.prob = new Int32Array(contexts).fill(ONE >> 1);
     this.seen = new Uint8Array(contexts);
   }
@@ -125,6 +136,37 @@ class AdaptiveBits {
     return bit;
   }
 
+  /**
+   * As `code`, under two contexts' probabilities mixed in the logistic domain by weights learned per
+   * mixer context (both contexts learn too): integer tables and shifts only.
+   */
+  code2(ctxA: number, ctxB: number, mixer: number, bit: number): number {
+    const stA = STRETCH[this.prob[ctxA] >> 4];
+    const stB = STRETCH[this.prob[ctxB] >> 4];
+    const weights = this.mixWeights;
+    const m = 2 * mixer;
+    const dot = Math.floor((weights[m] * stA + weights[m + 1] * stB) / 65536);
+    const p12 = squash(dot);
+    let p = p12 * 16 + 8;
+    if (p < P_MIN) p = P_MIN;
+    else if (p > ONE - P_MIN) p = ONE - P_MIN;
+    const msg = this.msg;
+    if (msg === undefined) {
+      this.record(p * 2 + bit);
+      this.bits -= Math.log2((bit ? p : ONE - p) / ONE);
+    } else {
+      bit = msg.peek(PRECISION) >= ONE - p ? 1 : 0;
+      if (bit) msg.pop(ONE - p, p, PRECISION);
+      else msg.pop(0, ONE - p, PRECISION);
+    }
+    const err = (bit ? 4096 : 0) - p12;
+    weights[m] += Math.floor((stA * err * MIX_RATE) / 1024);
+    weights[m + 1] += Math.floor((stB * err * MIX_RATE) / 1024);
+    this.learn(ctxA, bit);
+    this.learn(ctxB, bit);
+    return bit;
+  }
+
   /** `count` (0..16) raw bits of `value`. */
   raw(value: number, count: number): number {
     if (count === 0) return 0;
@@ -160,6 +202,34 @@ class AdaptiveBits {
 
 const RAW = 2 ** 40;
 
+/** The logistic function at 33 points, x = -2048..2048 in steps of 128 (units of 1/256), as 12-bit probabilities. */
+const SQUASH_POINTS = [1, 2, 4, 6, 10, 17, 27, 45, 74, 120, 194, 311, 488, 747, 1102, 1546, 2048, 2550, 2994, 3349, 3608, 3785, 3902, 3976, 4022, 4051, 4069, 4079, 4086, 4090, 4092, 4094, 4095];
+
+/** 12-bit probability of logit d / 256, interpolated between the points (integers only). */
+function squash(d: number): number {
+  if (d > 2047) return 4095;
+  if (d < -2047) return 1;
+  const i = (d + 2048) >> 7;
+  const f = (d + 2048) & 127;
+  return (SQUASH_POINTS[i] * (128 - f) + SQUASH_POINTS[i + 1] * f + 64) >> 7;
+}
+
+/** Inverse of squash: the smallest d whose squash(d) reaches p, per 12-bit p. */
+const STRETCH: Int16Array = (() => {
+  const table = new Int16Array(4096);
+  let p = 0;
+  for (let d = -2047; d <= 2047; d++) {
+    const v = squash(d);
+    for (; p <= v; p++) table[p] = d;
+  }
+  for (; p < 4096; p++) table[p] = 2047;
+  return table;
+})();
+
+/** Mixer weights' unit and learning rate. */
+const MIX_ONE = 65536;
+const MIX_RATE = 1;
+
 /** Quantised size of the local errors: 0..3 as they are, then two buckets per power of two. */
 function activityBucket(a: number): number {
   if (a < 4) return a;
@@ -171,66 +241,76 @@ function activityBucket(a: number): number {
 
 /** The contexts of one channel's binary decisions (offsets into one AdaptiveBits). */
 const ZERO_CONTEXTS = BUCKETS * PATTERNS * PARITIES;
-const SIGN_CONTEXTS = SIGN_BUCKETS * 9;
+const SIGN_CONTEXTS = SIGN_BUCKETS * 9 + SIGN_BUCKETS * 64;
 const CLASS_CONTEXTS = BUCKETS * (MAX_CLASS + 1);
-const MANTISSA_CONTEXTS = BUCKETS * (MAX_CLASS + 1);
+/** Mantissa trees: MANTISSA_ADAPTIVE adaptive bits below the leading one, per class and activity group. */
+const MANTISSA_ADAPTIVE = 6;
+const MANTISSA_GROUP_SHIFT = 3;
+const MANTISSA_CONTEXTS = ((BUCKETS - 1) >> MANTISSA_GROUP_SHIFT) * (MAX_CLASS + 1) * (1 << MANTISSA_ADAPTIVE) + (MAX_CLASS + 1) * (1 << MANTISSA_ADAPTIVE);
 /** Sentinel flag: how many of W, N, NW, NE hold the sentinel (0..4), x WW, x the previous plane's sample. */
-const SENTINEL_CONTEXTS = 5 * 2 * 2;
+const SENTINEL_CONTEXTS = 5 * 2 * 2 * 4;
 const SENTINEL_BASE = ZERO_CONTEXTS + SIGN_CONTEXTS + CLASS_CONTEXTS + MANTISSA_CONTEXTS;
 /** Match flags ("the sample equals W / N / W + N - NW"): candidate x parity x pattern x coarse activity. */
-const MATCH_CANDIDATES = 3;
+const MATCH_CANDIDATES = 4;
 const MATCH_BUCKETS = 12;
 const MATCH_BASE = SENTINEL_BASE + SENTINEL_CONTEXTS;
 const MATCH_DISTANCES = 4;
 const MATCH_CONTEXTS = MATCH_CANDIDATES * MATCH_DISTANCES * PARITIES * PATTERNS * MATCH_BUCKETS;
-const CONTEXTS_PER_CHANNEL = MATCH_BASE + MATCH_CONTEXTS;
+/** Second opinions: the best sub-predictor's error size x the signs of the errors at W and N. */
+const SECOND_BASE = MATCH_BASE + MATCH_CONTEXTS;
+const SECOND_CONTEXTS = BUCKETS * 9;
+/** Second opinion on the class: the best sub-predictor's error size. */
+const CLASS2_BASE = SECOND_BASE + SECOND_CONTEXTS;
+const CONTEXTS_PER_CHANNEL = CLASS2_BASE + BUCKETS * (MAX_CLASS + 1);
+/** The palette's gap lengths: contexts after all channels' (`paletteBase`). */
+const PALETTE_CONTEXTS = MAX_CLASS + 1;
+/** Mixer contexts: the activity bucket, for the zero flag and for the sign. */
+const MIXERS_PER_CHANNEL = 2 * BUCKETS + MAX_CLASS + 1;
 
 function sign3(v: number): number {
   return v > 0 ? 2 : v < 0 ? 0 : 1;
 }
 
 /** Code z (encoder) or read it (decoder) with the binarisation above. */
-function codeResidual(bits: AdaptiveBits, base: number, zeroCtx: number, bucket: number, signCtx: number, z: number): number {
-  const zero = bits.code(base + zeroCtx, z === 0 ? 1 : 0);
+function codeResidual(bits: AdaptiveBits, base: number, zeroCtx: number, bucket: number, signCtx: number, signTextureCtx: number, best: number, z: number): number {
+  const mixer = (base / CONTEXTS_PER_CHANNEL) * MIXERS_PER_CHANNEL + bucket;
+  const zero = bits.code2(base + zeroCtx, base + SECOND_BASE + best, mixer, z === 0 ? 1 : 0);
   if (zero) return 0;
-  const negative = bits.code(base + ZERO_CONTEXTS + signCtx, z < 0 ? 1 : 0);
+  const negative = bits.code2(base + ZERO_CONTEXTS + signCtx, base + ZERO_CONTEXTS + signTextureCtx, mixer + MIXERS_PER_CHANNEL / 2, z < 0 ? 1 : 0);
   const m = z < 0 ? -z - 1 : z - 1;
   const classBase = base + ZERO_CONTEXTS + SIGN_CONTEXTS + bucket * (MAX_CLASS + 1);
   // Class k = bit length of m, in unary: "more than j?" for j = 0, 1, ...
   const k = bits.msg === undefined ? bitLength(m) : 0;
   let cls = 0;
-  while (cls < MAX_CLASS && bits.code(classBase + cls, k > cls ? 1 : 0)) cls++;
+  const class2Base = base + CLASS2_BASE + Math.floor(best / 9) * (MAX_CLASS + 1);
+  const classMixer = (base / CONTEXTS_PER_CHANNEL) * MIXERS_PER_CHANNEL + 2 * BUCKETS;
+  while (cls < MAX_CLASS && bits.code2(classBase + cls, class2Base + cls, classMixer + cls, k > cls ? 1 : 0)) cls++;
   let value: number;
   if (cls === 0) value = 0;
   else if (cls === 1) value = 1;
   else {
-    // The bit below the leading one is adaptive, the rest raw (in 16-bit pieces).
-    const top = 2 ** (cls - 1);
-    const rest = cls - 2;
-    const lowUnit = 2 ** rest;
-    const second = bits.code(base + ZERO_CONTEXTS + SIGN_CONTEXTS + CLASS_CONTEXTS + bucket * (MAX_CLASS + 1) + cls, bits.msg === undefined ? Math.floor((m - top) / lowUnit) : 0);
+    // The bits below the leading one: the first MANTISSA_ADAPTIVE through a binary tree of adaptive
+    // contexts (per class and coarse activity: lattices of quantized data show up here), the rest raw.
+    const below = cls - 1;
+    const adaptive = below < MANTISSA_ADAPTIVE ? below : MANTISSA_ADAPTIVE;
+    const rawBits = below - adaptive;
+    const rawUnit = 2 ** rawBits;
+    const treeBase = base + ZERO_CONTEXTS + SIGN_CONTEXTS + CLASS_CONTEXTS + ((bucket >> MANTISSA_GROUP_SHIFT) * (MAX_CLASS + 1) + cls) * (1 << MANTISSA_ADAPTIVE);
+    const encoding = bits.msg === undefined;
+    const high = encoding ? Math.floor((m - 2 ** below) / rawUnit) : 0;
+    let node = 1;
+    for (let b = adaptive - 1; b >= 0; b--) node = node * 2 + bits.code(treeBase + node, encoding ? (high >> b) & 1 : 0);
+    const topBits = node - (1 << adaptive);
     let low = 0;
-    if (bits.msg === undefined) {
-      low = m - top - second * lowUnit;
-      let left = rest;
-      let unit = 1;
-      while (left > 0) {
-        const take = left > 16 ? 16 : left;
-        bits.raw(Math.floor(low / unit) % 2 ** take, take);
-        unit *= 2 ** take;
-        left -= take;
-      }
-    } else {
-      let left = rest;
-      let unit = 1;
-      while (left > 0) {
-        const take = left > 16 ? 16 : left;
-        low += bits.raw(0, take) * unit;
-        unit *= 2 ** take;
-        left -= take;
-      }
+    let unit = 1;
+    const lowValue = encoding ? m - 2 ** below - topBits * rawUnit : 0;
+    for (let left = rawBits; left > 0; ) {
+      const take = left > 16 ? 16 : left;
+      low += bits.raw(encoding ? Math.floor(lowValue / unit) % 2 ** take : 0, take) * unit;
+      unit *= 2 ** take;
+      left -= take;
     }
-    value = top + second * lowUnit + low;
+    value = 2 ** below + topBits * rawUnit + low;
   }
   const magnitude = value + 1;
   return negative ? -magnitude : magnitude;
@@ -276,31 +356,39 @@ function run(
   messages: Uint8Array[] | undefined,
   progress?: Progress,
   pixelBits?: Float32Array,
-): number {
+): { bits: number; headerBits: number } {
   const { height, width, channels } = layout;
   const planeRows = layout.planeRows ?? height;
   const rowStride = width * channels;
   const K = SUB_PREDICTORS;
-  const bits = new AdaptiveBits(CONTEXTS_PER_CHANNEL * channels, params.rateLimit);
+  const bits = new AdaptiveBits(CONTEXTS_PER_CHANNEL * channels + PALETTE_CONTEXTS, MIXERS_PER_CHANNEL * channels, params.rateLimit);
   // Two rows of each sub-predictor's |error| and of the mixed prediction's error, per (x, c).
   const subErrors = new Float64Array(2 * rowStride * K);
   const mixErrors = new Float64Array(2 * rowStride);
   // LOCO-I's bias cancellation: a correction that moves by at most 1 per sample (an outlier cannot
   // throw it), from the running sum of errors and the count.
-  const biasCorrection = new Float64Array(ZERO_CONTEXTS * channels);
-  const biasSum = new Float64Array(ZERO_CONTEXTS * channels);
-  const biasCount = new Float64Array(ZERO_CONTEXTS * channels);
+  const biasCorrection = new Float64Array(BIAS_CONTEXTS * channels);
+  const biasSum = new Float64Array(BIAS_CONTEXTS * channels);
+  const biasCount = new Float64Array(BIAS_CONTEXTS * channels);
   const predictions = new Float64Array(K);
   /** The last value coded in each channel that is not the sentinel (what a pixel among sentinels predicts from). */
   const lastValid = new Float64Array(channels);
   const lmsWeights = new Float64Array(LMS_TAPS * channels);
+  // Stacks: a running mean of each position over the planes so far (x POSITION_ONE), for aligned small
+  // images (patches, digits, frames) whose position says much about the value.
+  if (messages) bits.msg = Message.unflatten(messages[0]);
+  const { sentinel, matches, palette: paletteValues } = codeMode(bits, mode, height * rowStride, CONTEXTS_PER_CHANNEL * channels);
+  const headerBits = bits.bits;
+  const palette = paletteValues ? new Palette(paletteValues) : undefined;
+  const planeSamples = planeRows * rowStride;
+  const positionMean = planeRows < height ? new Float64Array(planeSamples) : undefined;
+  /** Stacks: how often each position held the sentinel (0..256, a running mean). */
+  const positionSentinel = planeRows < height && sentinel === sentinel ? new Float64Array(planeSamples) : undefined;
   const taps = new Float64Array(LMS_TAPS);
   const weights = new Float64Array(K);
   const total = height * rowStride;
   let chunkIndex = 0;
   let nextChunk = CHUNK_SAMPLES;
-  if (messages) bits.msg = Message.unflatten(messages[0]);
-  const { sentinel, matches } = codeMode(bits, mode);
   for (let y = 0; y < height; y++) {
     if (progress && y % 32 === 0) progress(y / height);
     const py = y % planeRows;
@@ -341,7 +429,10 @@ function run(
           // Sentinel values (invalid pixels, no-data, saturation) get a flag of their own; the predictor
           // then sees only the valid neighbours.
           const held = (w === sentinel ? 1 : 0) + (n === sentinel ? 1 : 0) + (nw === sentinel ? 1 : 0) + (ne === sentinel ? 1 : 0);
-          const flagCtx = base + SENTINEL_BASE + held * 4 + (ww === sentinel ? 2 : 0) + (previousPlane && data[back] === sentinel ? 1 : 0);
+          // Stacks: how often this position held the sentinel in the planes so far.
+          const often = positionSentinel ? positionSentinel[i % planeSamples] : 0;
+          const oftenClass = often < 32 ? 0 : often < 128 ? 1 : often < 224 ? 2 : 3;
+          const flagCtx = base + SENTINEL_BASE + (held * 4 + (ww === sentinel ? 2 : 0) + (previousPlane && data[back] === sentinel ? 1 : 0)) * 4 + oftenClass;
           if (bits.code(flagCtx, chunks ? (data[i] === sentinel ? 1 : 0) : 0)) {
             if (!chunks) {
               data[i] = sentinel;
@@ -351,6 +442,7 @@ function run(
             const from = (cur + xl * channels + c) * K;
             for (let k = 0; k < K; k++) subErrors[here + k] = x > 0 ? subErrors[from + k] : 0;
             mixErrors[cur + x * channels + c] = x > 0 ? mixErrors[cur + xl * channels + c] : 0;
+            if (positionSentinel) positionSentinel[i % planeSamples] += (256 - positionSentinel[i % planeSamples]) >> 2;
             if (pixelBits) pixelBits[y * width + x] += bits.bits - pixelStart;
             continue;
           }
@@ -409,6 +501,9 @@ function run(
           }
           predictions[6] = n + Math.floor(acc / 2 ** WEIGHT_BITS);
         }
+        const at = py * rowStride + x * channels + c;
+        predictions[7] = positionMean && previousPlane ? Math.floor((positionMean[at] + POSITION_ONE / 2) / POSITION_ONE) : n + Math.floor((ne - n) / 2);
+        const ahead = previousPlane ? data[back] : ne;
 
         // Weights from each sub-predictor's errors at N, W (twice), NW, NE.
         const eN = (up + x * channels + c) * K;
@@ -417,10 +512,11 @@ function run(
         const eNE = (up + xr * channels + c) * K;
         let weightSum = 0;
         let weighted = 0;
+        let bestError = Infinity;
         for (let k = 0; k < K; k++) {
           const s = 2 * (subErrors[eN + k] + subErrors[eW + k]) + subErrors[eNW + k] + subErrors[eNE + k] + 1;
-          const q = Math.floor(65536 / s);
-          const wk = Math.floor((q * q) / 65536) + 1;
+          if (s < bestError) bestError = s;
+          const wk = Math.floor(65536 / s) + 1;
           weights[k] = wk;
           weightSum += wk;
           weighted += wk * (predictions[k] - n);
@@ -435,22 +531,34 @@ function run(
         const activity = 2 * (Math.abs(mN) + Math.abs(mW)) + Math.abs(mNW) + Math.abs(mNE);
         const bucket = activityBucket(activity);
         const pattern = (w === nw ? 1 : 0) + (n === nw ? 2 : 0) + (n === ne ? 4 : 0);
-        const zeroCtx = ((bucket * PATTERNS + pattern) * PARITIES + (py & 1) * 2 + (x & 1));
-        const ctx = c * ZERO_CONTEXTS + zeroCtx;
+        // Position class: in a stack, how far the position's mean is from the prediction; else the parity.
+        let position: number;
+        if (positionMean && previousPlane) {
+          const gap = predictions[7] > mixed ? predictions[7] - mixed : mixed - predictions[7];
+          position = gap === 0 ? 0 : gap < 2 ? 1 : gap < 4 ? 2 : 3;
+        } else position = (py & 1) * 2 + (x & 1);
+        const zeroCtx = (bucket * PATTERNS + pattern) * PARITIES + position;
+        // Bias contexts (CALIC's error feedback): activity x which neighbours lie above the mixed prediction.
+        const nn = py > 1 ? data[i - 2 * rowStride] : n;
+        const texture = (w > mixed ? 1 : 0) + (n > mixed ? 2 : 0) + (nw > mixed ? 4 : 0) + (ne > mixed ? 8 : 0) + (ww > mixed ? 16 : 0) + (nn > mixed ? 32 : 0);
+        const ctx = (c * BUCKETS + bucket) * 64 + texture;
         const bias = biasCorrection[ctx];
         const prediction = mixed + bias;
-        const signCtx = (bucket < SIGN_BUCKETS ? bucket : SIGN_BUCKETS - 1) * 9 + sign3(mW) * 3 + sign3(mN);
+        const best = activityBucket(bestError - 1) * 9 + sign3(mW) * 3 + sign3(mN);
+        const signBucket = bucket < SIGN_BUCKETS ? bucket : SIGN_BUCKETS - 1;
+        const signCtx = signBucket * 9 + sign3(mW) * 3 + sign3(mN);
+        const signTextureCtx = SIGN_BUCKETS * 9 + signBucket * 64 + texture;
 
         // Exact repeats first (quantized, upsampled, label-like data): does the sample equal W, N or the
         // gradient? Each distinct candidate asks once.
         let value = chunks ? data[i] : 0;
         let matched = false;
         if (matches) {
-        const matchCtx = base + MATCH_BASE + ((pattern * PARITIES + (py & 1) * 2 + (x & 1)) * MATCH_BUCKETS + (bucket >> 2 < MATCH_BUCKETS ? bucket >> 2 : MATCH_BUCKETS - 1)) * MATCH_CANDIDATES * MATCH_DISTANCES;
+        const matchCtx = base + MATCH_BASE + ((pattern * PARITIES + position) * MATCH_BUCKETS + (bucket >> 2 < MATCH_BUCKETS ? bucket >> 2 : MATCH_BUCKETS - 1)) * MATCH_CANDIDATES * MATCH_DISTANCES;
         for (let j = 0; j < MATCH_CANDIDATES && !matched; j++) {
-          const cand = j === 0 ? w : j === 1 ? n : gradient;
+          const cand = j === 0 ? w : j === 1 ? n : j === 2 ? gradient : ahead;
           // The residual's zero flag already asks for the prediction; an earlier candidate asked for itself.
-          if (cand === prediction || (j > 0 && cand === w) || (j > 1 && cand === n)) continue;
+          if (cand === prediction || (j > 0 && cand === w) || (j > 1 && cand === n) || (j > 2 && cand === gradient)) continue;
           const d = cand > prediction ? cand - prediction : prediction - cand;
           const distance = d < 2 ? 0 : d < 4 ? 1 : d < 16 ? 2 : 3;
           if (bits.code(matchCtx + j * MATCH_DISTANCES + distance, value === cand ? 1 : 0)) {
@@ -460,8 +568,17 @@ function run(
         }
         }
         if (!matched) {
-          if (chunks) codeResidual(bits, base, zeroCtx, bucket, signCtx, value - prediction);
-          else value = prediction + codeResidual(bits, base, zeroCtx, bucket, signCtx, 0);
+          if (palette) {
+            // Sparse values: the residual counts palette entries from the one nearest the prediction.
+            const j = palette.nearest(prediction);
+            if (chunks) codeResidual(bits, base, zeroCtx, bucket, signCtx, signTextureCtx, best, palette.rank(value) - j);
+            else {
+              const at = j + codeResidual(bits, base, zeroCtx, bucket, signCtx, signTextureCtx, best, 0);
+              if (!(at >= 0 && at < palette.values.length)) fail('CORRUPT', 'a decoded sample is outside the palette');
+              value = palette.values[at];
+            }
+          } else if (chunks) codeResidual(bits, base, zeroCtx, bucket, signCtx, signTextureCtx, best, value - prediction);
+          else value = prediction + codeResidual(bits, base, zeroCtx, bucket, signCtx, signTextureCtx, best, 0);
         }
         if (chunks) {
           if (pixelBits) pixelBits[y * width + x] += bits.bits - pixelStart;
@@ -488,13 +605,15 @@ function run(
         }
         mixErrors[cur + x * channels + c] = z;
         lastValid[c] = value;
+        if (positionSentinel) positionSentinel[i % planeSamples] -= positionSentinel[i % planeSamples] >> 2;
+        if (positionMean) positionMean[at] = previousPlane ? positionMean[at] + Math.trunc((POSITION_ONE * value - positionMean[at]) / POSITION_RATE) : POSITION_ONE * value;
       }
     }
   }
   if (chunks) {
     if (total > 0) chunks.push(bits.flushChunk());
   } else if (bits.msg && !bits.msg.isEmpty()) fail('CORRUPT', 'payload does not end where the data does');
-  return bits.bits;
+  return { bits: bits.bits, headerBits };
 }
 
 /** How many chunks a layout's samples take (what the decoder expects). */
@@ -503,13 +622,15 @@ function chunkCount(layout: SampleLayout): number {
 }
 
 /**
- * The value that marks invalid samples, if the array has one: its most frequent value, when it fills at
- * least 1/SENTINEL_SHARE of the array (depth sensors' 0, rasters' no-data, saturated pixels); else NaN.
+ * What the encoder sees in the values before coding: the value that marks invalid samples, if one
+ * fills at least 1/SENTINEL_SHARE of the array (depth sensors' 0, rasters' no-data, saturated pixels;
+ * else NaN), and the distinct values when they are few and leave gaps (a palette: range >= 2 x count).
  */
-function chooseSentinel(data: SampleArray): number {
+function analyse(data: SampleArray): { sentinel: number; palette?: Float64Array } {
   const counts = new Map<number, number>();
   let best = NaN;
   let bestCount = 0;
+  let complete = true;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     const count = (counts.get(v) ?? 0) + 1;
@@ -518,23 +639,23 @@ function chooseSentinel(data: SampleArray): number {
       bestCount = count;
       best = v;
     }
-    // Beyond this many distinct values nothing reaches the share any more: stop early.
-    if (counts.size > MAX_SENTINEL_SCAN) break;
+    // Beyond this many distinct values there is no palette and no sentinel to find: stop early.
+    if (counts.size > MAX_PALETTE) {
+      complete = false;
+      break;
+    }
   }
-  return bestCount * SENTINEL_SHARE >= data.length ? best : NaN;
+  const sentinel = complete && bestCount * SENTINEL_SHARE >= data.length ? best : NaN;
+  if (!complete || counts.size < 2) return { sentinel };
+  const values = Float64Array.from(counts.keys()).sort();
+  return values[values.length - 1] - values[0] + 1 >= 2 * values.length ? { sentinel, palette: values } : { sentinel };
 }
 
-/**
- * The file's settings, first in the first message: 1 bit sentinel?, 1 bit matches?, then the sentinel
- * as a zigzag integer: 6 bits of bit length, the bits in pieces of at most 16.
- */
-function codeMode(bits: AdaptiveBits, mode: GridMode | undefined): GridMode {
-  const hasSentinel = bits.raw(mode && mode.sentinel === mode.sentinel ? 1 : 0, 1);
-  const matches = bits.raw(mode?.matches ? 1 : 0, 1) === 1;
-  if (!hasSentinel) return { sentinel: NaN, matches };
-  const zig = mode ? (mode.sentinel >= 0 ? 2 * mode.sentinel : -2 * mode.sentinel - 1) : 0;
+/** Zigzag integer in raw bits: 6 bits of bit length, then the bits in pieces of at most 16. */
+function codeInteger(bits: AdaptiveBits, value: number): number {
+  const zig = value >= 0 ? 2 * value : -2 * value - 1;
   const length = bits.raw(bitLength(zig), 6);
-  if (length > 34) fail('CORRUPT', 'grid sentinel is malformed');
+  if (length > 54) fail('CORRUPT', 'grid header is malformed');
   let v = 0;
   let unit = 1;
   for (let left = length; left > 0; ) {
@@ -543,7 +664,88 @@ function codeMode(bits: AdaptiveBits, mode: GridMode | undefined): GridMode {
     unit *= 2 ** take;
     left -= take;
   }
-  return { sentinel: v % 2 === 0 ? v / 2 : -(v + 1) / 2, matches };
+  return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+}
+
+/**
+ * The file's settings, first in the first message: 1 bit each for sentinel, matches and palette; the
+ * sentinel; the palette: its size, its first value, then each gap less one as an Elias-gamma code
+ * whose length bits are adaptive (contexts paletteBase + length so far).
+ */
+function codeMode(bits: AdaptiveBits, mode: GridMode | undefined, samples: number, paletteBase: number): GridMode {
+  const encoding = mode !== undefined;
+  const hasSentinel = bits.raw(mode && mode.sentinel === mode.sentinel ? 1 : 0, 1);
+  const matches = bits.raw(mode?.matches ? 1 : 0, 1) === 1;
+  const hasPalette = bits.raw(mode?.palette ? 1 : 0, 1);
+  const sentinel = hasSentinel ? codeInteger(bits, encoding ? mode.sentinel : 0) : NaN;
+  if (!hasPalette) return { sentinel, matches };
+  const size = codeInteger(bits, mode?.palette?.length ?? 0);
+  if (!(size >= 2 && size <= MAX_PALETTE && size <= samples)) fail('CORRUPT', 'grid palette size is malformed');
+  const values = encoding ? mode.palette! : new Float64Array(size);
+  values[0] = codeInteger(bits, values[0]);
+  for (let k = 1; k < size; k++) {
+    const gap = encoding ? values[k] - values[k - 1] - 1 : 0;
+    const length = encoding ? bitLength(gap) : 0;
+    let cls = 0;
+    while (cls < MAX_CLASS && bits.code(paletteBase + cls, length > cls ? 1 : 0)) cls++;
+    let g = cls === 0 ? 0 : 2 ** (cls - 1);
+    let unit = 1;
+    for (let left = cls > 0 ? cls - 1 : 0; left > 0; ) {
+      const take = left > 16 ? 16 : left;
+      g += bits.raw(encoding ? Math.floor((gap - 2 ** (cls - 1)) / unit) % 2 ** take : 0, take) * unit;
+      unit *= 2 ** take;
+      left -= take;
+    }
+    if (!encoding) values[k] = values[k - 1] + g + 1;
+  }
+  return { sentinel, matches, palette: values };
+}
+
+/** Sorted distinct values, with the nearest entry to a prediction and the rank of a value. */
+class Palette {
+  private readonly table: Int32Array | undefined;
+  private readonly low: number;
+
+  constructor(readonly values: Float64Array) {
+    this.low = values[0];
+    const range = values[values.length - 1] - values[0] + 1;
+    if (range <= PALETTE_TABLE_LIMIT) {
+      // table[v - low]: index of the largest entry <= v.
+      this.table = new Int32Array(range);
+      let k = 0;
+      for (let v = 0; v < range; v++) {
+        while (k + 1 < values.length && values[k + 1] - this.low <= v) k++;
+        this.table[v] = k;
+      }
+    }
+  }
+
+  /** Index of the largest entry <= v (0 below the first). */
+  private floorIndex(v: number): number {
+    const { values } = this;
+    if (v <= values[0]) return 0;
+    if (v >= values[values.length - 1]) return values.length - 1;
+    if (this.table) return this.table[Math.floor(v) - this.low];
+    let lo = 0;
+    let hi = values.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (values[mid] <= v) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** Index of the entry nearest v (the lower on a tie). */
+  nearest(v: number): number {
+    const k = this.floorIndex(v);
+    return k + 1 < this.values.length && this.values[k + 1] - v < v - this.values[k] ? k + 1 : k;
+  }
+
+  /** Index of v, which is an entry. */
+  rank(v: number): number {
+    return this.floorIndex(v);
+  }
 }
 
 interface GridMode {
@@ -551,10 +753,12 @@ interface GridMode {
   sentinel: number;
   /** Whether samples first ask whether they repeat W, N or the gradient. */
   matches: boolean;
+  /** Sparse values: the sorted distinct values; residuals count entries, not units. */
+  palette?: Float64Array;
 }
 
 /** Samples of the prefix on which the encoder tries both settings of `matches`. */
-const TRIAL_SAMPLES = 1 << 18;
+const TRIAL_SAMPLES = 1 << 16;
 
 /** The adaptation's constants (a test changes one to show that both sides must agree on every step). */
 export interface GridParams {
@@ -568,26 +772,33 @@ export function gridRoute(params: GridParams = GRID_PARAMS): Route {
   return {
     id: ROUTE_GRID,
     async encode(data, layout, progress, pixelBits) {
-      const sentinel = chooseSentinel(data);
-      // Match flags pay on quantized data and cost a little on smooth data: try both on a prefix.
+      const { sentinel, palette } = analyse(data);
+      // Match flags pay on quantized data and cost a little on smooth data, a palette pays when the
+      // gaps between values are real: try each on a prefix, charging the header per sample of the whole.
       const rowSamples = layout.width * layout.channels;
       const trialRows = Math.min(layout.height, Math.max(1, Math.ceil(TRIAL_SAMPLES / rowSamples)));
       const whole = trialRows === layout.height;
-      const trial = (matches: boolean) => {
+      const total = layout.height * rowSamples;
+      const trial = (mode: GridMode) => {
         const chunks: Uint8Array[] = [];
-        const bits = run(data.subarray(0, trialRows * rowSamples), { ...layout, height: trialRows }, { sentinel, matches }, params, chunks, undefined, undefined, whole ? pixelBits?.fill(0) : undefined);
-        return { chunks, bits };
+        const coded = run(data.subarray(0, trialRows * rowSamples), { ...layout, height: trialRows }, mode, params, chunks, undefined, undefined, whole ? pixelBits?.fill(0) : undefined);
+        const cost = (coded.bits - coded.headerBits) / (trialRows * rowSamples) + coded.headerBits / total;
+        return { chunks, bits: coded.bits, cost, mode };
       };
-      const without = trial(false);
-      const withMatches = trial(true);
-      const mode: GridMode = { sentinel, matches: withMatches.bits < without.bits };
+      let chosen = trial({ sentinel, matches: false });
+      const withMatches = trial({ sentinel, matches: true });
+      if (withMatches.cost < chosen.cost) chosen = withMatches;
+      if (palette) {
+        const withPalette = trial({ ...chosen.mode, palette });
+        if (withPalette.cost < chosen.cost) chosen = withPalette;
+      }
       let chunks: Uint8Array[];
       let modelBits: number;
-      if (whole && !pixelBits) ({ chunks, bits: modelBits } = mode.matches ? withMatches : without);
+      if (whole && !pixelBits) ({ chunks, bits: modelBits } = chosen);
       else {
         chunks = [];
         pixelBits?.fill(0);
-        modelBits = run(data, layout, mode, params, chunks, undefined, progress, pixelBits);
+        modelBits = run(data, layout, chosen.mode, params, chunks, undefined, progress, pixelBits).bits;
       }
       return { modelBits, body: [knownPartsHeader(chunks), ...chunks] };
     },

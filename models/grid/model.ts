@@ -21,13 +21,16 @@
  */
 import { Message, fail } from '../../codec/index.js';
 import { baselineFamilyModel, bitLength } from '../shared/baseline-coder.js';
+import { readFileSync } from 'node:fs';
+import { assetPath } from '../shared/assets.js';
 import { knownPartsHeader, splitKnownParts } from '../shared/framing.js';
+import { sha256 } from '../shared/hash.js';
 import type { Route } from '../shared/routes.js';
 import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../shared/types.js';
 import { gridKind } from './kind.js';
 
 /** Bump when the predictor, the contexts or the binarisation change: it is part of the model hash. */
-const GRID_ALGORITHM = 'grid-2';
+const GRID_ALGORITHM = 'grid-3';
 const ROUTE_GRID = 1;
 
 /** Samples per rANS message: the encoder records one chunk's decisions, then pushes them in reverse. */
@@ -56,6 +59,8 @@ const PARITIES = 4;
 const PRECISION = 16;
 const ONE = 1 << PRECISION;
 const P_MIN = 32;
+/** Learned starting probabilities count as this many outcomes seen. */
+const PRIOR_SEEN = 2;
 /** The adaptation rate stops slowing down at 1 / (RATE_LIMIT + 2). */
 const RATE_LIMIT = 120;
 
@@ -95,10 +100,17 @@ class AdaptiveBits {
     contexts: number,
     mixers: number,
     private readonly rateLimit: number,
+    priors: GridPriors | undefined,
+    channels: number,
   ) {
     this.mixWeights = new Float64Array(2 * mixers).fill(MIX_ONE / 2);
     this.prob = new Int32Array(contexts).fill(ONE >> 1);
     this.seen = new Uint8Array(contexts);
+    // Learned starting points: each channel's contexts start from the priors, trusted as PRIOR_SEEN outcomes.
+    if (priors) {
+      for (let c = 0; c < channels; c++) this.prob.set(priors.prob, c * CONTEXTS_PER_CHANNEL);
+      this.seen.fill(PRIOR_SEEN, 0, channels * CONTEXTS_PER_CHANNEL);
+    }
   }
 
   private record(op: number): void {
@@ -356,12 +368,12 @@ function run(
   messages: Uint8Array[] | undefined,
   progress?: Progress,
   pixelBits?: Float32Array,
-): { bits: number; headerBits: number } {
+): { bits: number; headerBits: number; state: AdaptiveBits } {
   const { height, width, channels } = layout;
   const planeRows = layout.planeRows ?? height;
   const rowStride = width * channels;
   const K = SUB_PREDICTORS;
-  const bits = new AdaptiveBits(CONTEXTS_PER_CHANNEL * channels + PALETTE_CONTEXTS, MIXERS_PER_CHANNEL * channels, params.rateLimit);
+  const bits = new AdaptiveBits(CONTEXTS_PER_CHANNEL * channels + PALETTE_CONTEXTS, MIXERS_PER_CHANNEL * channels, params.rateLimit, params.priors, channels);
   // Two rows of each sub-predictor's |error| and of the mixed prediction's error, per (x, c).
   const subErrors = new Float64Array(2 * rowStride * K);
   const mixErrors = new Float64Array(2 * rowStride);
@@ -613,7 +625,7 @@ function run(
   if (chunks) {
     if (total > 0) chunks.push(bits.flushChunk());
   } else if (bits.msg && !bits.msg.isEmpty()) fail('CORRUPT', 'payload does not end where the data does');
-  return { bits: bits.bits, headerBits };
+  return { bits: bits.bits, headerBits, state: bits };
 }
 
 /** How many chunks a layout's samples take (what the decoder expects). */
@@ -764,34 +776,93 @@ const TRIAL_SAMPLES = 1 << 16;
 export interface GridParams {
   lmsStep: number;
   rateLimit: number;
+  /** Starting probabilities of every context, learned on the train split (absent: 1/2 each). */
+  priors?: GridPriors;
 }
 
 export const GRID_PARAMS: GridParams = { lmsStep: LMS_STEP, rateLimit: RATE_LIMIT };
+
+/** Learned starting probabilities of one channel's contexts (models/grid/priors.bin). */
+export interface GridPriors {
+  prob: Int32Array;
+  hash: Uint8Array;
+}
+
+const PRIORS_MAGIC = 'FZGP';
+
+/** priors.bin: "FZGP", u32 contexts per channel, then one u16 probability (of a 1, x 2^-16) per context. */
+export function readGridPriors(bytes: Uint8Array): GridPriors {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < 8 || new TextDecoder().decode(bytes.subarray(0, 4)) !== PRIORS_MAGIC) fail('INTERNAL', 'grid priors: not a priors file');
+  const contexts = view.getUint32(4, true);
+  if (contexts !== CONTEXTS_PER_CHANNEL || bytes.length !== 8 + 2 * contexts) fail('INTERNAL', `grid priors are for ${contexts} contexts, the coder has ${CONTEXTS_PER_CHANNEL}: rebuild them`);
+  const prob = new Int32Array(contexts);
+  for (let k = 0; k < contexts; k++) prob[k] = Math.min(ONE - P_MIN, Math.max(P_MIN, view.getUint16(8 + 2 * k, true)));
+  return { prob, hash: sha256(bytes) };
+}
+
+export function writeGridPriors(prob: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(8 + 2 * CONTEXTS_PER_CHANNEL);
+  const view = new DataView(out.buffer);
+  out.set(new TextEncoder().encode(PRIORS_MAGIC));
+  view.setUint32(4, CONTEXTS_PER_CHANNEL, true);
+  for (let k = 0; k < CONTEXTS_PER_CHANNEL; k++) view.setUint16(8 + 2 * k, Math.min(ONE - P_MIN, Math.max(P_MIN, Math.round(prob[k]))), true);
+  return out;
+}
+
+/**
+ * What training reads: the state the coder ends in on `data` (mode chosen as the encoder does), per
+ * context of channel 0's block averaged over channels: probabilities and how often each was seen.
+ */
+export function gridFinalState(data: SampleArray, layout: SampleLayout, params: GridParams = GRID_PARAMS): { prob: Float64Array; seen: Float64Array } {
+  const mode = chooseMode(data, layout, params).chosen.mode;
+  const { state } = run(data, layout, mode, params, [], undefined);
+  const prob = new Float64Array(CONTEXTS_PER_CHANNEL);
+  const seen = new Float64Array(CONTEXTS_PER_CHANNEL);
+  for (let c = 0; c < layout.channels; c++) {
+    for (let k = 0; k < CONTEXTS_PER_CHANNEL; k++) {
+      const n = state.seen[c * CONTEXTS_PER_CHANNEL + k] - (params.priors ? PRIOR_SEEN : 0);
+      if (n <= 0) continue;
+      prob[k] += n * state.prob[c * CONTEXTS_PER_CHANNEL + k];
+      seen[k] += n;
+    }
+  }
+  for (let k = 0; k < CONTEXTS_PER_CHANNEL; k++) if (seen[k] > 0) prob[k] /= seen[k];
+  return { prob, seen };
+}
+
+/**
+ * The encoder's choice of settings: match flags pay on quantized data and cost a little on smooth data,
+ * a palette pays when the gaps between values are real; each is tried on a prefix, charging the header
+ * per sample of the whole. When the prefix is the whole array, its run is the encoding.
+ */
+function chooseMode(data: SampleArray, layout: SampleLayout, params: GridParams) {
+  const { sentinel, palette } = analyse(data);
+  const rowSamples = layout.width * layout.channels;
+  const trialRows = Math.min(layout.height, Math.max(1, Math.ceil(TRIAL_SAMPLES / rowSamples)));
+  const whole = trialRows === layout.height;
+  const total = layout.height * rowSamples;
+  const trial = (mode: GridMode) => {
+    const chunks: Uint8Array[] = [];
+    const coded = run(data.subarray(0, trialRows * rowSamples), { ...layout, height: trialRows }, mode, params, chunks, undefined);
+    const cost = (coded.bits - coded.headerBits) / (trialRows * rowSamples) + coded.headerBits / total;
+    return { chunks, bits: coded.bits, cost, mode };
+  };
+  let chosen = trial({ sentinel, matches: false });
+  const withMatches = trial({ sentinel, matches: true });
+  if (withMatches.cost < chosen.cost) chosen = withMatches;
+  if (palette) {
+    const withPalette = trial({ ...chosen.mode, palette });
+    if (withPalette.cost < chosen.cost) chosen = withPalette;
+  }
+  return { chosen, whole };
+}
 
 export function gridRoute(params: GridParams = GRID_PARAMS): Route {
   return {
     id: ROUTE_GRID,
     async encode(data, layout, progress, pixelBits) {
-      const { sentinel, palette } = analyse(data);
-      // Match flags pay on quantized data and cost a little on smooth data, a palette pays when the
-      // gaps between values are real: try each on a prefix, charging the header per sample of the whole.
-      const rowSamples = layout.width * layout.channels;
-      const trialRows = Math.min(layout.height, Math.max(1, Math.ceil(TRIAL_SAMPLES / rowSamples)));
-      const whole = trialRows === layout.height;
-      const total = layout.height * rowSamples;
-      const trial = (mode: GridMode) => {
-        const chunks: Uint8Array[] = [];
-        const coded = run(data.subarray(0, trialRows * rowSamples), { ...layout, height: trialRows }, mode, params, chunks, undefined, undefined, whole ? pixelBits?.fill(0) : undefined);
-        const cost = (coded.bits - coded.headerBits) / (trialRows * rowSamples) + coded.headerBits / total;
-        return { chunks, bits: coded.bits, cost, mode };
-      };
-      let chosen = trial({ sentinel, matches: false });
-      const withMatches = trial({ sentinel, matches: true });
-      if (withMatches.cost < chosen.cost) chosen = withMatches;
-      if (palette) {
-        const withPalette = trial({ ...chosen.mode, palette });
-        if (withPalette.cost < chosen.cost) chosen = withPalette;
-      }
+      const { chosen, whole } = chooseMode(data, layout, params);
       let chunks: Uint8Array[];
       let modelBits: number;
       if (whole && !pixelBits) ({ chunks, bits: modelBits } = chosen);
@@ -808,7 +879,12 @@ export function gridRoute(params: GridParams = GRID_PARAMS): Route {
   };
 }
 
+/** The shipped priors (learned on the train split by `npm run build:grid-priors`). */
+export const GRID_PRIORS_FILE = 'models/grid/priors.bin';
+
 export function createGridModel(id = gridKind.id): IntegerModel {
-  const model = baselineFamilyModel({ ...gridKind, id }, GRID_ALGORITHM, codes, () => gridRoute());
-  return { ...model, minBitsPerSample: Math.min(model.minBitsPerSample, GRID_MIN_BITS_PER_SAMPLE) };
+  const priors = readGridPriors(new Uint8Array(readFileSync(assetPath(GRID_PRIORS_FILE))));
+  const model = baselineFamilyModel({ ...gridKind, id }, GRID_ALGORITHM, codes, () => gridRoute({ ...GRID_PARAMS, priors }));
+  // The hash covers the priors too: a file coded from other starting points is refused, not misread.
+  return { ...model, hash: sha256(model.hash, priors.hash), minBitsPerSample: Math.min(model.minBitsPerSample, GRID_MIN_BITS_PER_SAMPLE) };
 }

@@ -18,6 +18,8 @@ import { fail } from './errors.js';
 
 export const HEAD_MIN = 2 ** 31;
 const WORD = 65536;
+/** POW2[k] = 2^k for k <= 47 (a table: a variable exponent would call Math.pow in hot loops). */
+const POW2 = Float64Array.from({ length: 48 }, (_, k) => 2 ** k);
 export const MAX_PRECISION = 24;
 /** Bits of a flattened empty message (the head is stored in three 16-bit words). */
 export const HEAD_BITS = 48;
@@ -132,25 +134,29 @@ export class Message {
   push(start: number, freq: number, precision: number): void {
     let x = this.head;
     // x must end below freq * 2^(47 - p) so that the encoded state stays below 2^47.
-    const xMax = freq * 2 ** (47 - precision);
+    const xMax = freq * POW2[47 - precision];
     while (x >= xMax) {
       if (this.tailLength === this.tail.length) this.grow();
-      this.tail[this.tailLength++] = x % WORD;
-      x = Math.floor(x / WORD);
+      const high = Math.floor(x / WORD);
+      this.tail[this.tailLength++] = x - high * WORD;
+      x = high;
     }
-    this.head = Math.floor(x / freq) * 2 ** precision + (x % freq) + start;
+    const q = Math.floor(x / freq);
+    this.head = q * POW2[precision] + (x - q * freq) + start;
   }
 
   /** First half of a pop: the slot in [0, 2^precision) that identifies the top symbol. */
   peek(precision: number): number {
-    return this.head % 2 ** precision;
+    const m = POW2[precision];
+    return this.head - Math.floor(this.head / m) * m;
   }
 
   /** Second half of a pop: remove the symbol [start, start + freq) found from `peek`. */
   pop(start: number, freq: number, precision: number): void {
-    const m = 2 ** precision;
-    const slot = this.head % m;
-    let x = freq * Math.floor(this.head / m) + slot - start;
+    const m = POW2[precision];
+    const q = Math.floor(this.head / m);
+    const slot = this.head - q * m;
+    let x = freq * q + slot - start;
     while (x < HEAD_MIN) {
       let word: number;
       if (this.tailLength > 0) {
@@ -209,6 +215,73 @@ export class Message {
     }
     this.head = x;
     this.tailLength = length;
+  }
+
+  /**
+   * Push symbols given as intervals [starts[i], starts[i] + freqs[i]) of 2^precisions[i], i from
+   * count - 1 down to 0 (so that pops return interval 0 first): adaptive coders record their
+   * decisions forwards and push them here in one pass. Same arithmetic as `push`, state in locals.
+   */
+  pushIntervals(starts: ArrayLike<number>, freqs: ArrayLike<number>, precisions: ArrayLike<number>, count: number): void {
+    let tail = this.tail;
+    let length = this.tailLength;
+    let x = this.head;
+    for (let i = count - 1; i >= 0; i--) {
+      const f = freqs[i];
+      const precision = precisions[i];
+      const start = starts[i];
+      if (!(f >= 1 && precision <= MAX_PRECISION && start + f <= POW2[precision])) {
+        this.head = x;
+        this.tailLength = length;
+        fail('INTERNAL', `interval ${start} + ${f} outside 2^${precision}`);
+      }
+      const xMax = f * POW2[47 - precision];
+      while (x >= xMax) {
+        if (length === tail.length) {
+          this.tailLength = length;
+          this.reserve(length);
+          tail = this.tail;
+        }
+        const high = Math.floor(x / WORD);
+        tail[length++] = x - high * WORD;
+        x = high;
+      }
+      const q = Math.floor(x / f);
+      x = q * POW2[precision] + (x - q * f) + start;
+    }
+    this.head = x;
+    this.tailLength = length;
+  }
+
+  /**
+   * Pop one binary decision coded as [0, 2^precision - p1) for 0 and [2^precision - p1, 2^precision)
+   * for 1 (0 < p1 < 2^precision): `peek` and `pop` in one call, for adaptive binary coders.
+   */
+  popBinary(p1: number, precision: number): number {
+    const m = POW2[precision];
+    const q = Math.floor(this.head / m);
+    const slot = this.head - q * m;
+    const zeroFreq = m - p1;
+    let bit: number;
+    let x: number;
+    if (slot >= zeroFreq) {
+      bit = 1;
+      x = p1 * q + slot - zeroFreq;
+    } else {
+      bit = 0;
+      x = zeroFreq * q + slot;
+    }
+    if (x < HEAD_MIN) {
+      let length = this.tailLength;
+      while (x < HEAD_MIN) {
+        if (length > 0) x = x * WORD + this.tail[--length];
+        else x = x * WORD + underflowWord(this.underflow++);
+      }
+      this.tailLength = length;
+      if (length < this.lowest) this.lowest = length;
+    }
+    this.head = x;
+    return bit;
   }
 
   popSymbols(count: number, table: SymbolTable, out = new Int32Array(count)): Int32Array {

@@ -86,10 +86,15 @@ function codes(layout: SampleLayout): boolean {
 class AdaptiveBits {
   readonly prob: Int32Array;
   readonly seen: Uint8Array;
-  /** Encoder: decisions of the current chunk (binary: p * 2 + bit; raw: RAW + bits * 2^16 + value). */
-  ops = new Float64Array(1 << 16);
-  opCount = 0;
+  /** Encoder: the current chunk's decisions as intervals [start, start + freq) of 2^precision. */
+  private starts = new Uint32Array(1 << 16);
+  private freqs = new Uint32Array(1 << 16);
+  private precisions = new Uint8Array(1 << 16);
+  private opCount = 0;
+  /** Encoder: the model's bits so far (-log2 of every decision's probability). */
   bits = 0;
+  /** Bits at the start of the current chunk (the message's size hint). */
+  private chunkStartBits = 0;
   /** Decoder: the message being read. */
   msg: Message | undefined;
 
@@ -113,13 +118,29 @@ class AdaptiveBits {
     }
   }
 
-  private record(op: number): void {
-    if (this.opCount === this.ops.length) {
-      const bigger = new Float64Array(this.ops.length * 2);
-      bigger.set(this.ops);
-      this.ops = bigger;
+  private record(start: number, freq: number, precision: number): void {
+    if (this.opCount === this.starts.length) {
+      const size = 2 * this.starts.length;
+      const grow = <T extends Uint32Array | Uint8Array>(old: T, bigger: T) => (bigger.set(old), bigger);
+      this.starts = grow(this.starts, new Uint32Array(size));
+      this.freqs = grow(this.freqs, new Uint32Array(size));
+      this.precisions = grow(this.precisions, new Uint8Array(size));
     }
-    this.ops[this.opCount++] = op;
+    const k = this.opCount++;
+    this.starts[k] = start;
+    this.freqs[k] = freq;
+    this.precisions[k] = precision;
+  }
+
+  /** The encoder's side of a binary decision under probability p of a 1. */
+  private encodeBinary(p: number, bit: number): void {
+    if (bit) {
+      this.record(ONE - p, p, PRECISION);
+      this.bits += COST[p];
+    } else {
+      this.record(0, ONE - p, PRECISION);
+      this.bits += COST[ONE - p];
+    }
   }
 
   private learn(ctx: number, bit: number): void {
@@ -136,14 +157,8 @@ class AdaptiveBits {
   code(ctx: number, bit: number): number {
     const p = this.prob[ctx];
     const msg = this.msg;
-    if (msg === undefined) {
-      this.record(p * 2 + bit);
-      this.bits -= Math.log2((bit ? p : ONE - p) / ONE);
-    } else {
-      bit = msg.peek(PRECISION) >= ONE - p ? 1 : 0;
-      if (bit) msg.pop(ONE - p, p, PRECISION);
-      else msg.pop(0, ONE - p, PRECISION);
-    }
+    if (msg === undefined) this.encodeBinary(p, bit);
+    else bit = msg.popBinary(p, PRECISION);
     this.learn(ctx, bit);
     return bit;
   }
@@ -163,14 +178,8 @@ class AdaptiveBits {
     if (p < P_MIN) p = P_MIN;
     else if (p > ONE - P_MIN) p = ONE - P_MIN;
     const msg = this.msg;
-    if (msg === undefined) {
-      this.record(p * 2 + bit);
-      this.bits -= Math.log2((bit ? p : ONE - p) / ONE);
-    } else {
-      bit = msg.peek(PRECISION) >= ONE - p ? 1 : 0;
-      if (bit) msg.pop(ONE - p, p, PRECISION);
-      else msg.pop(0, ONE - p, PRECISION);
-    }
+    if (msg === undefined) this.encodeBinary(p, bit);
+    else bit = msg.popBinary(p, PRECISION);
     const err = (bit ? 4096 : 0) - p12;
     weights[m] += Math.floor((stA * err * MIX_RATE) / 1024);
     weights[m + 1] += Math.floor((stB * err * MIX_RATE) / 1024);
@@ -184,7 +193,7 @@ class AdaptiveBits {
     if (count === 0) return 0;
     const msg = this.msg;
     if (msg === undefined) {
-      this.record(RAW + count * 65536 + value);
+      this.record(value, 1, count);
       this.bits += count;
       return value;
     }
@@ -193,26 +202,22 @@ class AdaptiveBits {
 
   /** Push the recorded chunk in reverse (the decoder pops its first decision first) and start anew. */
   flushChunk(): Uint8Array {
-    const msg = new Message(Math.ceil(this.bits / 16) + 64);
-    const ops = this.ops;
-    for (let i = this.opCount - 1; i >= 0; i--) {
-      const op = ops[i];
-      if (op >= RAW) {
-        const rest = op - RAW;
-        const count = Math.floor(rest / 65536);
-        msg.pushBits(rest - count * 65536, count);
-      } else {
-        const p = Math.floor(op / 2);
-        if (op - 2 * p) msg.push(ONE - p, p, PRECISION);
-        else msg.push(0, ONE - p, PRECISION);
-      }
-    }
+    const msg = new Message(Math.ceil((this.bits - this.chunkStartBits) / 16) + 64);
+    msg.pushIntervals(this.starts, this.freqs, this.precisions, this.opCount);
     this.opCount = 0;
+    this.chunkStartBits = this.bits;
     return msg.flatten();
   }
 }
 
-const RAW = 2 ** 40;
+/** -log2(f / 2^16) for f < 2^16: a decision's cost in bits (reports only; coding uses the integers). */
+const COST: Float64Array = (() => {
+  const table = new Float64Array(ONE + 1);
+  for (let f = 1; f <= ONE; f++) table[f] = PRECISION - Math.log2(f);
+  return table;
+})();
+
+
 
 /** The logistic function at 33 points, x = -2048..2048 in steps of 128 (units of 1/256), as 12-bit probabilities. */
 const SQUASH_POINTS = [1, 2, 4, 6, 10, 17, 27, 45, 74, 120, 194, 311, 488, 747, 1102, 1546, 2048, 2550, 2994, 3349, 3608, 3785, 3902, 3976, 4022, 4051, 4069, 4079, 4086, 4090, 4092, 4094, 4095];

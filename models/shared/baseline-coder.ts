@@ -69,6 +69,7 @@ export class ResidualContexts {
   private readonly sumAbs: Float64Array;
   private readonly sumErr: Float64Array;
   private readonly count: Float64Array;
+  private readonly lastScale: Int32Array;
 
   constructor(
     contexts: number,
@@ -77,6 +78,7 @@ export class ResidualContexts {
     this.sumAbs = new Float64Array(contexts).fill(INITIAL_A);
     this.sumErr = new Float64Array(contexts);
     this.count = new Float64Array(contexts).fill(INITIAL_N);
+    this.lastScale = new Int32Array(contexts).fill(chooseScale(thresholds, INITIAL_A, INITIAL_N));
   }
 
   /** Bias correction of context ctx: round(B / N), exact on integers. */
@@ -85,9 +87,19 @@ export class ResidualContexts {
     return Math.floor((2 * this.sumErr[ctx] + n) / (2 * n));
   }
 
-  /** Scale index (table) of context ctx. */
+  /**
+   * Scale index (table) of context ctx: `chooseScale`'s answer, found by stepping from the context's last
+   * one (A/N moves a little per sample, so this is a step or two instead of a binary search).
+   */
   scale(ctx: number): number {
-    return chooseScale(this.thresholds, this.sumAbs[ctx], this.count[ctx]);
+    const { thresholds } = this;
+    const lhs = this.sumAbs[ctx] * 2 ** THRESHOLD_BITS;
+    const n = this.count[ctx];
+    let j = this.lastScale[ctx];
+    while (j < thresholds.length && lhs >= thresholds[j] * n) j++;
+    while (j > 0 && lhs < thresholds[j - 1] * n) j--;
+    this.lastScale[ctx] = j;
+    return j;
   }
 
   update(ctx: number, residual: number): void {

@@ -59,11 +59,12 @@ export interface SignalParams {
 
 export const SIGNAL_PARAMS: SignalParams = { taps: STAGE_TAPS, mu: MU };
 
-/** One LMS stage: weights, and its input history as a ring doubled so that the window is contiguous. */
+/** One LMS stage: weights, and its input history (and their signs) as rings doubled so that the window is contiguous. */
 class Stage {
   readonly weights: Float64Array;
-  /** history[at + k] is the input k + 1 samples back, k < taps. */
+  /** history[at + k] is the input k + 1 samples back, k < taps; signs[at + k] its sign (-1, 0, 1). */
   private readonly history: Float64Array;
+  private readonly signs: Float64Array;
   private at = 0;
 
   constructor(
@@ -72,6 +73,7 @@ class Stage {
   ) {
     this.weights = new Float64Array(taps);
     this.history = new Float64Array(2 * taps);
+    this.signs = new Float64Array(2 * taps);
   }
 
   /** sum w_k h_k (integers below 2^53: |w| < 2^31 after any number of steps of mu, |h| < 2^33). */
@@ -82,24 +84,23 @@ class Stage {
     return acc;
   }
 
-  /** Sign-sign update by the stage's output error. */
+  /** Sign-sign update by the stage's output error (branch-free over the taps: the signs are kept). */
   update(output: number): void {
     if (output === 0) return;
-    const { weights, history, taps, at } = this;
+    const { weights, signs, taps, at } = this;
     const step = output > 0 ? this.mu : -this.mu;
-    for (let k = 0; k < taps; k++) {
-      const h = history[at + k];
-      if (h > 0) weights[k] += step;
-      else if (h < 0) weights[k] -= step;
-    }
+    for (let k = 0; k < taps; k++) weights[k] += step * signs[at + k];
   }
 
   /** A new input joins the history (newest first). */
   push(input: number): void {
-    const { history, taps } = this;
+    const { history, signs, taps } = this;
     const next = this.at === 0 ? taps - 1 : this.at - 1;
+    const sign = input > 0 ? 1 : input < 0 ? -1 : 0;
     history[next] = input;
     history[next + taps] = input;
+    signs[next] = sign;
+    signs[next + taps] = sign;
     this.at = next;
   }
 }

@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [--data DIR]... [--corpus DIR] [--text DIR]... [--memory] [--json out.json] [--plot out.svg] [--runs N] [--quick] [--models a,b]
+ * npm run bench -- [--data DIR]... [--corpus DIR] [--arrays DIR]... [--text DIR]... [--memory] [--json out.json] [--plot out.svg] [--runs N] [--quick] [--models a,b]
  *
  * For each dataset (default: fixtures/ and the corpus test splits under --corpus, FLOWZIP_CORPUS or
  * ../shared/data/corpus, when present), every
@@ -9,6 +9,8 @@
  * samples, wall clock, median of --runs; Flowzip's model loading is timed once, separately), and peak RSS
  * of one whole-dataset run per codec (a child process under GNU time). Every Flowzip file is decoded
  * and compared exactly; a mismatch fails the bench. Missing peers are listed with how to install them.
+ * Arrays (--arrays DIR, default: the corpus' arrays and float arrays test splits when no --data is given):
+ * see bench/arrays.ts.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -20,6 +22,7 @@ import { decodeImage } from '../src/image.js';
 import { packageRoot } from '../models/shared/assets.js';
 import { benchRans, type RansBenchRow } from './rans.js';
 import { renderPlot } from './plot.js';
+import { arraysTable, benchArrays } from './arrays.js';
 
 interface Args {
   data: string[];
@@ -35,10 +38,13 @@ interface Args {
   text: string[];
   /** Peak memory on a 6000x4000 RGB photo and a 50 MB int16 .npy, each way with -T 1 (minutes). */
   memory: boolean;
+  /** Folders of .npy arrays: Flowzip against xz, zstd (also shuffled), flac and cjxl. */
+  arrays: string[];
+  noArrays?: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { data: [], runs: 3, quick: false, patches: 200, text: [], memory: false };
+  const args: Args = { data: [], runs: 3, quick: false, patches: 200, text: [], memory: false, arrays: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--data') args.data.push(argv[++i]);
@@ -52,6 +58,8 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--corpus') args.corpus = argv[++i];
     else if (a === '--text') args.text.push(argv[++i]);
     else if (a === '--memory') args.memory = true;
+    else if (a === '--arrays') args.arrays.push(argv[++i]);
+    else if (a === '--no-arrays') args.noArrays = true;
     else throw new Error(`unknown argument ${a}`);
   }
   return args;
@@ -420,6 +428,13 @@ async function main(): Promise<void> {
     table.push('| folder | files | input | flowzip | xz -9 | zstd -19 | flowzip / xz |', '|---|---|---|---|---|---|---|');
     for (const t of text) table.push(`| ${t.dir} | ${t.files} | ${t.input} | ${t.flowzip} | ${t.xz} | ${t.zstd} | ${fmt(t.flowzip / t.xz)} |`);
   }
+  const arrayDirs = args.arrays.length || args.data.length || args.noArrays ? args.arrays : [join(corpus, 'arrays/test'), join(corpus, 'arrays-float/test')].filter((d) => existsSync(d));
+  const arrays = [];
+  for (const dir of arrayDirs) {
+    const bench = await benchArrays(dir, runs);
+    arrays.push(bench);
+    table.push('', ...arraysTable(bench));
+  }
   const memory = args.memory ? await benchMemory(scratch, cli, corpus) : [];
   if (memory.length) {
     table.push('', '## Peak memory, one thread (CLI under GNU time; process start and model loading included)', '');
@@ -428,7 +443,8 @@ async function main(): Promise<void> {
   }
   console.log(table.join('\n'));
   rmSync(scratch, { recursive: true, force: true });
-  if (args.json) writeFileSync(args.json, JSON.stringify({ machine, runs, rans, results, threads: threadResults, text, memory }, null, 2));
+  if (args.json) writeFileSync(args.json, JSON.stringify({ machine, runs, rans, results, threads: threadResults, text, arrays, memory }, null, 2));
+  if (arrays.some((a) => a.files.some((f) => !f.exact))) throw new Error('an arrays-bench round trip was not exact');
   if (memory.some((m) => !m.exact)) throw new Error('a memory-bench round trip was not exact');
   if (args.plot) writeFileSync(args.plot, renderPlot(results.filter((r) => !r.missing && r.compressMBPerS)));
 }

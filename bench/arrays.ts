@@ -74,7 +74,7 @@ function kindsOf(dir: string): (file: string) => string {
 
 function timedTool(tool: string, args: string[], input: Uint8Array): { out: Buffer; seconds: number } {
   const t = performance.now();
-  const out = execFileSync(tool, args, { input, maxBuffer: 1 << 30 });
+  const out = execFileSync(tool, args, { input, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'ignore'] });
   return { out, seconds: (performance.now() - t) / 1000 };
 }
 

@@ -30,7 +30,7 @@ import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../share
 import { gridKind } from './kind.js';
 
 /** Bump when the predictor, the contexts or the binarisation change: it is part of the model hash. */
-const GRID_ALGORITHM = 'grid-3';
+const GRID_ALGORITHM = 'grid-4';
 const ROUTE_GRID = 1;
 
 /** Samples per rANS message: the encoder records one chunk's decisions, then pushes them in reverse. */
@@ -268,7 +268,7 @@ const MANTISSA_CONTEXTS = ((BUCKETS - 1) >> MANTISSA_GROUP_SHIFT) * (MAX_CLASS +
 const SENTINEL_CONTEXTS = 5 * 2 * 2 * 4;
 const SENTINEL_BASE = ZERO_CONTEXTS + SIGN_CONTEXTS + CLASS_CONTEXTS + MANTISSA_CONTEXTS;
 /** Match flags ("the sample equals W / N / W + N - NW"): candidate x parity x pattern x coarse activity. */
-const MATCH_CANDIDATES = 4;
+const MATCH_CANDIDATES = 8;
 const MATCH_BUCKETS = 12;
 const MATCH_BASE = SENTINEL_BASE + SENTINEL_CONTEXTS;
 const MATCH_DISTANCES = 4;
@@ -573,9 +573,9 @@ function run(
         if (matches) {
         const matchCtx = base + MATCH_BASE + ((pattern * PARITIES + position) * MATCH_BUCKETS + (bucket >> 2 < MATCH_BUCKETS ? bucket >> 2 : MATCH_BUCKETS - 1)) * MATCH_CANDIDATES * MATCH_DISTANCES;
         for (let j = 0; j < MATCH_CANDIDATES && !matched; j++) {
-          const cand = j === 0 ? w : j === 1 ? n : j === 2 ? gradient : ahead;
+          const cand = j === 0 ? w : j === 1 ? n : j === 2 ? gradient : j === 3 ? ahead : j === 4 ? nw : j === 5 ? ww : j === 6 ? ne : nn;
           // The residual's zero flag already asks for the prediction; an earlier candidate asked for itself.
-          if (cand === prediction || (j > 0 && cand === w) || (j > 1 && cand === n) || (j > 2 && cand === gradient)) continue;
+          if (cand === prediction || (j > 0 && cand === w) || (j > 1 && cand === n) || (j > 2 && cand === gradient) || (j > 3 && cand === ahead) || (j > 4 && cand === nw) || (j > 5 && cand === ww) || (j > 6 && cand === ne)) continue;
           const d = cand > prediction ? cand - prediction : prediction - cand;
           const distance = d < 2 ? 0 : d < 4 ? 1 : d < 16 ? 2 : 3;
           if (bits.code(matchCtx + j * MATCH_DISTANCES + distance, value === cand ? 1 : 0)) {

@@ -7,7 +7,6 @@ import { trainableKind, type TrainRun, type TrainSummary } from '../models/index
 export { train, type TrainOptions } from '../models/shared/multiscale/train/train.js';
 export { trainAr, AR_DEFAULTS, type ArTrainOptions } from '../models/ar/train/train.js';
 export { useBackend, type BackendName } from '../models/shared/backend.js';
-export { buildGridPriors, type GridPriorsOptions } from './grid-priors.js';
 
 /** Train a model of kind `kind` (see MODEL_KINDS' trainers and their flags). */
 export async function trainKind(kind: string, options: TrainRun): Promise<TrainSummary> {

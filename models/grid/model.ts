@@ -21,16 +21,13 @@
  */
 import { Message, fail } from '../../codec/index.js';
 import { baselineFamilyModel, bitLength } from '../shared/baseline-coder.js';
-import { readFileSync } from 'node:fs';
-import { assetPath } from '../shared/assets.js';
 import { knownPartsHeader, splitKnownParts } from '../shared/framing.js';
-import { sha256 } from '../shared/hash.js';
 import type { Route } from '../shared/routes.js';
 import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../shared/types.js';
 import { gridKind } from './kind.js';
 
 /** Bump when the predictor, the contexts or the binarisation change: it is part of the model hash. */
-const GRID_ALGORITHM = 'grid-4';
+const GRID_ALGORITHM = 'grid-5';
 const ROUTE_GRID = 1;
 
 /** Samples per rANS message: the encoder records one chunk's decisions, then pushes them in reverse. */
@@ -44,6 +41,8 @@ const POSITION_RATE = 8;
 const LMS_TAPS = 8;
 const WEIGHT_BITS = 16;
 const LMS_STEP = 1024;
+/** Step of the error-feedback NLMS stage (of 2^WEIGHT_BITS), when the file turns it on. */
+const FEEDBACK_STEP = 512;
 const LMS_CLAMP = 1 << 16;
 /** Buckets of the local error size (see `activityBucket`). */
 const BUCKETS = 48;
@@ -59,8 +58,6 @@ const PARITIES = 4;
 const PRECISION = 16;
 const ONE = 1 << PRECISION;
 const P_MIN = 32;
-/** Learned starting probabilities count as this many outcomes seen. */
-const PRIOR_SEEN = 2;
 /** The adaptation rate stops slowing down at 1 / (RATE_LIMIT + 2). */
 const RATE_LIMIT = 120;
 
@@ -105,17 +102,10 @@ class AdaptiveBits {
     contexts: number,
     mixers: number,
     private readonly rateLimit: number,
-    priors: GridPriors | undefined,
-    channels: number,
   ) {
     this.mixWeights = new Float64Array(2 * mixers).fill(MIX_ONE / 2);
     this.prob = new Int32Array(contexts).fill(ONE >> 1);
     this.seen = new Uint8Array(contexts);
-    // Learned starting points: each channel's contexts start from the priors, trusted as PRIOR_SEEN outcomes.
-    if (priors) {
-      for (let c = 0; c < channels; c++) this.prob.set(priors.prob, c * CONTEXTS_PER_CHANNEL);
-      this.seen.fill(PRIOR_SEEN, 0, channels * CONTEXTS_PER_CHANNEL);
-    }
   }
 
   private record(start: number, freq: number, precision: number): void {
@@ -355,6 +345,10 @@ function learnBias(correction: Float64Array, sum: Float64Array, count: Float64Ar
   count[ctx] = n;
 }
 
+function clampTap(v: number): number {
+  return v > LMS_CLAMP ? LMS_CLAMP : v < -LMS_CLAMP ? -LMS_CLAMP : v;
+}
+
 function median3(a: number, b: number, c: number): number {
   return a > b ? (b > c ? b : a > c ? c : a) : a > c ? a : b > c ? c : b;
 }
@@ -373,12 +367,12 @@ function run(
   messages: Uint8Array[] | undefined,
   progress?: Progress,
   pixelBits?: Float32Array,
-): { bits: number; headerBits: number; state: AdaptiveBits } {
+): { bits: number; headerBits: number } {
   const { height, width, channels } = layout;
   const planeRows = layout.planeRows ?? height;
   const rowStride = width * channels;
   const K = SUB_PREDICTORS;
-  const bits = new AdaptiveBits(CONTEXTS_PER_CHANNEL * channels + PALETTE_CONTEXTS, MIXERS_PER_CHANNEL * channels, params.rateLimit, params.priors, channels);
+  const bits = new AdaptiveBits(CONTEXTS_PER_CHANNEL * channels + PALETTE_CONTEXTS, MIXERS_PER_CHANNEL * channels, params.rateLimit);
   // Two rows of each sub-predictor's |error| and of the mixed prediction's error, per (x, c).
   const subErrors = new Float64Array(2 * rowStride * K);
   const mixErrors = new Float64Array(2 * rowStride);
@@ -390,11 +384,15 @@ function run(
   const predictions = new Float64Array(K);
   /** The last value coded in each channel that is not the sentinel (what a pixel among sentinels predicts from). */
   const lastValid = new Float64Array(channels);
+  /** Per column (and channel): the last valid sample coded in it (NaN: none yet). */
+  const columnValid = new Float64Array(rowStride).fill(NaN);
   const lmsWeights = new Float64Array(LMS_TAPS * channels);
+  const feedbackWeights = new Float64Array(4 * channels);
+  const feedbackTaps = new Float64Array(4);
   // Stacks: a running mean of each position over the planes so far (x POSITION_ONE), for aligned small
   // images (patches, digits, frames) whose position says much about the value.
   if (messages) bits.msg = Message.unflatten(messages[0]);
-  const { sentinel, matches, palette: paletteValues } = codeMode(bits, mode, height * rowStride, CONTEXTS_PER_CHANNEL * channels);
+  const { sentinel, matches, feedback: feedbackOn, palette: paletteValues } = codeMode(bits, mode, height * rowStride, CONTEXTS_PER_CHANNEL * channels);
   const headerBits = bits.bits;
   const palette = paletteValues ? new Palette(paletteValues) : undefined;
   const planeSamples = planeRows * rowStride;
@@ -442,6 +440,7 @@ function run(
         const here = (cur + x * channels + c) * K;
         const base = c * CONTEXTS_PER_CHANNEL;
         const pixelStart = bits.bits;
+        let nearSentinel = false;
         if (sentinel === sentinel) {
           // Sentinel values (invalid pixels, no-data, saturation) get a flag of their own; the predictor
           // then sees only the valid neighbours.
@@ -463,8 +462,10 @@ function run(
             if (pixelBits) pixelBits[y * width + x] += bits.bits - pixelStart;
             continue;
           }
-          if (held > 0 || ww === sentinel) {
-            const last = lastValid[c];
+          nearSentinel = held > 0 || ww === sentinel;
+          if (nearSentinel) {
+            // Nothing valid left or above: the nearest valid sample up this column, else the last one coded.
+            const last = columnValid[x * channels + c] === columnValid[x * channels + c] ? columnValid[x * channels + c] : lastValid[c];
             if (n === sentinel) n = w !== sentinel ? w : ne !== sentinel ? ne : nw !== sentinel ? nw : last;
             if (w === sentinel) w = n;
             if (nw === sentinel) nw = n;
@@ -527,11 +528,12 @@ function run(
         const eW = (cur + xl * channels + c) * K;
         const eNW = (up + xl * channels + c) * K;
         const eNE = (up + xr * channels + c) * K;
+        const eWW = (cur + (x > 1 ? x - 2 : xl) * channels + c) * K;
         let weightSum = 0;
         let weighted = 0;
         let bestError = Infinity;
         for (let k = 0; k < K; k++) {
-          const s = 2 * (subErrors[eN + k] + subErrors[eW + k]) + subErrors[eNW + k] + subErrors[eNE + k] + 1;
+          const s = 2 * (subErrors[eN + k] + subErrors[eW + k]) + subErrors[eNW + k] + subErrors[eNE + k] + subErrors[eWW + k] + 1;
           if (s < bestError) bestError = s;
           const wk = Math.floor(65536 / s) + 1;
           weights[k] = wk;
@@ -540,12 +542,13 @@ function run(
         }
         const mixed = n + Math.floor((weighted + Math.floor(weightSum / 2)) / weightSum);
 
-        // Contexts: the mixed prediction's errors around the sample, and equal neighbours.
+        // Contexts: the size of the errors and gradients around the sample, and equal neighbours.
         const mN = mixErrors[up + x * channels + c];
         const mW = mixErrors[cur + xl * channels + c];
         const mNW = mixErrors[up + xl * channels + c];
         const mNE = mixErrors[up + xr * channels + c];
-        const activity = 2 * (Math.abs(mN) + Math.abs(mW)) + Math.abs(mNW) + Math.abs(mNE);
+        // Activity: the mixed prediction's errors around the sample and the local gradient.
+        const activity = 2 * (Math.abs(mN) + Math.abs(mW)) + Math.abs(mNW) + Math.abs(mNE) + Math.abs(w - nw) + Math.abs(n - nw);
         const bucket = activityBucket(activity);
         const pattern = (w === nw ? 1 : 0) + (n === nw ? 2 : 0) + (n === ne ? 4 : 0);
         // Position class: in a stack, how far the position's mean is from the prediction; else the parity.
@@ -560,7 +563,16 @@ function run(
         const texture = (w > mixed ? 1 : 0) + (n > mixed ? 2 : 0) + (nw > mixed ? 4 : 0) + (ne > mixed ? 8 : 0) + (ww > mixed ? 16 : 0) + (nn > mixed ? 32 : 0);
         const ctx = (c * BUCKETS + bucket) * 64 + texture;
         const bias = biasCorrection[ctx];
-        const prediction = mixed + bias;
+        // Error feedback: an NLMS stage on the mixed prediction's errors at W, N, NW, NE.
+        const fb = c * 4;
+        feedbackTaps[0] = clampTap(mW);
+        feedbackTaps[1] = clampTap(mN);
+        feedbackTaps[2] = clampTap(mNW);
+        feedbackTaps[3] = clampTap(mNE);
+        // Not across invalid samples: their errors are stand-ins.
+        if (nearSentinel || !feedbackOn) feedbackTaps.fill(0);
+        const feedback = Math.floor((feedbackWeights[fb] * feedbackTaps[0] + feedbackWeights[fb + 1] * feedbackTaps[1] + feedbackWeights[fb + 2] * feedbackTaps[2] + feedbackWeights[fb + 3] * feedbackTaps[3] + 2 ** (WEIGHT_BITS - 1)) / 2 ** WEIGHT_BITS);
+        const prediction = mixed + bias + feedback;
         const best = activityBucket(bestError - 1) * 9 + sign3(mW) * 3 + sign3(mN);
         const signBucket = bucket < SIGN_BUCKETS ? bucket : SIGN_BUCKETS - 1;
         const signCtx = signBucket * 9 + sign3(mW) * 3 + sign3(mN);
@@ -607,6 +619,14 @@ function run(
         // Learn: bias, each sub-predictor's error, the mixed error.
         const z = value - mixed;
         learnBias(biasCorrection, biasSum, biasCount, ctx, value - prediction);
+        {
+          const e = clampTap(value - prediction);
+          if (e !== 0 && feedbackOn && !nearSentinel) {
+            const norm = 64 + feedbackTaps[0] * feedbackTaps[0] + feedbackTaps[1] * feedbackTaps[1] + feedbackTaps[2] * feedbackTaps[2] + feedbackTaps[3] * feedbackTaps[3];
+            const step = e * FEEDBACK_STEP;
+            for (let k = 0; k < 4; k++) feedbackWeights[fb + k] += Math.trunc((step * feedbackTaps[k]) / norm);
+          }
+        }
         for (let k = 0; k < K; k++) subErrors[here + k] = Math.abs(value - predictions[k]);
         {
           let e = value - predictions[6];
@@ -622,6 +642,7 @@ function run(
         }
         mixErrors[cur + x * channels + c] = z;
         lastValid[c] = value;
+        columnValid[x * channels + c] = value;
         if (positionSentinel) positionSentinel[i % planeSamples] -= positionSentinel[i % planeSamples] >> 2;
         if (positionMean) positionMean[at] = previousPlane ? positionMean[at] + Math.trunc((POSITION_ONE * value - positionMean[at]) / POSITION_RATE) : POSITION_ONE * value;
       }
@@ -630,7 +651,7 @@ function run(
   if (chunks) {
     if (total > 0) chunks.push(bits.flushChunk());
   } else if (bits.msg && !bits.msg.isEmpty()) fail('CORRUPT', 'payload does not end where the data does');
-  return { bits: bits.bits, headerBits, state: bits };
+  return { bits: bits.bits, headerBits };
 }
 
 /** How many chunks a layout's samples take (what the decoder expects). */
@@ -685,7 +706,7 @@ function codeInteger(bits: AdaptiveBits, value: number): number {
 }
 
 /**
- * The file's settings, first in the first message: 1 bit each for sentinel, matches and palette; the
+ * The file's settings, first in the first message: 1 bit each for sentinel, matches, feedback and palette; the
  * sentinel; the palette: its size, its first value, then each gap less one as an Elias-gamma code
  * whose length bits are adaptive (contexts paletteBase + length so far).
  */
@@ -693,9 +714,10 @@ function codeMode(bits: AdaptiveBits, mode: GridMode | undefined, samples: numbe
   const encoding = mode !== undefined;
   const hasSentinel = bits.raw(mode && mode.sentinel === mode.sentinel ? 1 : 0, 1);
   const matches = bits.raw(mode?.matches ? 1 : 0, 1) === 1;
+  const feedback = bits.raw(mode?.feedback ? 1 : 0, 1) === 1;
   const hasPalette = bits.raw(mode?.palette ? 1 : 0, 1);
   const sentinel = hasSentinel ? codeInteger(bits, encoding ? mode.sentinel : 0) : NaN;
-  if (!hasPalette) return { sentinel, matches };
+  if (!hasPalette) return { sentinel, matches, feedback };
   const size = codeInteger(bits, mode?.palette?.length ?? 0);
   if (!(size >= 2 && size <= MAX_PALETTE && size <= samples)) fail('CORRUPT', 'grid palette size is malformed');
   const values = encoding ? mode.palette! : new Float64Array(size);
@@ -715,7 +737,7 @@ function codeMode(bits: AdaptiveBits, mode: GridMode | undefined, samples: numbe
     }
     if (!encoding) values[k] = values[k - 1] + g + 1;
   }
-  return { sentinel, matches, palette: values };
+  return { sentinel, matches, feedback, palette: values };
 }
 
 /** Sorted distinct values, with the nearest entry to a prediction and the rank of a value. */
@@ -768,8 +790,10 @@ class Palette {
 interface GridMode {
   /** The invalid-sample value (NaN: none). */
   sentinel: number;
-  /** Whether samples first ask whether they repeat W, N or the gradient. */
+  /** Whether samples first ask whether they repeat a neighbour (W, N, the gradient, ...). */
   matches: boolean;
+  /** Whether the prediction is corrected by an NLMS stage on the errors around it (smooth, correlated noise). */
+  feedback?: boolean;
   /** Sparse values: the sorted distinct values; residuals count entries, not units. */
   palette?: Float64Array;
 }
@@ -781,60 +805,9 @@ const TRIAL_SAMPLES = 1 << 16;
 export interface GridParams {
   lmsStep: number;
   rateLimit: number;
-  /** Starting probabilities of every context, learned on the train split (absent: 1/2 each). */
-  priors?: GridPriors;
 }
 
 export const GRID_PARAMS: GridParams = { lmsStep: LMS_STEP, rateLimit: RATE_LIMIT };
-
-/** Learned starting probabilities of one channel's contexts (models/grid/priors.bin). */
-export interface GridPriors {
-  prob: Int32Array;
-  hash: Uint8Array;
-}
-
-const PRIORS_MAGIC = 'FZGP';
-
-/** priors.bin: "FZGP", u32 contexts per channel, then one u16 probability (of a 1, x 2^-16) per context. */
-export function readGridPriors(bytes: Uint8Array): GridPriors {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < 8 || new TextDecoder().decode(bytes.subarray(0, 4)) !== PRIORS_MAGIC) fail('INTERNAL', 'grid priors: not a priors file');
-  const contexts = view.getUint32(4, true);
-  if (contexts !== CONTEXTS_PER_CHANNEL || bytes.length !== 8 + 2 * contexts) fail('INTERNAL', `grid priors are for ${contexts} contexts, the coder has ${CONTEXTS_PER_CHANNEL}: rebuild them`);
-  const prob = new Int32Array(contexts);
-  for (let k = 0; k < contexts; k++) prob[k] = Math.min(ONE - P_MIN, Math.max(P_MIN, view.getUint16(8 + 2 * k, true)));
-  return { prob, hash: sha256(bytes) };
-}
-
-export function writeGridPriors(prob: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(8 + 2 * CONTEXTS_PER_CHANNEL);
-  const view = new DataView(out.buffer);
-  out.set(new TextEncoder().encode(PRIORS_MAGIC));
-  view.setUint32(4, CONTEXTS_PER_CHANNEL, true);
-  for (let k = 0; k < CONTEXTS_PER_CHANNEL; k++) view.setUint16(8 + 2 * k, Math.min(ONE - P_MIN, Math.max(P_MIN, Math.round(prob[k]))), true);
-  return out;
-}
-
-/**
- * What training reads: the state the coder ends in on `data` (mode chosen as the encoder does), per
- * context of channel 0's block averaged over channels: probabilities and how often each was seen.
- */
-export function gridFinalState(data: SampleArray, layout: SampleLayout, params: GridParams = GRID_PARAMS): { prob: Float64Array; seen: Float64Array } {
-  const mode = chooseMode(data, layout, params).chosen.mode;
-  const { state } = run(data, layout, mode, params, [], undefined);
-  const prob = new Float64Array(CONTEXTS_PER_CHANNEL);
-  const seen = new Float64Array(CONTEXTS_PER_CHANNEL);
-  for (let c = 0; c < layout.channels; c++) {
-    for (let k = 0; k < CONTEXTS_PER_CHANNEL; k++) {
-      const n = state.seen[c * CONTEXTS_PER_CHANNEL + k] - (params.priors ? PRIOR_SEEN : 0);
-      if (n <= 0) continue;
-      prob[k] += n * state.prob[c * CONTEXTS_PER_CHANNEL + k];
-      seen[k] += n;
-    }
-  }
-  for (let k = 0; k < CONTEXTS_PER_CHANNEL; k++) if (seen[k] > 0) prob[k] /= seen[k];
-  return { prob, seen };
-}
 
 /**
  * The encoder's choice of settings: match flags pay on quantized data and cost a little on smooth data,
@@ -856,6 +829,8 @@ function chooseMode(data: SampleArray, layout: SampleLayout, params: GridParams)
   let chosen = trial({ sentinel, matches: false });
   const withMatches = trial({ sentinel, matches: true });
   if (withMatches.cost < chosen.cost) chosen = withMatches;
+  const withFeedback = trial({ ...chosen.mode, feedback: true });
+  if (withFeedback.cost < chosen.cost) chosen = withFeedback;
   if (palette) {
     const withPalette = trial({ ...chosen.mode, palette });
     if (withPalette.cost < chosen.cost) chosen = withPalette;
@@ -884,12 +859,7 @@ export function gridRoute(params: GridParams = GRID_PARAMS): Route {
   };
 }
 
-/** The shipped priors (learned on the train split by `npm run build:grid-priors`). */
-export const GRID_PRIORS_FILE = 'models/grid/priors.bin';
-
 export function createGridModel(id = gridKind.id): IntegerModel {
-  const priors = readGridPriors(new Uint8Array(readFileSync(assetPath(GRID_PRIORS_FILE))));
-  const model = baselineFamilyModel({ ...gridKind, id }, GRID_ALGORITHM, codes, () => gridRoute({ ...GRID_PARAMS, priors }));
-  // The hash covers the priors too: a file coded from other starting points is refused, not misread.
-  return { ...model, hash: sha256(model.hash, priors.hash), minBitsPerSample: Math.min(model.minBitsPerSample, GRID_MIN_BITS_PER_SAMPLE) };
+  const model = baselineFamilyModel({ ...gridKind, id }, GRID_ALGORITHM, codes, () => gridRoute());
+  return { ...model, minBitsPerSample: Math.min(model.minBitsPerSample, GRID_MIN_BITS_PER_SAMPLE) };
 }

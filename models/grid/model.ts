@@ -44,6 +44,7 @@ const LMS_STEP = 1024;
 /** Step of the error-feedback NLMS stage (of 2^WEIGHT_BITS), when the file turns it on. */
 const FEEDBACK_STEP = 512;
 const LMS_CLAMP = 1 << 16;
+const WEIGHT_CLAMP = 2 ** 30;
 /** Buckets of the local error size (see `activityBucket`). */
 const BUCKETS = 48;
 /** Equal-neighbour patterns: W == NW, N == NW, N == NE. */
@@ -345,8 +346,13 @@ function learnBias(correction: Float64Array, sum: Float64Array, count: Float64Ar
   count[ctx] = n;
 }
 
+/** NLMS inputs and errors are clamped to +-2^16 and weights to +-2^30: every product and sum stays an exact integer below 2^53. */
 function clampTap(v: number): number {
   return v > LMS_CLAMP ? LMS_CLAMP : v < -LMS_CLAMP ? -LMS_CLAMP : v;
+}
+
+function clampWeight(v: number): number {
+  return v > WEIGHT_CLAMP ? WEIGHT_CLAMP : v < -WEIGHT_CLAMP ? -WEIGHT_CLAMP : v;
 }
 
 function median3(a: number, b: number, c: number): number {
@@ -389,17 +395,19 @@ function run(
   const lmsWeights = new Float64Array(LMS_TAPS * channels);
   const feedbackWeights = new Float64Array(4 * channels);
   const feedbackTaps = new Float64Array(4);
-  // Stacks: a running mean of each position over the planes so far (x POSITION_ONE), for aligned small
-  // images (patches, digits, frames) whose position says much about the value.
   if (messages) bits.msg = Message.unflatten(messages[0]);
   const { sentinel, matches, feedback: feedbackOn, palette: paletteValues } = codeMode(bits, mode, height * rowStride, CONTEXTS_PER_CHANNEL * channels);
   const headerBits = bits.bits;
   const palette = paletteValues ? new Palette(paletteValues) : undefined;
   const planeSamples = planeRows * rowStride;
+  // Stacks: a running mean of each position over the planes so far (x POSITION_ONE), for aligned small
+  // images (patches, digits, frames) whose position says much about the value.
   const positionMean = planeRows < height ? new Float64Array(planeSamples) : undefined;
   /** Stacks: how often each position held the sentinel (0..256, a running mean). */
   const positionSentinel = planeRows < height && sentinel === sentinel ? new Float64Array(planeSamples) : undefined;
   const taps = new Float64Array(LMS_TAPS);
+  /** Match candidates in the order they are asked: W, N, gradient, the sample ahead (NE, or the previous plane's), NW, WW, NE, NN. */
+  const candidates = new Float64Array(MATCH_CANDIDATES);
   const weights = new Float64Array(K);
   const total = height * rowStride;
   let chunkIndex = 0;
@@ -511,11 +519,8 @@ function run(
           const wb = c * LMS_TAPS;
           let acc = 0;
           for (let k = 0; k < LMS_TAPS; k++) {
-            let t = taps[k];
-            if (t > LMS_CLAMP) t = LMS_CLAMP;
-            else if (t < -LMS_CLAMP) t = -LMS_CLAMP;
-            taps[k] = t;
-            acc += lmsWeights[wb + k] * t;
+            taps[k] = clampTap(taps[k]);
+            acc += lmsWeights[wb + k] * taps[k];
           }
           predictions[6] = n + Math.floor(acc / 2 ** WEIGHT_BITS);
         }
@@ -583,18 +588,28 @@ function run(
         let value = chunks ? data[i] : 0;
         let matched = false;
         if (matches) {
-        const matchCtx = base + MATCH_BASE + ((pattern * PARITIES + position) * MATCH_BUCKETS + (bucket >> 2 < MATCH_BUCKETS ? bucket >> 2 : MATCH_BUCKETS - 1)) * MATCH_CANDIDATES * MATCH_DISTANCES;
-        for (let j = 0; j < MATCH_CANDIDATES && !matched; j++) {
-          const cand = j === 0 ? w : j === 1 ? n : j === 2 ? gradient : j === 3 ? ahead : j === 4 ? nw : j === 5 ? ww : j === 6 ? ne : nn;
-          // The residual's zero flag already asks for the prediction; an earlier candidate asked for itself.
-          if (cand === prediction || (j > 0 && cand === w) || (j > 1 && cand === n) || (j > 2 && cand === gradient) || (j > 3 && cand === ahead) || (j > 4 && cand === nw) || (j > 5 && cand === ww) || (j > 6 && cand === ne)) continue;
-          const d = cand > prediction ? cand - prediction : prediction - cand;
-          const distance = d < 2 ? 0 : d < 4 ? 1 : d < 16 ? 2 : 3;
-          if (bits.code(matchCtx + j * MATCH_DISTANCES + distance, value === cand ? 1 : 0)) {
-            value = cand;
-            matched = true;
+          const matchCtx = base + MATCH_BASE + ((pattern * PARITIES + position) * MATCH_BUCKETS + (bucket >> 2 < MATCH_BUCKETS ? bucket >> 2 : MATCH_BUCKETS - 1)) * MATCH_CANDIDATES * MATCH_DISTANCES;
+          candidates[0] = w;
+          candidates[1] = n;
+          candidates[2] = gradient;
+          candidates[3] = ahead;
+          candidates[4] = nw;
+          candidates[5] = ww;
+          candidates[6] = ne;
+          candidates[7] = nn;
+          for (let j = 0; j < MATCH_CANDIDATES && !matched; j++) {
+            const cand = candidates[j];
+            // The residual's zero flag already asks for the prediction; an earlier candidate asked for itself.
+            let asked = cand === prediction;
+            for (let k = 0; k < j && !asked; k++) asked = candidates[k] === cand;
+            if (asked) continue;
+            const d = cand > prediction ? cand - prediction : prediction - cand;
+            const distance = d < 2 ? 0 : d < 4 ? 1 : d < 16 ? 2 : 3;
+            if (bits.code(matchCtx + j * MATCH_DISTANCES + distance, value === cand ? 1 : 0)) {
+              value = cand;
+              matched = true;
+            }
           }
-        }
         }
         if (!matched) {
           if (palette) {
@@ -624,20 +639,18 @@ function run(
           if (e !== 0 && feedbackOn && !nearSentinel) {
             const norm = 64 + feedbackTaps[0] * feedbackTaps[0] + feedbackTaps[1] * feedbackTaps[1] + feedbackTaps[2] * feedbackTaps[2] + feedbackTaps[3] * feedbackTaps[3];
             const step = e * FEEDBACK_STEP;
-            for (let k = 0; k < 4; k++) feedbackWeights[fb + k] += Math.trunc((step * feedbackTaps[k]) / norm);
+            for (let k = 0; k < 4; k++) feedbackWeights[fb + k] = clampWeight(feedbackWeights[fb + k] + Math.trunc((step * feedbackTaps[k]) / norm));
           }
         }
         for (let k = 0; k < K; k++) subErrors[here + k] = Math.abs(value - predictions[k]);
         {
-          let e = value - predictions[6];
-          if (e > LMS_CLAMP) e = LMS_CLAMP;
-          else if (e < -LMS_CLAMP) e = -LMS_CLAMP;
+          const e = clampTap(value - predictions[6]);
           if (e !== 0) {
             let norm = 64;
             for (let k = 0; k < LMS_TAPS; k++) norm += taps[k] * taps[k];
             const wb = c * LMS_TAPS;
             const step = e * params.lmsStep;
-            for (let k = 0; k < LMS_TAPS; k++) lmsWeights[wb + k] += Math.trunc((step * taps[k]) / norm);
+            for (let k = 0; k < LMS_TAPS; k++) lmsWeights[wb + k] = clampWeight(lmsWeights[wb + k] + Math.trunc((step * taps[k]) / norm));
           }
         }
         mixErrors[cur + x * channels + c] = z;

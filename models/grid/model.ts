@@ -27,7 +27,7 @@ import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../share
 import { gridKind } from './kind.js';
 
 /** Bump when the predictor, the contexts or the binarisation change: it is part of the model hash. */
-const GRID_ALGORITHM = 'grid-5';
+const GRID_ALGORITHM = 'grid-6';
 const ROUTE_GRID = 1;
 
 /** Samples per rANS message: the encoder records one chunk's decisions, then pushes them in reverse. */
@@ -96,8 +96,9 @@ class AdaptiveBits {
   /** Decoder: the message being read. */
   msg: Message | undefined;
 
-  /** Mixer weights (x 2^16), two per mixer context. */
+  /** Mixer weights (x 2^16), two per mixer context, and three per three-input mixer context. */
   readonly mixWeights: Float64Array;
+  readonly mix3Weights: Float64Array;
 
   constructor(
     contexts: number,
@@ -105,6 +106,7 @@ class AdaptiveBits {
     private readonly rateLimit: number,
   ) {
     this.mixWeights = new Float64Array(2 * mixers).fill(MIX_ONE / 2);
+    this.mix3Weights = new Float64Array(3 * mixers).fill(Math.floor(MIX_ONE / 3));
     this.prob = new Int32Array(contexts).fill(ONE >> 1);
     this.seen = new Uint8Array(contexts);
   }
@@ -176,6 +178,31 @@ class AdaptiveBits {
     weights[m + 1] += Math.floor((stB * err * MIX_RATE) / 1024);
     this.learn(ctxA, bit);
     this.learn(ctxB, bit);
+    return bit;
+  }
+
+  /** As `code2`, with three contexts (weights per mixer context in `mix3Weights`). */
+  code3(ctxA: number, ctxB: number, ctxC: number, mixer: number, bit: number): number {
+    const stA = STRETCH[this.prob[ctxA] >> 4];
+    const stB = STRETCH[this.prob[ctxB] >> 4];
+    const stC = STRETCH[this.prob[ctxC] >> 4];
+    const weights = this.mix3Weights;
+    const m = 3 * mixer;
+    const dot = Math.floor((weights[m] * stA + weights[m + 1] * stB + weights[m + 2] * stC) / 65536);
+    const p12 = squash(dot);
+    let p = p12 * 16 + 8;
+    if (p < P_MIN) p = P_MIN;
+    else if (p > ONE - P_MIN) p = ONE - P_MIN;
+    const msg = this.msg;
+    if (msg === undefined) this.encodeBinary(p, bit);
+    else bit = msg.popBinary(p, PRECISION);
+    const err = (bit ? 4096 : 0) - p12;
+    weights[m] += Math.floor((stA * err * MIX_RATE) / 1024);
+    weights[m + 1] += Math.floor((stB * err * MIX_RATE) / 1024);
+    weights[m + 2] += Math.floor((stC * err * MIX_RATE) / 1024);
+    this.learn(ctxA, bit);
+    this.learn(ctxB, bit);
+    this.learn(ctxC, bit);
     return bit;
   }
 
@@ -269,7 +296,11 @@ const SECOND_BASE = MATCH_BASE + MATCH_CONTEXTS;
 const SECOND_CONTEXTS = BUCKETS * 9;
 /** Second opinion on the class: the best sub-predictor's error size. */
 const CLASS2_BASE = SECOND_BASE + SECOND_CONTEXTS;
-const CONTEXTS_PER_CHANNEL = CLASS2_BASE + BUCKETS * (MAX_CLASS + 1);
+/** Third opinions: activity x texture for the zero flag, texture x class for the class. */
+const ZERO3_BASE = CLASS2_BASE + BUCKETS * (MAX_CLASS + 1);
+const CLASS3_BASE = ZERO3_BASE + BUCKETS * 64;
+const SIGN3_BASE = CLASS3_BASE + 64 * (MAX_CLASS + 1);
+const CONTEXTS_PER_CHANNEL = SIGN3_BASE + SIGN_BUCKETS * 81;
 /** The palette's gap lengths: contexts after all channels' (`paletteBase`). */
 const PALETTE_CONTEXTS = MAX_CLASS + 1;
 /** Mixer contexts: the activity bucket, for the zero flag and for the sign. */
@@ -280,11 +311,11 @@ function sign3(v: number): number {
 }
 
 /** Code z (encoder) or read it (decoder) with the binarisation above. */
-function codeResidual(bits: AdaptiveBits, base: number, zeroCtx: number, bucket: number, signCtx: number, signTextureCtx: number, best: number, z: number): number {
+function codeResidual(bits: AdaptiveBits, base: number, zeroCtx: number, bucket: number, signCtx: number, signTextureCtx: number, signDiagonalCtx: number, best: number, texture: number, z: number): number {
   const mixer = (base / CONTEXTS_PER_CHANNEL) * MIXERS_PER_CHANNEL + bucket;
-  const zero = bits.code2(base + zeroCtx, base + SECOND_BASE + best, mixer, z === 0 ? 1 : 0);
+  const zero = bits.code3(base + zeroCtx, base + SECOND_BASE + best, base + ZERO3_BASE + bucket * 64 + texture, mixer, z === 0 ? 1 : 0);
   if (zero) return 0;
-  const negative = bits.code2(base + ZERO_CONTEXTS + signCtx, base + ZERO_CONTEXTS + signTextureCtx, mixer + MIXERS_PER_CHANNEL / 2, z < 0 ? 1 : 0);
+  const negative = bits.code3(base + ZERO_CONTEXTS + signCtx, base + ZERO_CONTEXTS + signTextureCtx, base + SIGN3_BASE + signDiagonalCtx, mixer + BUCKETS, z < 0 ? 1 : 0);
   const m = z < 0 ? -z - 1 : z - 1;
   const classBase = base + ZERO_CONTEXTS + SIGN_CONTEXTS + bucket * (MAX_CLASS + 1);
   // Class k = bit length of m, in unary: "more than j?" for j = 0, 1, ...
@@ -292,7 +323,8 @@ function codeResidual(bits: AdaptiveBits, base: number, zeroCtx: number, bucket:
   let cls = 0;
   const class2Base = base + CLASS2_BASE + Math.floor(best / 9) * (MAX_CLASS + 1);
   const classMixer = (base / CONTEXTS_PER_CHANNEL) * MIXERS_PER_CHANNEL + 2 * BUCKETS;
-  while (cls < MAX_CLASS && bits.code2(classBase + cls, class2Base + cls, classMixer + cls, k > cls ? 1 : 0)) cls++;
+  const class3Base = base + CLASS3_BASE + texture * (MAX_CLASS + 1);
+  while (cls < MAX_CLASS && bits.code3(classBase + cls, class2Base + cls, class3Base + cls, classMixer + cls, k > cls ? 1 : 0)) cls++;
   let value: number;
   if (cls === 0) value = 0;
   else if (cls === 1) value = 1;
@@ -582,6 +614,7 @@ function run(
         const signBucket = bucket < SIGN_BUCKETS ? bucket : SIGN_BUCKETS - 1;
         const signCtx = signBucket * 9 + sign3(mW) * 3 + sign3(mN);
         const signTextureCtx = SIGN_BUCKETS * 9 + signBucket * 64 + texture;
+        const signDiagonalCtx = signBucket * 81 + sign3(mNW) * 27 + sign3(mNE) * 9 + sign3(mixErrors[cur + (x > 1 ? x - 2 : xl) * channels + c]) * 3 + sign3(gradient - mixed);
 
         // Exact repeats first (quantized, upsampled, label-like data): does the sample equal W, N or the
         // gradient? Each distinct candidate asks once.
@@ -615,14 +648,14 @@ function run(
           if (palette) {
             // Sparse values: the residual counts palette entries from the one nearest the prediction.
             const j = palette.nearest(prediction);
-            if (chunks) codeResidual(bits, base, zeroCtx, bucket, signCtx, signTextureCtx, best, palette.rank(value) - j);
+            if (chunks) codeResidual(bits, base, zeroCtx, bucket, signCtx, signTextureCtx, signDiagonalCtx, best, texture, palette.rank(value) - j);
             else {
-              const at = j + codeResidual(bits, base, zeroCtx, bucket, signCtx, signTextureCtx, best, 0);
+              const at = j + codeResidual(bits, base, zeroCtx, bucket, signCtx, signTextureCtx, signDiagonalCtx, best, texture, 0);
               if (!(at >= 0 && at < palette.values.length)) fail('CORRUPT', 'a decoded sample is outside the palette');
               value = palette.values[at];
             }
-          } else if (chunks) codeResidual(bits, base, zeroCtx, bucket, signCtx, signTextureCtx, best, value - prediction);
-          else value = prediction + codeResidual(bits, base, zeroCtx, bucket, signCtx, signTextureCtx, best, 0);
+          } else if (chunks) codeResidual(bits, base, zeroCtx, bucket, signCtx, signTextureCtx, signDiagonalCtx, best, texture, value - prediction);
+          else value = prediction + codeResidual(bits, base, zeroCtx, bucket, signCtx, signTextureCtx, signDiagonalCtx, best, texture, 0);
         }
         if (chunks) {
           if (pixelBits) pixelBits[y * width + x] += bits.bits - pixelStart;

@@ -27,7 +27,7 @@ import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../share
 import { gridKind } from './kind.js';
 
 /** Bump when the predictor, the contexts or the binarisation change: it is part of the model hash. */
-const GRID_ALGORITHM = 'grid-6';
+const GRID_ALGORITHM = 'grid-7';
 const ROUTE_GRID = 1;
 
 /** Samples per rANS message: the encoder records one chunk's decisions, then pushes them in reverse. */
@@ -99,6 +99,10 @@ class AdaptiveBits {
   /** Mixer weights (x 2^16), two per mixer context, and three per three-input mixer context. */
   readonly mixWeights: Float64Array;
   readonly mix3Weights: Float64Array;
+  /** Fast-adapting twins of the contexts the three-input mixers read (slow and fast both go in). */
+  readonly fast: Int32Array;
+  readonly fastSeen: Uint8Array;
+  private readonly inputs = new Float64Array(MIX3_INPUTS);
 
   constructor(
     contexts: number,
@@ -106,7 +110,9 @@ class AdaptiveBits {
     private readonly rateLimit: number,
   ) {
     this.mixWeights = new Float64Array(2 * mixers).fill(MIX_ONE / 2);
-    this.mix3Weights = new Float64Array(3 * mixers).fill(Math.floor(MIX_ONE / 3));
+    this.mix3Weights = new Float64Array(MIX3_INPUTS * mixers).fill(Math.floor(MIX_ONE / MIX3_INPUTS));
+    this.fast = new Int32Array(contexts).fill(ONE >> 1);
+    this.fastSeen = new Uint8Array(contexts);
     this.prob = new Int32Array(contexts).fill(ONE >> 1);
     this.seen = new Uint8Array(contexts);
   }
@@ -174,8 +180,8 @@ class AdaptiveBits {
     if (msg === undefined) this.encodeBinary(p, bit);
     else bit = msg.popBinary(p, PRECISION);
     const err = (bit ? 4096 : 0) - p12;
-    weights[m] += Math.floor((stA * err * MIX_RATE) / 1024);
-    weights[m + 1] += Math.floor((stB * err * MIX_RATE) / 1024);
+    weights[m] += Math.floor((stA * err * MIX_RATE) / MIX_DIV);
+    weights[m + 1] += Math.floor((stB * err * MIX_RATE) / MIX_DIV);
     this.learn(ctxA, bit);
     this.learn(ctxB, bit);
     return bit;
@@ -183,13 +189,19 @@ class AdaptiveBits {
 
   /** As `code2`, with three contexts (weights per mixer context in `mix3Weights`). */
   code3(ctxA: number, ctxB: number, ctxC: number, mixer: number, bit: number): number {
-    const stA = STRETCH[this.prob[ctxA] >> 4];
-    const stB = STRETCH[this.prob[ctxB] >> 4];
-    const stC = STRETCH[this.prob[ctxC] >> 4];
+    const { prob, fast } = this;
+    const inputs = this.inputs;
+    inputs[0] = STRETCH[prob[ctxA] >> 4];
+    inputs[1] = STRETCH[prob[ctxB] >> 4];
+    inputs[2] = STRETCH[prob[ctxC] >> 4];
+    inputs[3] = STRETCH[fast[ctxA] >> 4];
+    inputs[4] = STRETCH[fast[ctxB] >> 4];
+    inputs[5] = STRETCH[fast[ctxC] >> 4];
     const weights = this.mix3Weights;
-    const m = 3 * mixer;
-    const dot = Math.floor((weights[m] * stA + weights[m + 1] * stB + weights[m + 2] * stC) / 65536);
-    const p12 = squash(dot);
+    const m = MIX3_INPUTS * mixer;
+    let acc = 0;
+    for (let k = 0; k < MIX3_INPUTS; k++) acc += weights[m + k] * inputs[k];
+    const p12 = squash(Math.floor(acc / 65536));
     let p = p12 * 16 + 8;
     if (p < P_MIN) p = P_MIN;
     else if (p > ONE - P_MIN) p = ONE - P_MIN;
@@ -197,13 +209,25 @@ class AdaptiveBits {
     if (msg === undefined) this.encodeBinary(p, bit);
     else bit = msg.popBinary(p, PRECISION);
     const err = (bit ? 4096 : 0) - p12;
-    weights[m] += Math.floor((stA * err * MIX_RATE) / 1024);
-    weights[m + 1] += Math.floor((stB * err * MIX_RATE) / 1024);
-    weights[m + 2] += Math.floor((stC * err * MIX_RATE) / 1024);
+    for (let k = 0; k < MIX3_INPUTS; k++) weights[m + k] += Math.floor((inputs[k] * err * MIX_RATE) / MIX_DIV);
     this.learn(ctxA, bit);
     this.learn(ctxB, bit);
     this.learn(ctxC, bit);
+    this.learnFast(ctxA, bit);
+    this.learnFast(ctxB, bit);
+    this.learnFast(ctxC, bit);
     return bit;
+  }
+
+  /** The fast twin of a context: the same rule, its rate stopping at 1 / (FAST_RATE_LIMIT + 2). */
+  private learnFast(ctx: number, bit: number): void {
+    const p = this.fast[ctx];
+    const n = this.fastSeen[ctx];
+    let next = p + Math.trunc(((bit ? ONE : 0) - p) / (n + 2));
+    if (next < P_MIN) next = P_MIN;
+    else if (next > ONE - P_MIN) next = ONE - P_MIN;
+    this.fast[ctx] = next;
+    if (n < FAST_RATE_LIMIT) this.fastSeen[ctx] = n + 1;
   }
 
   /** `count` (0..16) raw bits of `value`. */
@@ -264,6 +288,10 @@ const STRETCH: Int16Array = (() => {
 /** Mixer weights' unit and learning rate. */
 const MIX_ONE = 65536;
 const MIX_RATE = 1;
+/** Inputs of a three-context mixer: each context's slow and fast probability. */
+const MIX3_INPUTS = 6;
+const FAST_RATE_LIMIT = 20;
+const MIX_DIV = 1024;
 
 /** Quantised size of the local errors: 0..3 as they are, then two buckets per power of two. */
 function activityBucket(a: number): number {

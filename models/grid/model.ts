@@ -27,7 +27,7 @@ import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../share
 import { gridKind } from './kind.js';
 
 /** Bump when the predictor, the contexts or the binarisation change: it is part of the model hash. */
-const GRID_ALGORITHM = 'grid-7';
+const GRID_ALGORITHM = 'grid-8';
 const ROUTE_GRID = 1;
 
 /** Samples per rANS message: the encoder records one chunk's decisions, then pushes them in reverse. */
@@ -310,8 +310,8 @@ const CLASS_CONTEXTS = BUCKETS * (MAX_CLASS + 1);
 const MANTISSA_ADAPTIVE = 6;
 const MANTISSA_GROUP_SHIFT = 3;
 const MANTISSA_CONTEXTS = ((BUCKETS - 1) >> MANTISSA_GROUP_SHIFT) * (MAX_CLASS + 1) * (1 << MANTISSA_ADAPTIVE) + (MAX_CLASS + 1) * (1 << MANTISSA_ADAPTIVE);
-/** Sentinel flag: how many of W, N, NW, NE hold the sentinel (0..4), x WW, x the previous plane's sample. */
-const SENTINEL_CONTEXTS = 5 * 2 * 2 * 4;
+/** Sentinel flag: how many of W, N, NW, NE hold the sentinel (0..4), x how many of those and 7 more around (0..11), x the previous plane's sample, x how often this position held it (stacks). */
+const SENTINEL_CONTEXTS = 5 * 12 * 2 * 4;
 const SENTINEL_BASE = ZERO_CONTEXTS + SIGN_CONTEXTS + CLASS_CONTEXTS + MANTISSA_CONTEXTS;
 /** Match flags ("the sample equals W / N / W + N - NW"): candidate x parity x pattern x coarse activity. */
 const MATCH_CANDIDATES = 8;
@@ -516,7 +516,18 @@ function run(
           // Stacks: how often this position held the sentinel in the planes so far.
           const often = positionSentinel ? positionSentinel[i % planeSamples] : 0;
           const oftenClass = often < 32 ? 0 : often < 128 ? 1 : often < 224 ? 2 : 3;
-          const flagCtx = base + SENTINEL_BASE + (held * 4 + (ww === sentinel ? 2 : 0) + (previousPlane && data[back] === sentinel ? 1 : 0)) * 4 + oftenClass;
+          // How many of the wider causal neighbourhood hold it (rows y-1, y-2 within the plane: x-2..x+2).
+          let around = held + (ww === sentinel ? 1 : 0);
+          if (py > 0) {
+            const r1 = i - rowStride;
+            if (x > 1 && data[r1 - 2 * channels] === sentinel) around++;
+            if (x + 2 < width && data[r1 + 2 * channels] === sentinel) around++;
+          }
+          if (py > 1) {
+            const r2 = i - 2 * rowStride;
+            for (let dx = -2; dx <= 2; dx++) if (x + dx >= 0 && x + dx < width && data[r2 + dx * channels] === sentinel) around++;
+          }
+          const flagCtx = base + SENTINEL_BASE + ((held * 12 + around) * 2 + (previousPlane && data[back] === sentinel ? 1 : 0)) * 4 + oftenClass;
           if (bits.code(flagCtx, chunks ? (data[i] === sentinel ? 1 : 0) : 0)) {
             if (!chunks) {
               data[i] = sentinel;

@@ -1,23 +1,30 @@
 /**
  * The 'grid' model: integer arrays of two or more dimensions (images of any depth, depth maps, rasters,
- * detector frames, stacks and volumes) coded sample by sample in raster order, as lossless image coders
- * do, with everything learned from the array while it is coded:
- *   prediction  a mix of SUB_PREDICTORS neighbour predictors (gradient, median edge, W, N, W + NE - N, and
- *               the previous plane's sample moved by the local gradient), each weighted by how well it
- *               did at the neighbours (the weighted predictor of JPEG XL's modular mode), plus a
- *               bias correction per context (LOCO-I);
- *   residual    z = x - prediction, binarised (zero?, sign, bit-length class in unary, the bit below the
- *               leading one) with an adaptive probability per context for every binary decision, the
- *               remaining low bits raw. Contexts: the size of the mixed predictor's errors around the
- *               sample, and which neighbours are equal (flat regions, invalid pixels, upsampled data).
- * Probabilities are 16-bit integers that move toward each outcome by 1/(n + 2) (n = times seen, up to
- * RATE_LIMIT): integer arithmetic only, updated in the same order by the encoder and the decoder, so
- * both sides hold identical state on every machine. z = x - floor(prediction(x_<i)) is the autoregressive
- * integer flow of `ar` with a predictor and a distribution adapted per file instead of trained.
+ * detector frames, stacks and volumes, float arrays as order-preserving words) coded sample by sample in
+ * raster order, as lossless image coders do, with everything learned from the array while it is coded:
+ *   prediction  a mix of SUB_PREDICTORS neighbour predictors (gradient, median edge, W, N, W + NE - N,
+ *               the previous plane's sample moved by the local gradient, an NLMS over 8 neighbours, the
+ *               position's mean over the planes), each weighted by 1 / its error at the neighbours (the
+ *               weighted predictor of JPEG XL's modular mode), plus LOCO-I's bias correction per
+ *               CALIC-style texture context, plus (files that choose it) an NLMS stage on the errors
+ *               around the sample;
+ *   flags       a sentinel (invalid pixels, no-data, the most frequent value when it fills 1/32 of the
+ *               array) has its own flag and never feeds the predictor; files of quantized or upsampled
+ *               values first ask whether the sample repeats a neighbour (W, N, gradient, ...);
+ *   residual    z = x - prediction (or, for a palette of sparse values, the distance in palette entries),
+ *               binarised (zero?, sign, bit-length class in unary, a tree of the next 6 bits, the rest
+ *               raw); every binary decision has an adaptive probability per context, and zero, sign and
+ *               class mix three contexts (each with a slow and a fast twin) in the logistic domain.
+ * Probabilities are 16-bit integers that move toward each outcome by 1/(n + 2) (n = times seen, up to a
+ * limit); the mixer is integer tables and shifts: everything is integer arithmetic below 2^53, updated in
+ * the same order by the encoder and the decoder, so both sides hold identical state on every machine.
+ * z = x - prediction(x_<i) is the autoregressive integer flow of `ar` with a predictor and a distribution
+ * adapted per file instead of trained (learned starting probabilities from the train split were tried and
+ * gained nothing on held-out files). The encoder chooses matches, feedback and palette by trial on a prefix.
  *
- * Payload: 1 byte route (0 baseline, 1 grid); grid: the samples in chunks of CHUNK_SAMPLES (the decoder
- * knows their count from the layout), u32 byte lengths of all but the last chunk, then one rANS message
- * per chunk. The adaptive state carries over from chunk to chunk; chunks only bound the encoder's memory.
+ * Payload (docs/format.md): 1 byte route (0 baseline, 1 grid); grid: u32 byte lengths of all but the last
+ * chunk of CHUNK_SAMPLES samples, then one rANS message per chunk (the first starts with the file's
+ * settings). The adaptive state carries over from chunk to chunk; chunks only bound the encoder's memory.
  */
 import { Message, fail } from '../../codec/index.js';
 import { baselineFamilyModel, bitLength } from '../shared/baseline-coder.js';
@@ -96,8 +103,7 @@ class AdaptiveBits {
   /** Decoder: the message being read. */
   msg: Message | undefined;
 
-  /** Mixer weights (x 2^16), two per mixer context, and three per three-input mixer context. */
-  readonly mixWeights: Float64Array;
+  /** Mixer weights (x 2^16), MIX3_INPUTS per mixer context. */
   readonly mix3Weights: Float64Array;
   /** Fast-adapting twins of the contexts the three-input mixers read (slow and fast both go in). */
   readonly fast: Int32Array;
@@ -109,7 +115,6 @@ class AdaptiveBits {
     mixers: number,
     private readonly rateLimit: number,
   ) {
-    this.mixWeights = new Float64Array(2 * mixers).fill(MIX_ONE / 2);
     this.mix3Weights = new Float64Array(MIX3_INPUTS * mixers).fill(Math.floor(MIX_ONE / MIX3_INPUTS));
     this.fast = new Int32Array(contexts).fill(ONE >> 1);
     this.fastSeen = new Uint8Array(contexts);
@@ -163,31 +168,9 @@ class AdaptiveBits {
   }
 
   /**
-   * As `code`, under two contexts' probabilities mixed in the logistic domain by weights learned per
-   * mixer context (both contexts learn too): integer tables and shifts only.
+   * As `code`, under three contexts' probabilities, each slow and fast, mixed in the logistic domain by
+   * weights learned per mixer context (integer tables and shifts only); all six estimates learn.
    */
-  code2(ctxA: number, ctxB: number, mixer: number, bit: number): number {
-    const stA = STRETCH[this.prob[ctxA] >> 4];
-    const stB = STRETCH[this.prob[ctxB] >> 4];
-    const weights = this.mixWeights;
-    const m = 2 * mixer;
-    const dot = Math.floor((weights[m] * stA + weights[m + 1] * stB) / 65536);
-    const p12 = squash(dot);
-    let p = p12 * 16 + 8;
-    if (p < P_MIN) p = P_MIN;
-    else if (p > ONE - P_MIN) p = ONE - P_MIN;
-    const msg = this.msg;
-    if (msg === undefined) this.encodeBinary(p, bit);
-    else bit = msg.popBinary(p, PRECISION);
-    const err = (bit ? 4096 : 0) - p12;
-    weights[m] += Math.floor((stA * err * MIX_RATE) / MIX_DIV);
-    weights[m + 1] += Math.floor((stB * err * MIX_RATE) / MIX_DIV);
-    this.learn(ctxA, bit);
-    this.learn(ctxB, bit);
-    return bit;
-  }
-
-  /** As `code2`, with three contexts (weights per mixer context in `mix3Weights`). */
   code3(ctxA: number, ctxB: number, ctxC: number, mixer: number, bit: number): number {
     const { prob, fast } = this;
     const inputs = this.inputs;
@@ -331,7 +314,7 @@ const SIGN3_BASE = CLASS3_BASE + 64 * (MAX_CLASS + 1);
 const CONTEXTS_PER_CHANNEL = SIGN3_BASE + SIGN_BUCKETS * 81;
 /** The palette's gap lengths: contexts after all channels' (`paletteBase`). */
 const PALETTE_CONTEXTS = MAX_CLASS + 1;
-/** Mixer contexts: the activity bucket, for the zero flag and for the sign. */
+/** Mixer contexts per channel: the activity bucket for the zero flag, again for the sign, the class for the class. */
 const MIXERS_PER_CHANNEL = 2 * BUCKETS + MAX_CLASS + 1;
 
 function sign3(v: number): number {

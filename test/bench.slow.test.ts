@@ -15,7 +15,10 @@ describe('npm run bench', () => {
     const data = join(dir, 'tiny');
     mkdirSync(data);
     for (const f of ['photo-rgb.png', 'grey-67x53.png']) copyFileSync(FIXTURES + f, join(data, f));
-    const r = spawnSync(process.execPath, [BENCH, '--quick', '--models', 'baseline', '--data', data, '--json', join(dir, 'b.json'), '--plot', join(dir, 'b.svg')], { timeout: 120_000 });
+    const arrays = join(dir, 'arrays');
+    mkdirSync(arrays);
+    for (const f of ['depth-uint16.npy', 'ecg-uint16.npy', 'float32.npy']) copyFileSync(FIXTURES + f, join(arrays, f));
+    const r = spawnSync(process.execPath, [BENCH, '--quick', '--models', 'baseline', '--data', data, '--arrays', arrays, '--json', join(dir, 'b.json'), '--plot', join(dir, 'b.svg')], { timeout: 120_000 });
     expect(r.status, r.stderr.toString()).toBe(0);
     const out = JSON.parse(readFileSync(join(dir, 'b.json'), 'utf8'));
     expect(out.rans.map((x: { precision: number }) => x.precision)).toEqual([12, 16, 24]);
@@ -25,5 +28,12 @@ describe('npm run bench', () => {
     expect(out.results.some((x: { codec: string }) => x.codec.startsWith('png'))).toBe(true);
     expect(readFileSync(join(dir, 'b.svg'), 'utf8')).toMatch(/^<svg/);
     expect(r.stdout.toString()).toMatch(/\| dataset \| codec \|/);
+    // The arrays section: every file decoded byte-exact, pooled per kind, throughput rows.
+    const [bench] = out.arrays;
+    expect(bench.files.map((f: { file: string }) => f.file)).toEqual(['depth-uint16.npy', 'ecg-uint16.npy', 'float32.npy']);
+    expect(bench.files.every((f: { exact: boolean }) => f.exact)).toBe(true);
+    expect(bench.kinds.length).toBeGreaterThan(0);
+    expect(bench.throughput.some((t: { codec: string }) => t.codec === 'flowzip (default)')).toBe(true);
+    expect(r.stdout.toString()).toMatch(/## Arrays \(arrays\)/);
   }, 120_000);
 });

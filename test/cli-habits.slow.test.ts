@@ -59,7 +59,7 @@ describe('issue 14: the CLI a zstd user expects', () => {
     expect(t.stdout.toString()).toMatch(/photo-rgb\.png\.flz: OK, image photo-rgb\.png, 18432 -> \d+ bytes .* model ar, images restore pixel-exact as PNG/);
     expect(readdirSync(dir).sort()).toEqual(before);
     const list = JSON.parse(flowzip(['-l', '--json', 'dem-int16.npy.flz']).stdout.toString());
-    expect(list).toMatchObject({ file: 'dem-int16.npy.flz', kind: 'array', method: 'model', model: 'ar', rawBytes: statSync(file('dem-int16.npy')).size });
+    expect(list).toMatchObject({ file: 'dem-int16.npy.flz', kind: 'array', method: 'model', model: 'grid', rawBytes: statSync(file('dem-int16.npy')).size });
     expect(list.fileBytes).toBe(statSync(file('dem-int16.npy.flz')).size);
     // A corrupted .flz: test, and verify (which used to compress it as bytes and say "exact"), both fail.
     const bad = readFileSync(file('photo-rgb.png.flz'));

@@ -87,6 +87,17 @@ function codes(layout: SampleLayout): boolean {
   return layout.height >= 2 && layout.width >= 2 && layout.dtype !== undefined;
 }
 
+/** A context's probability moves toward the outcome by 1/(n + 2), n = times seen up to `limit`. */
+function adapt(prob: Int32Array, seen: Uint8Array, ctx: number, bit: number, limit: number): void {
+  const p = prob[ctx];
+  const n = seen[ctx];
+  let next = p + Math.trunc(((bit ? ONE : 0) - p) / (n + 2));
+  if (next < P_MIN) next = P_MIN;
+  else if (next > ONE - P_MIN) next = ONE - P_MIN;
+  prob[ctx] = next;
+  if (n < limit) seen[ctx] = n + 1;
+}
+
 /** Binary decisions with adaptive probabilities; the encoder records them, the decoder pops them. */
 class AdaptiveBits {
   readonly prob: Int32Array;
@@ -148,13 +159,7 @@ class AdaptiveBits {
   }
 
   private learn(ctx: number, bit: number): void {
-    const p = this.prob[ctx];
-    const n = this.seen[ctx];
-    let next = p + Math.trunc(((bit ? ONE : 0) - p) / (n + 2));
-    if (next < P_MIN) next = P_MIN;
-    else if (next > ONE - P_MIN) next = ONE - P_MIN;
-    this.prob[ctx] = next;
-    if (n < this.rateLimit) this.seen[ctx] = n + 1;
+    adapt(this.prob, this.seen, ctx, bit, this.rateLimit);
   }
 
   /** Code `bit` (encoder) or read it (decoder: `bit` ignored) under context ctx; returns the bit. */
@@ -204,13 +209,7 @@ class AdaptiveBits {
 
   /** The fast twin of a context: the same rule, its rate stopping at 1 / (FAST_RATE_LIMIT + 2). */
   private learnFast(ctx: number, bit: number): void {
-    const p = this.fast[ctx];
-    const n = this.fastSeen[ctx];
-    let next = p + Math.trunc(((bit ? ONE : 0) - p) / (n + 2));
-    if (next < P_MIN) next = P_MIN;
-    else if (next > ONE - P_MIN) next = ONE - P_MIN;
-    this.fast[ctx] = next;
-    if (n < FAST_RATE_LIMIT) this.fastSeen[ctx] = n + 1;
+    adapt(this.fast, this.fastSeen, ctx, bit, FAST_RATE_LIMIT);
   }
 
   /** `count` (0..16) raw bits of `value`. */
@@ -223,6 +222,19 @@ class AdaptiveBits {
       return value;
     }
     return msg.popBits(count);
+  }
+
+  /** `count` raw bits of `value` (any count up to 53), in pieces of at most 16, low first. */
+  rawWide(value: number, count: number): number {
+    let v = 0;
+    let unit = 1;
+    for (let left = count; left > 0; ) {
+      const take = left > 16 ? 16 : left;
+      v += this.raw(Math.floor(value / unit) % 2 ** take, take) * unit;
+      unit *= 2 ** take;
+      left -= take;
+    }
+    return v;
   }
 
   /** Push the recorded chunk in reverse (the decoder pops its first decision first) and start anew. */
@@ -352,15 +364,7 @@ function codeResidual(bits: AdaptiveBits, base: number, zeroCtx: number, bucket:
     let node = 1;
     for (let b = adaptive - 1; b >= 0; b--) node = node * 2 + bits.code(treeBase + node, encoding ? (high >> b) & 1 : 0);
     const topBits = node - (1 << adaptive);
-    let low = 0;
-    let unit = 1;
-    const lowValue = encoding ? m - 2 ** below - topBits * rawUnit : 0;
-    for (let left = rawBits; left > 0; ) {
-      const take = left > 16 ? 16 : left;
-      low += bits.raw(encoding ? Math.floor(lowValue / unit) % 2 ** take : 0, take) * unit;
-      unit *= 2 ** take;
-      left -= take;
-    }
+    const low = bits.rawWide(encoding ? m - 2 ** below - topBits * rawUnit : 0, rawBits);
     value = 2 ** below + topBits * rawUnit + low;
   }
   const magnitude = value + 1;
@@ -762,14 +766,7 @@ function codeInteger(bits: AdaptiveBits, value: number): number {
   const zig = value >= 0 ? 2 * value : -2 * value - 1;
   const length = bits.raw(bitLength(zig), 6);
   if (length > 54) fail('CORRUPT', 'grid header is malformed');
-  let v = 0;
-  let unit = 1;
-  for (let left = length; left > 0; ) {
-    const take = left > 16 ? 16 : left;
-    v += bits.raw(Math.floor(zig / unit) % 2 ** take, take) * unit;
-    unit *= 2 ** take;
-    left -= take;
-  }
+  const v = bits.rawWide(zig, length);
   return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
 }
 
@@ -795,14 +792,7 @@ function codeMode(bits: AdaptiveBits, mode: GridMode | undefined, samples: numbe
     const length = encoding ? bitLength(gap) : 0;
     let cls = 0;
     while (cls < MAX_CLASS && bits.code(paletteBase + cls, length > cls ? 1 : 0)) cls++;
-    let g = cls === 0 ? 0 : 2 ** (cls - 1);
-    let unit = 1;
-    for (let left = cls > 0 ? cls - 1 : 0; left > 0; ) {
-      const take = left > 16 ? 16 : left;
-      g += bits.raw(encoding ? Math.floor((gap - 2 ** (cls - 1)) / unit) % 2 ** take : 0, take) * unit;
-      unit *= 2 ** take;
-      left -= take;
-    }
+    const g = cls === 0 ? 0 : 2 ** (cls - 1) + bits.rawWide(encoding ? gap - 2 ** (cls - 1) : 0, cls - 1);
     if (!encoding) values[k] = values[k - 1] + g + 1;
   }
   return { sentinel, matches, feedback, palette: values };

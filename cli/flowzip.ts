@@ -23,6 +23,7 @@ import {
   listModels,
   preferBackend,
   hasFlzMagic,
+  peekKind,
   listFlz,
   readContainer,
   renderHeatmap,
@@ -244,15 +245,16 @@ async function runCompressArchive(files: string[], opts: CommonOptions): Promise
 
 function isArchiveFile(file: string): boolean {
   if (file === '-' || !existsSync(file) || statSync(file).isDirectory()) return false;
-  // Only the header's first 10 bytes (magic, version, header length, kind): the file is read once, later.
-  const head = Buffer.alloc(10);
+  // Only the header's first bytes (magic, version, header length, kind): the file is read once, later.
+  const head = Buffer.alloc(16);
   const fd = openSync(file, 'r');
+  let read: number;
   try {
-    if (readSync(fd, head, 0, 10, 0) !== 10) return false;
+    read = readSync(fd, head, 0, 16, 0);
   } finally {
     closeSync(fd);
   }
-  return hasFlzMagic(head) && head[9] === 3;
+  return peekKind(head.subarray(0, read)) === 'archive';
 }
 
 /**

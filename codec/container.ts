@@ -1,12 +1,18 @@
 /**
- * The .flz container, format version 1 (docs/format.md is the contract; change both together and
- * bump FORMAT_VERSION on any incompatible change). All integers little-endian.
+ * The .flz container (docs/format.md is the contract; change both together and bump FORMAT_VERSION on
+ * any incompatible change). Version 2 (written) has a compact header: varints, a type byte, an 8-byte
+ * model hash, the array/name metadata as flags and a string, JSON only for the rest; version 1 (fixed
+ * fields, 32-byte hash, JSON metadata) is still read. All integers little-endian.
  */
 import { crc32 } from './crc32.js';
 import { fail } from './errors.js';
 
 export const MAGIC = new Uint8Array([0x46, 0x4c, 0x5a, 0x1a]); // "FLZ" + 0x1A
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
+/** Versions this build reads. */
+export const READABLE_VERSIONS = [1, 2];
+/** Bytes of the model hash a version-2 header keeps (a wrong model is still refused: 2^-64 chance). */
+export const MODEL_HASH_BYTES = 8;
 export const MAX_DIMS = 8;
 /** Largest element count accepted (2^32): more is an "absurd shape", not an allocation attempt. */
 export const MAX_ELEMENTS = 2 ** 32;
@@ -66,78 +72,229 @@ export function hasFlzMagic(bytes: Uint8Array): boolean {
   return bytes.length >= MAGIC.length && MAGIC.every((m, i) => bytes[i] === m);
 }
 
+/**
+ * The kind a container's first bytes declare (16 are enough), before anything is checked: for routing
+ * only (an archive goes to the archive reader, which checks everything); undefined when not readable.
+ */
+export function peekKind(head: Uint8Array): DataKind | undefined {
+  if (!hasFlzMagic(head) || head.length < 10) return undefined;
+  if (head[4] === 1) return KINDS[head[9]];
+  if (head[4] !== 2) return undefined;
+  let o = 5;
+  while (o < head.length && head[o] >= 128) o++;
+  return o + 1 < head.length ? KINDS[head[o + 1] & 3] : undefined;
+}
+
 export function elementCount(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-/** Header bytes (everything before the payload) of a container with these fields. */
-function headerLengthOf(c: ContainerHeader, modelIdBytes: number, metaBytes: number): number {
-  return 4 + 1 + 4 + 4 + 4 * c.shape.length + 1 + modelIdBytes + 32 + 4 + metaBytes + 8 + 4 + 4;
+/** Whether the hash a file records (32 bytes in version 1, the first 8 in version 2) is this model's. */
+export function modelHashMatches(modelHash: Uint8Array, recorded: Uint8Array): boolean {
+  if (recorded.length !== 32 && recorded.length !== MODEL_HASH_BYTES) return false;
+  for (let i = 0; i < recorded.length; i++) if (recorded[i] !== modelHash[i]) return false;
+  return true;
+}
+
+function pushVarint(out: number[], v: number): void {
+  while (v >= 128) {
+    out.push((v % 128) + 128);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+}
+
+/** The version-2 header between the version byte and the header CRC. */
+function headerBody(c: ContainerHeader, payloadLength: number): Uint8Array {
+  const encoder = new TextEncoder();
+  const modelId = encoder.encode(c.modelId);
+  if (modelId.length > 255) fail('INTERNAL', 'model id too long');
+  if (c.shape.length > MAX_DIMS) fail('BAD_SHAPE', `${c.shape.length} dimensions`);
+  if (modelId.length > 0 && c.modelHash.length < MODEL_HASH_BYTES) fail('INTERNAL', 'model hash too short');
+  const out: number[] = [KINDS.indexOf(c.kind) | (METHODS.indexOf(c.method) << 2) | (DTYPES.indexOf(c.dtype) << 4), c.shape.length];
+  for (const d of c.shape) pushVarint(out, d);
+  out.push(modelId.length, ...modelId);
+  if (modelId.length > 0) out.push(...c.modelHash.subarray(0, MODEL_HASH_BYTES));
+  const { littleEndian, fortranOrder, name, ...rest } = c.meta;
+  let flags = 0;
+  if (typeof littleEndian === 'boolean') flags |= 1 | (littleEndian ? 2 : 0);
+  if (typeof fortranOrder === 'boolean') flags |= 4 | (fortranOrder ? 8 : 0);
+  const restKeys = { ...rest } as Record<string, unknown>;
+  // Values of other types than the flags take (none that this library writes) travel in the JSON.
+  if (littleEndian !== undefined && typeof littleEndian !== 'boolean') restKeys.littleEndian = littleEndian;
+  if (fortranOrder !== undefined && typeof fortranOrder !== 'boolean') restKeys.fortranOrder = fortranOrder;
+  if (name !== undefined && typeof name !== 'string') restKeys.name = name;
+  const nameBytes = typeof name === 'string' ? encoder.encode(name) : undefined;
+  if (nameBytes) flags |= 16;
+  const json = Object.keys(restKeys).length > 0 ? encoder.encode(JSON.stringify(restKeys)) : undefined;
+  if (json) flags |= 32;
+  out.push(flags);
+  if (nameBytes) {
+    pushVarint(out, nameBytes.length);
+    for (const b of nameBytes) out.push(b);
+  }
+  if (json) {
+    pushVarint(out, json.length);
+    for (const b of json) out.push(b);
+  }
+  pushVarint(out, payloadLength);
+  out.push(c.dataCrc & 0xff, (c.dataCrc >>> 8) & 0xff, (c.dataCrc >>> 16) & 0xff, (c.dataCrc >>> 24) & 0xff);
+  return Uint8Array.from(out);
 }
 
 /** Size of the container `writeContainer` would write, without writing it (to choose among candidates). */
 export function containerSize(c: ContainerHeader, payloadLength: number): number {
-  const encoder = new TextEncoder();
-  return headerLengthOf(c, encoder.encode(c.modelId).length, encoder.encode(JSON.stringify(c.meta)).length) + payloadLength + 4;
+  const body = headerBody(c, payloadLength).length;
+  return 5 + varintSize(body) + body + 4 + payloadLength + 4;
 }
 
+function varintSize(v: number): number {
+  let n = 1;
+  while (v >= 128) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+}
+
+/** magic, version 2, varint body length, body, CRC-32 of all that, payload, CRC-32 of the payload. */
 export function writeContainer(c: Container): Uint8Array {
-  const modelId = new TextEncoder().encode(c.modelId);
-  const meta = new TextEncoder().encode(JSON.stringify(c.meta));
-  if (modelId.length > 255) fail('INTERNAL', 'model id too long');
-  if (c.shape.length > MAX_DIMS) fail('BAD_SHAPE', `${c.shape.length} dimensions`);
-  if (c.modelHash.length !== 32) fail('INTERNAL', 'model hash must be 32 bytes');
-  const headerLength = headerLengthOf(c, modelId.length, meta.length);
+  const body = headerBody(c, c.payload.length);
+  const lengthBytes: number[] = [];
+  pushVarint(lengthBytes, body.length);
+  const headerLength = 5 + lengthBytes.length + body.length + 4;
   const out = new Uint8Array(headerLength + c.payload.length + 4);
   const view = new DataView(out.buffer);
-  let o = 0;
-  out.set(MAGIC, o);
-  o += 4;
-  out[o++] = FORMAT_VERSION;
-  view.setUint32(o, headerLength, true);
-  o += 4;
-  out[o++] = KINDS.indexOf(c.kind);
-  out[o++] = METHODS.indexOf(c.method);
-  out[o++] = DTYPES.indexOf(c.dtype);
-  out[o++] = c.shape.length;
-  for (const d of c.shape) {
-    view.setUint32(o, d, true);
-    o += 4;
-  }
-  out[o++] = modelId.length;
-  out.set(modelId, o);
-  o += modelId.length;
-  out.set(c.modelHash, o);
-  o += 32;
-  view.setUint32(o, meta.length, true);
-  o += 4;
-  out.set(meta, o);
-  o += meta.length;
-  view.setUint32(o, c.payload.length % 2 ** 32, true);
-  view.setUint32(o + 4, Math.floor(c.payload.length / 2 ** 32), true);
-  o += 8;
-  view.setUint32(o, c.dataCrc, true);
-  o += 4;
-  view.setUint32(o, crc32(out.subarray(0, o)), true);
-  o += 4;
-  out.set(c.payload, o);
-  o += c.payload.length;
-  view.setUint32(o, crc32(c.payload), true);
+  out.set(MAGIC, 0);
+  out[4] = FORMAT_VERSION;
+  out.set(lengthBytes, 5);
+  out.set(body, 5 + lengthBytes.length);
+  view.setUint32(headerLength - 4, crc32(out.subarray(0, headerLength - 4)), true);
+  out.set(c.payload, headerLength);
+  view.setUint32(headerLength + c.payload.length, crc32(c.payload), true);
   return out;
 }
 
+/** A parsed header: its fields, and where the payload lies. */
+interface ParsedHeader {
+  header: ContainerHeader;
+  headerLength: number;
+  payloadLength: number;
+}
+
 /**
- * Parse and integrity-check a container. Throws FlowzipError with a specific code on any defect:
- * BAD_MAGIC, BAD_VERSION, TRUNCATED, CHECKSUM (header or payload), CORRUPT, BAD_SHAPE. The header
- * checksum is verified before any header field is interpreted.
+ * Parse and check a container's header (either version): magic, version, the header CRC before any
+ * field is used, then every field. Throws BAD_MAGIC, BAD_VERSION, TRUNCATED, CHECKSUM, CORRUPT, BAD_SHAPE.
  */
-export function readContainer(bytes: Uint8Array, options: { deferPayloadCrc?: boolean } = {}): Container {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+function parseHeader(bytes: Uint8Array): ParsedHeader {
   if (bytes.length < 4) fail('TRUNCATED', `${bytes.length} bytes`);
   if (!hasFlzMagic(bytes)) fail('BAD_MAGIC');
-  if (bytes.length < 9) fail('TRUNCATED', `${bytes.length} bytes`);
+  if (bytes.length < 6) fail('TRUNCATED', `${bytes.length} bytes`);
   const version = bytes[4];
-  if (version !== FORMAT_VERSION) fail('BAD_VERSION', `version ${version}, this build reads ${FORMAT_VERSION}`);
+  if (!READABLE_VERSIONS.includes(version)) fail('BAD_VERSION', `version ${version}, this build reads ${READABLE_VERSIONS.join(' and ')}`);
+  return version === 1 ? parseHeaderV1(bytes) : parseHeaderV2(bytes);
+}
+
+function parseHeaderV2(bytes: Uint8Array): ParsedHeader {
+  // The body length, then the CRC over everything before it: nothing else is read unchecked.
+  let o = 5;
+  let bodyLength = 0;
+  for (let unit = 1, k = 0; ; k++, unit *= 128) {
+    if (o >= bytes.length) fail('TRUNCATED', `${bytes.length} bytes`);
+    if (k === 4) fail('CORRUPT', 'header length is malformed');
+    const b = bytes[o++];
+    bodyLength += (b & 127) * unit;
+    if (b < 128) break;
+  }
+  const headerLength = o + bodyLength + 4;
+  if (headerLength > bytes.length) fail('TRUNCATED', `header needs ${headerLength} bytes, file has ${bytes.length}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (crc32(bytes.subarray(0, headerLength - 4)) !== view.getUint32(headerLength - 4, true)) fail('CHECKSUM', 'header checksum mismatch');
+  const end = headerLength - 4;
+  const need = (n: number) => {
+    if (o + n > end) fail('CORRUPT', 'header fields overrun the header');
+  };
+  const varint = (limit: number, what: string) => {
+    let v = 0;
+    for (let unit = 1, k = 0; ; k++, unit *= 128) {
+      need(1);
+      if (k === 8) fail('CORRUPT', `${what} is malformed`);
+      const b = bytes[o++];
+      v += (b & 127) * unit;
+      if (b < 128) break;
+    }
+    if (v > limit) fail('CORRUPT', `${what} is out of range`);
+    return v;
+  };
+  need(2);
+  const type = bytes[o++];
+  const kindCode = type & 3;
+  const methodCode = (type >> 2) & 3;
+  const dtypeCode = type >> 4;
+  const ndim = bytes[o++];
+  if (methodCode >= METHODS.length || dtypeCode >= DTYPES.length) fail('CORRUPT', 'unknown kind, method or dtype code');
+  if (ndim > MAX_DIMS) fail('BAD_SHAPE', `${ndim} dimensions`);
+  const shape: number[] = [];
+  for (let i = 0; i < ndim; i++) shape.push(varint(2 ** 32 - 1, 'shape'));
+  if (elementCount(shape) > MAX_ELEMENTS) fail('BAD_SHAPE', `${shape.join('x')} has too many elements`);
+  need(1);
+  const idLength = bytes[o++];
+  need(idLength);
+  const modelId = new TextDecoder().decode(bytes.subarray(o, o + idLength));
+  o += idLength;
+  let modelHash = new Uint8Array(32);
+  if (idLength > 0) {
+    need(MODEL_HASH_BYTES);
+    modelHash = bytes.slice(o, o + MODEL_HASH_BYTES);
+    o += MODEL_HASH_BYTES;
+  }
+  need(1);
+  const flags = bytes[o++];
+  if (flags >= 64) fail('CORRUPT', 'unknown metadata flags');
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  const meta: Record<string, unknown> = {};
+  if (flags & 1) meta.littleEndian = (flags & 2) !== 0;
+  else if (flags & 2) fail('CORRUPT', 'metadata flags are inconsistent');
+  if (flags & 4) meta.fortranOrder = (flags & 8) !== 0;
+  else if (flags & 8) fail('CORRUPT', 'metadata flags are inconsistent');
+  const text = (what: string) => {
+    const length = varint(end, what);
+    need(length);
+    try {
+      return utf8.decode(bytes.subarray(o, (o += length)));
+    } catch {
+      fail('CORRUPT', `${what} is not UTF-8`);
+    }
+  };
+  if (flags & 16) meta.name = text('name');
+  if (flags & 32) {
+    const json = text('metadata');
+    let rest: unknown;
+    try {
+      rest = JSON.parse(json);
+    } catch {
+      fail('CORRUPT', 'metadata is not valid JSON');
+    }
+    if (typeof rest !== 'object' || rest === null || Array.isArray(rest)) fail('CORRUPT', 'metadata is not an object');
+    if (nestingDepth(rest) > MAX_META_DEPTH) fail('CORRUPT', `metadata nested deeper than ${MAX_META_DEPTH} levels`);
+    for (const [key, value] of Object.entries(rest)) {
+      // One place per value: a flag key in the JSON must be one the flags cannot hold.
+      if (key in meta || (key === 'name' && typeof value === 'string') || ((key === 'littleEndian' || key === 'fortranOrder') && typeof value === 'boolean'))
+        fail('CORRUPT', `metadata key ${key} is written twice`);
+      meta[key] = value;
+    }
+  }
+  const payloadLength = varint(2 ** 53 - 1, 'payload length');
+  need(4);
+  const dataCrc = view.getUint32(o, true);
+  o += 4;
+  if (o !== end) fail('CORRUPT', 'header length does not match its fields');
+  return { header: { kind: KINDS[kindCode], method: METHODS[methodCode], dtype: DTYPES[dtypeCode], shape, modelId, modelHash, meta, dataCrc }, headerLength, payloadLength };
+}
+
+function parseHeaderV1(bytes: Uint8Array): ParsedHeader {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < 9) fail('TRUNCATED', `${bytes.length} bytes`);
   const headerLength = view.getUint32(5, true);
   if (headerLength > bytes.length) fail('TRUNCATED', `header needs ${headerLength} bytes, file has ${bytes.length}`);
   if (headerLength < 9 + 4 + 1 + 32 + 4 + 8 + 4 + 4) fail('CORRUPT', 'header too short');
@@ -175,13 +332,6 @@ export function readContainer(bytes: Uint8Array, options: { deferPayloadCrc?: bo
   if (o !== headerLength - 16) fail('CORRUPT', 'header length does not match its fields');
   const payloadLength = view.getUint32(o, true) + view.getUint32(o + 4, true) * 2 ** 32;
   const dataCrc = view.getUint32(o + 8, true);
-  o = headerLength;
-  if (o + payloadLength + 4 > bytes.length) fail('TRUNCATED', `payload needs ${payloadLength} bytes`);
-  if (o + payloadLength + 4 < bytes.length) fail('CORRUPT', 'trailing bytes after the payload');
-  const payload = bytes.subarray(o, o + payloadLength);
-  // Archives defer a payload mismatch so that they can name the damaged members (finer CRCs in meta).
-  const payloadIntact = crc32(payload) === view.getUint32(o + payloadLength, true);
-  if (!payloadIntact && !options.deferPayloadCrc) fail('CHECKSUM', 'payload checksum mismatch');
   let meta: Record<string, unknown>;
   try {
     meta = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(metaBytes));
@@ -190,18 +340,25 @@ export function readContainer(bytes: Uint8Array, options: { deferPayloadCrc?: bo
   }
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) fail('CORRUPT', 'metadata is not an object');
   if (nestingDepth(meta) > MAX_META_DEPTH) fail('CORRUPT', `metadata nested deeper than ${MAX_META_DEPTH} levels`);
-  return {
-    kind: KINDS[kindCode],
-    method: METHODS[methodCode],
-    dtype: DTYPES[dtypeCode],
-    shape,
-    modelId,
-    modelHash,
-    meta,
-    dataCrc,
-    payload,
-    payloadIntact,
-  };
+  return { header: { kind: KINDS[kindCode], method: METHODS[methodCode], dtype: DTYPES[dtypeCode], shape, modelId, modelHash, meta, dataCrc }, headerLength, payloadLength };
+}
+
+/**
+ * Parse and integrity-check a container (version 1 or 2). Throws FlowzipError with a specific code on
+ * any defect: BAD_MAGIC, BAD_VERSION, TRUNCATED, CHECKSUM (header or payload), CORRUPT, BAD_SHAPE. The
+ * header checksum is verified before any header field is interpreted.
+ */
+export function readContainer(bytes: Uint8Array, options: { deferPayloadCrc?: boolean } = {}): Container {
+  const { header, headerLength, payloadLength } = parseHeader(bytes);
+  const o = headerLength;
+  if (o + payloadLength + 4 > bytes.length) fail('TRUNCATED', `payload needs ${payloadLength} bytes`);
+  if (o + payloadLength + 4 < bytes.length) fail('CORRUPT', 'trailing bytes after the payload');
+  const payload = bytes.subarray(o, o + payloadLength);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Archives defer a payload mismatch so that they can name the damaged members (finer CRCs in meta).
+  const payloadIntact = crc32(payload) === view.getUint32(o + payloadLength, true);
+  if (!payloadIntact && !options.deferPayloadCrc) fail('CHECKSUM', 'payload checksum mismatch');
+  return { ...header, payload, payloadIntact };
 }
 
 /**
@@ -216,14 +373,7 @@ export function splitContainers(bytes: Uint8Array): Uint8Array[] {
   do {
     const rest = bytes.subarray(offset);
     if (offset > 0 && !hasFlzMagic(rest)) fail('CORRUPT', 'trailing bytes after the payload');
-    const view = new DataView(rest.buffer, rest.byteOffset, rest.byteLength);
-    const headerLength = rest.length >= 9 ? view.getUint32(5, true) : 0;
-    if (headerLength < 9 + 4 + 1 + 32 + 4 + 8 + 4 + 4 || headerLength > rest.length || crc32(rest.subarray(0, headerLength - 4)) !== view.getUint32(headerLength - 4, true)) {
-      // Not a readable header: let readContainer say precisely what is wrong.
-      readContainer(rest);
-      fail('CORRUPT', 'container header');
-    }
-    const payloadLength = view.getUint32(headerLength - 16, true) + view.getUint32(headerLength - 12, true) * 2 ** 32;
+    const { headerLength, payloadLength } = parseHeader(rest);
     const total = headerLength + payloadLength + 4;
     if (total > rest.length) fail('TRUNCATED', `payload needs ${payloadLength} bytes`);
     parts.push(rest.subarray(0, total));

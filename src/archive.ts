@@ -18,7 +18,7 @@
  * segment loses that member and every member before it (they need the noise it gives back), never the
  * ones after it.
  */
-import { DTYPES, MAX_DIMS, Message, crc32, fail, readContainer, writeContainer, type Container, type DType, type DataKind } from '../codec/index.js';
+import { DTYPES, MAX_DIMS, Message, crc32, fail, modelHashMatches, readContainer, writeContainer, type Container, type DType, type DataKind } from '../codec/index.js';
 import { DEFAULT_MODEL, loadModel, loadShippedModel, type IntegerModel, type Progress, type SampleArray } from '../models/index.js';
 import { DTYPE_RANGE, isFloatDtype, readSamples, wordsPerElement } from './npy.js';
 import { allocateSamples, brotli, canonicalSize, checkLimits, unbrotli, checkShape, prepare, restoreFile, type DecompressOptions, type Prepared } from './compress.js';
@@ -355,7 +355,7 @@ export async function decompressArchive(
   const model = c.modelId.startsWith('path:')
     ? await loadModel(options.model ?? fail('UNKNOWN_MODEL', `${c.modelId}: made with a model directory; pass it with --model`))
     : await loadShippedModel(c.modelId);
-  if (Buffer.compare(Buffer.from(model.hash), Buffer.from(c.modelHash)) !== 0)
+  if (!modelHashMatches(model.hash, c.modelHash))
     fail('MODEL_MISMATCH', `model '${c.modelId}' here is not the one the archive was made with`);
   const msg = Message.unflatten(c.payload);
   const members: ArchiveMember[] = new Array(count);

@@ -18,6 +18,7 @@ import {
   readContainer,
   writeContainer,
   containerSize,
+  modelHashMatches,
   type Container,
   type DType,
   type DataKind,
@@ -352,7 +353,7 @@ async function decodeSamples(c: Container, layout: SampleLayout, options: Decomp
   const model = c.modelId.startsWith('path:')
     ? await loadModel(options.model ?? fail('UNKNOWN_MODEL', `${c.modelId}: made with a model directory; pass it with --model`))
     : await loadShippedModel(c.modelId);
-  if (!sameBytes(model.hash, c.modelHash))
+  if (!modelHashMatches(model.hash, c.modelHash))
     fail('MODEL_MISMATCH', `model '${c.modelId}' here is not the one the file was made with`);
   if (words * model.minBitsPerSample > 8 * c.payload.length + 64)
     fail('BAD_SHAPE', `${c.shape.join('x')} cannot fit in a ${c.payload.length}-byte payload`);

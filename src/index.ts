@@ -12,7 +12,7 @@ export {
   type VerifyReport,
   type InputKind,
 } from './compress.js';
-export { FlowzipError, ERROR_CODES, EXIT_STATUS, hasFlzMagic, readContainer, splitContainers, type ErrorCode } from '../codec/index.js';
+export { FlowzipError, ERROR_CODES, EXIT_STATUS, hasFlzMagic, peekKind, readContainer, splitContainers, type ErrorCode } from '../codec/index.js';
 export { listFlz, testFlz, type Listing } from './inspect.js';
 export { listModels, loadModel, DEFAULT_MODEL, MODEL_KINDS, type ModelKind, type IntegerModel } from '../models/index.js';
 export { parseNpy, buildNpy } from './npy.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FlowzipError, MAGIC, crc32, readContainer, writeContainer, type Container } from '../codec/index.js';
+import { FORMAT_VERSION, FlowzipError, MAGIC, MODEL_HASH_BYTES, crc32, readContainer, writeContainer, type Container } from '../codec/index.js';
 import { compress, compressArchive, decompress, decompressArchive } from '../src/index.js';
 import { decodeImage } from '../src/image.js';
 import { fixture, rng } from './helpers.js';
@@ -9,8 +9,9 @@ interface GoldenList {
   /** model: forced; chosen: the model the default choice records (when not the default itself). */
   files: { golden: string; fixture: string; model?: string; chosen?: string }[];
   archives: { golden: string; members: string[]; model?: string }[];
-  /** Files an older build wrote (its default choice has changed since): today's build must still decode them. */
+  /** Files older builds wrote (another default choice, format version 1): today's build must still decode them. */
   older: { golden: string; fixture: string; model: string }[];
+  olderArchives: { golden: string; members: string[] }[];
 }
 const LIST = JSON.parse(readFileSync(new URL('./golden/golden.json', import.meta.url), 'utf8')) as GoldenList;
 /** The default model's golden files, by fixture name. */
@@ -55,8 +56,15 @@ describe('golden files of every model and archives (regenerate on purpose with `
   for (const { golden: path, fixture: name, model } of LIST.older) {
     it(`${path} (written by an older build) still decodes to ${name}`, async () => {
       const restored = await decompress(goldenFile(path));
-      expect(restored.container.modelId).toBe(model);
+      expect(restored.container.modelId).toBe(restored.container.method === 'model' ? model : '');
       await expectRestored(restored.kind, restored.data, fixture(name));
+    }, 60_000);
+  }
+  for (const { golden: path, members } of LIST.olderArchives) {
+    it(`${path} (written by an older build) still restores ${members.join(', ')}`, async () => {
+      const { members: restored } = await decompressArchive(goldenFile(path));
+      expect(restored.map((m) => m.name)).toEqual(members);
+      for (const m of restored) await expectRestored(m.kind, m.data, fixture(m.name));
     }, 60_000);
   }
   for (const { golden: path, members, model } of LIST.archives) {
@@ -88,7 +96,7 @@ describe('malformed input corpus', () => {
 
   it('a future version is BAD_VERSION', async () => {
     const v = valid.slice();
-    v[4] = 2;
+    v[4] = FORMAT_VERSION + 1;
     expect(await codeOf(() => decompress(v))).toBe('BAD_VERSION');
   });
 
@@ -139,6 +147,21 @@ describe('malformed input corpus', () => {
     }
   });
 
+  it('version 2 headers are compact: a model file pays a few dozen bytes, the model hash is 8 bytes', async () => {
+    for (const name of ['dem-int16.npy', 'grid/depth-uint16.npy', 'photo-rgb.png']) {
+      const file = goldenFile(`${name}.flz`);
+      const c = readContainer(file);
+      expect(file[4]).toBe(2);
+      expect(c.modelHash.length).toBe(MODEL_HASH_BYTES);
+      const overhead = file.length - c.payload.length;
+      const old = goldenFile(`older/v1/${name}.flz`);
+      const oldOverhead = old.length - readContainer(old).payload.length;
+      // magic, version, length, type, shape, model id, 8-byte hash, flags, name, payload length, 3 CRCs.
+      expect(overhead).toBeLessThan(56 + new TextEncoder().encode(String(c.meta.name ?? '')).length);
+      expect(oldOverhead - overhead).toBeGreaterThan(50);
+    }
+  });
+
   it('an unknown model is UNKNOWN_MODEL, other model tables MODEL_MISMATCH', async () => {
     expect(await codeOf(() => decompress(forge(valid, { modelId: 'no-such-model' })))).toBe('UNKNOWN_MODEL');
     expect(await codeOf(() => decompress(forge(valid, { modelHash: new Uint8Array(32).fill(7) })))).toBe('MODEL_MISMATCH');
@@ -147,14 +170,17 @@ describe('malformed input corpus', () => {
   it('stored payloads of the wrong size and broken metadata are CORRUPT', async () => {
     const stored = forge(valid, { method: 'stored', modelId: '', payload: new Uint8Array(10) });
     expect(await codeOf(() => decompress(stored))).toBe('CORRUPT');
-    const v = valid.slice();
-    // Corrupt the JSON and recompute the header checksum: a forged header with bad metadata.
-    const headerLength = new DataView(v.buffer).getUint32(5, true);
-    const idLength = new TextEncoder().encode(readContainer(valid).modelId).length;
-    const metaStart = v.indexOf(0x7b, 9 + 4 + 1 + 4 * 2 + 1 + idLength + 32); // '{'
-    v[metaStart] = 0x5b; // '['
-    new DataView(v.buffer).setUint32(headerLength - 4, crc32(v.subarray(0, headerLength - 4)), true);
-    expect(await codeOf(() => decompress(v))).toBe('CORRUPT');
+    // Corrupt the metadata JSON and recompute the header checksum: a forged header with bad metadata,
+    // in a version-2 file (JSON for keys other than the flags and the name) and in a version-1 file.
+    const withJson = forge(valid, { meta: { ...readContainer(valid).meta, extra: 1 } });
+    const v1 = goldenFile('older/v1/dem-int16.npy.flz');
+    for (const file of [withJson, v1]) {
+      const v = file.slice();
+      const headerLength = v.length - readContainer(file).payload.length - 4;
+      v[v.indexOf(0x7b, 9)] = 0x5b; // '{' -> '['
+      new DataView(v.buffer).setUint32(headerLength - 4, crc32(v.subarray(0, headerLength - 4)), true);
+      expect(await codeOf(() => decompress(v))).toBe('CORRUPT');
+    }
   });
 });
 

@@ -19,7 +19,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { ERROR_CODES, readContainer, type Container } from '../../codec/index.js';
+import { DTYPES, ERROR_CODES, KINDS, METHODS, readContainer, type Container } from '../../codec/index.js';
 import { crc32 } from '../../codec/crc32.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -79,22 +79,96 @@ interface RawFields {
   payload: Uint8Array;
 }
 
-function rawFields(c: Container, bytes: Uint8Array): RawFields {
+/** Full 32-byte model hashes by model id, from the version-1 seeds (version 2 keeps 8 bytes). */
+const FULL_HASHES = new Map<string, Uint8Array>();
+
+function fullHash(c: Container): Uint8Array {
+  const full = FULL_HASHES.get(c.modelId);
+  if (c.modelHash.length === 32 || !full || !c.modelHash.every((b, i) => full[i] === b)) {
+    const out = new Uint8Array(32);
+    out.set(c.modelHash.subarray(0, 32));
+    return out;
+  }
+  return full;
+}
+
+function rawFields(c: Container): RawFields {
   return {
-    kind: bytes[9],
-    method: bytes[10],
-    dtype: bytes[11],
+    kind: KINDS.indexOf(c.kind),
+    method: METHODS.indexOf(c.method),
+    dtype: DTYPES.indexOf(c.dtype),
     shape: [...c.shape],
     modelId: new TextEncoder().encode(c.modelId),
-    modelHash: c.modelHash.slice(),
+    modelHash: fullHash(c),
     meta: new TextEncoder().encode(JSON.stringify(c.meta)),
     dataCrc: c.dataCrc,
     payload: c.payload.slice(),
   };
 }
 
-/** A container with both checksums right, whatever the fields say. */
-function writeRaw(f: RawFields): Uint8Array {
+/** A container with both checksums right, whatever the fields say: version 1 or 2 (the compact header). */
+function writeRaw(f: RawFields, version: 1 | 2): Uint8Array {
+  return version === 1 ? writeRawV1(f) : writeRawV2(f);
+}
+
+function varint(out: number[], v: number): void {
+  v = Math.max(0, Math.floor(v));
+  while (v >= 128) {
+    out.push((v % 128) + 128);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+}
+
+function writeRawV2(f: RawFields): Uint8Array {
+  const body: number[] = [(f.kind & 3) | ((f.method & 3) << 2) | ((f.dtype & 15) << 4), f.shape.length & 0xff];
+  for (const d of f.shape) varint(body, d);
+  body.push(f.modelId.length & 0xff, ...f.modelId.subarray(0, 255));
+  if (f.modelId.length > 0) body.push(...f.modelHash.subarray(0, 8));
+  // The metadata as a writer would split it (boolean flags, the name), or verbatim as JSON when it is not an object.
+  let flags = 0;
+  let name: Uint8Array | undefined;
+  let json = f.meta;
+  try {
+    const meta = JSON.parse(new TextDecoder().decode(f.meta)) as Record<string, unknown>;
+    if (typeof meta === 'object' && meta !== null && !Array.isArray(meta)) {
+      const { littleEndian, fortranOrder, name: n, ...rest } = meta;
+      if (typeof littleEndian === 'boolean') flags |= 1 | (littleEndian ? 2 : 0);
+      else if (littleEndian !== undefined) rest.littleEndian = littleEndian;
+      if (typeof fortranOrder === 'boolean') flags |= 4 | (fortranOrder ? 8 : 0);
+      else if (fortranOrder !== undefined) rest.fortranOrder = fortranOrder;
+      if (typeof n === 'string') name = new TextEncoder().encode(n);
+      else if (n !== undefined) rest.name = n;
+      json = Object.keys(rest).length ? new TextEncoder().encode(JSON.stringify(rest)) : new Uint8Array(0);
+    }
+  } catch {
+    // Not JSON: written as it is.
+  }
+  if (name) flags |= 16;
+  if (json.length) flags |= 32;
+  body.push(flags);
+  // Long fields are appended without spreading (a forged metadata text may be megabytes).
+  const append = (bytes: Uint8Array) => {
+    for (let i = 0; i < bytes.length; i++) body.push(bytes[i]);
+  };
+  if (name) (varint(body, name.length), append(name));
+  if (json.length) (varint(body, json.length), append(json));
+  varint(body, f.payload.length);
+  body.push(f.dataCrc & 0xff, (f.dataCrc >>> 8) & 0xff, (f.dataCrc >>> 16) & 0xff, (f.dataCrc >>> 24) & 0xff);
+  const head: number[] = [0x46, 0x4c, 0x5a, 0x1a, 2];
+  varint(head, body.length);
+  const headerLength = head.length + body.length + 4;
+  const out = new Uint8Array(headerLength + f.payload.length + 4);
+  out.set(head);
+  out.set(body, head.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(headerLength - 4, crc32(out.subarray(0, headerLength - 4)), true);
+  out.set(f.payload, headerLength);
+  view.setUint32(headerLength + f.payload.length, crc32(f.payload), true);
+  return out;
+}
+
+function writeRawV1(f: RawFields): Uint8Array {
   const headerLength = 4 + 1 + 4 + 4 + 4 * f.shape.length + 1 + f.modelId.length + 32 + 4 + f.meta.length + 8 + 4 + 4;
   const out = new Uint8Array(headerLength + f.payload.length + 4);
   const view = new DataView(out.buffer);
@@ -179,7 +253,8 @@ function makeCase(r: () => number, seeds: { name: string; bytes: Uint8Array }[])
   const seed = pick(r, seeds);
   const bytes = seed.bytes;
   const c = readContainer(bytes);
-  const f = rawFields(c, bytes);
+  const f = rawFields(c);
+  const version = r() < 0.5 ? 1 : 2;
   const roll = r();
   if (roll < 0.3) {
     // Plain corruption: the checksums will (and must) catch it.
@@ -227,7 +302,7 @@ function makeCase(r: () => number, seeds: { name: string; bytes: Uint8Array }[])
     f.payload = kind === 1 ? p.subarray(0, Math.floor(r() * p.length)) : kind === 2 ? Uint8Array.from([...p, ...new Uint8Array(1 + Math.floor(r() * 100)).map(() => Math.floor(r() * 256))]) : kind === 3 ? new Uint8Array(p.length).map(() => Math.floor(r() * 256)) : p;
     mutation = 'payload';
   }
-  return { bytes: writeRaw(f), seed: seed.name, mutation, nonData };
+  return { bytes: writeRaw(f, version), seed: seed.name, mutation: `${mutation} (v${version})`, nonData };
 }
 
 interface Outcome {
@@ -292,6 +367,10 @@ function goldenSeeds(): { name: string; bytes: Uint8Array }[] {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const seeds = goldenSeeds();
+  for (const s of seeds) {
+    const c = readContainer(s.bytes, { deferPayloadCrc: true });
+    if (c.modelId && c.modelHash.length === 32) FULL_HASHES.set(c.modelId, c.modelHash);
+  }
   const r = random(args.seed);
   const runners = Array.from({ length: args.threads }, () => new Runner());
   // What each seed decodes to: successes of mutated cases are compared with it.

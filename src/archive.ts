@@ -10,7 +10,9 @@
  * A member is coded by the model, or kept raw when that would be larger ('stored': canonical bytes;
  * 'original': an image's own file, restored verbatim; 'brotli': text, other bytes and float arrays as
  * Brotli when that is smaller still), so no member costs more than its bytes. Models
- * without chain support code into their own payload, which goes into the chain raw ('payload').
+ * without chain support code into their own payload, which goes into the chain raw ('payload'); so
+ * does an array member when a model the library tries for arrays alone (signal, grid, palette) beats the
+ * chain: the member then names that model and its hash prefix.
  *
  * Damage is named per member: member j leaves every word below its low-water mark as it found it, so the
  * final message splits into contiguous word segments, one per member (the head goes with the last),
@@ -18,8 +20,8 @@
  * segment loses that member and every member before it (they need the noise it gives back), never the
  * ones after it.
  */
-import { DTYPES, MAX_DIMS, Message, crc32, fail, modelHashMatches, readContainer, writeContainer, type Container, type DType, type DataKind } from '../codec/index.js';
-import { DEFAULT_MODEL, loadModel, loadShippedModel, type IntegerModel, type Progress, type SampleArray } from '../models/index.js';
+import { DTYPES, MAX_DIMS, MODEL_HASH_BYTES, Message, crc32, fail, modelHashMatches, readContainer, writeContainer, type Container, type DType, type DataKind } from '../codec/index.js';
+import { DEFAULT_ALTERNATIVES, DEFAULT_MODEL, loadModel, loadShippedModel, type IntegerModel, type Progress, type SampleArray } from '../models/index.js';
 import { DTYPE_RANGE, isFloatDtype, readSamples, wordsPerElement } from './npy.js';
 import { allocateSamples, brotli, canonicalSize, checkLimits, unbrotli, checkShape, prepare, restoreFile, type DecompressOptions, type Prepared } from './compress.js';
 
@@ -45,6 +47,12 @@ interface MemberRecord {
   method: MemberMethod;
   /** Raw byte count ('payload', 'stored', 'original'). */
   bytes?: number;
+  /**
+   * 'payload' members coded by another shipped model than the archive's (arrays: the model the library
+   * would choose for the file alone): its id and the first 8 bytes of its hash, hex.
+   */
+  model?: string;
+  modelHash?: string;
   /** Word range [start, end) of the flattened message this member wrote last, and its CRC. */
   segment: [number, number];
   segmentCrc: number;
@@ -145,6 +153,23 @@ export async function compressArchive(
       method = 'payload';
       bytes = encoded.payload.length;
     }
+    // Arrays: the models the library tries for a file alone (signal, grid, palette) may beat the chain;
+    // the member then holds that model's payload raw and names the model.
+    let memberModel: { model: string; modelHash: string } | undefined;
+    if (p.kind === 'array' && options.model === undefined) {
+      for (const id of DEFAULT_ALTERNATIVES.array ?? []) {
+        const other = await loadModel(id);
+        if (!other.codes?.(p.layout, p.samples)) continue;
+        const encoded = await other.encode(p.samples, p.layout, progress);
+        if (8 * encoded.payload.length >= msg.storedBits() - startBits) continue;
+        msg = before.clone();
+        pushRaw(msg, encoded.payload);
+        ({ modelBits, floatBits } = encoded);
+        method = 'payload';
+        bytes = encoded.payload.length;
+        memberModel = { model: other.id, modelHash: Buffer.from(other.hash.subarray(0, MODEL_HASH_BYTES)).toString('hex') };
+      }
+    }
     // Raw (an image's own file if smaller) or Brotli (text, other bytes, floats) beats the model: roll the
     // chain back and keep those bytes.
     const rawMethod: MemberMethod = p.originalFile && p.originalFile.length < p.canonical.length ? 'original' : 'stored';
@@ -158,6 +183,7 @@ export async function compressArchive(
       bytes = raw.length;
       modelBits = 8 * raw.length;
       floatBits = undefined;
+      memberModel = undefined;
     }
     const initialBits = 16 * (msg.underflowWords - startBorrowed);
     // dataCrc covers the canonical data (docs/format.md), or for 'original' members the file itself.
@@ -171,6 +197,7 @@ export async function compressArchive(
       dataCrc,
       method,
       ...(bytes !== undefined ? { bytes } : {}),
+      ...memberModel,
       segment: [0, 0],
       segmentCrc: 0,
       codedBits: msg.storedBits() - startBits + initialBits,
@@ -283,7 +310,10 @@ function parseMembers(meta: Record<string, unknown>, count: number, payloadWords
       Number.isFinite(m.initialBits) &&
       Number.isFinite(m.modelBits) &&
       (m.floatBits === undefined || Number.isFinite(m.floatBits)) &&
-      (m.method === 'model' || (Number.isSafeInteger(m.bytes) && m.bytes! >= 0));
+      (m.method === 'model' || (Number.isSafeInteger(m.bytes) && m.bytes! >= 0)) &&
+      // A member's own model: both fields, for 'payload' members only, a hash prefix in hex.
+      (m.model === undefined) === (m.modelHash === undefined) &&
+      (m.model === undefined || (m.method === 'payload' && typeof m.model === 'string' && typeof m.modelHash === 'string' && /^[0-9a-f]{16}$/.test(m.modelHash)));
     if (!ok) fail('CORRUPT', `archive member ${j} is malformed`);
     checkMemberName(m.name);
     if (names.has(m.name)) fail('CORRUPT', `two archive members named ${m.name}`);
@@ -414,7 +444,15 @@ async function decodeMember(msg: Message, r: MemberRecord, model: IntegerModel, 
   const out = allocateSamples(r.dtype, n);
   if (r.method === 'payload') {
     if (tooBig(8 * r.bytes!)) fail('CORRUPT', `${what}: size beyond the payload`);
-    await model.decode(popRaw(msg, r.bytes!), layout, out, progress);
+    let coder = model;
+    if (r.model !== undefined) {
+      // Shipped models only: a file never chooses a path.
+      coder = await loadShippedModel(r.model);
+      if (!modelHashMatches(coder.hash, Uint8Array.from(Buffer.from(r.modelHash!, 'hex'))))
+        fail('MODEL_MISMATCH', `${what}: model '${r.model}' here is not the one the archive was made with`);
+      if (n * coder.minBitsPerSample > 8 * r.bytes! + 64) fail('CORRUPT', `${what}: ${r.shape.join('x')} is beyond what its payload can hold`);
+    }
+    await coder.decode(popRaw(msg, r.bytes!), layout, out, progress);
   } else {
     if (!model.chain) fail('MODEL_MISMATCH', `model '${model.id}' cannot decode chained members`);
     await model.chain.pop(msg, layout, out, progress);

@@ -5,11 +5,12 @@
  * malformed payloads failing cleanly.
  */
 import { describe, expect, it } from 'vitest';
-import { FlowzipError, buildNpy, compressWithReport, decompress, loadModel, verify } from '../src/index.js';
+import { FlowzipError, buildNpy, compressArchive, compressWithReport, decompress, decompressArchive, loadModel, readContainer, verify } from '../src/index.js';
+import { writeContainer } from '../codec/index.js';
 import { CHUNK_SAMPLES, GRID_PARAMS, gridRoute } from '../models/grid/model.js';
 import { DTYPE_RANGE } from '../src/npy.js';
 import type { DType } from '../codec/index.js';
-import { rng } from './helpers.js';
+import { fixture, rng } from './helpers.js';
 
 const INTEGER_DTYPES: DType[] = ['uint8', 'int8', 'uint16', 'int16', 'uint32', 'int32'];
 
@@ -165,3 +166,29 @@ function concat(parts: Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+describe('array members of archives', () => {
+  it('take the model that codes them smallest alone, name it, and come back byte-exact', async () => {
+    const names = ['depth-uint16.npy', 'dem-int16.npy', 'ecg-uint16.npy', 'text.txt'];
+    const inputs = names.map((name) => ({ name, bytes: fixture(name) }));
+    const chosen = await compressArchive(inputs);
+    const chainOnly = await compressArchive(inputs, { model: 'ar' });
+    expect(chosen.bytes.length).toBeLessThan(chainOnly.bytes.length);
+    const records = readContainer(chosen.bytes).meta.members as { name: string; method: string; model?: string; modelHash?: string }[];
+    expect(records.find((m) => m.name === 'depth-uint16.npy')).toMatchObject({ method: 'payload', model: 'grid' });
+    expect(records.find((m) => m.name === 'ecg-uint16.npy')).toMatchObject({ method: 'payload', model: 'signal' });
+    const { members } = await decompressArchive(chosen.bytes);
+    members.forEach((m, i) => expect(Buffer.from(m.data).equals(Buffer.from(inputs[i].bytes))).toBe(true));
+    // A member naming another model's hash, or a path, is refused.
+    const c = readContainer(chosen.bytes);
+    const forged = (edit: (m: Record<string, unknown>) => void) => {
+      const list = structuredClone(c.meta.members) as Record<string, unknown>[];
+      edit(list[0]);
+      return writeContainer({ ...c, meta: { ...c.meta, members: list } });
+    };
+    const codeOf = (bytes: Uint8Array) => decompressArchive(bytes).then(() => 'ok', (e: FlowzipError) => e.code);
+    expect(await codeOf(forged((m) => (m.modelHash = '0123456789abcdef')))).toBe('MODEL_MISMATCH');
+    expect(await codeOf(forged((m) => (m.model = './models/ar/photo')))).toBe('UNKNOWN_MODEL');
+    expect(await codeOf(forged((m) => delete m.modelHash))).toBe('CORRUPT');
+  });
+});

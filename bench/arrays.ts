@@ -229,6 +229,21 @@ async function modelRates(id: string, label: string, files: ArrayFileResult[], d
   return [{ codec: `flowzip --model ${id}`, files: `${label} (${files.length})`, compressMBPerS: mb / c, decompressMBPerS: mb / d }];
 }
 
+/** Each Flowzip model against the peer made for the same data (signals: FLAC; 2-D: JPEG XL; all: xz). */
+export function throughputRatios(bench: ArraysBench): { flowzip: string; peer: string; compress: number; decompress: number }[] {
+  const row = (codec: string) => bench.throughput.find((t) => t.codec === codec);
+  const pairs: [string, string][] = [
+    ['flowzip --model signal', 'flac -8'],
+    ['flowzip --model grid', 'cjxl -e 9'],
+    ['flowzip (default)', 'xz -9'],
+  ];
+  return pairs.flatMap(([f, p]) => {
+    const a = row(f);
+    const b = row(p);
+    return a && b ? [{ flowzip: f, peer: p, compress: a.compressMBPerS / b.compressMBPerS, decompress: a.decompressMBPerS / b.decompressMBPerS }] : [];
+  });
+}
+
 export function arraysTable(bench: ArraysBench): string[] {
   const fmt = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(3));
   const peers = ['xz -9', 'zstd -19', 'zstd -19 shuffled', 'flac -8', 'cjxl -e 9'];
@@ -244,6 +259,8 @@ export function arraysTable(bench: ArraysBench): string[] {
   lines.push(`Chosen per file: ${[...chosen].map(([m, n]) => `${m} ${n}`).join(', ')}.`);
   lines.push('', '| codec | files | compress MB/s | decompress MB/s |', '|---|---|---|---|');
   for (const t of bench.throughput) lines.push(`| ${t.codec} | ${t.files} | ${fmt(t.compressMBPerS)} | ${fmt(t.decompressMBPerS)} |`);
+  const ratios = throughputRatios(bench);
+  if (ratios.length) lines.push('', `Ratios in this run (Flowzip / peer, compress and decompress): ${ratios.map((r) => `${r.flowzip} / ${r.peer} ${fmt(r.compress)} and ${fmt(r.decompress)}`).join('; ')}.`);
   if (bench.missing.length) lines.push('', `Missing peers: install with \`${bench.missing.join('; ')}\` (Debian).`);
   return lines;
 }

@@ -22,7 +22,7 @@ import { decodeImage } from '../src/image.js';
 import { packageRoot } from '../models/shared/assets.js';
 import { benchRans, type RansBenchRow } from './rans.js';
 import { renderPlot } from './plot.js';
-import { arraysTable, benchArrays } from './arrays.js';
+import { arraysTable, benchArrays, throughputRatios } from './arrays.js';
 
 interface Args {
   data: string[];
@@ -432,7 +432,7 @@ async function main(): Promise<void> {
   const arrays = [];
   for (const dir of arrayDirs) {
     const bench = await benchArrays(dir, runs);
-    arrays.push(bench);
+    arrays.push({ ...bench, ratios: throughputRatios(bench) });
     table.push('', ...arraysTable(bench));
   }
   const memory = args.memory ? await benchMemory(scratch, cli, corpus) : [];

@@ -28,7 +28,14 @@ export const DEFAULT_MODEL = 'ar';
  * Models tried besides the default, per kind of input, when no model is asked for: each that codes the
  * layout itself (`codes`) competes, and the file records the one with the smaller payload.
  */
-export const DEFAULT_ALTERNATIVES: Readonly<Record<string, readonly string[]>> = { array: ['signal', 'grid', 'palette'] };
+export const DEFAULT_ALTERNATIVES: Readonly<Record<string, readonly string[]>> = { array: ['signal', 'grid', 'palette'], image: ['grid'] };
+
+/**
+ * Kinds whose alternatives are tried only for layouts the default model does not code with its own
+ * route (images: alpha and 16-bit go to grid instead of only the baseline; 8-bit grey and RGB photos
+ * stay with `ar`, which codes them smaller, without paying for a second encode).
+ */
+export const ALTERNATIVES_ONLY_FOR_FALLBACK_LAYOUTS: ReadonlySet<string> = new Set(['image']);
 
 function shipped(kind: ModelKind): boolean {
   return kind.shippedDir === undefined || existsSync(assetPath(join(kind.shippedDir, 'model.json')));

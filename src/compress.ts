@@ -24,7 +24,7 @@ import {
   type DataKind,
   type Method,
 } from '../codec/index.js';
-import { DEFAULT_ALTERNATIVES, DEFAULT_MODEL, loadModel, loadShippedModel, type Progress, type SampleArray, type SampleLayout } from '../models/index.js';
+import { ALTERNATIVES_ONLY_FOR_FALLBACK_LAYOUTS, DEFAULT_ALTERNATIVES, DEFAULT_MODEL, loadModel, loadShippedModel, type Progress, type SampleArray, type SampleLayout } from '../models/index.js';
 import { decodeImage, encodePng, imageSampleBytes } from './image.js';
 import { DTYPE_RANGE, ITEM_SIZE, isFloatDtype, npyHeader, parseNpy, readSamples, sampleArray, wordDtype, wordsPerElement, writeSamples } from './npy.js';
 
@@ -217,7 +217,8 @@ export function brotli(bytes: Uint8Array): Uint8Array {
 async function encodeWithModel(p: Prepared, options: CompressOptions) {
   let model = await loadModel(options.model ?? DEFAULT_MODEL);
   let encoded = await model.encode(p.samples, p.layout, options.progress, { pixelBits: options.heatmap });
-  if (options.model === undefined)
+  const skip = ALTERNATIVES_ONLY_FOR_FALLBACK_LAYOUTS.has(p.kind) && model.codes?.(p.layout) === true;
+  if (options.model === undefined && !skip)
     for (const id of DEFAULT_ALTERNATIVES[p.kind] ?? []) {
       const other = await loadModel(id);
       if (!other.codes?.(p.layout, p.samples)) continue;

@@ -5,7 +5,7 @@
  * malformed payloads failing cleanly.
  */
 import { describe, expect, it } from 'vitest';
-import { FlowzipError, buildNpy, compressArchive, compressWithReport, decompress, decompressArchive, loadModel, readContainer, verify } from '../src/index.js';
+import { FlowzipError, buildNpy, compressArchive, compressWithReport, decodeImage, decompress, decompressArchive, loadModel, readContainer, verify } from '../src/index.js';
 import { writeContainer } from '../codec/index.js';
 import { CHUNK_SAMPLES, GRID_PARAMS, gridRoute } from '../models/grid/model.js';
 import { DTYPE_RANGE } from '../src/npy.js';
@@ -190,5 +190,20 @@ describe('array members of archives', () => {
     expect(await codeOf(forged((m) => (m.modelHash = '0123456789abcdef')))).toBe('MODEL_MISMATCH');
     expect(await codeOf(forged((m) => (m.model = './models/ar/photo')))).toBe('UNKNOWN_MODEL');
     expect(await codeOf(forged((m) => delete m.modelHash))).toBe('CORRUPT');
+  });
+});
+
+describe('images the default model does not code itself', () => {
+  it('alpha and 16-bit images try grid, keep the smaller file and restore pixel-exact; 8-bit photos stay with ar', async () => {
+    for (const name of ['rgba-53x31.png', 'grey-alpha-53x31.png', 'fits-rgb16.png', 'depth-grey16.png', 'photo-rgb.png']) {
+      const png = fixture(name);
+      const chosen = await compressWithReport(png);
+      const baseline = await compressWithReport(png, { model: 'ar', forceModel: true });
+      expect(chosen.bytes.length).toBeLessThanOrEqual(baseline.bytes.length);
+      expect(chosen.report.model).toBe(name === 'photo-rgb.png' ? 'ar' : 'grid');
+      const back = await decompress(chosen.bytes);
+      const [a, b] = [await decodeImage(png), await decodeImage(back.data)];
+      expect('samples' in a && 'samples' in b && Buffer.from(a.samples.buffer).equals(Buffer.from(b.samples.buffer))).toBe(true);
+    }
   });
 });

@@ -131,8 +131,8 @@ describe('flowzip CLI', () => {
     for (const o of lines) {
       const documented = ['file', 'kind', 'model', 'method', 'dims', 'floatBits', 'modelBits', 'codedBits', 'fileBytes', 'bitsPerDim', 'overheadPct', 'note'];
       expect(Object.keys(o)).toEqual(documented.filter((k) => (k !== 'floatBits' || 'floatBits' in o) && (k !== 'note' || o.method !== 'model')));
-      // Arrays go to the model that codes them smallest (grid for this 2-D one), images to the default.
-      expect(o.model).toBe(o.file === 'dem-int16.npy' ? 'grid' : 'ar');
+      // The 8-bit photo stays with the default; the 2-D array and the 16-bit image go to grid (smaller).
+      expect(o.model).toBe(o.file === 'photo-rgb.png' ? 'ar' : 'grid');
       expect(o.overheadPct).toBeLessThan(0.5);
     }
   });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Message, readContainer } from '../codec/index.js';
 import { assetPath } from '../models/shared/assets.js';
-import { ArFlow, BAND_ROWS, createArModel, type ArModelFile } from '../models/ar/model.js';
+import { ArFlow, BAND_ROWS, bandsOf, createArModel, type ArModelFile } from '../models/ar/model.js';
 import { arKind } from '../models/ar/kind.js';
 import { ACT_BITS, INPUT_SHIFT, MAX_ACT, MAX_FEATURE, NetRunner, WEIGHT_BITS, type IntegerNet } from '../models/ar/net.js';
 import { ERROR_NEIGHBOURS, NEIGHBOURS, ROWS_KEPT, contextOf, createPlanes, featureCount, fillPlanes, recordSample } from '../models/ar/context.js';
@@ -272,5 +272,20 @@ describe.skipIf(!existsSync(join(SHIPPED, 'model.json')))('shipped autoregressiv
       expect(Math.abs(bits - floatBits) / floatBits).toBeLessThan(0.02);
       expect(8 * msg.flatten().length).toBeLessThanOrEqual(bits * 1.005 + 64);
     }
+  });
+});
+
+describe('autoregressive flow: bands', () => {
+  it('cuts an image into as few bands as BAND_ROWS allows, of equal height, whatever the thread count', () => {
+    for (const height of [2, 511, 512, 513, 640, 1000, 1025, 3000]) {
+      const bands = bandsOf(height);
+      expect(bands.length).toBe(Math.ceil(height / BAND_ROWS));
+      expect(bands.reduce((n, b) => (expect(b.y0).toBe(n), n + b.rows), 0)).toBe(height);
+      const rows = bands.map((b) => b.rows);
+      expect(Math.max(...rows) - Math.min(...rows)).toBeLessThanOrEqual(1);
+    }
+    expect(bandsOf(640).map((b) => b.rows)).toEqual([320, 320]);
+    // Route 1 (older files): fixed bands of BAND_ROWS rows.
+    expect(bandsOf(640, true).map((b) => b.rows)).toEqual([512, 128]);
   });
 });

@@ -7,10 +7,12 @@
  * Other layouts (alpha, 16-bit, other dtypes, single rows such as bytes) go to the baseline coder under
  * the same model id.
  *
- * Payload: 1 byte route. 0: the baseline coder, one rANS message. 1: the flow, the image cut into bands
- * of BAND_ROWS rows coded independently (each band's context starts afresh, so bands run on parallel
- * worker threads and a pass holds one band's planes): u32 byte lengths of all bands but the last (the
- * layout gives the count), then the bands' rANS messages.
+ * Payload: 1 byte route. 0: the baseline coder, one rANS message. 2: the flow, the image cut into
+ * ceil(height / BAND_ROWS) bands of equal height (the first ones a row taller when it does not divide),
+ * coded independently (each band's context starts afresh, so bands run on parallel worker threads and a
+ * pass holds one band's planes): u32 byte lengths of all bands but the last (the layout gives the
+ * count), then the bands' rANS messages. 1 (written before; still decoded): the same with bands of
+ * BAND_ROWS rows and a shorter last one, which left the second of two threads idle on a 640-row photo.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,7 +35,8 @@ export const AR_FORMAT_VERSION = 1;
 export const AR_ALGORITHM = 'ar-1';
 
 const ROUTE_BASELINE = 0;
-const ROUTE_AR = 1;
+const ROUTE_AR_FIXED_BANDS = 1;
+const ROUTE_AR = 2;
 /** Rows per band (part of the format). Images up to this tall are one band: no context is lost. */
 export const BAND_ROWS = 512;
 
@@ -248,10 +251,25 @@ export class ArFlow implements PartCoder {
   }
 }
 
-/** The bands of a layout the flow codes (height >= 2): first row and row count of each. */
-export function bandsOf(height: number): { y0: number; rows: number }[] {
+/**
+ * The bands of a layout the flow codes (height >= 2): first row and row count of each. Balanced: as few
+ * bands as BAND_ROWS allows, of equal height (two threads share a 640-row photo evenly); the bands
+ * depend on the height only, so any thread count writes the same bytes. `fixed`: route 1's plan.
+ */
+export function bandsOf(height: number, fixed = false): { y0: number; rows: number }[] {
   const bands = [];
-  for (let y0 = 0; y0 < height; y0 += BAND_ROWS) bands.push({ y0, rows: Math.min(BAND_ROWS, height - y0) });
+  if (fixed) {
+    for (let y0 = 0; y0 < height; y0 += BAND_ROWS) bands.push({ y0, rows: Math.min(BAND_ROWS, height - y0) });
+    return bands;
+  }
+  const count = Math.ceil(height / BAND_ROWS);
+  const base = Math.floor(height / count);
+  const taller = height - base * count;
+  for (let k = 0, y0 = 0; k < count; k++) {
+    const rows = base + (k < taller ? 1 : 0);
+    bands.push({ y0, rows });
+    y0 += rows;
+  }
   return bands;
 }
 
@@ -297,16 +315,18 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
   const baseline = loadBaselineTables();
   const worker = { module: compiledSibling(import.meta.url, 'model.js'), dir };
   const baselineRoute = messageRoute(ROUTE_BASELINE, baselineCoder(baseline));
-  const flowRoute = partsRoute(ROUTE_AR, {
-    framing: 'known',
-    parts: (layout) => bandsOf(layout.height),
-    runner: (_layout, bands) => partRunner(flow, worker, bands.length),
-    partLayout: (layout, { rows }) => ({ ...layout, height: rows }),
-    // A copy of the band's rows (workers get only these), in the samples' own type.
-    extract: (data, layout, { y0, rows }) => data.slice(y0 * layout.width * layout.channels, (y0 + rows) * layout.width * layout.channels),
-    place: (out, layout, { y0 }, values) => out.set(values, y0 * layout.width * layout.channels),
-    placeBits: (pixelBits, layout, { y0 }, bits) => pixelBits.set(bits, y0 * layout.width),
-  });
+  const bandPlan = (id: number, fixed: boolean) =>
+    partsRoute(id, {
+      framing: 'known',
+      parts: (layout) => bandsOf(layout.height, fixed),
+      runner: (_layout, bands) => partRunner(flow, worker, bands.length),
+      partLayout: (layout, { rows }) => ({ ...layout, height: rows }),
+      // A copy of the band's rows (workers get only these), in the samples' own type.
+      extract: (data, layout, { y0, rows }) => data.slice(y0 * layout.width * layout.channels, (y0 + rows) * layout.width * layout.channels),
+      place: (out, layout, { y0 }, values) => out.set(values, y0 * layout.width * layout.channels),
+      placeBits: (pixelBits, layout, { y0 }, bits) => pixelBits.set(bits, y0 * layout.width),
+    });
+  const flowRoute = { ...bandPlan(ROUTE_AR, false), older: [bandPlan(ROUTE_AR_FIXED_BANDS, true)] };
   const info = {
     id,
     description: arKind.description,

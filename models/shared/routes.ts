@@ -16,6 +16,8 @@ import type { CodedBits, EncodeResult, IntegerModel, MessageCoder, Progress, Sam
 export interface Route {
   /** The route byte (unused when the model has one route). */
   id: number;
+  /** Routes older builds wrote for the same layouts: still decoded (their byte), never written. */
+  older?: Route[];
   /** The body as pieces in order (joined once, behind the route byte). */
   encode(data: SampleArray, layout: SampleLayout, progress?: Progress, pixelBits?: Float32Array): Promise<CodedBits & { body: Uint8Array[]; initialBits?: number }>;
   decode(body: Uint8Array, layout: SampleLayout, out: SampleArray, progress?: Progress): Promise<void>;
@@ -116,8 +118,9 @@ export function routedModel(info: ModelInfo, route: (layout: SampleLayout) => Ro
       const r = route(layout);
       if (!routeByte) return r.decode(payload, layout, out, progress);
       if (payload.length < 1) fail('CORRUPT', 'empty payload');
-      if (payload[0] !== r.id) fail('CORRUPT', 'payload route does not match the data layout');
-      await r.decode(payload.subarray(1), layout, out, progress);
+      const written = payload[0] === r.id ? r : r.older?.find((o) => o.id === payload[0]);
+      if (!written) fail('CORRUPT', 'payload route does not match the data layout');
+      await written.decode(payload.subarray(1), layout, out, progress);
     },
   };
 }

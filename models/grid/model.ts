@@ -69,9 +69,10 @@ const P_MIN = 32;
 /** The adaptation rate stops slowing down at 1 / (RATE_LIMIT + 2). */
 const RATE_LIMIT = 120;
 
-/** A sentinel fills at least 1/SENTINEL_SHARE of the array. */
+/** A sentinel fills at least 1/SENTINEL_SHARE of the array; it is looked for among SENTINEL_SAMPLE evenly spread samples. */
 const SENTINEL_SHARE = 32;
-/** Most distinct values of a palette (and of the scan for a sentinel); a lookup table serves ranges up to the limit. */
+const SENTINEL_SAMPLE = 1 << 16;
+/** Most distinct values of a palette; a lookup table serves ranges up to the limit. */
 const MAX_PALETTE = 1 << 16;
 const PALETTE_TABLE_LIMIT = 1 << 22;
 
@@ -737,27 +738,32 @@ function chunkCount(layout: SampleLayout): number {
  * else NaN), and the distinct values when they are few and leave gaps (a palette: range >= 2 x count).
  */
 function analyse(data: SampleArray): { sentinel: number; palette?: Float64Array } {
-  const counts = new Map<number, number>();
-  let best = NaN;
-  let bestCount = 0;
-  let complete = true;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    const count = (counts.get(v) ?? 0) + 1;
-    counts.set(v, count);
-    if (count > bestCount) {
-      bestCount = count;
-      best = v;
-    }
-    // Beyond this many distinct values there is no palette and no sentinel to find: stop early.
-    if (counts.size > MAX_PALETTE) {
-      complete = false;
-      break;
+  const n = data.length;
+  // The sentinel: the most frequent value of an even sample of at most 2^16 positions (one filling 1/32
+  // of the array shows up ~2048 times there), then counted exactly.
+  const step = Math.max(1, Math.floor(n / SENTINEL_SAMPLE));
+  const sampled = new Map<number, number>();
+  let candidate = NaN;
+  let most = 0;
+  for (let i = 0; i < n; i += step) {
+    const count = (sampled.get(data[i]) ?? 0) + 1;
+    sampled.set(data[i], count);
+    if (count > most) {
+      most = count;
+      candidate = data[i];
     }
   }
-  const sentinel = complete && bestCount * SENTINEL_SHARE >= data.length ? best : NaN;
-  if (!complete || counts.size < 2) return { sentinel };
-  const values = Float64Array.from(counts.keys()).sort();
+  let total = 0;
+  for (let i = 0; i < n; i++) if (data[i] === candidate) total++;
+  const sentinel = total * SENTINEL_SHARE >= n ? candidate : NaN;
+  // The palette: every distinct value, when there are at most MAX_PALETTE.
+  const distinct = new Set<number>();
+  for (let i = 0; i < n; i++) {
+    distinct.add(data[i]);
+    if (distinct.size > MAX_PALETTE) return { sentinel };
+  }
+  if (distinct.size < 2) return { sentinel };
+  const values = Float64Array.from(distinct).sort();
   return values[values.length - 1] - values[0] + 1 >= 2 * values.length ? { sentinel, palette: values } : { sentinel };
 }
 

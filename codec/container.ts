@@ -115,7 +115,7 @@ function headerBody(c: ContainerHeader, payloadLength: number): Uint8Array {
   for (const d of c.shape) pushVarint(out, d);
   out.push(modelId.length, ...modelId);
   if (modelId.length > 0) out.push(...c.modelHash.subarray(0, MODEL_HASH_BYTES));
-  const { littleEndian, fortranOrder, name, ...rest } = c.meta;
+  const { littleEndian, fortranOrder, name, format, ...rest } = c.meta;
   let flags = 0;
   if (typeof littleEndian === 'boolean') flags |= 1 | (littleEndian ? 2 : 0);
   if (typeof fortranOrder === 'boolean') flags |= 4 | (fortranOrder ? 8 : 0);
@@ -124,14 +124,21 @@ function headerBody(c: ContainerHeader, payloadLength: number): Uint8Array {
   if (littleEndian !== undefined && typeof littleEndian !== 'boolean') restKeys.littleEndian = littleEndian;
   if (fortranOrder !== undefined && typeof fortranOrder !== 'boolean') restKeys.fortranOrder = fortranOrder;
   if (name !== undefined && typeof name !== 'string') restKeys.name = name;
+  if (format !== undefined && typeof format !== 'string') restKeys.format = format;
   const nameBytes = typeof name === 'string' ? encoder.encode(name) : undefined;
+  const formatBytes = typeof format === 'string' ? encoder.encode(format) : undefined;
   if (nameBytes) flags |= 16;
+  if (formatBytes) flags |= 64;
   const json = Object.keys(restKeys).length > 0 ? encoder.encode(JSON.stringify(restKeys)) : undefined;
   if (json) flags |= 32;
   out.push(flags);
   if (nameBytes) {
     pushVarint(out, nameBytes.length);
     for (const b of nameBytes) out.push(b);
+  }
+  if (formatBytes) {
+    pushVarint(out, formatBytes.length);
+    for (const b of formatBytes) out.push(b);
   }
   if (json) {
     pushVarint(out, json.length);
@@ -250,7 +257,7 @@ function parseHeaderV2(bytes: Uint8Array): ParsedHeader {
   }
   need(1);
   const flags = bytes[o++];
-  if (flags >= 64) fail('CORRUPT', 'unknown metadata flags');
+  if (flags >= 128) fail('CORRUPT', 'unknown metadata flags');
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   const meta: Record<string, unknown> = {};
   if (flags & 1) meta.littleEndian = (flags & 2) !== 0;
@@ -267,6 +274,7 @@ function parseHeaderV2(bytes: Uint8Array): ParsedHeader {
     }
   };
   if (flags & 16) meta.name = text('name');
+  if (flags & 64) meta.format = text('format');
   if (flags & 32) {
     const json = text('metadata');
     let rest: unknown;
@@ -279,7 +287,7 @@ function parseHeaderV2(bytes: Uint8Array): ParsedHeader {
     if (nestingDepth(rest) > MAX_META_DEPTH) fail('CORRUPT', `metadata nested deeper than ${MAX_META_DEPTH} levels`);
     for (const [key, value] of Object.entries(rest)) {
       // One place per value: a flag key in the JSON must be one the flags cannot hold.
-      if (key in meta || (key === 'name' && typeof value === 'string') || ((key === 'littleEndian' || key === 'fortranOrder') && typeof value === 'boolean'))
+      if (key in meta || ((key === 'name' || key === 'format') && typeof value === 'string') || ((key === 'littleEndian' || key === 'fortranOrder') && typeof value === 'boolean'))
         fail('CORRUPT', `metadata key ${key} is written twice`);
       meta[key] = value;
     }

@@ -128,17 +128,20 @@ function writeRawV2(f: RawFields): Uint8Array {
   // The metadata as a writer would split it (boolean flags, the name), or verbatim as JSON when it is not an object.
   let flags = 0;
   let name: Uint8Array | undefined;
+  let format: Uint8Array | undefined;
   let json = f.meta;
   try {
     const meta = JSON.parse(new TextDecoder().decode(f.meta)) as Record<string, unknown>;
     if (typeof meta === 'object' && meta !== null && !Array.isArray(meta)) {
-      const { littleEndian, fortranOrder, name: n, ...rest } = meta;
+      const { littleEndian, fortranOrder, name: n, format: fmt, ...rest } = meta;
       if (typeof littleEndian === 'boolean') flags |= 1 | (littleEndian ? 2 : 0);
       else if (littleEndian !== undefined) rest.littleEndian = littleEndian;
       if (typeof fortranOrder === 'boolean') flags |= 4 | (fortranOrder ? 8 : 0);
       else if (fortranOrder !== undefined) rest.fortranOrder = fortranOrder;
       if (typeof n === 'string') name = new TextEncoder().encode(n);
       else if (n !== undefined) rest.name = n;
+      if (typeof fmt === 'string') format = new TextEncoder().encode(fmt);
+      else if (fmt !== undefined) rest.format = fmt;
       json = Object.keys(rest).length ? new TextEncoder().encode(JSON.stringify(rest)) : new Uint8Array(0);
     }
   } catch {
@@ -146,12 +149,14 @@ function writeRawV2(f: RawFields): Uint8Array {
   }
   if (name) flags |= 16;
   if (json.length) flags |= 32;
+  if (format) flags |= 64;
   body.push(flags);
   // Long fields are appended without spreading (a forged metadata text may be megabytes).
   const append = (bytes: Uint8Array) => {
     for (let i = 0; i < bytes.length; i++) body.push(bytes[i]);
   };
   if (name) (varint(body, name.length), append(name));
+  if (format) (varint(body, format.length), append(format));
   if (json.length) (varint(body, json.length), append(json));
   varint(body, f.payload.length);
   body.push(f.dataCrc & 0xff, (f.dataCrc >>> 8) & 0xff, (f.dataCrc >>> 16) & 0xff, (f.dataCrc >>> 24) & 0xff);

@@ -23,7 +23,7 @@
 import { DTYPES, MAX_DIMS, MODEL_HASH_BYTES, Message, crc32, fail, modelHashMatches, readContainer, writeContainer, type Container, type DType, type DataKind } from '../codec/index.js';
 import { DEFAULT_ALTERNATIVES, DEFAULT_MODEL, loadModel, loadShippedModel, type IntegerModel, type Progress, type SampleArray } from '../models/index.js';
 import { DTYPE_RANGE, isFloatDtype, readSamples, wordsPerElement } from './npy.js';
-import { allocateSamples, brotli, canonicalSize, checkLimits, unbrotli, checkShape, prepare, restoreFile, type DecompressOptions, type Prepared } from './compress.js';
+import { allocateSamples, brotliIfPromising, canonicalSize, checkLimits, unbrotli, checkShape, prepare, restoreFile, type DecompressOptions, type Prepared } from './compress.js';
 
 export interface ArchiveInput {
   /** Name the member is restored under (a relative path; '/' separates folders). */
@@ -173,8 +173,12 @@ export async function compressArchive(
     // Raw (an image's own file if smaller) or Brotli (text, other bytes, floats) beats the model: roll the
     // chain back and keep those bytes.
     const rawMethod: MemberMethod = p.originalFile && p.originalFile.length < p.canonical.length ? 'original' : 'stored';
-    const fallbacks: [MemberMethod, Uint8Array][] = [[rawMethod, rawMemberBytes(p, rawMethod)]];
-    if (p.kind === 'bytes' || isFloatDtype(p.dtype)) fallbacks.push(['brotli', brotli(p.canonical)]);
+    const raw0 = rawMemberBytes(p, rawMethod);
+    const fallbacks: [MemberMethod, Uint8Array][] = [[rawMethod, raw0]];
+    if (p.kind === 'bytes' || isFloatDtype(p.dtype)) {
+      const compressed = brotliIfPromising(p.canonical, Math.min(raw0.length, (msg.storedBits() - startBits) / 8));
+      if (compressed) fallbacks.push(['brotli', compressed]);
+    }
     const [fallback, raw] = fallbacks.reduce((a, b) => (b[1].length < a[1].length ? b : a));
     if (!options.forceModel && msg.storedBits() - startBits > 8 * raw.length) {
       msg = before;

@@ -200,17 +200,29 @@ const NO_MODEL_HASH = new Uint8Array(32);
 const BROTLI_MAX_QUALITY_BYTES = 4 << 20;
 
 /** Brotli at the strongest setting the size affords (the `brotli` method of files and archive members). */
-export function brotli(bytes: Uint8Array): Uint8Array {
+export function brotli(bytes: Uint8Array, quality = bytes.length <= BROTLI_MAX_QUALITY_BYTES ? 11 : 10): Uint8Array {
   const { constants } = zlib;
   return new Uint8Array(
     zlib.brotliCompressSync(bytes, {
       params: {
-        [constants.BROTLI_PARAM_QUALITY]: bytes.length <= BROTLI_MAX_QUALITY_BYTES ? 11 : 10,
+        [constants.BROTLI_PARAM_QUALITY]: quality,
         [constants.BROTLI_PARAM_LGWIN]: 24,
         [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
       },
     }),
   );
+}
+
+/** A fast Brotli (quality 5) more than this times the best size so far will not win at its strongest. */
+const BROTLI_HOPELESS = 1.25;
+
+/**
+ * Brotli at its strongest when it may beat `best` bytes, else undefined: a fast pass first (strong
+ * Brotli is rarely 20% smaller than quality 5, and takes seconds a megabyte).
+ */
+export function brotliIfPromising(bytes: Uint8Array, best: number): Uint8Array | undefined {
+  if (brotli(bytes, 5).length > BROTLI_HOPELESS * best) return undefined;
+  return brotli(bytes);
 }
 
 /** The model's coding of the input: the default, or an alternative that codes this layout in a smaller payload. */
@@ -241,10 +253,9 @@ async function encodePrepared(p: Prepared, options: CompressOptions): Promise<En
     candidates.push({ container: () => ({ ...stored, payload: p.storedPayload }), size: containerSize(stored, p.storedPayload.length), kind: p.kind, method: 'stored', note: `the model (${model.id}) would cost more than the data itself` });
     // Text, other bytes and floats: a strong general-purpose coder, so no file loses badly to xz
     // (floats are often quantized or full of fill values, which it finds and a predictor does not).
-    if ((p.kind === 'bytes' || isFloatDtype(p.dtype)) && p.storedPayload.length > 0) {
-      const compressed = brotli(p.storedPayload);
+    const compressed = (p.kind === 'bytes' || isFloatDtype(p.dtype)) && p.storedPayload.length > 0 ? brotliIfPromising(p.storedPayload, Math.min(payload.length, p.storedPayload.length)) : undefined;
+    if (compressed)
       candidates.push({ container: () => ({ ...stored, method: 'brotli', payload: compressed }), size: containerSize(stored, compressed.length), kind: p.kind, method: 'brotli', note: 'Brotli codes these bytes smaller than the model' });
-    }
     if (p.originalFile) {
       // An image whose own file beats anything we make is kept as that file, byte-exact.
       const file = bytesPrepared(p.originalFile, p.meta.name as string | undefined);

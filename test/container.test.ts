@@ -148,7 +148,7 @@ describe('malformed input corpus', () => {
   });
 
   it('version 2 headers are compact: a model file pays a few dozen bytes, the model hash is 8 bytes', async () => {
-    for (const name of ['dem-int16.npy', 'grid/depth-uint16.npy', 'photo-rgb.png']) {
+    for (const name of ['baseline/dem-int16.npy', 'signal/ecg-uint16.npy', 'photo-rgb.png']) {
       const file = goldenFile(`${name}.flz`);
       const c = readContainer(file);
       expect(file[4]).toBe(2);
@@ -173,7 +173,7 @@ describe('malformed input corpus', () => {
     // Corrupt the metadata JSON and recompute the header checksum: a forged header with bad metadata,
     // in a version-2 file (JSON for keys other than the flags and the name) and in a version-1 file.
     const withJson = forge(valid, { meta: { ...readContainer(valid).meta, extra: 1 } });
-    const v1 = goldenFile('older/v1/dem-int16.npy.flz');
+    const v1 = goldenFile('older/v1/baseline/dem-int16.npy.flz');
     for (const file of [withJson, v1]) {
       const v = file.slice();
       const headerLength = v.length - readContainer(file).payload.length - 4;

@@ -34,7 +34,7 @@ import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../share
 import { gridKind } from './kind.js';
 
 /** Bump when the predictor, the contexts or the binarisation change: it is part of the model hash. */
-const GRID_ALGORITHM = 'grid-8';
+const GRID_ALGORITHM = 'grid-9';
 const ROUTE_GRID = 1;
 
 /** Samples per rANS message: the encoder records one chunk's decisions, then pushes them in reverse. */
@@ -306,8 +306,8 @@ const CLASS_CONTEXTS = BUCKETS * (MAX_CLASS + 1);
 const MANTISSA_ADAPTIVE = 6;
 const MANTISSA_GROUP_SHIFT = 3;
 const MANTISSA_CONTEXTS = ((BUCKETS - 1) >> MANTISSA_GROUP_SHIFT) * (MAX_CLASS + 1) * (1 << MANTISSA_ADAPTIVE) + (MAX_CLASS + 1) * (1 << MANTISSA_ADAPTIVE);
-/** Sentinel flag: how many of W, N, NW, NE hold the sentinel (0..4), x how many of those and 7 more around (0..11), x the previous plane's sample, x how often this position held it (stacks). */
-const SENTINEL_CONTEXTS = 5 * 12 * 2 * 4;
+/** Sentinel flag: how many of W, N, NW, NE hold the sentinel (0..4), x how many of those and 8 more around (0..12), x the previous plane's sample, x how often this position held it (stacks). */
+const SENTINEL_CONTEXTS = 5 * 13 * 2 * 4;
 const SENTINEL_BASE = ZERO_CONTEXTS + SIGN_CONTEXTS + CLASS_CONTEXTS + MANTISSA_CONTEXTS;
 /** Match flags ("the sample equals W / N / W + N - NW"): candidate x parity x pattern x coarse activity. */
 const MATCH_CANDIDATES = 8;
@@ -515,7 +515,7 @@ function run(
             const r2 = i - 2 * rowStride;
             for (let dx = -2; dx <= 2; dx++) if (x + dx >= 0 && x + dx < width && data[r2 + dx * channels] === sentinel) around++;
           }
-          const flagCtx = base + SENTINEL_BASE + ((held * 12 + around) * 2 + (previousPlane && data[back] === sentinel ? 1 : 0)) * 4 + oftenClass;
+          const flagCtx = base + SENTINEL_BASE + ((held * 13 + around) * 2 + (previousPlane && data[back] === sentinel ? 1 : 0)) * 4 + oftenClass;
           if (bits.code(flagCtx, chunks ? (data[i] === sentinel ? 1 : 0) : 0)) {
             if (!chunks) {
               data[i] = sentinel;

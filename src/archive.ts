@@ -11,8 +11,8 @@
  * 'original': an image's own file, restored verbatim; 'brotli': text, other bytes and float arrays as
  * Brotli when that is smaller still), so no member costs more than its bytes. Models
  * without chain support code into their own payload, which goes into the chain raw ('payload'); so
- * does an array member when a model the library tries for arrays alone (signal, grid, palette) beats the
- * chain: the member then names that model and its hash prefix.
+ * does an array member (or an alpha or 16-bit image) when a model the library tries for such a file
+ * alone (signal, grid, palette) beats the chain: the member then names that model and its hash prefix.
  *
  * Damage is named per member: member j leaves every word below its low-water mark as it found it, so the
  * final message splits into contiguous word segments, one per member (the head goes with the last),
@@ -21,7 +21,7 @@
  * ones after it.
  */
 import { DTYPES, MAX_DIMS, MODEL_HASH_BYTES, Message, crc32, fail, modelHashMatches, readContainer, writeContainer, type Container, type DType, type DataKind } from '../codec/index.js';
-import { DEFAULT_ALTERNATIVES, DEFAULT_MODEL, loadModel, loadShippedModel, type IntegerModel, type Progress, type SampleArray } from '../models/index.js';
+import { ALTERNATIVES_ONLY_FOR_FALLBACK_LAYOUTS, DEFAULT_ALTERNATIVES, DEFAULT_MODEL, loadModel, loadShippedModel, type IntegerModel, type Progress, type SampleArray } from '../models/index.js';
 import { DTYPE_RANGE, isFloatDtype, readSamples, wordsPerElement } from './npy.js';
 import { allocateSamples, brotliIfPromising, canonicalSize, checkLimits, unbrotli, checkShape, prepare, restoreFile, type DecompressOptions, type Prepared } from './compress.js';
 
@@ -153,11 +153,13 @@ export async function compressArchive(
       method = 'payload';
       bytes = encoded.payload.length;
     }
-    // Arrays: the models the library tries for a file alone (signal, grid, palette) may beat the chain;
-    // the member then holds that model's payload raw and names the model.
+    // The models the library tries for a file alone (arrays: signal, grid, palette; images the chain's
+    // model does not code itself, alpha and 16-bit: grid) may beat the chain: the member then holds that
+    // model's payload raw and names the model.
     let memberModel: { model: string; modelHash: string } | undefined;
-    if (p.kind === 'array' && options.model === undefined) {
-      for (const id of DEFAULT_ALTERNATIVES.array ?? []) {
+    const alternatives = ALTERNATIVES_ONLY_FOR_FALLBACK_LAYOUTS.has(p.kind) && model.codes?.(p.layout) === true ? [] : (DEFAULT_ALTERNATIVES[p.kind] ?? []);
+    if (options.model === undefined) {
+      for (const id of alternatives) {
         const other = await loadModel(id);
         if (!other.codes?.(p.layout, p.samples)) continue;
         const encoded = await other.encode(p.samples, p.layout, progress);

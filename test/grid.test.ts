@@ -194,6 +194,18 @@ describe('array members of archives', () => {
 });
 
 describe('images the default model does not code itself', () => {
+  it('in archives too: alpha and 16-bit members take grid when it beats the chain, pixel-exact', async () => {
+    const names = ['depth-grey16.png', 'fits-rgb16.png', 'photo-rgb.png'];
+    const { bytes } = await compressArchive(names.map((name) => ({ name, bytes: fixture(name) })));
+    const records = readContainer(bytes).meta.members as { name: string; method: string; model?: string }[];
+    expect(records.map((m) => m.model)).toEqual(['grid', 'grid', undefined]);
+    const { members } = await decompressArchive(bytes);
+    for (const [i, m] of members.entries()) {
+      const [a, b] = [await decodeImage(fixture(names[i])), await decodeImage(m.data)];
+      expect('samples' in a && 'samples' in b && Buffer.from(a.samples.buffer).equals(Buffer.from(b.samples.buffer))).toBe(true);
+    }
+  });
+
   it('alpha and 16-bit images try grid, keep the smaller file and restore pixel-exact; 8-bit photos stay with ar', async () => {
     for (const name of ['rgba-53x31.png', 'grey-alpha-53x31.png', 'fits-rgb16.png', 'depth-grey16.png', 'photo-rgb.png']) {
       const png = fixture(name);

@@ -6,6 +6,7 @@
  */
 import { crc32 } from './crc32.js';
 import { fail } from './errors.js';
+import { pushVarint, readVarint, varintSize } from './varint.js';
 
 export const MAGIC = new Uint8Array([0x46, 0x4c, 0x5a, 0x1a]); // "FLZ" + 0x1A
 export const FORMAT_VERSION = 2;
@@ -96,14 +97,6 @@ export function modelHashMatches(modelHash: Uint8Array, recorded: Uint8Array): b
   return true;
 }
 
-function pushVarint(out: number[], v: number): void {
-  while (v >= 128) {
-    out.push((v % 128) + 128);
-    v = Math.floor(v / 128);
-  }
-  out.push(v);
-}
-
 /** The version-2 header between the version byte and the header CRC. */
 function headerBody(c: ContainerHeader, payloadLength: number): Uint8Array {
   const encoder = new TextEncoder();
@@ -155,15 +148,6 @@ export function containerSize(c: ContainerHeader, payloadLength: number): number
   return 5 + varintSize(body) + body + 4 + payloadLength + 4;
 }
 
-function varintSize(v: number): number {
-  let n = 1;
-  while (v >= 128) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-}
-
 /** magic, version 2, varint body length, body, CRC-32 of all that, payload, CRC-32 of the payload. */
 export function writeContainer(c: Container): Uint8Array {
   const body = headerBody(c, c.payload.length);
@@ -202,6 +186,19 @@ function parseHeader(bytes: Uint8Array): ParsedHeader {
   return version === 1 ? parseHeaderV1(bytes) : parseHeaderV2(bytes);
 }
 
+/** Metadata JSON (version 1: all of it; version 2: the keys without a field of their own): an object, not too deep. */
+function parseMeta(text: string): Record<string, unknown> {
+  let meta: unknown;
+  try {
+    meta = JSON.parse(text);
+  } catch {
+    fail('CORRUPT', 'metadata is not valid JSON');
+  }
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) fail('CORRUPT', 'metadata is not an object');
+  if (nestingDepth(meta) > MAX_META_DEPTH) fail('CORRUPT', `metadata nested deeper than ${MAX_META_DEPTH} levels`);
+  return meta as Record<string, unknown>;
+}
+
 function parseHeaderV2(bytes: Uint8Array): ParsedHeader {
   // The body length, then the CRC over everything before it: nothing else is read unchecked.
   let o = 5;
@@ -222,16 +219,10 @@ function parseHeaderV2(bytes: Uint8Array): ParsedHeader {
     if (o + n > end) fail('CORRUPT', 'header fields overrun the header');
   };
   const varint = (limit: number, what: string) => {
-    let v = 0;
-    for (let unit = 1, k = 0; ; k++, unit *= 128) {
-      need(1);
-      if (k === 8) fail('CORRUPT', `${what} is malformed`);
-      const b = bytes[o++];
-      v += (b & 127) * unit;
-      if (b < 128) break;
-    }
-    if (v > limit) fail('CORRUPT', `${what} is out of range`);
-    return v;
+    const { value, next } = readVarint(bytes, o, end, what);
+    if (value > limit) fail('CORRUPT', `${what} is out of range`);
+    o = next;
+    return value;
   };
   need(2);
   const type = bytes[o++];
@@ -276,16 +267,7 @@ function parseHeaderV2(bytes: Uint8Array): ParsedHeader {
   if (flags & 16) meta.name = text('name');
   if (flags & 64) meta.format = text('format');
   if (flags & 32) {
-    const json = text('metadata');
-    let rest: unknown;
-    try {
-      rest = JSON.parse(json);
-    } catch {
-      fail('CORRUPT', 'metadata is not valid JSON');
-    }
-    if (typeof rest !== 'object' || rest === null || Array.isArray(rest)) fail('CORRUPT', 'metadata is not an object');
-    if (nestingDepth(rest) > MAX_META_DEPTH) fail('CORRUPT', `metadata nested deeper than ${MAX_META_DEPTH} levels`);
-    for (const [key, value] of Object.entries(rest)) {
+    for (const [key, value] of Object.entries(parseMeta(text('metadata')))) {
       // One place per value: a flag key in the JSON must be one the flags cannot hold.
       if (key in meta || ((key === 'name' || key === 'format') && typeof value === 'string') || ((key === 'littleEndian' || key === 'fortranOrder') && typeof value === 'boolean'))
         fail('CORRUPT', `metadata key ${key} is written twice`);
@@ -340,14 +322,13 @@ function parseHeaderV1(bytes: Uint8Array): ParsedHeader {
   if (o !== headerLength - 16) fail('CORRUPT', 'header length does not match its fields');
   const payloadLength = view.getUint32(o, true) + view.getUint32(o + 4, true) * 2 ** 32;
   const dataCrc = view.getUint32(o + 8, true);
-  let meta: Record<string, unknown>;
+  let text: string;
   try {
-    meta = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(metaBytes));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(metaBytes);
   } catch {
     fail('CORRUPT', 'metadata is not valid JSON');
   }
-  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) fail('CORRUPT', 'metadata is not an object');
-  if (nestingDepth(meta) > MAX_META_DEPTH) fail('CORRUPT', `metadata nested deeper than ${MAX_META_DEPTH} levels`);
+  const meta = parseMeta(text);
   return { header: { kind: KINDS[kindCode], method: METHODS[methodCode], dtype: DTYPES[dtypeCode], shape, modelId, modelHash, meta, dataCrc }, headerLength, payloadLength };
 }
 

@@ -4,4 +4,5 @@ export * from './rans.js';
 export * from './distributions.js';
 export * from './codecs.js';
 export * from './container.js';
+export * from './varint.js';
 export { crc32 } from './crc32.js';

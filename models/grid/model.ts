@@ -26,9 +26,10 @@
  * chunk of CHUNK_SAMPLES samples, then one rANS message per chunk (the first starts with the file's
  * settings). The adaptive state carries over from chunk to chunk; chunks only bound the encoder's memory.
  */
-import { Message, fail } from '../../codec/index.js';
+import { Message, fail, unzigzag, zigzag } from '../../codec/index.js';
 import { baselineFamilyModel, bitLength } from '../shared/baseline-coder.js';
 import { knownPartsHeader, splitKnownParts } from '../shared/framing.js';
+import { medianEdge } from '../shared/median.js';
 import type { Route } from '../shared/routes.js';
 import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../shared/types.js';
 import { gridKind } from './kind.js';
@@ -403,9 +404,6 @@ function clampWeight(v: number): number {
   return v > WEIGHT_CLAMP ? WEIGHT_CLAMP : v < -WEIGHT_CLAMP ? -WEIGHT_CLAMP : v;
 }
 
-function median3(a: number, b: number, c: number): number {
-  return a > b ? (b > c ? b : a > c ? c : a) : a > c ? a : b > c ? c : b;
-}
 
 /**
  * One pass over the array, the same for both directions: encoding (`chunks` given) records decisions and
@@ -542,7 +540,7 @@ function run(
         }
         const gradient = w + n - nw;
         predictions[0] = gradient;
-        predictions[1] = median3(w, n, gradient);
+        predictions[1] = medianEdge(w, n, nw);
         predictions[2] = w;
         predictions[3] = n;
         predictions[4] = w + ne - n;
@@ -769,11 +767,10 @@ function analyse(data: SampleArray): { sentinel: number; palette?: Float64Array 
 
 /** Zigzag integer in raw bits: 6 bits of bit length, then the bits in pieces of at most 16. */
 function codeInteger(bits: AdaptiveBits, value: number): number {
-  const zig = value >= 0 ? 2 * value : -2 * value - 1;
+  const zig = zigzag(value);
   const length = bits.raw(bitLength(zig), 6);
   if (length > 54) fail('CORRUPT', 'grid header is malformed');
-  const v = bits.rawWide(zig, length);
-  return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+  return unzigzag(bits.rawWide(zig, length));
 }
 
 /**

@@ -9,7 +9,7 @@
  * zigzag LEB128 varints (the first value, then each gap minus one: strictly increasing), then one rANS
  * message of the ranks (or samples) under the baseline coder. A rank >= K is CORRUPT.
  */
-import { Message, fail } from '../../codec/index.js';
+import { Message, fail, pushVarint, readVarint, unzigzag, zigzag } from '../../codec/index.js';
 import { baselineFamilyModel, decodeBaseline, encodeBaseline } from '../shared/baseline-coder.js';
 import type { BaselineTables } from '../shared/baseline-tables.js';
 import type { Route } from '../shared/routes.js';
@@ -36,18 +36,6 @@ function paletteOf(data: SampleArray): Float64Array | undefined {
   const values = Float64Array.from(seen).sort();
   // Ranks help when the values leave gaps; a dense range gains nothing but costs the palette.
   return values.length > 0 && values[values.length - 1] - values[0] + 1 > 2 * values.length ? values : undefined;
-}
-
-function zigzag(v: number): number {
-  return v >= 0 ? 2 * v : -2 * v - 1;
-}
-
-function pushVarint(out: number[], v: number): void {
-  while (v >= 128) {
-    out.push((v % 128) + 128);
-    v = Math.floor(v / 128);
-  }
-  out.push(v);
 }
 
 function paletteRoute(tables: BaselineTables): Route {
@@ -77,19 +65,11 @@ function paletteRoute(tables: BaselineTables): Route {
       const count = body[0] + body[1] * 2 ** 8 + body[2] * 2 ** 16 + body[3] * 2 ** 24;
       if (count > MAX_PALETTE || count > body.length) fail('CORRUPT', 'palette larger than its payload');
       let o = 4;
-      const readVarint = () => {
-        let v = 0;
-        for (let scale = 1; ; scale *= 128) {
-          if (o >= body.length || scale > 2 ** 49) fail('CORRUPT', 'palette value is truncated');
-          const b = body[o++];
-          v += (b % 128) * scale;
-          if (b < 128) return v;
-        }
-      };
       const palette = new Float64Array(count);
       for (let k = 0; k < count; k++) {
-        const raw = readVarint();
-        palette[k] = k === 0 ? (raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2) : palette[k - 1] + raw + 1;
+        const { value, next } = readVarint(body, o, body.length, 'palette value');
+        o = next;
+        palette[k] = k === 0 ? unzigzag(value) : palette[k - 1] + value + 1;
       }
       const msg = Message.unflatten(body.subarray(o));
       if (count === 0) decodeBaseline(tables, msg, layout, out, progress);

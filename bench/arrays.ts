@@ -8,11 +8,12 @@
  * throughput (MB/s of raw values, in process for Flowzip, wall clock of the tool for the peers) with
  * the signal and grid models also timed alone on the files they are for.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import sharp from 'sharp';
+import { have, median } from './tools.js';
 import { compressWithReport, decompress, loadModel, parseNpy } from '../src/index.js';
 import { prepare } from '../src/compress.js';
 
@@ -52,7 +53,6 @@ export interface ArraysBench {
   missing: string[];
 }
 
-const have = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 
 /** Kinds from the manifest next to the split folder (package, labels apart), else the file name's stem. */
 function kindsOf(dir: string): (file: string) => string {
@@ -91,7 +91,6 @@ export async function benchArrays(dir: string, runs: number): Promise<ArraysBenc
   const scratch = mkdtempSync(join(tmpdir(), 'flowzip-bench-arrays-'));
   const files: ArrayFileResult[] = [];
   const missing = new Set<string>();
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.npy')).sort()) {
     const bytes = new Uint8Array(readFileSync(join(dir, file)));
     const npy = parseNpy(bytes);
@@ -221,7 +220,6 @@ async function modelRates(id: string, label: string, files: ArrayFileResult[], d
       dec.push(performance.now() - t);
       if (!out.every((v, i) => v === p.samples[i])) throw new Error(`${id} did not round-trip ${f.file}`);
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     mb += f.rawBytes / 1e6;
     c += median(enc) / 1000;
     d += median(dec) / 1000;

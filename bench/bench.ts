@@ -23,6 +23,7 @@ import { packageRoot } from '../models/shared/assets.js';
 import { benchRans, type RansBenchRow } from './rans.js';
 import { renderPlot } from './plot.js';
 import { arraysTable, benchArrays, throughputRatios } from './arrays.js';
+import { have, median } from './tools.js';
 
 interface Args {
   data: string[];
@@ -130,12 +131,6 @@ async function loadDataset(dir: string, scratch: string): Promise<Item[]> {
   return items;
 }
 
-const have = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 function summarize(codec: string, dataset: string, items: Item[], sizes: number[], seconds?: [number, number]): CodecResult {
   const dims = items.reduce((a, it) => a + it.dims, 0);

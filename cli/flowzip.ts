@@ -317,8 +317,8 @@ async function runDecompressArchive(file: string, opts: CommonOptions): Promise<
       if (m.mode !== undefined) chmodSync(staged, m.mode);
       if (m.mtimeMs !== undefined) utimesSync(staged, new Date(m.mtimeMs), new Date(m.mtimeMs));
     });
-    members.forEach((m, i) => {
-      const target = join(dir, targets[i]);
+    targets.forEach((name, i) => {
+      const target = join(dir, name);
       mkdirSync(dirname(target), { recursive: true });
       renameSync(join(staging, String(i)), target);
       if (opts.verbose) say(`${file}: restored ${target}`);

@@ -14,7 +14,7 @@ import { paletteKind } from './palette/kind.js';
 import { signalKind } from './signal/kind.js';
 import { assetPath } from './shared/assets.js';
 import type { ModelFileHead, ModelKind } from './shared/kind.js';
-import type { IntegerModel } from './shared/types.js';
+import type { IntegerModel, SampleLayout } from './shared/types.js';
 
 export type { IntegerModel, MessageCoder, SampleArray, SampleLayout, EncodeResult, CodedBits, Progress } from './shared/types.js';
 export type { ModelKind, TrainFlag, TrainRun, TrainSummary } from './shared/kind.js';
@@ -35,7 +35,13 @@ export const DEFAULT_ALTERNATIVES: Readonly<Record<string, readonly string[]>> =
  * route (images: alpha and 16-bit go to grid instead of only the baseline; 8-bit grey and RGB photos
  * stay with `ar`, which codes them smaller, without paying for a second encode).
  */
-export const ALTERNATIVES_ONLY_FOR_FALLBACK_LAYOUTS: ReadonlySet<string> = new Set(['image']);
+const ALTERNATIVES_ONLY_FOR_FALLBACK_LAYOUTS: ReadonlySet<string> = new Set(['image']);
+
+/** The models to try besides `chosen` for data of this kind and layout (a file alone, or an archive member). */
+export function alternativeModels(kind: string, layout: SampleLayout, chosen: IntegerModel): readonly string[] {
+  if (ALTERNATIVES_ONLY_FOR_FALLBACK_LAYOUTS.has(kind) && chosen.codes?.(layout) === true) return [];
+  return DEFAULT_ALTERNATIVES[kind] ?? [];
+}
 
 function shipped(kind: ModelKind): boolean {
   return kind.shippedDir === undefined || existsSync(assetPath(join(kind.shippedDir, 'model.json')));

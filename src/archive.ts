@@ -21,7 +21,7 @@
  * ones after it.
  */
 import { DTYPES, MAX_DIMS, MODEL_HASH_BYTES, Message, crc32, fail, modelHashMatches, readContainer, writeContainer, type Container, type DType, type DataKind } from '../codec/index.js';
-import { ALTERNATIVES_ONLY_FOR_FALLBACK_LAYOUTS, DEFAULT_ALTERNATIVES, DEFAULT_MODEL, loadModel, loadShippedModel, type IntegerModel, type Progress, type SampleArray } from '../models/index.js';
+import { DEFAULT_MODEL, alternativeModels, loadModel, loadShippedModel, type IntegerModel, type Progress, type SampleArray } from '../models/index.js';
 import { DTYPE_RANGE, isFloatDtype, readSamples, wordsPerElement } from './npy.js';
 import { allocateSamples, brotliIfPromising, canonicalSize, checkLimits, unbrotli, checkShape, prepare, restoreFile, type DecompressOptions, type Prepared } from './compress.js';
 
@@ -157,9 +157,8 @@ export async function compressArchive(
     // model does not code itself, alpha and 16-bit: grid) may beat the chain: the member then holds that
     // model's payload raw and names the model.
     let memberModel: { model: string; modelHash: string } | undefined;
-    const alternatives = ALTERNATIVES_ONLY_FOR_FALLBACK_LAYOUTS.has(p.kind) && model.codes?.(p.layout) === true ? [] : (DEFAULT_ALTERNATIVES[p.kind] ?? []);
     if (options.model === undefined) {
-      for (const id of alternatives) {
+      for (const id of alternativeModels(p.kind, p.layout, model)) {
         const other = await loadModel(id);
         if (!other.codes?.(p.layout, p.samples)) continue;
         const encoded = await other.encode(p.samples, p.layout, progress);

@@ -24,7 +24,7 @@ import {
   type DataKind,
   type Method,
 } from '../codec/index.js';
-import { ALTERNATIVES_ONLY_FOR_FALLBACK_LAYOUTS, DEFAULT_ALTERNATIVES, DEFAULT_MODEL, loadModel, loadShippedModel, type Progress, type SampleArray, type SampleLayout } from '../models/index.js';
+import { DEFAULT_MODEL, alternativeModels, loadModel, loadShippedModel, type Progress, type SampleArray, type SampleLayout } from '../models/index.js';
 import { decodeImage, encodePng, imageSampleBytes } from './image.js';
 import { DTYPE_RANGE, ITEM_SIZE, isFloatDtype, npyHeader, parseNpy, readSamples, sampleArray, wordDtype, wordsPerElement, writeSamples } from './npy.js';
 
@@ -229,9 +229,8 @@ export function brotliIfPromising(bytes: Uint8Array, best: number): Uint8Array |
 async function encodeWithModel(p: Prepared, options: CompressOptions) {
   let model = await loadModel(options.model ?? DEFAULT_MODEL);
   let encoded = await model.encode(p.samples, p.layout, options.progress, { pixelBits: options.heatmap });
-  const skip = ALTERNATIVES_ONLY_FOR_FALLBACK_LAYOUTS.has(p.kind) && model.codes?.(p.layout) === true;
-  if (options.model === undefined && !skip)
-    for (const id of DEFAULT_ALTERNATIVES[p.kind] ?? []) {
+  if (options.model === undefined)
+    for (const id of alternativeModels(p.kind, p.layout, model)) {
       const other = await loadModel(id);
       if (!other.codes?.(p.layout, p.samples)) continue;
       const tried = await other.encode(p.samples, p.layout, options.progress, { pixelBits: options.heatmap });

@@ -6,3 +6,4 @@ export * from './codecs.js';
 export * from './container.js';
 export * from './varint.js';
 export { crc32 } from './crc32.js';
+export { bytesEqual, toHex, fromHex, toBase64, fromBase64 } from './bytes.js';

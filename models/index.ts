@@ -12,7 +12,7 @@ import { gridKind } from './grid/kind.js';
 import { idfKind } from './idf/kind.js';
 import { paletteKind } from './palette/kind.js';
 import { signalKind } from './signal/kind.js';
-import { assetPath } from './shared/assets.js';
+import { assetExists, assetPath } from './shared/assets.js';
 import type { ModelFileHead, ModelKind } from './shared/kind.js';
 import type { IntegerModel, SampleLayout } from './shared/types.js';
 
@@ -44,7 +44,7 @@ export function alternativeModels(kind: string, layout: SampleLayout, chosen: In
 }
 
 function shipped(kind: ModelKind): boolean {
-  return kind.shippedDir === undefined || existsSync(assetPath(join(kind.shippedDir, 'model.json')));
+  return kind.shippedDir === undefined || assetExists(join(kind.shippedDir, 'model.json'));
 }
 
 export function listModels(): { id: string; description: string; isDefault: boolean }[] {

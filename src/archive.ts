@@ -20,7 +20,7 @@
  * segment loses that member and every member before it (they need the noise it gives back), never the
  * ones after it.
  */
-import { DTYPES, MAX_DIMS, MODEL_HASH_BYTES, Message, crc32, fail, modelHashMatches, readContainer, writeContainer, type Container, type DType, type DataKind } from '../codec/index.js';
+import { DTYPES, MAX_DIMS, MODEL_HASH_BYTES, Message, bytesEqual, crc32, fail, fromHex, modelHashMatches, toHex, readContainer, writeContainer, type Container, type DType, type DataKind } from '../codec/index.js';
 import { DEFAULT_MODEL, alternativeModels, loadModel, loadShippedModel, type IntegerModel, type Progress, type SampleArray } from '../models/index.js';
 import { DTYPE_RANGE, isFloatDtype, readSamples, wordsPerElement } from './npy.js';
 import { allocateSamples, brotliIfPromising, canonicalSize, checkLimits, unbrotli, checkShape, prepare, restoreFile, type DecompressOptions, type Prepared } from './compress.js';
@@ -168,7 +168,7 @@ export async function compressArchive(
         ({ modelBits, floatBits } = encoded);
         method = 'payload';
         bytes = encoded.payload.length;
-        memberModel = { model: other.id, modelHash: Buffer.from(other.hash.subarray(0, MODEL_HASH_BYTES)).toString('hex') };
+        memberModel = { model: other.id, modelHash: toHex(other.hash.subarray(0, MODEL_HASH_BYTES)) };
       }
     }
     // Raw (an image's own file if smaller) or Brotli (text, other bytes, floats) beats the model: roll the
@@ -453,7 +453,7 @@ async function decodeMember(msg: Message, r: MemberRecord, model: IntegerModel, 
     if (r.model !== undefined) {
       // Shipped models only: a file never chooses a path.
       coder = await loadShippedModel(r.model);
-      if (!modelHashMatches(coder.hash, Uint8Array.from(Buffer.from(r.modelHash!, 'hex'))))
+      if (!modelHashMatches(coder.hash, fromHex(r.modelHash!)))
         fail('MODEL_MISMATCH', `${what}: model '${r.model}' here is not the one the archive was made with`);
       if (n * coder.minBitsPerSample > 8 * r.bytes! + 64) fail('CORRUPT', `${what}: ${r.shape.join('x')} is beyond what its payload can hold`);
     }
@@ -477,8 +477,8 @@ export async function verifyArchive(inputs: ArchiveInput[], options: { model?: s
       m.samples !== undefined
         ? m.samples.length === p.samples.length && m.samples.every((v, k) => v === p.samples[k])
         : m.method === 'original'
-          ? Buffer.compare(Buffer.from(m.data), Buffer.from(inputs[i].bytes)) === 0
-          : Buffer.compare(Buffer.from(m.data), Buffer.from(p.canonical)) === 0;
+          ? bytesEqual(m.data, inputs[i].bytes)
+          : bytesEqual(m.data, p.canonical);
     if (m.name !== inputs[i].name || !same) fail('INTERNAL', `archive round trip mismatch on ${m.name}: please report it`);
   }
   return report;

@@ -12,8 +12,11 @@ import {
   DTYPES,
   MAX_DIMS,
   FlowzipError,
+  bytesEqual,
   crc32,
   elementCount,
+  fromBase64,
+  toBase64,
   fail,
   readContainer,
   writeContainer,
@@ -25,7 +28,8 @@ import {
   type Method,
 } from '../codec/index.js';
 import { DEFAULT_MODEL, alternativeModels, loadModel, loadShippedModel, type Progress, type SampleArray, type SampleLayout } from '../models/index.js';
-import { decodeImage, encodePng, imageSampleBytes } from './image.js';
+import { decodeImage, encodePng } from './image.js';
+import { imageSampleBytes } from './image-samples.js';
 import { DTYPE_RANGE, ITEM_SIZE, isFloatDtype, npyHeader, parseNpy, readSamples, sampleArray, wordDtype, wordsPerElement, writeSamples } from './npy.js';
 
 export type InputKind = 'auto' | DataKind;
@@ -39,6 +43,8 @@ export interface CompressOptions {
   name?: string;
   /** Always use the model's payload, even when storing would be smaller (for measurements). */
   forceModel?: boolean;
+  /** Also try Brotli for bytes and float arrays (default true; the browser build has no Brotli encoder). */
+  brotli?: boolean;
   /** Also compute where the bits go, per pixel (verify's heatmap). */
   heatmap?: boolean;
   /** Images with more pixels are coded as bytes (decoding them would take memory in proportion). */
@@ -88,11 +94,9 @@ export interface CompressReport {
   model: string;
 }
 
-const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
-const toBase64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
-const fromBase64 = (s: unknown): Uint8Array => {
+const metaBytes = (s: unknown): Uint8Array => {
   if (typeof s !== 'string') fail('CORRUPT', 'metadata field missing');
-  return new Uint8Array(Buffer.from(s, 'base64'));
+  return fromBase64(s);
 };
 
 /**
@@ -155,7 +159,7 @@ export async function prepare(input: Uint8Array, options: CompressOptions): Prom
         meta: {
           ...(name ? { name } : {}),
           // numpy's own header for this dtype/shape/order is rebuilt on decode; any other is kept verbatim.
-          ...(sameBytes(npy.header, npyHeader(npy.dtype, npy.shape, npy)) ? {} : { npyHeader: toBase64(npy.header) }),
+          ...(bytesEqual(npy.header, npyHeader(npy.dtype, npy.shape, npy)) ? {} : { npyHeader: toBase64(npy.header) }),
           littleEndian: npy.littleEndian,
           fortranOrder: npy.fortranOrder,
         },
@@ -252,7 +256,7 @@ async function encodePrepared(p: Prepared, options: CompressOptions): Promise<En
     candidates.push({ container: () => ({ ...stored, payload: p.storedPayload }), size: containerSize(stored, p.storedPayload.length), kind: p.kind, method: 'stored', note: `the model (${model.id}) would cost more than the data itself` });
     // Text, other bytes and floats: a strong general-purpose coder, so no file loses badly to xz
     // (floats are often quantized or full of fill values, which it finds and a predictor does not).
-    const compressed = (p.kind === 'bytes' || isFloatDtype(p.dtype)) && p.storedPayload.length > 0 ? brotliIfPromising(p.storedPayload, Math.min(payload.length, p.storedPayload.length)) : undefined;
+    const compressed = options.brotli !== false && (p.kind === 'bytes' || isFloatDtype(p.dtype)) && p.storedPayload.length > 0 ? brotliIfPromising(p.storedPayload, Math.min(payload.length, p.storedPayload.length)) : undefined;
     if (compressed)
       candidates.push({ container: () => ({ ...stored, method: 'brotli', payload: compressed }), size: containerSize(stored, compressed.length), kind: p.kind, method: 'brotli', note: 'Brotli codes these bytes smaller than the model' });
     if (p.originalFile) {
@@ -321,7 +325,7 @@ export function canonicalSize(c: Pick<Container, 'kind' | 'dtype' | 'shape' | 'm
   if (c.kind !== 'array') return storedSize(c);
   const header =
     typeof c.meta.npyHeader === 'string'
-      ? Buffer.from(c.meta.npyHeader, 'base64').length
+      ? metaBytes(c.meta.npyHeader).length
       : npyHeader(c.dtype, c.shape, { littleEndian: c.meta.littleEndian !== false, fortranOrder: c.meta.fortranOrder === true }).length;
   return header + storedSize(c);
 }
@@ -395,7 +399,7 @@ export async function restoreFile(
     const header =
       c.meta.npyHeader === undefined
         ? npyHeader(c.dtype, c.shape, { littleEndian, fortranOrder: c.meta.fortranOrder === true })
-        : fromBase64(c.meta.npyHeader);
+        : metaBytes(c.meta.npyHeader);
     const body = writeSamples(samples, c.dtype, c.meta.littleEndian !== false);
     data = canonical = new Uint8Array(header.length + body.length);
     data.set(header);
@@ -407,7 +411,7 @@ export async function restoreFile(
   }
   if (crc32(canonical) !== c.dataCrc) fail('CHECKSUM', `${what} does not match the original checksum`);
   if (c.kind === 'image') {
-    const icc = c.meta.icc === undefined ? undefined : fromBase64(c.meta.icc);
+    const icc = c.meta.icc === undefined ? undefined : metaBytes(c.meta.icc);
     data = await encodePng(
       { width: layout.width, height: layout.height, channels: layout.channels, bitDepth: c.dtype === 'uint16' ? 16 : 8, icc },
       samples,

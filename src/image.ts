@@ -8,6 +8,8 @@ import type { Metadata, OutputInfo, default as Sharp } from 'sharp';
 import { deflateSync } from 'node:zlib';
 import { crc32 } from '../codec/index.js';
 
+export { imageSampleBytes } from './image-samples.js';
+
 /** Raster formats coded as images; anything else (SVG, PDF, multi-page files...) is coded as bytes. */
 const RASTER_FORMATS = new Set(['png', 'jpeg', 'webp', 'tiff', 'gif', 'avif', 'heif', 'jp2', 'jxl']);
 const SPACES = new Set(['srgb', 'rgb', 'b-w', 'grey16', 'rgb16']);
@@ -22,8 +24,6 @@ export interface DecodedImage {
   /** Samples in raster order, channels interleaved. */
   samples: Uint8Array | Uint16Array;
 }
-
-const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 let loaded: Promise<typeof Sharp> | undefined;
 
@@ -79,18 +79,6 @@ export async function decodeImage(bytes: Uint8Array, maxPixels: number | false =
   // Views of sharp's buffer (raw 16-bit output is in the host's byte order): no copy.
   const samples = bitDepth === 16 ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2) : new Uint8Array(data.buffer, data.byteOffset, data.length);
   return { width, height, channels, bitDepth, format, icc: meta.icc ? new Uint8Array(meta.icc) : undefined, samples };
-}
-
-/** Canonical bytes of image samples: 8-bit as is, 16-bit little-endian. The data checksum covers these. */
-export function imageSampleBytes(samples: ArrayLike<number>, bitDepth: 8 | 16): Uint8Array {
-  if (bitDepth === 8) return samples instanceof Uint8Array ? samples : Uint8Array.from(samples);
-  if (samples instanceof Uint16Array && LITTLE_ENDIAN_HOST) return new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
-  const out = new Uint8Array(samples.length * 2);
-  for (let i = 0; i < samples.length; i++) {
-    out[2 * i] = samples[i] & 0xff;
-    out[2 * i + 1] = samples[i] >>> 8;
-  }
-  return out;
 }
 
 /** Encode samples as a PNG (zlib level 6: restoring should be fast; `flowzip compress` again for size), with the ICC profile when there was one. */

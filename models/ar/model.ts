@@ -14,10 +14,8 @@
  * count), then the bands' rANS messages. 1 (written before; still decoded): the same with bands of
  * BAND_ROWS rows and a shorter last one, which left the second of two threads idle on a 640-row photo.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Message, fail } from '../../codec/index.js';
-import { compiledSibling } from '../shared/assets.js';
+import { compiledSibling, readModelFile } from '../shared/assets.js';
 import { BASELINE_ALGORITHM, baselineCoder, baselineMinBits } from '../shared/baseline-coder.js';
 import { loadBaselineTables } from '../shared/baseline-tables.js';
 import { sha256 } from '../shared/hash.js';
@@ -287,7 +285,7 @@ function logistic(v: number): number {
 
 export function readArFile(dir: string): Uint8Array {
   try {
-    return new Uint8Array(readFileSync(join(dir, 'model.json')));
+    return readModelFile(dir, 'model.json');
   } catch {
     fail('UNKNOWN_MODEL', `no exported model (model.json) in ${dir}`);
   }

@@ -10,9 +10,8 @@
  * - hidden activations are a / 2^ACT_BITS, ReLU clipped at MAX_ACT (64.0; the float net clips too);
  * - the outputs (mean offset in pixels, scale index t) are at 2^-(WEIGHT_BITS + ACT_BITS) (OUTPUT_UNIT).
  */
-import { readFileSync } from 'node:fs';
 import { fail } from '../../codec/index.js';
-import { assetPath } from '../shared/assets.js';
+import { readAsset } from '../shared/assets.js';
 
 export const INPUT_SHIFT = 5;
 export const WEIGHT_BITS = 11;
@@ -76,7 +75,7 @@ export function quantizeNet(floatLayers: NetLayer[]): IntegerNet {
 let kernel: WebAssembly.Module | undefined;
 
 function loadKernel(): WebAssembly.Module {
-  if (!kernel) kernel = new WebAssembly.Module(readFileSync(assetPath('models/ar/dense.wasm')));
+  if (!kernel) kernel = new WebAssembly.Module(readAsset('models/ar/dense.wasm'));
   return kernel;
 }
 

@@ -1,4 +1,9 @@
-import { existsSync } from 'node:fs';
+/**
+ * Where shipped assets (tables, weights, the wasm kernel) and model directories are read from: every
+ * model reads its files through here, so a build for another platform (the browser's, web/) replaces
+ * this one module.
+ */
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -19,6 +24,21 @@ export function packageRoot(): string {
 /** Absolute path of a shipped asset, given relative to the package root (e.g. models/shared/baseline-tables.bin). */
 export function assetPath(relative: string): string {
   return join(packageRoot(), relative);
+}
+
+/** A shipped asset's bytes, given relative to the package root. */
+export function readAsset(relative: string): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(readFileSync(assetPath(relative)));
+}
+
+/** Whether a shipped asset is there (kinds whose model directory is not shipped are not listed). */
+export function assetExists(relative: string): boolean {
+  return existsSync(assetPath(relative));
+}
+
+/** A file of a model directory (shipped: `assetPath(kind.shippedDir)`; or one the user gave). Throws when absent. */
+export function readModelFile(dir: string, name: string): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(readFileSync(join(dir, name)));
 }
 
 /**

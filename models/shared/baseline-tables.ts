@@ -9,11 +9,10 @@
  * The tables are built once with floats by `buildTablesFile` (run `npm run build:tables`), frozen into
  * tables.bin and loaded from it: the decoder never recomputes them, and files record their SHA-256.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { sha256 } from './hash.js';
 import { FrequencyTable, fail } from '../../codec/index.js';
 import { logisticResidualTable, meanAbsResidual, readResidualTable, readTableFile, wordsToBytes } from './logistic-tables.js';
-import { assetPath } from './assets.js';
+import { readAsset } from './assets.js';
 
 export const TABLE_PRECISION = 20;
 export const NUM_SCALES = 150;
@@ -71,13 +70,13 @@ export function parseTablesFile(bytes: Uint8Array): BaselineTables {
   const scales: ScaleTable[] = Array.from({ length: count }, () => ({ shift: next(), ...readResidualTable(next, precision, Infinity) }));
   const thresholds = new Float64Array(count - 1);
   for (let j = 0; j + 1 < count; j++) thresholds[j] = next() + next() * 2 ** 32;
-  const hash = new Uint8Array(createHash('sha256').update(bytes).digest());
+  const hash = sha256(bytes);
   return { scales, thresholds, hash };
 }
 
 let cached: BaselineTables | undefined;
 
 export function loadBaselineTables(): BaselineTables {
-  if (!cached) cached = parseTablesFile(new Uint8Array(readFileSync(assetPath('models/shared/baseline-tables.bin'))));
+  if (!cached) cached = parseTablesFile(readAsset('models/shared/baseline-tables.bin'));
   return cached;
 }

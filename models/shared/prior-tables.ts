@@ -3,9 +3,8 @@
  * logistic per (scale index j, quarter offset f) with scale s_j = PRIOR_SCALE_0 * 2^(j / 4) and center f / 4, over residuals r = z - floor(mean) in
  * [-K_j, K_j] plus ESCAPE. Built once by `npm run build:tables` into prior-tables.bin; decoders only read it.
  */
-import { readFileSync } from 'node:fs';
 import { FrequencyTable, boundedIntegerCodec, fail } from '../../codec/index.js';
-import { assetPath } from './assets.js';
+import { readAsset } from './assets.js';
 import { logisticResidualTable, readResidualTable, readTableFile, wordsToBytes } from './logistic-tables.js';
 
 /** Prior scale grid: s_j = PRIOR_SCALE_0 * 2^(j / 4), j < PRIOR_SCALE_COUNT. */
@@ -65,7 +64,7 @@ function readResidualTables(next: () => number, count: number, precision: number
 let cached: PriorTables | undefined;
 
 export function loadPriorTables(): PriorTables {
-  if (!cached) cached = parsePriorTables(new Uint8Array(readFileSync(assetPath('models/shared/prior-tables.bin'))));
+  if (!cached) cached = parsePriorTables(readAsset('models/shared/prior-tables.bin'));
   return cached;
 }
 
@@ -97,6 +96,6 @@ export function parseFinePriorTables(bytes: Uint8Array): PriorTables {
 let cachedFine: PriorTables | undefined;
 
 export function loadFinePriorTables(): PriorTables {
-  if (!cachedFine) cachedFine = parseFinePriorTables(new Uint8Array(readFileSync(assetPath('models/shared/fine-prior-tables.bin'))));
+  if (!cachedFine) cachedFine = parseFinePriorTables(readAsset('models/shared/fine-prior-tables.bin'));
   return cachedFine;
 }

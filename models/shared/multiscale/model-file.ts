@@ -2,8 +2,7 @@
  * An exported multi-scale flow (IDF or fixed-point): model.json (architecture, grids, provenance) and
  * weights.bin (int32 little-endian: every layer's weights then bias, in model.json's order).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readModelFile } from '../assets.js';
 import { fail } from '../../../codec/index.js';
 import type { IdfConfig } from './constants.js';
 
@@ -39,8 +38,8 @@ export function readMultiscaleFiles(dir: string): MultiscaleFiles {
   let jsonBytes: Uint8Array;
   let weightBytes: Uint8Array;
   try {
-    jsonBytes = new Uint8Array(readFileSync(join(dir, 'model.json')));
-    weightBytes = new Uint8Array(readFileSync(join(dir, 'weights.bin')));
+    jsonBytes = readModelFile(dir, 'model.json');
+    weightBytes = readModelFile(dir, 'weights.bin');
   } catch {
     fail('UNKNOWN_MODEL', `no exported model (model.json, weights.bin) in ${dir}`);
   }

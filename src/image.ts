@@ -6,7 +6,8 @@
  */
 import type { Metadata, OutputInfo, default as Sharp } from 'sharp';
 import { deflateSync } from 'node:zlib';
-import { crc32 } from '../codec/index.js';
+
+import { heatmapRgb, insertIccChunk } from './image-samples.js';
 
 export { imageSampleBytes } from './image-samples.js';
 
@@ -95,30 +96,7 @@ export async function encodePng(
     .png({ compressionLevel: 6 })
     .toBuffer();
   const bytes = new Uint8Array(png.buffer, png.byteOffset, png.length);
-  return image.icc ? insertIccChunk(bytes, image.icc) : bytes;
-}
-
-/** Insert an iCCP chunk right after IHDR (PNG spec: before PLTE and IDAT). */
-function insertIccChunk(png: Uint8Array, icc: Uint8Array): Uint8Array {
-  const name = new TextEncoder().encode('icc');
-  const compressed = deflateSync(icc);
-  const body = new Uint8Array(4 + name.length + 2 + compressed.length);
-  body.set(new TextEncoder().encode('iCCP'));
-  body.set(name, 4);
-  body[4 + name.length] = 0; // name terminator
-  body[5 + name.length] = 0; // compression method: zlib
-  body.set(compressed, 6 + name.length);
-  const chunk = new Uint8Array(body.length + 8);
-  const view = new DataView(chunk.buffer);
-  view.setUint32(0, body.length - 4);
-  chunk.set(body, 4);
-  view.setUint32(4 + body.length, crc32(body));
-  const ihdrEnd = 8 + 8 + 13 + 4; // signature, IHDR length+type, IHDR data, CRC
-  const out = new Uint8Array(png.length + chunk.length);
-  out.set(png.subarray(0, ihdrEnd));
-  out.set(chunk, ihdrEnd);
-  out.set(png.subarray(ihdrEnd), ihdrEnd + chunk.length);
-  return out;
+  return image.icc ? insertIccChunk(bytes, image.icc, deflateSync) : bytes;
 }
 
 /** Interleave single-band raw buffers (bytesPerSample each) into one multi-band buffer. */
@@ -138,14 +116,6 @@ function interleave(planes: Buffer[], bytesPerSample: number): Buffer {
  */
 export async function renderHeatmap(bits: Float32Array, width: number, height: number): Promise<Uint8Array> {
   const sharp = await sharpLibrary();
-  const sorted = Float32Array.from(bits).sort();
-  const top = Math.max(1e-9, sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))]);
-  const rgb = new Uint8Array(width * height * 3);
-  for (let i = 0; i < bits.length; i++) {
-    const t = Math.min(1, bits[i] / top);
-    rgb[3 * i] = Math.round(255 * Math.min(1, 3 * t));
-    rgb[3 * i + 1] = Math.round(255 * Math.min(1, Math.max(0, 3 * t - 1)));
-    rgb[3 * i + 2] = Math.round(255 * Math.max(0, 3 * t - 2));
-  }
+  const rgb = heatmapRgb(bits);
   return new Uint8Array(await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toBuffer());
 }

@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [--data DIR]... [--corpus DIR] [--arrays DIR]... [--text DIR]... [--memory] [--json out.json] [--plot out.svg] [--runs N] [--quick] [--models a,b]
+ * npm run bench -- [--data DIR]... [--corpus DIR] [--arrays DIR]... [--text DIR]... [--browser DIR]... [--memory] [--json out.json] [--plot out.svg] [--runs N] [--quick] [--models a,b]
  *
  * For each dataset (default: fixtures/ and the corpus test splits under --corpus, FLOWZIP_CORPUS or
  * ../shared/data/corpus, when present), every
@@ -10,7 +10,7 @@
  * of one whole-dataset run per codec (a child process under GNU time). Every Flowzip file is decoded
  * and compared exactly; a mismatch fails the bench. Missing peers are listed with how to install them.
  * Arrays (--arrays DIR, default: the corpus' arrays and float arrays test splits when no --data is given):
- * see bench/arrays.ts.
+ * see bench/arrays.ts. Decoding in Chromium against Node (--browser DIR): see bench/web.ts.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -24,6 +24,7 @@ import { benchRans, type RansBenchRow } from './rans.js';
 import { renderPlot } from './plot.js';
 import { arraysTable, benchArrays, throughputRatios } from './arrays.js';
 import { have, median } from './tools.js';
+import { benchBrowser, browserTable } from './web.js';
 
 interface Args {
   data: string[];
@@ -42,10 +43,12 @@ interface Args {
   /** Folders of .npy arrays: Flowzip against xz, zstd (also shuffled), flac and cjxl. */
   arrays: string[];
   noArrays?: boolean;
+  /** Folders of images and arrays to decode in Chromium (the web page's worker) and in Node. */
+  browser: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { data: [], runs: 3, quick: false, patches: 200, text: [], memory: false, arrays: [] };
+  const args: Args = { data: [], runs: 3, quick: false, patches: 200, text: [], memory: false, arrays: [], browser: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--data') args.data.push(argv[++i]);
@@ -61,6 +64,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--memory') args.memory = true;
     else if (a === '--arrays') args.arrays.push(argv[++i]);
     else if (a === '--no-arrays') args.noArrays = true;
+    else if (a === '--browser') args.browser.push(argv[++i]);
     else throw new Error(`unknown argument ${a}`);
   }
   return args;
@@ -430,6 +434,12 @@ async function main(): Promise<void> {
     arrays.push({ ...bench, ratios: throughputRatios(bench) });
     table.push('', ...arraysTable(bench));
   }
+  const browser = [];
+  for (const dir of args.browser) {
+    const bench = await benchBrowser(dir, runs);
+    browser.push(bench);
+    table.push('', ...browserTable(bench));
+  }
   const memory = args.memory ? await benchMemory(scratch, cli, corpus) : [];
   if (memory.length) {
     table.push('', '## Peak memory, one thread (CLI under GNU time; process start and model loading included)', '');
@@ -438,8 +448,9 @@ async function main(): Promise<void> {
   }
   console.log(table.join('\n'));
   rmSync(scratch, { recursive: true, force: true });
-  if (args.json) writeFileSync(args.json, JSON.stringify({ machine, runs, rans, results, threads: threadResults, text, arrays, memory }, null, 2));
+  if (args.json) writeFileSync(args.json, JSON.stringify({ machine, runs, rans, results, threads: threadResults, text, arrays, browser, memory }, null, 2));
   if (arrays.some((a) => a.files.some((f) => !f.exact))) throw new Error('an arrays-bench round trip was not exact');
+  if (browser.some((b) => b.files.some((f) => !f.exact))) throw new Error('a browser decode differed from Node\'s');
   if (memory.some((m) => !m.exact)) throw new Error('a memory-bench round trip was not exact');
   if (args.plot) writeFileSync(args.plot, renderPlot(results.filter((r) => !r.missing && r.compressMBPerS)));
 }

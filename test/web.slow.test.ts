@@ -1,0 +1,136 @@
+/**
+ * The browser build in a real Chromium (Debian's package; .ci/run installs it): every golden file and
+ * fixture made by Node decodes in the page's worker to exactly Node's bytes and samples; files the page
+ * compresses are byte-identical to Node's; malformed files are refused with the CLI's codes; the page
+ * draws what it decodes, reports errors in words, and asks for nothing off this machine.
+ */
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { splitContainers } from '../codec/index.js';
+import { decompressArchive } from '../src/archive.js';
+import { compress, decompress } from '../src/compress.js';
+import { bytesDigest, decodeInPage, encodeInPage, openPage, samplesDigest, type BrowserEntry, type BrowserPage } from '../bench/browser.js';
+import { FIXTURES, fixture, fixtureNames } from './helpers.js';
+
+const GOLDEN = new URL('./golden/', import.meta.url);
+const golden = JSON.parse(readFileSync(new URL('golden.json', GOLDEN), 'utf8')) as Record<string, { golden: string }[]>;
+const GOLDEN_FILES = Object.values(golden).flatMap((list) => list.map((g) => g.golden));
+const MALFORMED = new URL('./malformed/', import.meta.url);
+const malformed = JSON.parse(readFileSync(new URL('expected.json', MALFORMED), 'utf8')) as Record<string, { codes: string[] }>;
+
+/** What Node decodes from a .flz, entry by entry, as the page reports it (data digests; samples as values). */
+async function nodeEntries(flz: Uint8Array): Promise<{ kind: string; dataDigest?: string; samplesDigest?: string }[]> {
+  const out = [];
+  for (const part of splitContainers(flz)) {
+    if (part[4] !== undefined && (await isArchive(part))) {
+      for (const m of (await decompressArchive(part)).members) {
+        const image = m.kind === 'image' && m.method !== 'original';
+        // Images come back as PNG files made by different encoders: their samples are what must agree.
+        out.push({ kind: m.kind, dataDigest: image ? undefined : bytesDigest(m.data), samplesDigest: image ? samplesDigest(m.samples!) : undefined });
+      }
+    } else {
+      const r = await decompress(part);
+      out.push({ kind: r.kind, dataDigest: r.kind === 'image' ? undefined : bytesDigest(r.data), samplesDigest: r.samples ? samplesDigest(r.samples) : undefined });
+    }
+  }
+  return out;
+}
+
+async function isArchive(part: Uint8Array): Promise<boolean> {
+  const { peekKind } = await import('../codec/index.js');
+  return peekKind(part) === 'archive';
+}
+
+function expectSame(browser: BrowserEntry[], node: Awaited<ReturnType<typeof nodeEntries>>, what: string): void {
+  expect(browser.length, what).toBe(node.length);
+  node.forEach((n, i) => {
+    expect(browser[i].kind, what).toBe(n.kind);
+    if (n.dataDigest) expect(browser[i].dataDigest, `${what} #${i} bytes`).toBe(n.dataDigest);
+    if (n.samplesDigest) expect(browser[i].samplesDigest, `${what} #${i} samples`).toBe(n.samplesDigest);
+  });
+}
+
+describe('the web page in Chromium', () => {
+  let web: BrowserPage;
+  beforeAll(async () => {
+    web = await openPage();
+  }, 60_000);
+  afterAll(async () => {
+    await web?.close();
+  });
+
+  it('decodes every golden file (every model, both container versions, archives) to exactly what Node decodes', { timeout: 300_000 }, async () => {
+    expect(GOLDEN_FILES.length).toBeGreaterThan(30);
+    for (const name of GOLDEN_FILES) {
+      const flz = new Uint8Array(readFileSync(new URL(name, GOLDEN)));
+      const decoded = await decodeInPage(web.page, flz);
+      if ('error' in decoded) throw new Error(`${name}: ${decoded.error.code} ${decoded.error.message}`);
+      expectSame(decoded.entries, await nodeEntries(flz), name);
+    }
+  });
+
+  it('compresses every fixture to the same bytes as Node, and Node decodes them', { timeout: 300_000 }, async () => {
+    const names = fixtureNames(/\.(png|npy|jpg|txt)$/);
+    expect(names.length).toBeGreaterThan(20);
+    for (const name of names) {
+      const input = fixture(name);
+      const made = await encodeInPage(web.page, input, name);
+      // The page has no Brotli encoder: where Node would try Brotli (bytes, floats), compare with Node without it.
+      const node = await compress(input, { name, brotli: made.method === 'brotli' ? undefined : false });
+      expect(Buffer.compare(Buffer.from(made.flz), Buffer.from(node)), `${name} (${made.model}, ${made.method})`).toBe(0);
+      const back = await decompress(made.flz);
+      if (back.kind !== 'image') expect(bytesDigest(back.data), name).toBe(bytesDigest(input));
+    }
+  });
+
+  it('files the page makes equal the CLI defaults for images and integer arrays (Brotli never applies to them)', { timeout: 120_000 }, async () => {
+    for (const name of ['photo-rgb.png', 'grey-alpha-53x31.png', 'depth-grey16.png', 'dem-int16.npy', 'ecg-uint16.npy']) {
+      const input = fixture(name);
+      const made = await encodeInPage(web.page, input, name);
+      expect(Buffer.compare(Buffer.from(made.flz), Buffer.from(await compress(input, { name }))), name).toBe(0);
+    }
+  });
+
+  it('refuses every malformed file with one of the codes Node gives', { timeout: 120_000 }, async () => {
+    for (const [name, { codes }] of Object.entries(malformed)) {
+      const decoded = await decodeInPage(web.page, new Uint8Array(readFileSync(new URL(name, MALFORMED))));
+      expect('error' in decoded, `${name} decoded`).toBe(true);
+      if ('error' in decoded) expect(codes, `${name}: ${decoded.error.message}`).toContain(decoded.error.code);
+    }
+  });
+
+  it('draws a decoded image on the page, pixel for pixel, and shows errors in words', { timeout: 120_000 }, async () => {
+    const { page } = web;
+    await page.setInputFiles('#files', `${new URL('photo-rgb.png.flz', GOLDEN).pathname}`);
+    const canvas = await page.waitForSelector('section.card[data-kind=image] canvas.preview');
+    const expected = await sharp(FIXTURES + 'photo-rgb.png').removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const { width, height } = expected.info;
+    // The canvas's content box (inside its 1-pixel border), from the screen as the user sees it.
+    const box = await canvas.evaluate((c) => {
+      const r = c.getBoundingClientRect();
+      return { x: r.left + c.clientLeft + window.scrollX, y: r.top + c.clientTop + window.scrollY, width: c.clientWidth, height: c.clientHeight };
+    });
+    expect([box.width, box.height]).toEqual([width, height]);
+    const shot = await sharp(await page.screenshot({ clip: box, fullPage: true })).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    expect([shot.info.width, shot.info.height]).toEqual([width, height]);
+    let differing = 0;
+    for (let i = 0; i < width * height * 3; i++) if (Math.abs(shot.data[i] - expected.data[i]) > 0) differing++;
+    expect(differing).toBe(0);
+    // The heatmap is drawn from the model's own per-pixel bits.
+    await page.click('section.card[data-kind=image] button.heatmap');
+    await page.waitForSelector('canvas.heat');
+
+    const damaged = new Uint8Array(readFileSync(new URL('photo-rgb.png.flz', GOLDEN)));
+    damaged[damaged.length - 20] ^= 0x40;
+    await page.setInputFiles('#files', { name: 'damaged.flz', mimeType: 'application/octet-stream', buffer: Buffer.from(damaged) });
+    const card = await page.waitForSelector('section.card.error');
+    expect(['CHECKSUM', 'CORRUPT']).toContain(await card.getAttribute('data-error-code'));
+    expect(await card.textContent()).toMatch(/corrupted|checksum/i);
+  });
+
+  it('asks for nothing but its own files on loopback', () => {
+    expect(web.requests.length).toBeGreaterThan(3);
+    for (const url of web.requests) expect(url.startsWith(web.url) || url.startsWith('blob:') || url.startsWith('data:'), url).toBe(true);
+  });
+});

@@ -18,9 +18,13 @@ describe('npm run bench', () => {
     const arrays = join(dir, 'arrays');
     mkdirSync(arrays);
     for (const f of ['depth-uint16.npy', 'ecg-uint16.npy', 'float32.npy']) copyFileSync(FIXTURES + f, join(arrays, f));
-    const r = spawnSync(process.execPath, [BENCH, '--quick', '--models', 'baseline', '--data', data, '--arrays', arrays, '--json', join(dir, 'b.json'), '--plot', join(dir, 'b.svg')], { timeout: 120_000 });
+    const browser = join(dir, 'browser');
+    mkdirSync(browser);
+    for (const f of ['photo-rgb.png', 'ecg-uint16.npy']) copyFileSync(FIXTURES + f, join(browser, f));
+    const r = spawnSync(process.execPath, [BENCH, '--quick', '--models', 'baseline', '--data', data, '--arrays', arrays, '--browser', browser, '--json', join(dir, 'b.json'), '--plot', join(dir, 'b.svg')], { timeout: 120_000 });
     expect(r.status, r.stderr.toString()).toBe(0);
     const out = JSON.parse(readFileSync(join(dir, 'b.json'), 'utf8'));
+    expect(out.browser[0].files.map((f: { file: string; exact: boolean }) => [f.file, f.exact])).toEqual([['ecg-uint16.npy', true], ['photo-rgb.png', true]]);
     expect(out.rans.map((x: { precision: number }) => x.precision)).toEqual([12, 16, 24]);
     const flowzip = out.results.find((x: { codec: string }) => x.codec === 'flowzip:baseline');
     expect(flowzip.roundTripExact).toBe(true);

@@ -77,9 +77,7 @@ function entryCard(entry: DecodedEntry, file: string, extra: [string, string][],
       let heat: HTMLCanvasElement | undefined;
       toggle.onclick = async () => {
         if (heat) {
-          const showing = heat.hidden;
-          heat.hidden = !showing;
-          canvas.hidden = showing;
+          heat.hidden = !heat.hidden;
           return;
         }
         toggle.disabled = true;
@@ -88,7 +86,7 @@ function entryCard(entry: DecodedEntry, file: string, extra: [string, string][],
           if (!bits) throw new Error('the model gives no per-pixel bits');
           heat = canvasOf({ width, height, rgba: heatmapColour(bits) });
           heat.classList.add('heat');
-          canvas.hidden = true;
+          heat.title = 'bits per pixel: black 0, red, yellow, white at the 99th percentile';
           canvas.after(heat);
         } catch (e) {
           showError(`${entry.name ?? file}: heatmap`, e);

@@ -15,7 +15,7 @@ import { ACT_BITS, INPUT_SHIFT, MAX_ACT, MAX_FEATURE, NetRunner, WEIGHT_BITS, ty
 import { ERROR_NEIGHBOURS, NEIGHBOURS, ROWS_KEPT, contextOf, createPlanes, featureCount, fillPlanes, recordSample } from '../models/ar/context.js';
 import { trainAr } from '../models/ar/train/train.js';
 import { loadPriorTables } from '../models/shared/prior-tables.js';
-import { compressWithReport, decompress, setTileThreads } from '../src/index.js';
+import { compressWithReport, decompress, loadModel, setTileThreads } from '../src/index.js';
 import { decodeImage } from '../src/image.js';
 import { FIXTURES, fixture, fixtureNames, randomInt, rng } from './helpers.js';
 
@@ -174,7 +174,7 @@ describe('autoregressive flow: training and coding (tiny model)', () => {
     });
   }
 
-  it('a file through --model DIR round-trips; other layouts go to the baseline route', async () => {
+  it('a file through --model DIR round-trips; with alpha through the alpha route, 16-bit through the baseline route', async () => {
     for (const name of ['photo-300x72.png', 'rgba-53x31.png', 'depth-grey16.png', 'grey-alpha-53x31.png']) {
       const input = fixture(name);
       const { bytes } = await compressWithReport(input, { model: dir, forceModel: true });
@@ -262,6 +262,34 @@ describe.skipIf(!existsSync(join(SHIPPED, 'model.json')))('shipped autoregressiv
       expect(Buffer.from(b.samples.buffer).equals(Buffer.from(a.samples.buffer))).toBe(true);
     });
   }
+
+  it('alpha: colour through the flow, alpha through the grid coder (route 3); bits add up per pixel; older files (baseline route) still decode', async () => {
+    const ar = await loadModel('ar');
+    const baseline = await loadModel('baseline');
+    for (const name of ['rgba-53x31.png', 'grey-alpha-53x31.png']) {
+      const im = await image(name);
+      const layout = { height: im.height, width: im.width, channels: im.channels, dtype: 'uint8' as const };
+      const coded = await ar.encode(im.samples, layout, undefined, { pixelBits: true });
+      expect(coded.payload[0], name).toBe(3);
+      const perPixel = coded.pixelBits!.reduce((a, b) => a + b, 0);
+      // Per pixel: all but the grid coder's settings at the start (a few dozen raw bits).
+      expect(Math.abs(perPixel - coded.modelBits), name).toBeLessThan(64);
+      expect(8 * coded.payload.length, name).toBeLessThanOrEqual(coded.modelBits * 1.01 + 200);
+      const out = new Uint8Array(im.samples.length);
+      await ar.decode(coded.payload, layout, out);
+      expect(Buffer.from(out).equals(Buffer.from(im.samples)), name).toBe(true);
+      // What builds before route 3 wrote for these layouts: the baseline coder's message behind route byte 0.
+      const older = await baseline.encode(im.samples, layout);
+      expect(older.payload.length, name).toBeGreaterThan(coded.payload.length);
+      const fromOlder = new Uint8Array(im.samples.length);
+      await ar.decode(Uint8Array.of(0, ...older.payload.subarray(older.payload[0] === 0 ? 1 : 0)), layout, fromOlder);
+      expect(Buffer.from(fromOlder).equals(Buffer.from(im.samples)), name).toBe(true);
+      // The colour part's length, forged past the payload: refused.
+      const forged = coded.payload.slice();
+      new DataView(forged.buffer).setUint32(1, forged.length, true);
+      await expect(ar.decode(forged, layout, new Uint8Array(im.samples.length))).rejects.toMatchObject({ code: 'CORRUPT' });
+    }
+  });
 
   it("float and integer models' bits differ by less than 2%; coded size within 0.5% of the integer bits", async () => {
     const flow = new ArFlow(JSON.parse(readFileSync(join(SHIPPED, 'model.json'), 'utf8')), loadPriorTables());

@@ -16,12 +16,13 @@
  */
 import { Message, fail } from '../../codec/index.js';
 import { compiledSibling, readModelFile } from '../shared/assets.js';
+import { GRID_ALGORITHM, GRID_MIN_BITS_PER_SAMPLE, gridRoute } from '../shared/grid-coder.js';
 import { BASELINE_ALGORITHM, baselineCoder, baselineMinBits } from '../shared/baseline-coder.js';
 import { loadBaselineTables } from '../shared/baseline-tables.js';
 import { sha256 } from '../shared/hash.js';
 import { partRunner, type DecodePartJob, type EncodePartJob, type EncodedPart, type PartCoder } from '../shared/parts.js';
 import { PRIOR_SCALE_0, PRIOR_SCALE_COUNT, QUARTERS, loadPriorTables, type PriorTables } from '../shared/prior-tables.js';
-import { messageRoute, partsRoute, routedModel } from '../shared/routes.js';
+import { channelSplitRoute, messageRoute, partsRoute, routedModel } from '../shared/routes.js';
 import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../shared/types.js';
 import { arKind, AR_FORMAT } from './kind.js';
 import { ROWS_KEPT, contextOf, createPlanes, featureCount, recordSample } from './context.js';
@@ -35,6 +36,13 @@ export const AR_ALGORITHM = 'ar-1';
 const ROUTE_BASELINE = 0;
 const ROUTE_AR_FIXED_BANDS = 1;
 const ROUTE_AR = 2;
+/** 8-bit grey+alpha and RGBA: colour through the flow's bands, the alpha plane through the grid coder. */
+const ROUTE_AR_ALPHA = 3;
+/**
+ * The grid coder that route 3 was written with: its bitstream is part of ar's files, so a new grid
+ * algorithm needs a new route id here (the model refuses to load until someone decides).
+ */
+const ALPHA_PLANE_CODER = 'grid-9';
 /** Rows per band (part of the format). Images up to this tall are one band: no context is lost. */
 export const BAND_ROWS = 512;
 
@@ -325,12 +333,18 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
       placeBits: (pixelBits, layout, { y0 }, bits) => pixelBits.set(bits, y0 * layout.width),
     });
   const flowRoute = { ...bandPlan(ROUTE_AR, false), older: [bandPlan(ROUTE_AR_FIXED_BANDS, true)] };
+  if (GRID_ALGORITHM !== ALPHA_PLANE_CODER) fail('INTERNAL', `ar's alpha route codes planes with ${ALPHA_PLANE_CODER}, the grid coder is ${GRID_ALGORITHM}`);
+  // Older builds sent alpha layouts down the baseline route.
+  const alphaRoute = (channels: number) => ({ ...channelSplitRoute(ROUTE_AR_ALPHA, channels - 1, flowRoute, gridRoute()), older: [baselineRoute] });
+  const colourWithAlpha = (layout: SampleLayout) => ArFlow.codes({ ...layout, channels: layout.channels - 1 }) && (layout.channels === 2 || layout.channels === 4);
   const info = {
     id,
     description: arKind.description,
     hash: sha256(new TextEncoder().encode(AR_ALGORITHM), jsonBytes, flow.tables.bytes, new TextEncoder().encode(BASELINE_ALGORITHM), baseline.hash),
-    minBitsPerSample: Math.min(flow.minBits(), baselineMinBits(baseline)),
+    minBitsPerSample: Math.min(flow.minBits(), baselineMinBits(baseline), GRID_MIN_BITS_PER_SAMPLE),
+    // Alpha layouts are not the flow's alone: other models (grid) still compete for them.
     codes: ArFlow.codes,
   };
-  return routedModel(info, (layout) => (ArFlow.codes(layout) ? flowRoute : baselineRoute));
+  const alphaRoutes = [alphaRoute(2), alphaRoute(4)];
+  return routedModel(info, (layout) => (ArFlow.codes(layout) ? flowRoute : colourWithAlpha(layout) ? alphaRoutes[layout.channels >> 2] : baselineRoute));
 }

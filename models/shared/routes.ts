@@ -88,6 +88,64 @@ export function partsRoute<Part>(id: number, plan: PartsPlan<Part>): Route {
   };
 }
 
+/**
+ * The first `leading` channels of every pixel through one route, the rest (an alpha channel) through
+ * another, each coding its planes as a layout of its own: body = u32 byte length of the first body,
+ * then both bodies. The two never see each other's samples, so either can be any route.
+ */
+export function channelSplitRoute(id: number, leading: number, first: Route, second: Route): Route {
+  const layouts = (layout: SampleLayout): [SampleLayout, SampleLayout] => [
+    { ...layout, channels: leading },
+    { ...layout, channels: layout.channels - leading },
+  ];
+  const split = (data: SampleArray, layout: SampleLayout, make: (n: number) => SampleArray): [SampleArray, SampleArray] => {
+    const c = layout.channels;
+    const pixels = layout.height * layout.width;
+    const a = make(pixels * leading);
+    const b = make(pixels * (c - leading));
+    for (let i = 0, ia = 0, ib = 0, o = 0; i < pixels; i++) {
+      for (let k = 0; k < leading; k++) a[ia++] = data[o++];
+      for (let k = leading; k < c; k++) b[ib++] = data[o++];
+    }
+    return [a, b];
+  };
+  const within = (progress: Progress | undefined, from: number, share: number) => progress && ((f: number) => progress(from + share * f));
+  return {
+    id,
+    async encode(data, layout, progress, pixelBits) {
+      const [la, lb] = layouts(layout);
+      const [a, b] = split(data, layout, (n) => new (data.constructor as new (n: number) => SampleArray)(n));
+      const share = leading / layout.channels;
+      const bitsB = pixelBits && new Float32Array(pixelBits.length);
+      const codedA = await first.encode(a, la, within(progress, 0, share), pixelBits);
+      const codedB = await second.encode(b, lb, within(progress, share, 1 - share), bitsB);
+      if (pixelBits) for (let i = 0; i < pixelBits.length; i++) pixelBits[i] += bitsB![i];
+      const bodyA = concat(codedA.body);
+      return {
+        body: [knownPartsHeader([bodyA, new Uint8Array(0)]), bodyA, ...codedB.body],
+        modelBits: codedA.modelBits + codedB.modelBits,
+        floatBits: codedA.floatBits === undefined && codedB.floatBits === undefined ? undefined : (codedA.floatBits ?? codedA.modelBits) + (codedB.floatBits ?? codedB.modelBits),
+      };
+    },
+    async decode(body, layout, out, progress) {
+      const [la, lb] = layouts(layout);
+      const [bodyA, bodyB] = splitKnownParts(body, 2);
+      const make = (n: number) => new (out.constructor as new (n: number) => SampleArray)(n);
+      const a = make(la.height * la.width * la.channels);
+      const b = make(lb.height * lb.width * lb.channels);
+      const share = leading / layout.channels;
+      await first.decode(bodyA, la, a, within(progress, 0, share));
+      await second.decode(bodyB, lb, b, within(progress, share, 1 - share));
+      const c = layout.channels;
+      const pixels = layout.height * layout.width;
+      for (let i = 0, ia = 0, ib = 0, o = 0; i < pixels; i++) {
+        for (let k = 0; k < leading; k++) out[o++] = a[ia++];
+        for (let k = leading; k < c; k++) out[o++] = b[ib++];
+      }
+    },
+  };
+}
+
 /** What a model is, apart from how it codes. */
 export interface ModelInfo {
   id: string;

@@ -177,7 +177,7 @@ export async function compressArchive(
     const raw0 = rawMemberBytes(p, rawMethod);
     const fallbacks: [MemberMethod, Uint8Array][] = [[rawMethod, raw0]];
     if (p.kind === 'bytes' || isFloatDtype(p.dtype)) {
-      const compressed = brotliIfPromising(p.canonical, Math.min(raw0.length, (msg.storedBits() - startBits) / 8));
+      const compressed = await brotliIfPromising(p.canonical, Math.min(raw0.length, (msg.storedBits() - startBits) / 8));
       if (compressed) fallbacks.push(['brotli', compressed]);
     }
     const [fallback, raw] = fallbacks.reduce((a, b) => (b[1].length < a[1].length ? b : a));

@@ -43,7 +43,7 @@ export interface CompressOptions {
   name?: string;
   /** Always use the model's payload, even when storing would be smaller (for measurements). */
   forceModel?: boolean;
-  /** Also try Brotli for bytes and float arrays (default true; the browser build has no Brotli encoder). */
+  /** Also try Brotli for bytes and float arrays (default true). */
   brotli?: boolean;
   /** Also compute where the bits go, per pixel (verify's heatmap). */
   heatmap?: boolean;
@@ -203,18 +203,14 @@ const NO_MODEL_HASH = new Uint8Array(32);
 /** Brotli at its strongest for inputs up to this size, one quality lower above (about twice as fast). */
 const BROTLI_MAX_QUALITY_BYTES = 4 << 20;
 
-/** Brotli at the strongest setting the size affords (the `brotli` method of files and archive members). */
-export function brotli(bytes: Uint8Array, quality = bytes.length <= BROTLI_MAX_QUALITY_BYTES ? 11 : 10): Uint8Array {
+/**
+ * Brotli at the strongest setting the size affords (the `brotli` method of files and archive members).
+ * Asynchronous: Node runs it off the main thread; the browser build's encoder (wasm) loads on first use.
+ */
+export function brotli(bytes: Uint8Array, quality = bytes.length <= BROTLI_MAX_QUALITY_BYTES ? 11 : 10): Promise<Uint8Array> {
   const { constants } = zlib;
-  return new Uint8Array(
-    zlib.brotliCompressSync(bytes, {
-      params: {
-        [constants.BROTLI_PARAM_QUALITY]: quality,
-        [constants.BROTLI_PARAM_LGWIN]: 24,
-        [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
-      },
-    }),
-  );
+  const params = { [constants.BROTLI_PARAM_QUALITY]: quality, [constants.BROTLI_PARAM_LGWIN]: 24, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length };
+  return new Promise((resolve, reject) => zlib.brotliCompress(bytes, { params }, (e, out) => (e ? reject(e) : resolve(new Uint8Array(out.buffer, out.byteOffset, out.byteLength)))));
 }
 
 /** A fast Brotli (quality 5) more than this times the best size so far will not win at its strongest. */
@@ -224,8 +220,8 @@ const BROTLI_HOPELESS = 1.25;
  * Brotli at its strongest when it may beat `best` bytes, else undefined: a fast pass first (strong
  * Brotli is rarely 20% smaller than quality 5, and takes seconds a megabyte).
  */
-export function brotliIfPromising(bytes: Uint8Array, best: number): Uint8Array | undefined {
-  if (brotli(bytes, 5).length > BROTLI_HOPELESS * best) return undefined;
+export async function brotliIfPromising(bytes: Uint8Array, best: number): Promise<Uint8Array | undefined> {
+  if ((await brotli(bytes, 5)).length > BROTLI_HOPELESS * best) return undefined;
   return brotli(bytes);
 }
 
@@ -256,7 +252,7 @@ async function encodePrepared(p: Prepared, options: CompressOptions): Promise<En
     candidates.push({ container: () => ({ ...stored, payload: p.storedPayload }), size: containerSize(stored, p.storedPayload.length), kind: p.kind, method: 'stored', note: `the model (${model.id}) would cost more than the data itself` });
     // Text, other bytes and floats: a strong general-purpose coder, so no file loses badly to xz
     // (floats are often quantized or full of fill values, which it finds and a predictor does not).
-    const compressed = options.brotli !== false && (p.kind === 'bytes' || isFloatDtype(p.dtype)) && p.storedPayload.length > 0 ? brotliIfPromising(p.storedPayload, Math.min(payload.length, p.storedPayload.length)) : undefined;
+    const compressed = options.brotli !== false && (p.kind === 'bytes' || isFloatDtype(p.dtype)) && p.storedPayload.length > 0 ? await brotliIfPromising(p.storedPayload, Math.min(payload.length, p.storedPayload.length)) : undefined;
     if (compressed)
       candidates.push({ container: () => ({ ...stored, method: 'brotli', payload: compressed }), size: containerSize(stored, compressed.length), kind: p.kind, method: 'brotli', note: 'Brotli codes these bytes smaller than the model' });
     if (p.originalFile) {

@@ -3,7 +3,7 @@
 // asset reader and the image library, web/shims for the few Node modules that decoding never really
 // calls), and copies the shipped models' assets beside them. `npm run build:web`; `npm run web` serves.
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -65,7 +65,6 @@ export async function buildWeb({ minify = true } = {}) {
     platform: 'browser',
     target: ['chrome110', 'firefox115', 'safari16'],
     minify,
-    metafile: true,
     logLevel: 'warning',
     define: { 'process.env.FLOWZIP_BACKEND': 'undefined', 'process.env.FLOWZIP_THREADS': '"1"', 'process.env.NODE_ENV': '"production"' },
     resolveExtensions: ['.ts', '.js', '.mjs'],
@@ -75,7 +74,6 @@ export async function buildWeb({ minify = true } = {}) {
     mkdirSync(dirname(join(out, 'assets', asset)), { recursive: true });
     copyFileSync(join(root, asset), join(out, 'assets', asset));
   }
-  writeFileSync(join(out, 'meta.json'), JSON.stringify(result.metafile));
   return result;
 }
 
@@ -83,5 +81,5 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const started = Date.now();
   await buildWeb({ minify: !process.argv.includes('--no-minify') });
   const size = (f) => (statSync(join(out, f)).size / 1024).toFixed(0);
-  console.log(`web/dist built in ${Date.now() - started} ms (worker.js ${size('worker.js')} KiB, page.js ${size('page.js')} KiB)`);
+  process.stderr.write(`web/dist built in ${Date.now() - started} ms (worker.js ${size('worker.js')} KiB, page.js ${size('page.js')} KiB)\n`);
 }

@@ -100,13 +100,16 @@ export interface EncodedFile {
 }
 
 /**
- * Compress a file as the CLI does (images, .npy arrays, other bytes), byte-identical to `flowzip
- * compress` except where Node would choose Brotli (bytes, float arrays): there is no Brotli encoder
- * here, so those may come out larger.
+ * Inputs up to this size also try Brotli, as the CLI does for bytes and float arrays (the page's Brotli
+ * encoder is wasm, ~20x slower than Node's: a 256 KiB input costs seconds). Larger ones skip it, so
+ * where Brotli would win their .flz differs from the CLI's (and is larger).
  */
+export const WEB_BROTLI_MAX_BYTES = 256 * 1024;
+
+/** Compress a file as the CLI does (images, .npy arrays, other bytes): the CLI's bytes (see WEB_BROTLI_MAX_BYTES). */
 export async function encodeFile(bytes: Uint8Array, name: string | undefined, progress?: Progress): Promise<EncodedFile> {
   const start = performance.now();
-  const { bytes: flz, report } = await compressWithReport(bytes, { name, brotli: false, progress });
+  const { bytes: flz, report } = await compressWithReport(bytes, { name, brotli: bytes.length <= WEB_BROTLI_MAX_BYTES, progress });
   return { flz, report, encodeMs: performance.now() - start };
 }
 

@@ -160,9 +160,13 @@ function peakRss(command: string, args: string[]): number | undefined {
   return Number.isFinite(kb) ? kb / 1024 : undefined;
 }
 
+/** `--models default`: what `flowzip compress` does with no model named (the default, and for alpha and 16-bit images also grid; the smaller). */
+const DEFAULT_CHOICE = 'default';
+
 async function benchFlowzip(model: string, dataset: string, items: Item[], runs: number, cli: string): Promise<CodecResult> {
+  const chosen = model === DEFAULT_CHOICE;
   const t0 = performance.now();
-  await loadModel(model);
+  await loadModel(chosen ? undefined : model);
   const loadSeconds = (performance.now() - t0) / 1000;
   const sizes: number[] = [];
   const enc: number[] = [];
@@ -173,7 +177,7 @@ async function benchFlowzip(model: string, dataset: string, items: Item[], runs:
     let td = 0;
     for (const [i, it] of items.entries()) {
       let t = performance.now();
-      const { bytes } = await compressWithReport(it.bytes, { model, kind: 'image', forceModel: true });
+      const { bytes } = await compressWithReport(it.bytes, chosen ? { kind: 'image', forceModel: true } : { model, kind: 'image', forceModel: true });
       te += performance.now() - t;
       t = performance.now();
       const restored = await decompress(bytes);
@@ -187,7 +191,7 @@ async function benchFlowzip(model: string, dataset: string, items: Item[], runs:
   }
   if (!exact) throw new Error(`ROUND TRIP MISMATCH: flowzip:${model} on ${dataset}`);
   const dir = mkdtempSync(join(tmpdir(), 'flowzip-bench-'));
-  const rss = peakRss(process.execPath, [cli, 'compress', '-q', '--model', model, '--kind', 'image', '-o', dir, ...items.map((it) => it.path)]);
+  const rss = peakRss(process.execPath, [cli, 'compress', '-q', ...(chosen ? [] : ['--model', model]), '--kind', 'image', '-o', dir, ...items.map((it) => it.path)]);
   rmSync(dir, { recursive: true, force: true });
   return { ...summarize(`flowzip:${model}`, dataset, items, sizes, [median(enc), median(dec)]), loadSeconds, peakRssMB: rss, roundTripExact: exact };
 }
@@ -242,7 +246,7 @@ async function benchSharp(codec: 'png' | 'webp', dataset: string, items: Item[],
       }
       let t = performance.now();
       const p = sharpPipeline(it);
-      const out = codec === 'png' ? await p.png({ compressionLevel: 9, adaptiveFiltering: true }).toBuffer() : await p.webp({ lossless: true, effort: 6 }).toBuffer();
+      const out = codec === 'png' ? await p.png({ compressionLevel: 9, adaptiveFiltering: true }).toBuffer() : await p.webp({ lossless: true, effort: 6, exact: true }).toBuffer();
       te += performance.now() - t;
       t = performance.now();
       await sharp(out).raw().toBuffer();
@@ -270,8 +274,9 @@ interface ToolSpec {
 const TOOLS: ToolSpec[] = [
   { label: 'png (optipng -o7)', tool: 'optipng', apt: 'optipng', mode: 'file', args: (i, o) => ['-quiet', '-o7', '-out', o, i] },
   {
-    label: 'webp-ll (cwebp -z 9)', tool: 'cwebp', apt: 'webp', mode: 'file', args: (i, o) => ['-quiet', '-lossless', '-z', '9', i, '-o', o],
-    decoder: { tool: 'dwebp', args: (i, o) => ['-quiet', i, '-ppm', '-o', o] }, accepts: (it) => it.bitDepth === 8,
+    // -exact: keep the colour of fully transparent pixels (without it cwebp changes them: not lossless).
+    label: 'webp-ll (cwebp -z 9)', tool: 'cwebp', apt: 'webp', mode: 'file', args: (i, o) => ['-quiet', '-lossless', '-z', '9', '-exact', i, '-o', o],
+    decoder: { tool: 'dwebp', args: (i, o) => ['-quiet', i, '-pam', '-o', o] }, accepts: (it) => it.bitDepth === 8,
   },
   { label: 'jxl (cjxl -e 9)', tool: 'cjxl', apt: 'libjxl-tools', mode: 'file', args: (i, o) => ['-d', '0', '-e', '9', '--quiet', i, o], decoder: { tool: 'djxl', args: (i, o) => [i, o, '--quiet'] } },
   { label: 'jxl (cjxl -e 7)', tool: 'cjxl', apt: 'libjxl-tools', mode: 'file', args: (i, o) => ['-d', '0', '-e', '7', '--quiet', i, o], decoder: { tool: 'djxl', args: (i, o) => [i, o, '--quiet'] } },
@@ -292,7 +297,7 @@ function benchTool(spec: ToolSpec, dataset: string, all: Item[], runs: number): 
     let td = 0;
     for (const [i, it] of items.entries()) {
       const out = join(dir, `out-${i}`);
-      const back = join(dir, `back-${i}.${spec.tool === 'dwebp' ? 'ppm' : 'png'}`);
+      const back = join(dir, `back-${i}.${spec.decoder?.tool === 'dwebp' ? 'pam' : 'png'}`);
       let t = performance.now();
       let coded: Uint8Array;
       if (spec.mode === 'raw') coded = execFileSync(spec.tool, spec.args('', ''), { input: it.raw, maxBuffer: 1 << 30 });
@@ -407,11 +412,11 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: ${ds.name} (${items.length} images)\n`);
     for (const m of models) results.push(await benchFlowzip(m, ds.name, items, runs, cli));
     // Bits-back models chain files: one archive of the whole dataset shows the amortized rate.
-    for (const m of models) if ((await loadModel(m)).chain) results.push(await benchArchive(m, ds.name, items));
+    for (const m of models) if (m !== DEFAULT_CHOICE && (await loadModel(m)).chain) results.push(await benchArchive(m, ds.name, items));
     results.push(await benchSharp('png', ds.name, items, runs));
     results.push(await benchSharp('webp', ds.name, items, runs));
     for (const spec of TOOLS) results.push(benchTool(spec, ds.name, items, runs));
-    for (const m of models) threadResults.push(...benchThreads(m, ds.name, items, cli));
+    for (const m of models) if (m !== DEFAULT_CHOICE) threadResults.push(...benchThreads(m, ds.name, items, cli));
   }
   const table = ['## Lossless images: bits per sub-pixel (headers included), throughput of raw samples', '', ...resultTable(results)];
   const loads = results.filter((r) => r.loadSeconds !== undefined && r.dataset === results[0]?.dataset);

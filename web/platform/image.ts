@@ -47,13 +47,13 @@ function pngSamples(png: DecodedPng): { channels: number; bitDepth: 8 | 16; samp
   const key = png.transparency;
   if (png.palette) {
     const index = depth === 8 ? (png.data as Uint8Array) : unpackRows(png, 1);
-    const alpha = key !== undefined && key.length > 0;
+    // fast-png appends a tRNS alpha to every palette entry (255 past the chunk's end).
+    const alpha = png.palette.some((entry) => entry.length > 3);
     const channels = alpha ? 4 : 3;
     const out = new Uint8Array(pixels * channels);
     for (let i = 0; i < pixels; i++) {
-      const colour = png.palette[index[i]] ?? [0, 0, 0];
-      for (let c = 0; c < 3; c++) out[i * channels + c] = colour[c];
-      if (alpha) out[i * 4 + 3] = index[i] < key.length ? key[index[i]] : 255;
+      const entry = png.palette[index[i]] ?? [0, 0, 0, 255];
+      for (let c = 0; c < channels; c++) out[i * channels + c] = entry[c] ?? 255;
     }
     return { channels, bitDepth: 8, samples: out };
   }

@@ -94,6 +94,14 @@ interface PlacedLayer {
 export class NetRunner {
   readonly features: Int16Array;
   readonly output: Int32Array;
+  /** Net k's last hidden layer after `run(k)` (int16 activations 0..4095, units 2^-ACT_BITS). */
+  readonly hidden: Int16Array[];
+  /** Per net, the online mean adaptation's int32 weights against `hidden` (model.ts, MeanAdapter). */
+  readonly adaptWeights: Int32Array[];
+  private readonly adaptPtr: number[];
+  private readonly hiddenPtr: number[];
+  private readonly dot: (w: number, h: number, n: number) => number;
+  private readonly update: (w: number, h: number, n: number, up: number, limit: number) => void;
   private readonly nets: PlacedLayer[][];
   private readonly layer: (w: number, b: number, x: number, blocks: number, outputs: number, y: number, shift: number, final: number) => void;
   private readonly featurePtr: number;
@@ -104,6 +112,8 @@ export class NetRunner {
     const instance = new WebAssembly.Instance(loadKernel(), {});
     const memory = instance.exports.memory as WebAssembly.Memory;
     this.layer = instance.exports.layer as NetRunner['layer'];
+    this.dot = instance.exports.adaptDot as NetRunner['dot'];
+    this.update = instance.exports.adaptUpdate as NetRunner['update'];
     const blocksOf = (n: number) => Math.ceil(n / 8);
     let ptr = 0;
     const take = (bytes: number) => {
@@ -125,6 +135,10 @@ export class NetRunner {
         shift: i === 0 ? WEIGHT_BITS + INPUT_SHIFT - ACT_BITS : WEIGHT_BITS,
       })),
     );
+    const hiddenSizes = nets.map((net) => net.layers[net.layers.length - 2].outputs);
+    this.adaptPtr = hiddenSizes.map((n) => take(4 * n));
+    // The last hidden layer is written to the activation buffer of its index's parity (see run).
+    this.hiddenPtr = nets.map((net) => this.actPtr[(net.layers.length - 2) & 1]);
     const pages = Math.ceil(ptr / 65536) - memory.buffer.byteLength / 65536;
     if (pages > 0) memory.grow(pages);
     const buffer = memory.buffer;
@@ -139,6 +153,18 @@ export class NetRunner {
     this.nets = layout;
     this.features = new Int16Array(buffer, this.featurePtr, 8 * blocksOf(widest));
     this.output = new Int32Array(buffer, this.outputPtr, 2);
+    this.hidden = hiddenSizes.map((n, k) => new Int16Array(buffer, this.hiddenPtr[k], n));
+    this.adaptWeights = hiddenSizes.map((n, k) => new Int32Array(buffer, this.adaptPtr[k], n));
+  }
+
+  /** w_k . hidden_k after `run(k)`, exactly (an integer below 2^53). */
+  adaptDot(k: number): number {
+    return this.dot(this.adaptPtr[k], this.hiddenPtr[k], this.hidden[k].length);
+  }
+
+  /** w_k += hidden_k (up) or -= hidden_k, clamped to +-limit. */
+  adaptUpdate(k: number, up: boolean, limit: number): void {
+    this.update(this.adaptPtr[k], this.hiddenPtr[k], this.hidden[k].length, up ? 1 : 0, limit);
   }
 
   /** Run net k on `features`; the raw outputs land in `output`. */

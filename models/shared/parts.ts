@@ -11,6 +11,8 @@ export interface EncodePartJob {
   values: SampleArray;
   layout: SampleLayout;
   withPixelBits: boolean;
+  /** Which of the coder's variants codes the part (a route's choice, e.g. with online adaptation). */
+  variant?: number;
 }
 
 export interface EncodedPart {
@@ -24,6 +26,7 @@ export interface EncodedPart {
 export interface DecodePartJob {
   message: Uint8Array;
   layout: SampleLayout;
+  variant?: number;
 }
 
 /** What codes one part; a model module exports `partCoder(dir, backend)` for the worker threads. */

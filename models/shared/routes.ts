@@ -59,6 +59,8 @@ export interface PartsPlan<Part> {
   place(out: SampleArray, layout: SampleLayout, part: Part, values: SampleArray): void;
   /** Where a part's per-pixel bits go. */
   placeBits(pixelBits: Float32Array, layout: SampleLayout, part: Part, bits: Float32Array): void;
+  /** The part coder's variant for every part of this route (see EncodePartJob.variant). */
+  variant?: number;
 }
 
 /** A body of independent parts (tiles, bands), each its own rANS message, run by a part runner. */
@@ -67,7 +69,7 @@ export function partsRoute<Part>(id: number, plan: PartsPlan<Part>): Route {
     id,
     async encode(data, layout, progress, pixelBits) {
       const parts = plan.parts(layout);
-      const jobAt = (i: number) => ({ values: plan.extract(data, layout, parts[i]), layout: plan.partLayout(layout, parts[i]), withPixelBits: !!pixelBits });
+      const jobAt = (i: number) => ({ values: plan.extract(data, layout, parts[i]), layout: plan.partLayout(layout, parts[i]), withPixelBits: !!pixelBits, variant: plan.variant });
       const coded = await plan.runner(layout, parts).encode(parts.length, jobAt, progress);
       if (pixelBits) coded.forEach((c, i) => plan.placeBits(pixelBits, layout, parts[i], c.pixelBits!));
       const messages = coded.map((c) => c.message);
@@ -81,7 +83,7 @@ export function partsRoute<Part>(id: number, plan: PartsPlan<Part>): Route {
       const parts = plan.parts(layout);
       const messages = plan.framing === 'counted' ? splitParts(body) : splitKnownParts(body, parts.length);
       if (messages.length !== parts.length) fail('CORRUPT', `payload has ${messages.length} parts, the layout ${parts.length}`);
-      const jobAt = (i: number) => ({ message: messages[i], layout: plan.partLayout(layout, parts[i]) });
+      const jobAt = (i: number) => ({ message: messages[i], layout: plan.partLayout(layout, parts[i]), variant: plan.variant });
       // Each part goes into place as soon as it is decoded: the decoded parts are never all held at once.
       await plan.runner(layout, parts).decode(parts.length, jobAt, (i, values) => plan.place(out, layout, parts[i], values), progress);
     },

@@ -65,6 +65,6 @@ for (const file of readdirSync(arrays).filter((f) => /depth.*\.npy$/.test(f)).so
   if (!header.includes("'<u2'") || !shape) continue;
   const [height, width] = [Number(shape[1]), Number(shape[2])];
   const values = new Uint16Array(bytes.buffer.slice(bytes.byteOffset + headerLength, bytes.byteOffset + headerLength + 2 * width * height));
-  await sharp(Buffer.from(values.buffer), { raw: { width, height, channels: 1 } }).toColourspace('grey16').png({ compressionLevel: 9 }).toFile(join(out, 'grey16', file.replace('.npy', '.png')));
+  await sharp(values, { raw: { width, height, channels: 1 } }).toColourspace('grey16').png({ compressionLevel: 9 }).toFile(join(out, 'grey16', file.replace('.npy', '.png')));
 }
 console.log(`made ${out}/rgba, grey-alpha, grey16`);

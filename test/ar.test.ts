@@ -11,7 +11,7 @@ import { Message, readContainer } from '../codec/index.js';
 import { assetPath } from '../models/shared/assets.js';
 import { ArFlow, BAND_ROWS, FLOW_PLAIN, bandsOf, createArModel, type ArModelFile } from '../models/ar/model.js';
 import { arKind } from '../models/ar/kind.js';
-import { ACT_BITS, INPUT_SHIFT, MAX_ACT, MAX_FEATURE, NetRunner, WEIGHT_BITS, type IntegerNet } from '../models/ar/net.js';
+import { ACT_BITS, ADAPT_FEATURES, ADAPT_HIDDEN, INPUT_SHIFT, MAX_ACT, MAX_FEATURE, NetRunner, WEIGHT_BITS, type IntegerNet } from '../models/ar/net.js';
 import { ERROR_NEIGHBOURS, NEIGHBOURS, ROWS_KEPT, contextOf, createPlanes, featureCount, fillPlanes, recordSample } from '../models/ar/context.js';
 import { trainAr } from '../models/ar/train/train.js';
 import { loadPriorTables } from '../models/shared/prior-tables.js';
@@ -73,29 +73,33 @@ describe('autoregressive flow: integer kernel', () => {
 });
 
 describe('autoregressive flow: online mean adaptation', () => {
-  it("the kernel's adaptDot and adaptUpdate are plain integer arithmetic on the last hidden layer (any width)", () => {
+  it("the kernel's adaptDot and adaptUpdate are plain integer arithmetic on the hidden layer and the features (any width)", () => {
     const r = rng(11);
     const limit = 2 ** 17;
     for (const sizes of [[14, 64, 64, 2], [29, 7, 2], [44, 13, 70, 2]]) {
       const net = randomNet(r, sizes, 3000);
       const runner = new NetRunner([net]);
-      const width = sizes[sizes.length - 2];
-      const w = new Array<number>(width).fill(0);
-      runner.adaptWeights[0].fill(0);
+      const widths = [sizes[sizes.length - 2], sizes[0]];
+      const w = widths.map((n) => new Array<number>(n).fill(0));
+      for (const a of runner.adaptWeights[0]) a.fill(0);
       for (let t = 0; t < 300; t++) {
-        runner.features.set(Array.from({ length: sizes[0] }, () => randomInt(r, -255, 255)));
+        const features = Array.from({ length: sizes[0] }, () => randomInt(r, -255, 255));
+        runner.features.set(features);
         runner.run(0);
-        const h = Array.from(runner.hidden[0]);
-        expect(h.length).toBe(width);
-        expect(runner.adaptDot(0)).toBe(w.reduce((a, v, i) => a + v * h[i], 0));
-        const up = r() < 0.5;
-        // Large steps now and then, so that the clamp is reached.
-        for (let rep = 0; rep < (t % 50 === 0 ? 40 : 1); rep++) {
-          runner.adaptUpdate(0, up, limit);
-          for (let i = 0; i < width; i++) w[i] = up ? Math.min(limit, w[i] + h[i]) : Math.max(-limit, w[i] - h[i]);
+        for (const source of [ADAPT_HIDDEN, ADAPT_FEATURES]) {
+          const input = source === ADAPT_HIDDEN ? Array.from(runner.hidden[0]) : features;
+          expect(input.length).toBe(widths[source]);
+          expect(runner.adaptDot(0, source)).toBe(w[source].reduce((a, v, i) => a + v * input[i], 0));
+          const up = r() < 0.5;
+          // Long runs of steps now and then, so that both clamps are reached.
+          for (let rep = 0; rep < (t % 100 === 99 ? 3000 : 1); rep++) {
+            runner.adaptUpdate(0, source, up, limit);
+            w[source] = w[source].map((v, i) => Math.max(-limit, Math.min(limit, up ? v + input[i] : v - input[i])));
+          }
+          expect(Array.from(runner.adaptWeights[0][source])).toEqual(w[source]);
         }
-        expect(Array.from(runner.adaptWeights[0])).toEqual(w);
       }
+      expect(w.flat().some((v) => Math.abs(v) === limit), `${sizes}`).toBe(true);
     }
   });
 });

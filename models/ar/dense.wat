@@ -95,9 +95,9 @@
           (local.get $shift) (local.get $final))
         (local.set $o (i32.add (local.get $o) (i32.const 1)))
         (br $rows))))
-;; Online mean adaptation (model.ts, MeanAdapter): int32 weights w[n] against a net's int16 hidden
-  ;; activations h[n] (0..4095). Products stay below 2^29 (|w| <= 2^17), so i32x4.mul is exact; sums are
-  ;; i64. adaptDot returns sum w[i] h[i] as f64 (exact: below 2^53).
+;; Online mean adaptation (model.ts, MeanAdapter): int32 weights w[n] against int16 inputs h[n] (a
+  ;; net's hidden activations 0..4095, or its features, |f| < 2^12). Products stay below 2^29 (|w| <=
+  ;; 2^17), so i32x4.mul is exact; sums are i64. adaptDot returns sum w[i] h[i] as f64 (exact: < 2^53).
   (func (export "adaptDot") (param $w i32) (param $h i32) (param $n i32) (result f64)
     (local $end4 i32) (local $end i32) (local $p v128) (local $acc v128) (local $sum i64)
     (local.set $end (i32.add (local.get $w) (i32.shl (local.get $n) (i32.const 2))))
@@ -122,7 +122,7 @@
         (br $rest)))
     (f64.convert_i64_s (local.get $sum)))
 
-  ;; w[i] = min(w[i] + h[i], limit) when up, else max(w[i] - h[i], -limit).
+  ;; w[i] = clamp(w[i] + h[i]) when up, else clamp(w[i] - h[i]), clamp to -limit..limit.
   (func (export "adaptUpdate") (param $w i32) (param $h i32) (param $n i32) (param $up i32) (param $limit i32)
     (local $end4 i32) (local $end i32) (local $hv v128) (local $lim v128) (local $neg v128) (local $v i32)
     (local.set $end (i32.add (local.get $w) (i32.shl (local.get $n) (i32.const 2))))
@@ -134,8 +134,8 @@
         (br_if $done4 (i32.ge_u (local.get $w) (local.get $end4)))
         (local.set $hv (i32x4.extend_low_i16x8_s (v128.load64_zero (local.get $h))))
         (if (local.get $up)
-          (then (v128.store (local.get $w) (i32x4.min_s (i32x4.add (v128.load (local.get $w)) (local.get $hv)) (local.get $lim))))
-          (else (v128.store (local.get $w) (i32x4.max_s (i32x4.sub (v128.load (local.get $w)) (local.get $hv)) (local.get $neg)))))
+          (then (v128.store (local.get $w) (i32x4.max_s (i32x4.min_s (i32x4.add (v128.load (local.get $w)) (local.get $hv)) (local.get $lim)) (local.get $neg))))
+          (else (v128.store (local.get $w) (i32x4.max_s (i32x4.min_s (i32x4.sub (v128.load (local.get $w)) (local.get $hv)) (local.get $lim)) (local.get $neg)))))
         (local.set $w (i32.add (local.get $w) (i32.const 16)))
         (local.set $h (i32.add (local.get $h) (i32.const 8)))
         (br $quads)))
@@ -143,12 +143,10 @@
       (loop $rest
         (br_if $done (i32.ge_u (local.get $w) (local.get $end)))
         (if (local.get $up)
-          (then
-            (local.set $v (i32.add (i32.load (local.get $w)) (i32.load16_s (local.get $h))))
-            (if (i32.gt_s (local.get $v) (local.get $limit)) (then (local.set $v (local.get $limit)))))
-          (else
-            (local.set $v (i32.sub (i32.load (local.get $w)) (i32.load16_s (local.get $h))))
-            (if (i32.lt_s (local.get $v) (i32.sub (i32.const 0) (local.get $limit))) (then (local.set $v (i32.sub (i32.const 0) (local.get $limit)))))))
+          (then (local.set $v (i32.add (i32.load (local.get $w)) (i32.load16_s (local.get $h)))))
+          (else (local.set $v (i32.sub (i32.load (local.get $w)) (i32.load16_s (local.get $h))))))
+        (if (i32.gt_s (local.get $v) (local.get $limit)) (then (local.set $v (local.get $limit))))
+        (if (i32.lt_s (local.get $v) (i32.sub (i32.const 0) (local.get $limit))) (then (local.set $v (i32.sub (i32.const 0) (local.get $limit)))))
         (i32.store (local.get $w) (local.get $v))
         (local.set $w (i32.add (local.get $w) (i32.const 4)))
         (local.set $h (i32.add (local.get $h) (i32.const 2)))

@@ -87,6 +87,10 @@ interface PlacedLayer {
   shift: number;
 }
 
+/** What online adaptation reads (NetRunner.adaptDot): the last hidden layer, or the input features. */
+export const ADAPT_HIDDEN = 0;
+export const ADAPT_FEATURES = 1;
+
 /**
  * Several integer nets in one wasm instance. Write a sample's features into `features`, call `run(k)`,
  * read the two raw outputs from `output`.
@@ -96,10 +100,13 @@ export class NetRunner {
   readonly output: Int32Array;
   /** Net k's last hidden layer after `run(k)` (int16 activations 0..4095, units 2^-ACT_BITS). */
   readonly hidden: Int16Array[];
-  /** Per net, the online mean adaptation's int32 weights against `hidden` (model.ts, MeanAdapter). */
-  readonly adaptWeights: Int32Array[];
-  private readonly adaptPtr: number[];
-  private readonly hiddenPtr: number[];
+  /**
+   * Per net, the online mean adaptation's int32 weights (model.ts, MeanAdapter): [k][ADAPT_HIDDEN]
+   * against `hidden`, [k][ADAPT_FEATURES] against the net's input features.
+   */
+  readonly adaptWeights: [Int32Array, Int32Array][];
+  private readonly adaptPtr: [number, number][];
+  private readonly sourcePtr: [number, number][];
   private readonly dot: (w: number, h: number, n: number) => number;
   private readonly update: (w: number, h: number, n: number, up: number, limit: number) => void;
   private readonly nets: PlacedLayer[][];
@@ -135,10 +142,10 @@ export class NetRunner {
         shift: i === 0 ? WEIGHT_BITS + INPUT_SHIFT - ACT_BITS : WEIGHT_BITS,
       })),
     );
-    const hiddenSizes = nets.map((net) => net.layers[net.layers.length - 2].outputs);
-    this.adaptPtr = hiddenSizes.map((n) => take(4 * n));
+    const sizes = nets.map((net): [number, number] => [net.layers[net.layers.length - 2].outputs, net.layers[0].inputs]);
+    this.adaptPtr = sizes.map(([hidden, features]): [number, number] => [take(4 * hidden), take(4 * features)]);
     // The last hidden layer is written to the activation buffer of its index's parity (see run).
-    this.hiddenPtr = nets.map((net) => this.actPtr[(net.layers.length - 2) & 1]);
+    this.sourcePtr = nets.map((net): [number, number] => [this.actPtr[(net.layers.length - 2) & 1], this.featurePtr]);
     const pages = Math.ceil(ptr / 65536) - memory.buffer.byteLength / 65536;
     if (pages > 0) memory.grow(pages);
     const buffer = memory.buffer;
@@ -153,18 +160,18 @@ export class NetRunner {
     this.nets = layout;
     this.features = new Int16Array(buffer, this.featurePtr, 8 * blocksOf(widest));
     this.output = new Int32Array(buffer, this.outputPtr, 2);
-    this.hidden = hiddenSizes.map((n, k) => new Int16Array(buffer, this.hiddenPtr[k], n));
-    this.adaptWeights = hiddenSizes.map((n, k) => new Int32Array(buffer, this.adaptPtr[k], n));
+    this.hidden = sizes.map(([n], k) => new Int16Array(buffer, this.sourcePtr[k][ADAPT_HIDDEN], n));
+    this.adaptWeights = sizes.map((n, k): [Int32Array, Int32Array] => [new Int32Array(buffer, this.adaptPtr[k][0], n[0]), new Int32Array(buffer, this.adaptPtr[k][1], n[1])]);
   }
 
-  /** w_k . hidden_k after `run(k)`, exactly (an integer below 2^53). */
-  adaptDot(k: number): number {
-    return this.dot(this.adaptPtr[k], this.hiddenPtr[k], this.hidden[k].length);
+  /** w . source for net k after `run(k)` (source ADAPT_HIDDEN or ADAPT_FEATURES), exactly: an integer below 2^53. */
+  adaptDot(k: number, source: number): number {
+    return this.dot(this.adaptPtr[k][source], this.sourcePtr[k][source], this.adaptWeights[k][source].length);
   }
 
-  /** w_k += hidden_k (up) or -= hidden_k, clamped to +-limit. */
-  adaptUpdate(k: number, up: boolean, limit: number): void {
-    this.update(this.adaptPtr[k], this.hiddenPtr[k], this.hidden[k].length, up ? 1 : 0, limit);
+  /** w += source (up) or w -= source, clamped to +-limit. */
+  adaptUpdate(k: number, source: number, up: boolean, limit: number): void {
+    this.update(this.adaptPtr[k][source], this.sourcePtr[k][source], this.adaptWeights[k][source].length, up ? 1 : 0, limit);
   }
 
   /** Run net k on `features`; the raw outputs land in `output`. */

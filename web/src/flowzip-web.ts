@@ -79,7 +79,7 @@ export async function decodeFlz(bytes: Uint8Array, progress?: Progress): Promise
       const { members } = await decompressArchive(part, { progress: within });
       members.forEach((m, j) => {
         const r = listing.members![j];
-        entries.push({ name: m.name, kind: m.kind, method: m.method, model: m.method === 'model' || m.method === 'payload' ? listing.model : null, dims: r.dims,
+        entries.push({ name: m.name, kind: m.kind, method: m.method, model: m.method === 'model' ? listing.model : null, dims: r.dims,
           fileBytes: r.codedBits / 8, bitsPerDim: r.dims > 0 ? r.codedBits / r.dims : 0, data: m.data,
           format: m.kind === 'image' && m.method !== 'original' ? 'png' : extension(m.name), samples: undefined });
       });

@@ -3,16 +3,19 @@
  * mapped to z = x - floor(mean), mean = p0 + an integer network's correction from the causal context
  * (context.ts), and z is coded under a frozen discretized logistic table (the IDF's prior tables: quarter
  * centres, scale index j). This is the fully autoregressive case of an integer discrete flow: a triangular
- * bijection on Z^d, so p(x) = P(z) exactly, and the file is -log2 P(z) bits plus rANS overhead.
- * Other layouts (alpha, 16-bit, other dtypes, single rows such as bytes) go to the baseline coder under
- * the same model id.
+ * bijection on Z^d, so p(x) = P(z) exactly, and the file is -log2 P(z) bits plus rANS overhead. While
+ * coding, the mean is also adapted to the image (MeanAdapter). Grey+alpha and RGBA code their colour so
+ * and their alpha plane with the grid coder; other layouts (16-bit, other dtypes, single rows such as
+ * bytes) go to the baseline coder under the same model id.
  *
- * Payload: 1 byte route. 0: the baseline coder, one rANS message. 2: the flow, the image cut into
+ * Payload: 1 byte route. 0: the baseline coder, one rANS message. 4: the flow, the image cut into
  * ceil(height / BAND_ROWS) bands of equal height (the first ones a row taller when it does not divide),
- * coded independently (each band's context starts afresh, so bands run on parallel worker threads and a
- * pass holds one band's planes): u32 byte lengths of all bands but the last (the layout gives the
- * count), then the bands' rANS messages. 1 (written before; still decoded): the same with bands of
- * BAND_ROWS rows and a shorter last one, which left the second of two threads idle on a 640-row photo.
+ * coded independently (each band's context and adaptation start afresh, so bands run on parallel worker
+ * threads and a pass holds one band's planes): u32 byte lengths of all bands but the last (the layout
+ * gives the count), then the bands' rANS messages. 3: alpha layouts, colour as route 4's body and alpha
+ * as the grid coder's (channelSplitRoute). Written before, still decoded: 2 = route 4 without the mean
+ * adaptation; 1 = route 2 with bands of BAND_ROWS rows and a shorter last one (it left the second of two
+ * threads idle on a 640-row photo); 0 for alpha layouts.
  */
 import { Message, fail } from '../../codec/index.js';
 import { compiledSibling, readModelFile } from '../shared/assets.js';
@@ -120,7 +123,7 @@ const MEAN_WEIGHT_LIMIT = 1 << 17;
 /**
  * Online adaptation of the net's mean to the image being coded: per coded channel, linear functions of
  * the net's last hidden layer (w) and of its input features (v), learned by sign-error LMS from each
- * coded sample (w += sign(e) h, v += sign(e) f, e the error after the correction, clamped to 2^17), added
+ * coded sample (w += sign(e) h, v += sign(e) f, e the error of the corrected mean, clamped to 2^17), added
  * to the mean in quarters: a per-image fine-tune of the net's output. Integers only (the wasm kernel's
  * adaptDot / adaptUpdate: products below 2^29, sums in int64), updated after every sample in coding order
  * by encoder and decoder alike, from zero in every band; the correction applies from a channel's
@@ -135,7 +138,6 @@ class MeanAdapter {
     for (const pair of runner.adaptWeights) for (const w of pair) w.fill(0);
   }
 
-  /** The correction in quarters for coded channel k (after runner.run(k)). */
   /** The correction in quarters to code channel k's sample with (after runner.run(k)). */
   correction(k: number): number {
     const c = (this.last[k] = this.part(k, ADAPT_HIDDEN, MEAN_SHIFT) + this.part(k, ADAPT_FEATURES, FEATURE_SHIFT));

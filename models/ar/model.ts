@@ -4,7 +4,7 @@
  * (context.ts), and z is coded under a frozen discretized logistic table (the IDF's prior tables: quarter
  * centres, scale index j). This is the fully autoregressive case of an integer discrete flow: a triangular
  * bijection on Z^d, so p(x) = P(z) exactly, and the file is -log2 P(z) bits plus rANS overhead. While
- * coding, the mean is also adapted to the image (MeanAdapter). Grey+alpha and RGBA code their colour so
+ * coding, the mean is also adapted to the image (MeanAdapter). Grey+alpha and RGBA code their colour this way
  * and their alpha plane with the grid coder; other layouts (16-bit, other dtypes, single rows such as
  * bytes) go to the baseline coder under the same model id.
  *

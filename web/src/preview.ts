@@ -4,6 +4,7 @@
  * series) as a plot of each column's range.
  */
 import { heatmapRgb } from '../../src/image-samples.js';
+import { parseNpy } from '../../src/npy.js';
 import type { DecodedEntry } from './flowzip-web.js';
 
 export interface Preview {
@@ -36,10 +37,11 @@ function arrayValues(entry: DecodedEntry): ArrayLike<number> | undefined {
   const dtype = entry.dtype!;
   if (!dtype.startsWith('float')) return entry.samples;
   const data = entry.data;
+  const npy = parseNpy(data);
+  if ('unsupported' in npy) return undefined;
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const major = data[6];
-  const headerLength = major === 1 ? view.getUint16(8, true) + 10 : view.getUint32(8, true) + 12;
-  const little = !new TextDecoder().decode(data.subarray(0, headerLength)).includes("'>");
+  const headerLength = npy.header.length;
+  const little = npy.littleEndian;
   const size = dtype === 'float16' ? 2 : dtype === 'float32' ? 4 : 8;
   const count = (data.length - headerLength) / size;
   const out = new Float64Array(count);

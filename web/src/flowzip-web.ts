@@ -48,7 +48,8 @@ export interface DecodedFile {
 /** Shape, dtype and samples of a restored file, for members that did not come with them. */
 async function describe(entry: DecodedEntry): Promise<DecodedEntry> {
   if (entry.samples) return entry;
-  if (entry.format === 'png') {
+  // Restored PNGs, and image files kept as they were (a JPEG smaller than its pixels coded).
+  if (entry.format === 'png' || entry.kind === 'image') {
     const image = await decodeImage(entry.data);
     if (!('unsupported' in image))
       return { ...entry, shape: [image.height, image.width, image.channels], dtype: image.bitDepth === 16 ? 'uint16' : 'uint8', samples: image.samples };

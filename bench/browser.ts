@@ -30,6 +30,8 @@ export interface BrowserPage {
   url: string;
   /** Every URL the page asked for (the page must make no request off loopback). */
   requests: string[];
+  /** Uncaught errors in the page or its worker, and console errors. */
+  errors: string[];
   close(): Promise<void>;
 }
 
@@ -46,11 +48,14 @@ export async function openPage(): Promise<BrowserPage> {
     browser = await chromium.launch({ executablePath, args: CHROMIUM_FLAGS });
     const page = await browser.newPage({ viewport: { width: 1000, height: 1200 } });
     const requests: string[] = [];
+    const errors: string[] = [];
     page.on('request', (r: Request) => void requests.push(r.url()));
+    page.on('pageerror', (e) => void errors.push(e.message));
+    page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
     await page.goto(url);
     await page.waitForSelector('body[data-ready=true]');
     const opened = browser;
-    return { page, url, requests, close: async () => void (await opened.close(), server.close()) };
+    return { page, url, requests, errors, close: async () => void (await opened.close(), server.close()) };
   } catch (e) {
     await browser?.close();
     server.close();

@@ -123,6 +123,23 @@ describe('the web page in Chromium', () => {
     expect(await card.textContent()).toMatch(/corrupted|checksum/i);
   });
 
+  it('shows every kind of entry: arrays as plots and pictures, bytes as text, archive members, a kept JPEG', { timeout: 120_000 }, async () => {
+    const { page } = web;
+    const before = await page.locator('section.card').count();
+    const files = ['archive-mixed.flz', 'float32.npy.flz', 'signal/ecg-uint16.npy.flz', 'grid/depth-uint16.npy.flz', 'rgba-53x31.png.flz'];
+    await page.setInputFiles('#files', files.map((f) => new URL(f, GOLDEN).pathname));
+    // The archive holds three members: seven cards in all.
+    await page.waitForFunction((n) => document.querySelectorAll('section.card').length >= n, before + 7);
+    const cards = await page.locator('section.card').evaluateAll((all) =>
+      all.map((c) => ({ title: c.querySelector('h2')?.textContent, kind: c.getAttribute('data-kind'), preview: !!c.querySelector('canvas.preview'), text: !!c.querySelector('pre.text'), error: c.classList.contains('error') })),
+    );
+    const shown = new Map(cards.map((c) => [c.title, c]));
+    for (const name of ['photo.jpg', 'digits-uint8.npy', 'float32.npy', 'ecg-uint16.npy', 'depth-uint16.npy', 'rgba-53x31.png']) expect(shown.get(name)?.preview, name).toBe(true);
+    expect(shown.get('text.txt')?.text).toBe(true);
+    expect(cards.some((c) => c.error && c.title !== 'damaged.flz')).toBe(false);
+    expect(web.errors).toEqual([]);
+  });
+
   it('asks for nothing but its own files on loopback', () => {
     expect(web.requests.length).toBeGreaterThan(3);
     for (const url of web.requests) expect(url.startsWith(web.url) || url.startsWith('blob:') || url.startsWith('data:'), url).toBe(true);

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { fail } from '../codec/index.js';
+import { fail, modelHashMatches } from '../codec/index.js';
 import { arKind } from './ar/kind.js';
 import { baselineKind } from './baseline/kind.js';
 import { fixedpointKind } from './fixedpoint/kind.js';
@@ -100,6 +100,28 @@ export function loadModel(idOrPath: string = DEFAULT_MODEL): Promise<IntegerMode
     instances.set(idOrPath, model);
   }
   return model;
+}
+
+/**
+ * The shipped model a file was made with, from the id and hash it records: the current version, or a
+ * retired one the kind keeps for decoding (`retiredDirs`); undefined when no version here has that hash.
+ */
+export async function shippedModelWithHash(id: string, hash: Uint8Array): Promise<IntegerModel | undefined> {
+  const current = await loadShippedModel(id);
+  if (modelHashMatches(current.hash, hash)) return current;
+  const kind = MODEL_KINDS.find((k) => k.id === id)!;
+  for (const dir of kind.retiredDirs ?? []) {
+    const key = `retired:${dir}`;
+    let older = instances.get(key);
+    if (!older) {
+      older = kind.load(assetPath(dir), kind.id);
+      older.catch(() => instances.delete(key));
+      instances.set(key, older);
+    }
+    const model = await older;
+    if (modelHashMatches(model.hash, hash)) return model;
+  }
+  return undefined;
 }
 
 /** A shipped model by id only: what a file's recorded model id may choose (never a path to read). */

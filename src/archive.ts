@@ -21,7 +21,7 @@
  * ones after it.
  */
 import { DTYPES, MAX_DIMS, MODEL_HASH_BYTES, Message, bytesEqual, crc32, fail, fromHex, modelHashMatches, toHex, readContainer, writeContainer, type Container, type DType, type DataKind } from '../codec/index.js';
-import { DEFAULT_MODEL, alternativeModels, loadModel, loadShippedModel, type IntegerModel, type Progress, type SampleArray } from '../models/index.js';
+import { DEFAULT_MODEL, alternativeModels, loadModel, shippedModelWithHash, type IntegerModel, type Progress, type SampleArray } from '../models/index.js';
 import { DTYPE_RANGE, isFloatDtype, readSamples, wordsPerElement } from './npy.js';
 import { allocateSamples, brotliIfPromising, canonicalSize, checkLimits, unbrotli, checkShape, prepare, restoreFile, type DecompressOptions, type Prepared } from './compress.js';
 
@@ -389,8 +389,8 @@ export async function decompressArchive(
   }
   const model = c.modelId.startsWith('path:')
     ? await loadModel(options.model ?? fail('UNKNOWN_MODEL', `${c.modelId}: made with a model directory; pass it with --model`))
-    : await loadShippedModel(c.modelId);
-  if (!modelHashMatches(model.hash, c.modelHash))
+    : await shippedModelWithHash(c.modelId, c.modelHash);
+  if (!model || !modelHashMatches(model.hash, c.modelHash))
     fail('MODEL_MISMATCH', `model '${c.modelId}' here is not the one the archive was made with`);
   const msg = Message.unflatten(c.payload);
   const members: ArchiveMember[] = new Array(count);
@@ -452,9 +452,7 @@ async function decodeMember(msg: Message, r: MemberRecord, model: IntegerModel, 
     let coder = model;
     if (r.model !== undefined) {
       // Shipped models only: a file never chooses a path.
-      coder = await loadShippedModel(r.model);
-      if (!modelHashMatches(coder.hash, fromHex(r.modelHash!)))
-        fail('MODEL_MISMATCH', `${what}: model '${r.model}' here is not the one the archive was made with`);
+      coder = (await shippedModelWithHash(r.model, fromHex(r.modelHash!))) ?? fail('MODEL_MISMATCH', `${what}: model '${r.model}' here is not the one the archive was made with`);
       if (n * coder.minBitsPerSample > 8 * r.bytes! + 64) fail('CORRUPT', `${what}: ${r.shape.join('x')} is beyond what its payload can hold`);
     }
     await coder.decode(popRaw(msg, r.bytes!), layout, out, progress);

@@ -27,7 +27,7 @@ import {
   type DataKind,
   type Method,
 } from '../codec/index.js';
-import { DEFAULT_MODEL, alternativeModels, loadModel, loadShippedModel, type Progress, type SampleArray, type SampleLayout } from '../models/index.js';
+import { DEFAULT_MODEL, alternativeModels, loadModel, shippedModelWithHash, type Progress, type SampleArray, type SampleLayout } from '../models/index.js';
 import { decodeImage, encodePng } from './image.js';
 import { imageSampleBytes } from './image-samples.js';
 import { DTYPE_RANGE, ITEM_SIZE, isFloatDtype, npyHeader, parseNpy, readSamples, sampleArray, wordDtype, wordsPerElement, writeSamples } from './npy.js';
@@ -363,8 +363,8 @@ async function decodeSamples(c: Container, layout: SampleLayout, options: Decomp
   // The file names a shipped model, or says it was made with a directory: it never chooses a path to read.
   const model = c.modelId.startsWith('path:')
     ? await loadModel(options.model ?? fail('UNKNOWN_MODEL', `${c.modelId}: made with a model directory; pass it with --model`))
-    : await loadShippedModel(c.modelId);
-  if (!modelHashMatches(model.hash, c.modelHash))
+    : await shippedModelWithHash(c.modelId, c.modelHash);
+  if (!model || !modelHashMatches(model.hash, c.modelHash))
     fail('MODEL_MISMATCH', `model '${c.modelId}' here is not the one the file was made with`);
   if (words * model.minBitsPerSample > 8 * c.payload.length + 64)
     fail('BAD_SHAPE', `${c.shape.join('x')} cannot fit in a ${c.payload.length}-byte payload`);

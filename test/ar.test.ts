@@ -5,9 +5,9 @@
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Message, readContainer } from '../codec/index.js';
+import { Message, readContainer, writeContainer } from '../codec/index.js';
 import { assetPath } from '../models/shared/assets.js';
 import { ArFlow, BAND_ROWS, FLOW_PLAIN, bandsOf, createArModel, type ArModelFile } from '../models/ar/model.js';
 import { arKind } from '../models/ar/kind.js';
@@ -339,6 +339,29 @@ describe.skipIf(!existsSync(join(SHIPPED, 'model.json')))('shipped autoregressiv
       const out = new Uint8Array(im.samples.length);
       const decoded = await ar.decode(asRoute2, layout, out).then(() => true, () => false);
       expect(decoded && Buffer.from(out).equals(Buffer.from(im.samples)), name).toBe(false);
+    }
+  });
+
+  it('a retired version of the shipped model (retiredDirs) still decodes the files that name its hash; without it they are MODEL_MISMATCH', async () => {
+    // An "earlier version": the shipped model with one output bias moved (another hash, another coding).
+    const dir = mkdtempSync(join(tmpdir(), 'flowzip-retired-'));
+    const file = JSON.parse(readFileSync(join(SHIPPED, 'model.json'), 'utf8')) as ArModelFile;
+    file.nets[0].layers[file.nets[0].layers.length - 1].bias[0] += 1 << 14;
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(file));
+    const png = fixture('photo-rgb.png');
+    const made = readContainer((await compressWithReport(png, { model: dir, forceModel: true })).bytes);
+    // What a build that shipped that version as 'ar' wrote.
+    const older = writeContainer({ ...made, modelId: 'ar' });
+    await expect(decompress(older)).rejects.toMatchObject({ code: 'MODEL_MISMATCH' });
+    arKind.retiredDirs = [relative(assetPath(''), dir)];
+    try {
+      const back = await decompress(older);
+      const [a, b] = [await decodeImage(png), await decodeImage(back.data)];
+      expect('samples' in a && 'samples' in b && Buffer.from(a.samples.buffer).equals(Buffer.from(b.samples.buffer))).toBe(true);
+      // Files of the current version still decode with it.
+      expect((await decompress(await compressWithReport(png).then((r) => r.bytes))).kind).toBe('image');
+    } finally {
+      arKind.retiredDirs = undefined;
     }
   });
 

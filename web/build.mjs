@@ -3,26 +3,23 @@
 // asset reader and the image library, web/shims for the few Node modules that decoding never really
 // calls), and copies the shipped models' assets beside them. `npm run build:web`; `npm run web` serves.
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const web = dirname(fileURLToPath(import.meta.url));
 const root = resolve(web, '..');
 const out = join(web, 'dist');
 
-/** What the models read (models/shared/assets.ts paths): served as dist/assets/<path>. */
-export const ASSETS = [
-  'models/shared/baseline-tables.bin',
-  'models/shared/prior-tables.bin',
-  'models/shared/fine-prior-tables.bin',
-  'models/ar/dense.wasm',
-  'models/ar/photo/model.json',
-  'models/idf/rgb/model.json',
-  'models/idf/rgb/weights.bin',
-  'models/fixedpoint/rgb/model.json',
-  'models/fixedpoint/rgb/weights.bin',
-];
+/** What the models read (models/shared/assets.ts paths), served as dist/assets/<path>: the shared tables and kernel, */
+const SHARED_ASSETS = ['models/shared/baseline-tables.bin', 'models/shared/prior-tables.bin', 'models/shared/fine-prior-tables.bin', 'models/ar/dense.wasm'];
+/** and each kind's shipped model directory and retired versions (from the built registry: `npm run build` runs tsc first). */
+const MODEL_FILES = ['model.json', 'weights.bin'];
+async function modelAssets() {
+  const { MODEL_KINDS } = await import(pathToFileURL(join(root, 'dist/models/index.js')).href);
+  const dirs = MODEL_KINDS.flatMap((k) => [k.shippedDir, ...(k.retiredDirs ?? [])]).filter((d) => d !== undefined);
+  return dirs.flatMap((dir) => MODEL_FILES.map((f) => `${dir}/${f}`)).filter((p) => existsSync(join(root, p)));
+}
 
 /** Project modules replaced by browser versions (the only two that touch the platform). */
 const SWAPPED = {
@@ -70,7 +67,7 @@ export async function buildWeb({ minify = true } = {}) {
     resolveExtensions: ['.ts', '.js', '.mjs'],
     plugins: [browserPieces],
   });
-  for (const asset of ASSETS) {
+  for (const asset of [...SHARED_ASSETS, ...(await modelAssets())]) {
     mkdirSync(dirname(join(out, 'assets', asset)), { recursive: true });
     copyFileSync(join(root, asset), join(out, 'assets', asset));
   }

@@ -47,6 +47,12 @@ export interface ModelKind {
   description: string;
   /** The shipped model's directory relative to the package root, for kinds shipped as a directory. */
   shippedDir?: string;
+  /**
+   * Earlier shipped versions of the model (directories relative to the package root), newest first:
+   * files that name one of their hashes still decode; nothing is written with them. A retrained model
+   * moves the previous one here, so that files made with it keep working.
+   */
+  retiredDirs?: readonly string[];
   /** Whether an exported model directory's model.json is of this kind (format tag and variant). */
   matches?(head: ModelFileHead): boolean;
   /**

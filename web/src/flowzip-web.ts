@@ -14,6 +14,7 @@ import { decodeImage } from '../platform/image.js';
 import type { Progress, SampleArray } from '../../models/index.js';
 
 export { setAssetBase } from '../platform/assets.js';
+export { FlowzipError, ERROR_CODES, EXIT_STATUS } from '../../codec/index.js';
 
 // Integer nets (idf, fixedpoint) run on tfjs's plain-JavaScript backend: the same numbers as Node's.
 preferBackend('cpu');

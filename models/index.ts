@@ -85,21 +85,27 @@ function isPath(idOrPath: string): boolean {
   return idOrPath.includes('/') || idOrPath.startsWith('.') || (existsSync(idOrPath) && statSync(idOrPath).isDirectory());
 }
 
+/** One load per key (a failed one is forgotten, so that a later call tries again). */
+function cachedModel(key: string, load: () => Promise<IntegerModel>): Promise<IntegerModel> {
+  let model = instances.get(key);
+  if (!model) {
+    model = load();
+    model.catch(() => instances.delete(key));
+    instances.set(key, model);
+  }
+  return model;
+}
+
 /**
  * Load a shipped model by id, or an exported model from a directory (`--model path/to/dir`), recorded
  * in files as `path:<folder name>`.
  */
 export function loadModel(idOrPath: string = DEFAULT_MODEL): Promise<IntegerModel> {
-  let model = instances.get(idOrPath);
-  if (!model) {
-    if (isPath(idOrPath)) {
-      const dir = resolve(idOrPath);
-      model = Promise.resolve().then(() => modelKindOf(dir).load(dir, `path:${basename(dir)}`));
-    } else return loadShippedModel(idOrPath);
-    model.catch(() => instances.delete(idOrPath));
-    instances.set(idOrPath, model);
-  }
-  return model;
+  const loaded = instances.get(idOrPath);
+  if (loaded) return loaded;
+  if (!isPath(idOrPath)) return loadShippedModel(idOrPath);
+  const dir = resolve(idOrPath);
+  return cachedModel(idOrPath, () => Promise.resolve().then(() => modelKindOf(dir).load(dir, `path:${basename(dir)}`)));
 }
 
 /**
@@ -111,14 +117,7 @@ export async function shippedModelWithHash(id: string, hash: Uint8Array): Promis
   if (modelHashMatches(current.hash, hash)) return current;
   const kind = MODEL_KINDS.find((k) => k.id === id)!;
   for (const dir of kind.retiredDirs ?? []) {
-    const key = `retired:${dir}`;
-    let older = instances.get(key);
-    if (!older) {
-      older = kind.load(assetPath(dir), kind.id);
-      older.catch(() => instances.delete(key));
-      instances.set(key, older);
-    }
-    const model = await older;
+    const model = await cachedModel(`retired:${dir}`, () => kind.load(assetPath(dir), kind.id));
     if (modelHashMatches(model.hash, hash)) return model;
   }
   return undefined;
@@ -126,13 +125,9 @@ export async function shippedModelWithHash(id: string, hash: Uint8Array): Promis
 
 /** A shipped model by id only: what a file's recorded model id may choose (never a path to read). */
 export function loadShippedModel(id: string): Promise<IntegerModel> {
-  let model = instances.get(id);
-  if (!model) {
+  return cachedModel(id, () => {
     const kind = MODEL_KINDS.find((k) => k.id === id && shipped(k));
     if (!kind) fail('UNKNOWN_MODEL', `'${id}' (shipped: ${listModels().map((e) => e.id).join(', ')}; or a model directory)`);
-    model = kind.load(kind.shippedDir === undefined ? '' : assetPath(kind.shippedDir), kind.id);
-    model.catch(() => instances.delete(id));
-    instances.set(id, model);
-  }
-  return model;
+    return kind.load(kind.shippedDir === undefined ? '' : assetPath(kind.shippedDir), kind.id);
+  });
 }

@@ -15,21 +15,27 @@ export function imageSampleBytes(samples: ArrayLike<number>, bitDepth: 8 | 16): 
   return out;
 }
 
+/** A PNG chunk: length, type, data, CRC-32 of type and data. */
+export function pngChunk(type: string, data: Uint8Array): Uint8Array {
+  const chunk = new Uint8Array(12 + data.length);
+  const view = new DataView(chunk.buffer);
+  view.setUint32(0, data.length);
+  chunk.set(new TextEncoder().encode(type), 4);
+  chunk.set(data, 8);
+  view.setUint32(8 + data.length, crc32(chunk.subarray(4, 8 + data.length)));
+  return chunk;
+}
+
 /** Insert an iCCP chunk right after IHDR (PNG spec: before PLTE and IDAT). */
 export function insertIccChunk(png: Uint8Array, icc: Uint8Array, deflate: (bytes: Uint8Array) => Uint8Array): Uint8Array {
   const name = new TextEncoder().encode('icc');
   const compressed = deflate(icc);
-  const body = new Uint8Array(4 + name.length + 2 + compressed.length);
-  body.set(new TextEncoder().encode('iCCP'));
-  body.set(name, 4);
-  body[4 + name.length] = 0; // name terminator
-  body[5 + name.length] = 0; // compression method: zlib
-  body.set(compressed, 6 + name.length);
-  const chunk = new Uint8Array(body.length + 8);
-  const view = new DataView(chunk.buffer);
-  view.setUint32(0, body.length - 4);
-  chunk.set(body, 4);
-  view.setUint32(4 + body.length, crc32(body));
+  const body = new Uint8Array(name.length + 2 + compressed.length);
+  body.set(name);
+  body[name.length] = 0; // name terminator
+  body[name.length + 1] = 0; // compression method: zlib
+  body.set(compressed, name.length + 2);
+  const chunk = pngChunk('iCCP', body);
   const ihdrEnd = 8 + 8 + 13 + 4; // signature, IHDR length+type, IHDR data, CRC
   const out = new Uint8Array(png.length + chunk.length);
   out.set(png.subarray(0, ihdrEnd));

@@ -5,20 +5,10 @@
  */
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { crc32 } from '../codec/index.js';
 import { decodeImage } from '../src/image.js';
+import { pngChunk } from '../src/image-samples.js';
 import { decodeImage as decodeInBrowser } from '../web/platform/image.js';
 import { rng } from './helpers.js';
-
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, data.length);
-  out.set(new TextEncoder().encode(type), 4);
-  out.set(data, 8);
-  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
-}
 
 const SAMPLES_PER_PIXEL: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
@@ -61,16 +51,16 @@ function png(width: number, height: number, colourType: number, depth: number, e
   v.setUint32(0, width);
   v.setUint32(4, height);
   ihdr.set([depth, colourType, 0, 0, extra.interlace ? 1 : 0], 8);
-  const pieces = [Uint8Array.of(137, 80, 78, 71, 13, 10, 26, 10), chunk('IHDR', ihdr)];
+  const pieces = [Uint8Array.of(137, 80, 78, 71, 13, 10, 26, 10), pngChunk('IHDR', ihdr)];
   if (colourType === 3) {
     const entries = extra.plte ?? 1 << depth;
-    pieces.push(chunk('PLTE', Uint8Array.from({ length: 3 * entries }, () => Math.floor(r() * 256))));
+    pieces.push(pngChunk('PLTE', Uint8Array.from({ length: 3 * entries }, () => Math.floor(r() * 256))));
   }
   if (extra.trns) {
     const t = colourType === 3 ? Uint8Array.from(extra.trns) : new Uint8Array(extra.trns.flatMap((k) => [k >> 8, k & 255]));
-    pieces.push(chunk('tRNS', t));
+    pieces.push(pngChunk('tRNS', t));
   }
-  pieces.push(chunk('IDAT', new Uint8Array(deflateSync(raw))), chunk('IEND', new Uint8Array(0)));
+  pieces.push(pngChunk('IDAT', new Uint8Array(deflateSync(raw))), pngChunk('IEND', new Uint8Array(0)));
   const out = new Uint8Array(pieces.reduce((a, p) => a + p.length, 0));
   let o = 0;
   for (const p of pieces) (out.set(p, o), (o += p.length));

@@ -4,7 +4,7 @@
  * static folder, PNG through fast-png). Models read their assets synchronously, so run this module in
  * a Web Worker (the page does: web/src/worker.ts).
  */
-import { FlowzipError, EXIT_STATUS, ERROR_CODES, peekKind, splitContainers, type DType, type DataKind, type ErrorCode } from '../../codec/index.js';
+import { FlowzipError, EXIT_STATUS, ERROR_CODES, peekKind, splitContainers, type DType, type ErrorCode } from '../../codec/index.js';
 import { decompress, compressWithReport, type CompressReport } from '../../src/compress.js';
 import { decompressArchive } from '../../src/archive.js';
 import { listFlz, type Listing } from '../../src/inspect.js';
@@ -14,7 +14,7 @@ import { decodeImage } from '../platform/image.js';
 import type { Progress, SampleArray } from '../../models/index.js';
 
 export { setAssetBase } from '../platform/assets.js';
-export { FlowzipError, ERROR_CODES, EXIT_STATUS } from '../../codec/index.js';
+export { FlowzipError, ERROR_CODES, EXIT_STATUS, type DataKind } from '../../codec/index.js';
 
 // Integer nets (idf, fixedpoint) run on tfjs's plain-JavaScript backend: the same numbers as Node's.
 preferBackend('cpu');
@@ -127,4 +127,3 @@ export function describeError(e: unknown): { code: ErrorCode; message: string; e
   return { code: 'INTERNAL', message: `${ERROR_CODES.INTERNAL}: ${(e as Error)?.message ?? String(e)}`, exitStatus: EXIT_STATUS.INTERNAL };
 }
 
-export type { DataKind };

@@ -5,11 +5,14 @@
  * bits/dim are measured by the integer coder itself on held-out images.
  *
  * The features are computed once and the nets are small: the shipped run (8000 steps a net) took 40
- * minutes on one core, short enough that a run is not checkpointed (it writes train.log as it goes and
- * model.json at the end); a smaller --steps gives a usable model in minutes.
+ * minutes on one core; a smaller --steps gives a usable model in minutes. Longer runs write
+ * checkpoint.json to --out every CHECKPOINT_STEPS steps (the nets finished so far, frozen, and the current
+ * net's float weights); a run started again with the same --out resumes from it (Adam's moments restart
+ * from zero; the learning-rate schedule continues). `init` starts every net from another model's nets
+ * (a longer, lower-rate run on top of a shipped model).
  */
 import * as tf from '@tensorflow/tfjs';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomic } from '../../shared/atomic.js';
 import { FlowzipError, Message } from '../../../codec/index.js';
@@ -20,7 +23,7 @@ import { contextOf, createPlanes, featureCount, fillPlanes } from '../context.js
 import { AR_FORMAT, AR_FORMAT_VERSION, ArFlow, parseArFlow, readArFile, type ArModelFile } from '../model.js';
 import { arKind } from '../kind.js';
 import { assetPath } from '../../shared/assets.js';
-import { INPUT_SHIFT, quantizeNet } from '../net.js';
+import { ACT_BITS, INPUT_SHIFT, WEIGHT_BITS, quantizeNet } from '../net.js';
 
 export interface ArTrainOptions {
   data: string[];
@@ -36,6 +39,8 @@ export interface ArTrainOptions {
   order?: number[];
   backend?: BackendName;
   seed?: number;
+  /** A model directory whose nets every net starts from (same hidden sizes), instead of random weights. */
+  init?: string;
   onLog?: (record: Record<string, number | string>) => void;
   onProgress?: (fraction: number, step: number) => void;
 }
@@ -46,6 +51,21 @@ export const AR_DEFAULTS = { steps: 6000, samplesPerImage: 100_000, hidden: [64,
 const LOG_SCALE_MIN = Math.log(PRIOR_SCALE_0);
 const LOG_SCALE_MAX = Math.log(PRIOR_SCALE_0 * 2 ** ((PRIOR_SCALE_COUNT - 1) / 4));
 const LOG_SCALE_INIT = Math.log(3);
+/** j = (log s - log s_0) * SCALE_TO_INDEX: the frozen net outputs the tables' scale index directly. */
+const SCALE_TO_INDEX = 4 / Math.LN2;
+const CHECKPOINT_STEPS = 500;
+const CHECKPOINT_FILE = 'checkpoint.json';
+
+/** What checkpoint.json holds: the run's settings (a resume must match them), finished nets, the current one. */
+interface Checkpoint {
+  settings: string;
+  nets: ArModelFile['nets'];
+  net: number;
+  step: number;
+  /** Float weights (inputs x outputs, row-major) and biases of the net being trained. */
+  weights: number[][];
+  biases: number[][];
+}
 
 interface Examples {
   features: Float32Array;
@@ -137,16 +157,57 @@ function lossBits(out: tf.Tensor2D, residual: tf.Tensor1D): tf.Scalar {
   }
 }
 
-async function trainNet(examples: Examples, d: number, options: Required<Pick<ArTrainOptions, 'steps' | 'hidden' | 'batch' | 'learningRate'>>, seed: number, report: (step: number, bits: number) => void): Promise<FloatNet> {
+/** The float net an integer net was frozen from (up to rounding): `freeze` undone. */
+function thawNet(frozen: ArModelFile['nets'][number], d: number, hidden: number[]): FloatNet {
+  const sizes = [d, ...hidden, 2];
+  const { layers } = frozen;
+  if (layers.length !== sizes.length - 1 || layers.some((l, i) => l.inputs !== sizes[i] || l.outputs !== sizes[i + 1]))
+    throw new FlowzipError('USAGE', `--init model's nets are not ${sizes.join('-')} (give --hidden to match it)`);
+  const weights: tf.Variable[] = [];
+  const biases: tf.Variable[] = [];
+  layers.forEach((layer, l) => {
+    const last = l + 1 === layers.length;
+    const biasUnit = 2 ** (WEIGHT_BITS + (l === 0 ? INPUT_SHIFT : ACT_BITS));
+    const w = new Float32Array(layer.inputs * layer.outputs);
+    for (let o = 0; o < layer.outputs; o++)
+      for (let i = 0; i < layer.inputs; i++) w[i * layer.outputs + o] = layer.weight[o * layer.inputs + i] / 2 ** WEIGHT_BITS / (last && o === 1 ? SCALE_TO_INDEX : 1);
+    const b = layer.bias.map((v) => v / biasUnit);
+    if (last) b[1] = b[1] / SCALE_TO_INDEX + LOG_SCALE_MIN;
+    weights.push(tf.variable(tf.tensor2d(w, [layer.inputs, layer.outputs])));
+    biases.push(tf.variable(tf.tensor1d(b)));
+  });
+  return { weights, biases };
+}
+
+async function floatArrays(vars: tf.Variable[]): Promise<number[][]> {
+  return Promise.all(vars.map(async (v) => Array.from((await v.data()) as Float32Array)));
+}
+
+interface TrainNetStart {
+  /** Start weights (init or checkpoint); random when absent. */
+  net?: FloatNet;
+  /** First step (a resumed run). */
+  step?: number;
+  /** Called every CHECKPOINT_STEPS steps with the next step to run. */
+  checkpoint?: (net: FloatNet, nextStep: number) => Promise<void>;
+}
+
+async function trainNet(examples: Examples, d: number, options: Required<Pick<ArTrainOptions, 'steps' | 'hidden' | 'batch' | 'learningRate'>>, seed: number, report: (step: number, bits: number) => void, start: TrainNetStart = {}): Promise<FloatNet> {
   const rand = seededRandom(seed);
-  const net = createNet(d, options.hidden, rand);
+  // Random weights are drawn either way, so that the shuffle below is the same for every start.
+  const fresh = createNet(d, options.hidden, rand);
+  if (start.net) tf.dispose([...fresh.weights, ...fresh.biases]);
+  const net = start.net ?? fresh;
   const optimizer = tf.train.adam(options.learningRate);
   shuffleExamples(examples, d, rand);
   const batchFeatures = new Float32Array(options.batch * d);
   const batchResidual = new Float32Array(options.batch);
   let running = 0;
-  let cursor = 0;
-  for (let step = 0; step < options.steps; step++) {
+  const first = start.step ?? 0;
+  // A resumed run reads the shuffled examples from where it stopped.
+  let cursor = (first * options.batch) % examples.count;
+  for (let step = first; step < options.steps; step++) {
+    if (step > first && step % CHECKPOINT_STEPS === 0) await start.checkpoint?.(net, step);
     // Cosine decay to zero.
     (optimizer as unknown as { learningRate: number }).learningRate = options.learningRate * 0.5 * (1 + Math.cos((Math.PI * step) / options.steps)) + 1e-6;
     // Epochs over the shuffled examples, in contiguous slices.
@@ -162,7 +223,7 @@ async function trainNet(examples: Examples, d: number, options: Required<Pick<Ar
     const cost = optimizer.minimize(() => lossBits(forward(net, x), r), true) as tf.Scalar;
     const bits = (await cost.data())[0];
     tf.dispose([x, r, cost]);
-    running = step === 0 ? bits : 0.98 * running + 0.02 * bits;
+    running = step === first ? bits : 0.98 * running + 0.02 * bits;
     if (step % 50 === 0 || step + 1 === options.steps) report(step, running);
   }
   optimizer.dispose();
@@ -186,7 +247,7 @@ function shuffleExamples(examples: Examples, d: number, rand: () => number): voi
 /** The float net as an integer net: folds the log-scale output onto the tables' scale index j. */
 async function freeze(net: FloatNet): Promise<ArModelFile['nets'][number]> {
   const layers = [];
-  const toIndex = 4 / Math.LN2; // j = (log s - log s_0) * 4 / ln 2
+  const toIndex = SCALE_TO_INDEX;
   for (let l = 0; l < net.weights.length; l++) {
     const [inputs, outputs] = net.weights[l].shape;
     const wIn = (await net.weights[l].data()) as Float32Array; // inputs x outputs
@@ -261,20 +322,44 @@ export async function trainAr(options: ArTrainOptions): Promise<ArModelFile> {
   const greySplit = grey.length > 1 ? splitHeldOut(grey) : { train: grey, validation: [] };
   log({ event: 'data', rgbTrain: rgbSplit.train.length, rgbValidation: rgbSplit.validation.length, greyTrain: greySplit.train.length, greyValidation: greySplit.validation.length });
   const seed = o.seed ?? 1;
-  const nets: ArModelFile['nets'] = [];
-  for (let k = 0; k < 3; k++) {
+  const initNets = o.init ? (JSON.parse(new TextDecoder().decode(readArFile(o.init))) as ArModelFile).nets : undefined;
+  // A checkpoint of a run with these settings resumes; anything else starts afresh.
+  const settings = JSON.stringify({ data: o.data, steps: o.steps, samplesPerImage: o.samplesPerImage, hidden: o.hidden, batch: o.batch, learningRate: o.learningRate, order: o.order, seed, init: o.init ?? null });
+  const checkpointPath = join(o.out, CHECKPOINT_FILE);
+  let resume: Checkpoint | undefined;
+  if (existsSync(checkpointPath)) {
+    const saved = JSON.parse(readFileSync(checkpointPath, 'utf8')) as Checkpoint;
+    if (saved.settings === settings) resume = saved;
+    else log({ event: 'checkpoint ignored (other settings)' });
+  }
+  const nets: ArModelFile['nets'] = resume ? resume.nets.slice(0, resume.net) : [];
+  if (resume) log({ event: 'resume', net: resume.net, step: resume.step });
+  for (let k = nets.length; k < 3; k++) {
     const d = featureCount(k);
     const parts = [collect(rgbSplit.train, 3, o.order, k, o.samplesPerImage, seed + 10 * k)];
     if (k === 0) parts.push(collect(greySplit.train, 1, o.order, 0, o.samplesPerImage, seed + 5));
     const examples = concat(parts, d);
     if (examples.count === 0) throw new FlowzipError('USAGE', `no training samples for channel ${k} (RGB images are needed for colour)`);
     log({ event: 'examples', net: k, count: examples.count, features: d });
+    let start: FloatNet | undefined;
+    let firstStep = 0;
+    if (resume && resume.net === k && resume.weights.length > 0) {
+      start = { weights: resume.weights.map((w, l) => tf.variable(tf.tensor2d(w, [w.length / resume!.biases[l].length, resume!.biases[l].length]))), biases: resume.biases.map((b) => tf.variable(tf.tensor1d(b))) };
+      firstStep = resume.step;
+    } else if (initNets) start = thawNet(initNets[k], d, o.hidden);
+    const checkpoint = async (current: FloatNet, step: number) => {
+      const saved: Checkpoint = { settings, nets, net: k, step, weights: await floatArrays(current.weights), biases: await floatArrays(current.biases) };
+      writeAtomic(checkpointPath, JSON.stringify(saved));
+      log({ event: 'checkpoint', net: k, step });
+    };
     const net = await trainNet(examples, d, o, seed + k, (step, bits) => {
       o.onProgress?.((k + step / o.steps) / 3, step);
       if (step % 500 === 0 || step + 1 === o.steps) log({ net: k, step, trainBits: round4(bits) });
-    });
+    }, { net: start, step: firstStep, checkpoint });
     nets.push(await freeze(net));
     tf.dispose([...net.weights, ...net.biases]);
+    // The next net starts from step 0: a checkpoint there holds this one frozen.
+    if (k + 1 < 3) writeAtomic(checkpointPath, JSON.stringify({ settings, nets, net: k + 1, step: 0, weights: [], biases: [] }));
   }
   const file: ArModelFile = { format: AR_FORMAT, version: AR_FORMAT_VERSION, order: o.order, nets };
   const validation = chooseAdaptation(file, rgbSplit.validation, greySplit.validation);
@@ -292,6 +377,7 @@ export async function trainAr(options: ArTrainOptions): Promise<ArModelFile> {
     data: o.data,
     images: { rgbTrain: rgbSplit.train.length, rgbValidation: rgbSplit.validation.length, greyTrain: greySplit.train.length, greyValidation: greySplit.validation.length },
     steps: o.steps,
+    ...(o.init ? { init: o.init } : {}),
     samplesPerImage: o.samplesPerImage,
     hidden: o.hidden,
     batch: o.batch,

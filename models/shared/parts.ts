@@ -5,7 +5,7 @@
  */
 import { compiledSibling } from './assets.js';
 import type { Progress, SampleArray, SampleLayout } from './types.js';
-import { sharedPool, tileThreads } from './worker-pool.js';
+import { sharedPool, tileThreads, type WorkerPool } from './worker-pool.js';
 
 export interface EncodePartJob {
   values: SampleArray;
@@ -53,8 +53,9 @@ export interface PartWorkerSource {
 }
 
 /**
- * Parts here when one thread (or fewer than `minParts` parts) makes workers pointless, else on the
- * shared pool (one per model, backend and thread count; workers load the model once).
+ * Parts here when one thread (or fewer than `minParts` parts) makes workers pointless; when there are no
+ * more parts than threads, the last one here and the others on worker threads; else all on the shared
+ * pool (one per model, backend and thread count; workers load the model once).
  */
 export function partRunner(local: PartCoder, source: PartWorkerSource, parts: number, minParts = 2): PartRunner {
   const threads = Math.min(tileThreads(), parts);
@@ -78,7 +79,10 @@ export function partRunner(local: PartCoder, source: PartWorkerSource, parts: nu
     };
   }
   const data = { module: source.module.href, dir: source.dir, backend: source.backend };
-  const pool = sharedPool(compiledSibling(import.meta.url, 'part-worker.js'), `${data.module}|${data.dir}|${data.backend ?? ''}`, data, threads);
+  const script = compiledSibling(import.meta.url, 'part-worker.js');
+  const key = `${data.module}|${data.dir}|${data.backend ?? ''}`;
+  if (parts <= threads) return sharedThreadRunner(local, sharedPool(script, key, data, threads - 1));
+  const pool = sharedPool(script, key, data, threads);
   return {
     encode: async (count, jobAt, progress) => {
       const results = new Array<EncodedPart>(count);
@@ -86,5 +90,48 @@ export function partRunner(local: PartCoder, source: PartWorkerSource, parts: nu
       return results;
     },
     decode: (count, jobAt, onPart, progress) => pool.run<DecodePartJob, SampleArray>('decode', count, jobAt, onPart, progress),
+  };
+}
+
+/**
+ * At most one part per thread: workers take all parts but the last, and this thread codes the last one
+ * meanwhile (one worker fewer to start and load the model; the workers' parts are posted before this
+ * thread starts its own, so all run at once).
+ */
+function sharedThreadRunner(local: PartCoder, pool: WorkerPool): PartRunner {
+  const split = (progress: Progress | undefined, count: number) => {
+    const done = [0, 0];
+    const report = () => progress?.((done[0] * (count - 1) + done[1]) / count);
+    return {
+      pool: progress && ((f: number) => ((done[0] = f), report())),
+      local: progress && ((f: number) => ((done[1] = f), report())),
+    };
+  };
+  const alongside = async <T>(running: Promise<void>, own: () => T): Promise<T> => {
+    let value: T;
+    try {
+      value = own();
+    } catch (e) {
+      await running.catch(() => undefined);
+      throw e;
+    } finally {
+      local.release?.();
+    }
+    await running;
+    return value;
+  };
+  return {
+    encode: async (count, jobAt, progress) => {
+      const results = new Array<EncodedPart>(count);
+      const p = split(progress, count);
+      const running = pool.run<EncodePartJob, EncodedPart>('encode', count - 1, jobAt, (i, r) => void (results[i] = r), p.pool);
+      results[count - 1] = await alongside(running, () => local.encodePart(jobAt(count - 1), p.local));
+      return results;
+    },
+    decode: async (count, jobAt, onPart, progress) => {
+      const p = split(progress, count);
+      const running = pool.run<DecodePartJob, SampleArray>('decode', count - 1, jobAt, onPart, p.pool);
+      onPart(count - 1, await alongside(running, () => local.decodePart(jobAt(count - 1), p.local)));
+    },
   };
 }

@@ -18,7 +18,7 @@ interface Pending {
 }
 
 export class WorkerPool {
-  private readonly workers: Promise<Worker>[];
+  private readonly workers: Worker[];
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
 
@@ -34,20 +34,20 @@ export class WorkerPool {
         if (m.ok) p?.resolve(m.result);
         else p?.reject(m.code ? new FlowzipError(m.code as ErrorCode, m.message) : new Error(m.message));
       });
+      // A worker that fails to load (or dies) fails the jobs posted to the pool.
       worker.on('error', (e) => {
         for (const p of this.pending.values()) p.reject(e);
         this.pending.clear();
       });
-      return new Promise<Worker>((resolve, reject) => {
-        worker.once('message', () => resolve(worker));
-        worker.once('error', reject);
-      });
+      return worker;
     });
   }
 
   /**
    * Run `count` jobs, made when a worker takes them (`jobAt(i)`: only the jobs in flight exist at once);
    * `onResult` hears of each result as it arrives (any order), so a caller need not keep them all.
+   * The first job of each worker is posted before this returns (a worker still loading queues it), so
+   * a caller may then block its own thread on other work while the workers run.
    */
   async run<J, R>(op: string, count: number, jobAt: (index: number) => J, onResult: (index: number, result: R) => void | Promise<void>, progress?: Progress): Promise<void> {
     // Each job's fraction done: finished jobs count 1, running ones what their worker last reported.
@@ -55,8 +55,7 @@ export class WorkerPool {
     const report = () => progress?.(fractions.reduce((a, f) => a + f, 0) / count);
     let next = 0;
     await Promise.all(
-      this.workers.map(async (ready) => {
-        const worker = await ready;
+      this.workers.map(async (worker) => {
         worker.ref();
         try {
           while (next < count) {

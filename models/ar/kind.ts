@@ -17,12 +17,13 @@ export const arKind: ModelKind = {
       { flags: '--samples <n>', description: 'sampled pixels per training image (default 100000)', parse: positiveInteger('--samples') },
       { flags: '--hidden <sizes>', description: 'hidden layer widths, comma-separated (default 64,64)', parse: hiddenSizes },
       { flags: '--lr <x>', description: 'Adam learning rate (default 2e-3)', parse: positiveNumber('--lr') },
+      { flags: '--mixture', description: 'networks output a mixture of two logistics per sample (format route 5)' },
       { flags: '--init <dir>', description: "start every network from another ar model directory's (same --hidden); a run resumes from --out's checkpoint.json" },
     ],
     run: async (o) => {
       const { trainAr } = await import('./train/train.js');
       const file = await trainAr({ data: o.data, out: o.out, steps: o.steps as number | undefined, samplesPerImage: o.samples as number | undefined,
-        hidden: o.hidden as number[] | undefined, learningRate: o.lr as number | undefined, init: o.init as string | undefined, onLog: o.onLog, onProgress: o.onProgress });
+        hidden: o.hidden as number[] | undefined, learningRate: o.lr as number | undefined, init: o.init as string | undefined, mixture: o.mixture === true, onLog: o.onLog, onProgress: o.onProgress });
       const v = (file.training as { validation: Record<string, number | string> }).validation;
       const pooled = v.adaptScale === 'true' ? v.pooledAdapted : v.pooledFixed;
       return { out: o.out, heldOutBitsPerDim: pooled as number, shippedBitsPerDim: v.shippedPooled as number | undefined, measuredOn: 'held-out images (1 in 8), coded by the integer coder' };

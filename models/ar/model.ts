@@ -29,7 +29,8 @@ import { channelSplitRoute, messageRoute, partsRoute, routedModel } from '../sha
 import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../shared/types.js';
 import { arKind, AR_FORMAT } from './kind.js';
 import { ROWS_KEPT, contextOf, createPlanes, featureCount, recordSample } from './context.js';
-import { ADAPT_FEATURES, ADAPT_HIDDEN, NetRunner, OUTPUT_UNIT, checkNet, type IntegerNet } from './net.js';
+import { ADAPT_FEATURES, ADAPT_HIDDEN, MIXTURE_OUTPUTS, NetRunner, OUTPUT_UNIT, SINGLE_OUTPUTS, checkNet, type IntegerNet } from './net.js';
+import { MIX_LOGIT_STEPS, MIX_ONE, MIX_PRECISION, Mixture, mixWeight } from './mixture.js';
 
 export { AR_FORMAT } from './kind.js';
 export const AR_FORMAT_VERSION = 1;
@@ -43,6 +44,8 @@ const ROUTE_AR = 2;
 const ROUTE_AR_ALPHA = 3;
 /** Route 2's bands with the net's mean adapted online to the image (MeanAdapter): what writers use. */
 const ROUTE_AR_ADAPTIVE = 4;
+/** Route 4 for models whose nets output a two-component mixture (model.json `mixture: 2`): mixture.ts. */
+const ROUTE_AR_MIXTURE = 5;
 /**
  * The grid coder that route 3 was written with: its bitstream is part of ar's files, so a new grid
  * algorithm needs a new route id here (the model refuses to load until someone decides).
@@ -104,6 +107,8 @@ class ScaleAdapter {
 export const FLOW_PLAIN = 0;
 /** With online mean adaptation (MeanAdapter): what route 4 writes. */
 export const FLOW_ADAPTIVE_MEAN = 1;
+/** A mixture model's loop (route 5): the mixture of two logistics, with the mean adaptation. */
+export const FLOW_MIXTURE = 2;
 
 /**
  * MeanAdapter: the correction is (w . hidden) / 2^MEAN_SHIFT + (v . features) / 2^FEATURE_SHIFT quarters,
@@ -170,6 +175,11 @@ export interface ArModelFile {
    * noise level. The trainer turns it on when it lowers held-out bits.
    */
   adaptScale?: boolean;
+  /**
+   * 2: each net outputs a two-component mixture (mean A, scale index A, mean B, scale index B, logit of
+   * A's weight in 1/MIX_LOGIT_STEPS): format route 5. Absent: one logistic (mean, scale index).
+   */
+  mixture?: number;
   /** nets[k] codes the k-th coded channel. */
   nets: { layers: { inputs: number; outputs: number; weight: number[]; bias: number[] }[] }[];
   /** Free-form: data, steps, validation bits. */
@@ -180,9 +190,11 @@ export class ArFlow implements PartCoder {
   readonly nets: IntegerNet[];
   readonly order: number[];
   readonly adaptScale: boolean;
+  /** The nets output a two-component mixture (route 5). */
+  readonly mixture: boolean;
   private readonly runner: NetRunner;
   /** Working arrays kept from one band to the next on this thread (bands are alike): see `release`. */
-  private scratch?: { table: Uint8Array; residual: Int16Array };
+  private scratch?: { table: Uint8Array; residual: Int16Array; start?: Uint32Array; freq?: Uint32Array };
 
   constructor(file: ArModelFile, readonly tables: PriorTables) {
     if (typeof file !== 'object' || file === null || file.format !== AR_FORMAT) fail('UNKNOWN_MODEL', 'not a flowzip autoregressive model');
@@ -190,10 +202,12 @@ export class ArFlow implements PartCoder {
     if (!Array.isArray(file.nets) || file.nets.length !== 3 || !Array.isArray(file.order) || [...file.order].sort().join() !== '0,1,2') fail('MODEL_MISMATCH', 'autoregressive model needs 3 nets and an order of 0, 1, 2');
     this.order = file.order;
     this.adaptScale = file.adaptScale === true;
+    if (file.mixture !== undefined && file.mixture !== 2) fail('MODEL_MISMATCH', `autoregressive model with a ${file.mixture}-component mixture (this build codes 2)`);
+    this.mixture = file.mixture === 2;
     this.nets = file.nets.map((n, k) => {
       if (!n || !Array.isArray(n.layers)) fail('MODEL_MISMATCH', 'autoregressive net has no layers');
       const net = { layers: n.layers.map((l) => ({ inputs: l.inputs, outputs: l.outputs, weight: l.weight ?? [], bias: l.bias ?? [] })) };
-      checkNet(net, featureCount(k));
+      checkNet(net, featureCount(k), this.mixture ? MIXTURE_OUTPUTS : SINGLE_OUTPUTS);
       return net;
     });
     this.runner = new NetRunner(this.nets);
@@ -212,7 +226,7 @@ export class ArFlow implements PartCoder {
    * Encode (`msg` undefined): records each sample's table index and residual for a reverse push, and
    * counts bits. Decode: pops samples into `values`.
    */
-  run(values: SampleArray, layout: SampleLayout, msg: Message | undefined, record?: SampleRecord, progress?: Progress, variant = FLOW_ADAPTIVE_MEAN): void {
+  run(values: SampleArray, layout: SampleLayout, msg: Message | undefined, record?: SampleRecord, progress?: Progress, variant = this.writtenVariant()): void {
     const { height, width, channels } = layout;
     const planes = createPlanes(values, height, width, channels, ROWS_KEPT);
     const order = channels === 1 ? [0] : this.order;
@@ -222,7 +236,10 @@ export class ArFlow implements PartCoder {
     const tables = this.tables.tables;
     const maxScale = PRIOR_SCALE_COUNT - 1;
     const adapter = this.adaptScale ? new ScaleAdapter() : undefined;
-    const meanAdapter = variant === FLOW_ADAPTIVE_MEAN ? new MeanAdapter(runner) : undefined;
+    if ((variant === FLOW_MIXTURE) !== this.mixture) fail('CORRUPT', this.mixture ? 'a mixture model codes with route 5 only' : 'route 5 needs a mixture model');
+    const mixture = this.mixture;
+    const mix = new Mixture();
+    const meanAdapter = variant === FLOW_ADAPTIVE_MEAN || variant === FLOW_MIXTURE ? new MeanAdapter(runner) : undefined;
     for (let y = 0; y < height; y++) {
       if (progress && y % 8 === 0) progress(y / height);
       for (let x = 0; x < width; x++) {
@@ -232,36 +249,82 @@ export class ArFlow implements PartCoder {
           const i = pixel + ch;
           const p0 = contextOf(planes, order, y, x, k, features);
           runner.run(k);
-          const netMean = Math.floor((raw[0] + OUTPUT_UNIT / 8) / (OUTPUT_UNIT / 4));
+          // A mixture is adapted as one distribution: its mean, and the scale of its heavier component;
+          // each component keeps its offsets from those.
+          let netMean = quartersOf(raw[0]);
+          let netScale = scaleIndexOf(raw[1]);
+          let weightA = MIX_ONE;
+          let meanA = 0;
+          let meanB = 0;
+          let scaleA = 0;
+          let scaleB = 0;
+          if (mixture) {
+            meanA = netMean;
+            meanB = quartersOf(raw[2]);
+            scaleA = netScale;
+            scaleB = scaleIndexOf(raw[3]);
+            weightA = mixWeight(Math.floor((raw[4] + OUTPUT_UNIT / 2) / OUTPUT_UNIT));
+            netMean = Math.floor((weightA * meanA + (MIX_ONE - weightA) * meanB) / MIX_ONE);
+            netScale = 2 * weightA >= MIX_ONE ? scaleA : scaleB;
+          }
           const meanQuarters = meanAdapter ? netMean + meanAdapter.correction(k) : netMean;
-          let netScale = Math.floor((raw[1] + OUTPUT_UNIT / 2) / OUTPUT_UNIT);
-          netScale = netScale < 0 ? 0 : netScale > maxScale ? maxScale : netScale;
           const ctx = k * PRIOR_SCALE_COUNT + netScale;
           const scaleStep = adapter ? adapter.step(ctx) : 0;
-          let j = netScale + scaleStep;
-          j = j < 0 ? 0 : j > maxScale ? maxScale : j;
-          const quarter = ((meanQuarters % QUARTERS) + QUARTERS) % QUARTERS;
-          const base = p0 + (meanQuarters - quarter) / QUARTERS;
-          const t = j * QUARTERS + quarter;
-          const { residual } = tables[t];
           let value: number;
-          if (msg === undefined) {
-            value = values[i];
-            const r = value - base;
-            // Recorded in coding order (channel order within a pixel), which the push reverses.
-            record!.table[pixel + k] = t;
-            record!.residual[pixel + k] = r;
-            const bits = residual.bits(r);
-            record!.bits += bits;
-            if (record!.pixelBits) record!.pixelBits[y * width + x] += bits;
-            // The float model: the network's unrounded mean and scale, a continuous logistic.
-            const scale = PRIOR_SCALE_0 * 2 ** (Math.min(maxScale, Math.max(0, raw[1] / OUTPUT_UNIT + scaleStep)) / 4);
-            const centred = value - p0 - raw[0] / OUTPUT_UNIT;
-            record!.floatBits -= Math.log2(Math.max(logistic((centred + 0.5) / scale) - logistic((centred - 0.5) / scale), 2 ** -30));
+          if (!mixture) {
+            const j = clampScale(netScale + scaleStep);
+            const quarter = ((meanQuarters % QUARTERS) + QUARTERS) % QUARTERS;
+            const base = p0 + (meanQuarters - quarter) / QUARTERS;
+            const t = j * QUARTERS + quarter;
+            const { residual } = tables[t];
+            if (msg === undefined) {
+              value = values[i];
+              const r = value - base;
+              // Recorded in coding order (channel order within a pixel), which the push reverses.
+              record!.table[pixel + k] = t;
+              record!.residual[pixel + k] = r;
+              const bits = residual.bits(r);
+              record!.bits += bits;
+              if (record!.pixelBits) record!.pixelBits[y * width + x] += bits;
+              // The float model: the network's unrounded mean and scale, a continuous logistic.
+              const scale = PRIOR_SCALE_0 * 2 ** (Math.min(maxScale, Math.max(0, raw[1] / OUTPUT_UNIT + scaleStep)) / 4);
+              record!.floatBits -= Math.log2(Math.max(logisticMass(value - p0 - raw[0] / OUTPUT_UNIT, scale), 2 ** -30));
+            } else {
+              value = base + residual.pop(msg);
+              if (value < 0 || value > 255) fail('CORRUPT', 'decoded sample out of range');
+              values[i] = value;
+            }
           } else {
-            value = base + residual.pop(msg);
-            if (value < 0 || value > 255) fail('CORRUPT', 'decoded sample out of range');
-            values[i] = value;
+            // Both components move with the adaptations: means by the correction, scales by the step.
+            const correction = meanQuarters - netMean;
+            const a = meanA + correction;
+            const b = meanB + correction;
+            const baseA = Math.floor(a / QUARTERS);
+            const baseB = Math.floor(b / QUARTERS);
+            const tableA = tables[clampScale(scaleA + scaleStep) * QUARTERS + a - baseA * QUARTERS];
+            const tableB = tables[clampScale(scaleB + scaleStep) * QUARTERS + b - baseB * QUARTERS];
+            mix.set(tableA, p0 + baseA, tableB, p0 + baseB, weightA);
+            let start: number;
+            if (msg === undefined) {
+              value = values[i];
+              start = mix.cdf(value);
+              const freq = mix.cdf(value + 1) - start;
+              record!.start![pixel + k] = start;
+              record!.freq![pixel + k] = freq;
+              const bits = MIX_PRECISION - Math.log2(freq);
+              record!.bits += bits;
+              if (record!.pixelBits) record!.pixelBits[y * width + x] += bits;
+              const wf = 1 / (1 + Math.exp(-raw[4] / OUTPUT_UNIT / MIX_LOGIT_STEPS));
+              const sA = PRIOR_SCALE_0 * 2 ** (Math.min(maxScale, Math.max(0, raw[1] / OUTPUT_UNIT + scaleStep)) / 4);
+              const sB = PRIOR_SCALE_0 * 2 ** (Math.min(maxScale, Math.max(0, raw[3] / OUTPUT_UNIT + scaleStep)) / 4);
+              const p = wf * logisticMass(value - p0 - raw[0] / OUTPUT_UNIT, sA) + (1 - wf) * logisticMass(value - p0 - raw[2] / OUTPUT_UNIT, sB);
+              record!.floatBits -= Math.log2(Math.max(p, 2 ** -30));
+            } else {
+              value = mix.find(msg.peek(MIX_PRECISION));
+              start = mix.cdf(value);
+              msg.pop(start, mix.cdf(value + 1) - start, MIX_PRECISION);
+              values[i] = value;
+            }
           }
           if (meanAdapter) meanAdapter.update(k, 4 * (value - p0) - netMean);
           if (adapter) {
@@ -274,22 +337,36 @@ export class ArFlow implements PartCoder {
     }
   }
 
+  /** The loop a writer uses with this model: route 5's for a mixture, else route 4's. */
+  writtenVariant(): number {
+    return this.mixture ? FLOW_MIXTURE : FLOW_ADAPTIVE_MEAN;
+  }
+
   /** Push `data` onto `msg`; returns integer-table and float-model bits. */
-  encode(msg: Message, data: SampleArray, layout: SampleLayout, progress?: Progress, pixelBits?: Float32Array, variant = FLOW_ADAPTIVE_MEAN): { bits: number; floatBits: number } {
-    // 3 bytes a sample: table indices (j, q) < 192, residuals |r| < 2^15 (|mean| <= 2^31 / OUTPUT_UNIT).
-    const table = this.scratch?.table && this.scratch.table.length >= data.length ? this.scratch.table.subarray(0, data.length) : new Uint8Array(data.length);
-    const residual = this.scratch?.residual && this.scratch.residual.length >= data.length ? this.scratch.residual.subarray(0, data.length) : new Int16Array(data.length);
-    this.scratch = { table, residual };
-    const record: SampleRecord = { table, residual, bits: 0, floatBits: 0, pixelBits };
+  encode(msg: Message, data: SampleArray, layout: SampleLayout, progress?: Progress, pixelBits?: Float32Array, variant = this.writtenVariant()): { bits: number; floatBits: number } {
+    const n = data.length;
+    const reuse = <T extends { length: number; subarray(a: number, b: number): T }>(kept: T | undefined, make: (n: number) => T) => (kept && kept.length >= n ? kept.subarray(0, n) : make(n));
+    const kept = this.scratch;
+    const record: SampleRecord = this.mixture
+      ? // 8 bytes a sample: the intervals.
+        { table: new Uint8Array(0), residual: new Int16Array(0), start: reuse(kept?.start, (m) => new Uint32Array(m)), freq: reuse(kept?.freq, (m) => new Uint32Array(m)), bits: 0, floatBits: 0, pixelBits }
+      : // 3 bytes a sample: table indices (j, q) < 192, residuals |r| < 2^15 (|mean| <= 2^31 / OUTPUT_UNIT).
+        { table: reuse(kept?.table, (m) => new Uint8Array(m)), residual: reuse(kept?.residual, (m) => new Int16Array(m)), bits: 0, floatBits: 0, pixelBits };
+    this.scratch = { table: record.table, residual: record.residual, start: record.start, freq: record.freq };
     this.run(data, layout, undefined, record, progress, variant);
     msg.reserve(Math.ceil(record.bits / 16) + 64);
-    const tables = this.tables.tables;
     // Reverse coding order: the decoder pops the first coded sample first.
-    for (let i = data.length - 1; i >= 0; i--) tables[record.table[i]].residual.push(msg, record.residual[i]);
+    if (this.mixture) {
+      const { start, freq } = record;
+      for (let i = n - 1; i >= 0; i--) msg.push(start![i], freq![i], MIX_PRECISION);
+    } else {
+      const tables = this.tables.tables;
+      for (let i = n - 1; i >= 0; i--) tables[record.table[i]].residual.push(msg, record.residual[i]);
+    }
     return { bits: record.bits, floatBits: record.floatBits };
   }
 
-  decode(msg: Message, layout: SampleLayout, out: SampleArray, progress?: Progress, variant = FLOW_ADAPTIVE_MEAN): void {
+  decode(msg: Message, layout: SampleLayout, out: SampleArray, progress?: Progress, variant = this.writtenVariant()): void {
     this.run(out, layout, msg, undefined, progress, variant);
   }
 
@@ -346,8 +423,12 @@ export function bandsOf(height: number, fixed = false): { y0: number; rows: numb
 }
 
 interface SampleRecord {
+  /** One logistic: each sample's table index and residual. */
   table: Uint8Array;
   residual: Int16Array;
+  /** A mixture: each sample's interval (mixture.ts), pushed at MIX_PRECISION. */
+  start?: Uint32Array;
+  freq?: Uint32Array;
   bits: number;
   floatBits: number;
   pixelBits?: Float32Array;
@@ -355,6 +436,27 @@ interface SampleRecord {
 
 function logistic(v: number): number {
   return 1 / (1 + Math.exp(-v));
+}
+
+/** Probability of an integer at `centred` from a logistic's centre (the float model's bits). */
+function logisticMass(centred: number, scale: number): number {
+  return logistic((centred + 0.5) / scale) - logistic((centred - 0.5) / scale);
+}
+
+/** A raw mean output in quarter pixels (rounded to nearest). */
+function quartersOf(raw: number): number {
+  return Math.floor((raw + OUTPUT_UNIT / 8) / (OUTPUT_UNIT / 4));
+}
+
+const MAX_SCALE = PRIOR_SCALE_COUNT - 1;
+
+function clampScale(j: number): number {
+  return j < 0 ? 0 : j > MAX_SCALE ? MAX_SCALE : j;
+}
+
+/** A raw scale output as a table scale index (rounded, clamped). */
+function scaleIndexOf(raw: number): number {
+  return clampScale(Math.floor((raw + OUTPUT_UNIT / 2) / OUTPUT_UNIT));
 }
 
 export function readArFile(dir: string): Uint8Array {
@@ -399,7 +501,10 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
       place: (out, layout, { y0 }, values) => out.set(values, y0 * layout.width * layout.channels),
       placeBits: (pixelBits, layout, { y0 }, bits) => pixelBits.set(bits, y0 * layout.width),
     });
-  const flowRoute = { ...bandPlan(ROUTE_AR_ADAPTIVE, false, FLOW_ADAPTIVE_MEAN), older: [bandPlan(ROUTE_AR, false), bandPlan(ROUTE_AR_FIXED_BANDS, true)] };
+  // A mixture model has only ever written route 5.
+  const flowRoute = flow.mixture
+    ? bandPlan(ROUTE_AR_MIXTURE, false, FLOW_MIXTURE)
+    : { ...bandPlan(ROUTE_AR_ADAPTIVE, false, FLOW_ADAPTIVE_MEAN), older: [bandPlan(ROUTE_AR, false), bandPlan(ROUTE_AR_FIXED_BANDS, true)] };
   if (GRID_ALGORITHM !== ALPHA_PLANE_CODER) fail('INTERNAL', `ar's alpha route codes planes with ${ALPHA_PLANE_CODER}, the grid coder is ${GRID_ALGORITHM}`);
   // Older builds sent alpha layouts down the baseline route.
   const alphaRoute = (channels: number) => ({ ...channelSplitRoute(ROUTE_AR_ALPHA, channels - 1, flowRoute, gridRoute()), older: [baselineRoute] });

@@ -34,10 +34,17 @@ export interface IntegerNet {
   layers: NetLayer[];
 }
 
-/** Check a net read from a model file: a hidden layer at least, shapes chain, no sum can leave int32. */
-export function checkNet(net: IntegerNet, features: number): void {
+/** Outputs of a net: (mean, scale index) for one logistic; (mean, scale index) x 2 and the weight's logit for a mixture. */
+export const SINGLE_OUTPUTS = 2;
+export const MIXTURE_OUTPUTS = 5;
+
+/**
+ * Check a net read from a model file: a hidden layer at least, shapes chain, `outputs` outputs, no sum can
+ * leave int32.
+ */
+export function checkNet(net: IntegerNet, features: number, outputs = SINGLE_OUTPUTS): void {
   const { layers } = net;
-  if (layers.length < 2 || layers[0].inputs !== features || layers[layers.length - 1].outputs !== 2) fail('MODEL_MISMATCH', 'autoregressive net has the wrong shape');
+  if (layers.length < 2 || layers[0].inputs !== features || layers[layers.length - 1].outputs !== outputs) fail('MODEL_MISMATCH', 'autoregressive net has the wrong shape');
   for (let l = 0; l < layers.length; l++) {
     const { inputs, outputs, weight, bias } = layers[l];
     if (l > 0 && inputs !== layers[l - 1].outputs) fail('MODEL_MISMATCH', 'autoregressive net layers do not chain');
@@ -93,7 +100,7 @@ export const ADAPT_FEATURES = 1;
 
 /**
  * Several integer nets in one wasm instance. Write a sample's features into `features`, call `run(k)`,
- * read the two raw outputs from `output`.
+ * read the raw outputs (2 or 5, SINGLE_OUTPUTS / MIXTURE_OUTPUTS) from `output`.
  */
 export class NetRunner {
   readonly features: Int16Array;
@@ -131,7 +138,7 @@ export class NetRunner {
     const widest = Math.max(...nets.flatMap((n) => n.layers.flatMap((l) => [l.inputs, l.outputs])));
     this.featurePtr = take(16 * blocksOf(widest));
     this.actPtr = [take(16 * blocksOf(widest)), take(16 * blocksOf(widest))];
-    this.outputPtr = take(16);
+    this.outputPtr = take(4 * MIXTURE_OUTPUTS);
     const layout = nets.map((net) =>
       net.layers.map((l, i) => ({
         source: l,
@@ -159,7 +166,7 @@ export class NetRunner {
       }
     this.nets = layout;
     this.features = new Int16Array(buffer, this.featurePtr, 8 * blocksOf(widest));
-    this.output = new Int32Array(buffer, this.outputPtr, 2);
+    this.output = new Int32Array(buffer, this.outputPtr, MIXTURE_OUTPUTS);
     this.hidden = sizes.map(([n], k) => new Int16Array(buffer, this.sourcePtr[k][ADAPT_HIDDEN], n));
     this.adaptWeights = sizes.map((n, k): [Int32Array, Int32Array] => [new Int32Array(buffer, this.adaptPtr[k][0], n[0]), new Int32Array(buffer, this.adaptPtr[k][1], n[1])]);
   }

@@ -12,7 +12,7 @@
  * (a longer, lower-rate run on top of a shipped model).
  */
 import * as tf from '@tensorflow/tfjs';
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomic } from '../../shared/atomic.js';
 import { FlowzipError, Message } from '../../../codec/index.js';
@@ -23,7 +23,8 @@ import { contextOf, createPlanes, featureCount, fillPlanes } from '../context.js
 import { AR_FORMAT, AR_FORMAT_VERSION, ArFlow, parseArFlow, readArFile, type ArModelFile } from '../model.js';
 import { arKind } from '../kind.js';
 import { assetPath } from '../../shared/assets.js';
-import { ACT_BITS, INPUT_SHIFT, WEIGHT_BITS, quantizeNet } from '../net.js';
+import { ACT_BITS, INPUT_SHIFT, MIXTURE_OUTPUTS, SINGLE_OUTPUTS, WEIGHT_BITS, quantizeNet } from '../net.js';
+import { MIX_LOGIT_STEPS } from '../mixture.js';
 
 export interface ArTrainOptions {
   data: string[];
@@ -41,16 +42,21 @@ export interface ArTrainOptions {
   seed?: number;
   /** A model directory whose nets every net starts from (same hidden sizes), instead of random weights. */
   init?: string;
+  /** Nets output a two-component logistic mixture (model.json `mixture: 2`, format route 5). */
+  mixture?: boolean;
   onLog?: (record: Record<string, number | string>) => void;
   onProgress?: (fraction: number, step: number) => void;
 }
 
-export const AR_DEFAULTS = { steps: 6000, samplesPerImage: 100_000, hidden: [64, 64], batch: 4096, learningRate: 2e-3, order: [1, 0, 2] };
+export const AR_DEFAULTS = { steps: 6000, samplesPerImage: 100_000, hidden: [64, 64], batch: 4096, learningRate: 2e-3, order: [1, 0, 2], mixture: false };
 
 /** Log-scale range of the prior tables: training clips to it as the coder clamps j. */
 const LOG_SCALE_MIN = Math.log(PRIOR_SCALE_0);
 const LOG_SCALE_MAX = Math.log(PRIOR_SCALE_0 * 2 ** ((PRIOR_SCALE_COUNT - 1) / 4));
 const LOG_SCALE_INIT = Math.log(3);
+/** A mixture's second component starts twice as wide as the first, which starts with weight sigmoid(2). */
+const MIX_INIT_LOG_WIDER = Math.LN2;
+const MIX_INIT_LOGIT = 2;
 /** j = (log s - log s_0) * SCALE_TO_INDEX: the frozen net outputs the tables' scale index directly. */
 const SCALE_TO_INDEX = 4 / Math.LN2;
 const CHECKPOINT_STEPS = 500;
@@ -112,8 +118,8 @@ interface FloatNet {
   biases: tf.Variable[];
 }
 
-function createNet(inputs: number, hidden: number[], rand: () => number): FloatNet {
-  const sizes = [inputs, ...hidden, 2];
+function createNet(inputs: number, hidden: number[], rand: () => number, mixture = false): FloatNet {
+  const sizes = [inputs, ...hidden, mixture ? MIXTURE_OUTPUTS : SINGLE_OUTPUTS];
   const weights: tf.Variable[] = [];
   const biases: tf.Variable[] = [];
   for (let l = 0; l + 1 < sizes.length; l++) {
@@ -122,7 +128,8 @@ function createNet(inputs: number, hidden: number[], rand: () => number): FloatN
     // He init for hidden layers; the output starts at zero (mean p0, scale 3).
     if (!last) for (let i = 0; i < w.length; i++) w[i] = gaussian(rand) * Math.sqrt(2 / sizes[l]);
     weights.push(tf.variable(tf.tensor2d(w, [sizes[l], sizes[l + 1]])));
-    biases.push(tf.variable(last ? tf.tensor1d([0, LOG_SCALE_INIT]) : tf.zeros([sizes[l + 1]])));
+    const outputBias = mixture ? [0, LOG_SCALE_INIT, 0, LOG_SCALE_INIT + MIX_INIT_LOG_WIDER, MIX_INIT_LOGIT] : [0, LOG_SCALE_INIT];
+    biases.push(tf.variable(last ? tf.tensor1d(outputBias) : tf.zeros([sizes[l + 1]])));
   }
   return { weights, biases };
 }
@@ -141,42 +148,71 @@ function forward(net: FloatNet, x: tf.Tensor2D): tf.Tensor2D {
   return h;
 }
 
-/** Mean -log2 P(r) of the discretized logistic: P = sigmoid(a) sigmoid(-b) (1 - e^-(a-b)), a - b = 1/s. */
+/** log P(r) of the discretized logistic at (mean, log scale): P = sigmoid(a) sigmoid(-b) (1 - e^-(a-b)), a - b = 1/s. */
+function logistic(mean: tf.Tensor, logScaleRaw: tf.Tensor, r: tf.Tensor): tf.Tensor {
+  const inv = tf.exp(logScaleRaw.clipByValue(LOG_SCALE_MIN, LOG_SCALE_MAX).neg());
+  const centred = r.sub(mean);
+  const a = centred.add(0.5).mul(inv);
+  const b = centred.sub(0.5).mul(inv);
+  // log sigmoid(v) = -softplus(-v) (tf.logSigmoid's custom gradient loses its input inside minimize).
+  return tf.softplus(a.neg()).add(tf.softplus(b)).neg().add(tf.log(tf.expm1(inv.neg()).neg()));
+}
+
+/** Mean -log2 P(r): one logistic (2 outputs) or a two-component mixture (5: means, log scales, logit of A's weight). */
 function lossBits(out: tf.Tensor2D, residual: tf.Tensor1D): tf.Scalar {
   // No tidy here: the gradient tape needs the intermediates (minimize disposes them).
-  {
-    const [mean, logScaleRaw] = tf.split(out, 2, 1);
-    const logScale = logScaleRaw.clipByValue(LOG_SCALE_MIN, LOG_SCALE_MAX);
-    const inv = tf.exp(logScale.neg());
-    const centred = residual.reshape([-1, 1]).sub(mean);
-    const a = centred.add(0.5).mul(inv);
-    const b = centred.sub(0.5).mul(inv);
-    // log sigmoid(v) = -softplus(-v) (tf.logSigmoid's custom gradient loses its input inside minimize).
-    const logP = tf.softplus(a.neg()).add(tf.softplus(b)).neg().add(tf.log(tf.expm1(inv.neg()).neg()));
-    return logP.mean().neg().div(Math.LN2) as tf.Scalar;
+  const r = residual.reshape([-1, 1]);
+  if (out.shape[1] === SINGLE_OUTPUTS) {
+    const [mean, logScale] = tf.split(out, 2, 1);
+    return logistic(mean, logScale, r).mean().neg().div(Math.LN2) as tf.Scalar;
   }
+  const [meanA, logScaleA, meanB, logScaleB, logit] = tf.split(out, 5, 1);
+  // log(w P_A + (1 - w) P_B), w = sigmoid(logit): logsumexp of the weighted logs.
+  const a = logistic(meanA, logScaleA, r).sub(tf.softplus(logit.neg()));
+  const b = logistic(meanB, logScaleB, r).sub(tf.softplus(logit));
+  return tf.concat([a, b], 1).logSumExp(1).mean().neg().div(Math.LN2) as tf.Scalar;
 }
 
 /** The float net an integer net was frozen from (up to rounding): `freeze` undone. */
-function thawNet(frozen: ArModelFile['nets'][number], d: number, hidden: number[]): FloatNet {
-  const sizes = [d, ...hidden, 2];
+function thawNet(frozen: ArModelFile['nets'][number], d: number, hidden: number[], mixture: boolean): FloatNet {
   const { layers } = frozen;
-  if (layers.length !== sizes.length - 1 || layers.some((l, i) => l.inputs !== sizes[i] || l.outputs !== sizes[i + 1]))
-    throw new FlowzipError('USAGE', `--init model's nets are not ${sizes.join('-')} (give --hidden to match it)`);
+  const frozenOutputs = layers[layers.length - 1]?.outputs;
+  const sizes = [d, ...hidden, frozenOutputs];
+  if (layers.length !== sizes.length - 1 || layers.some((l, i) => l.inputs !== sizes[i] || l.outputs !== sizes[i + 1]) || (frozenOutputs === MIXTURE_OUTPUTS && !mixture))
+    throw new FlowzipError('USAGE', `--init model's nets are not ${[d, ...hidden].join('-')}-${mixture ? '2 or 5' : 2} (give --hidden and --mixture to match it)`);
   const weights: tf.Variable[] = [];
   const biases: tf.Variable[] = [];
   layers.forEach((layer, l) => {
     const last = l + 1 === layers.length;
     const biasUnit = 2 ** (WEIGHT_BITS + (l === 0 ? INPUT_SHIFT : ACT_BITS));
     const w = new Float32Array(layer.inputs * layer.outputs);
+    const unit = (o: number) => 2 ** WEIGHT_BITS * (last ? outputUnit(o) : 1);
     for (let o = 0; o < layer.outputs; o++)
-      for (let i = 0; i < layer.inputs; i++) w[i * layer.outputs + o] = layer.weight[o * layer.inputs + i] / 2 ** WEIGHT_BITS / (last && o === 1 ? SCALE_TO_INDEX : 1);
-    const b = layer.bias.map((v) => v / biasUnit);
-    if (last) b[1] = b[1] / SCALE_TO_INDEX + LOG_SCALE_MIN;
+      for (let i = 0; i < layer.inputs; i++) w[i * layer.outputs + o] = layer.weight[o * layer.inputs + i] / unit(o);
+    const b = layer.bias.map((v, o) => (last ? v / biasUnit / outputUnit(o) + (isScale(o) ? LOG_SCALE_MIN : 0) : v / biasUnit));
+    if (last && mixture && layer.outputs === SINGLE_OUTPUTS) {
+      // A mixture from one logistic: B starts as a wider copy of A, A with weight sigmoid(MIX_INIT_LOGIT).
+      const rows = Array.from({ length: MIXTURE_OUTPUTS }, (_, o) => (o < 4 ? o % 2 : -1));
+      const wide = new Float32Array(layer.inputs * MIXTURE_OUTPUTS);
+      for (let i = 0; i < layer.inputs; i++) rows.forEach((from, o) => (wide[i * MIXTURE_OUTPUTS + o] = from < 0 ? 0 : w[i * layer.outputs + from]));
+      weights.push(tf.variable(tf.tensor2d(wide, [layer.inputs, MIXTURE_OUTPUTS])));
+      biases.push(tf.variable(tf.tensor1d([b[0], b[1], b[0], b[1] + MIX_INIT_LOG_WIDER, MIX_INIT_LOGIT])));
+      return;
+    }
     weights.push(tf.variable(tf.tensor2d(w, [layer.inputs, layer.outputs])));
     biases.push(tf.variable(tf.tensor1d(b)));
   });
   return { weights, biases };
+}
+
+/** Output o of a float net is a log scale (folded onto the tables' index by `freeze`). */
+function isScale(o: number): boolean {
+  return o === 1 || o === 3;
+}
+
+/** What `freeze` multiplies output o by: log scales onto the scale index, the logit onto its steps. */
+function outputUnit(o: number): number {
+  return isScale(o) ? SCALE_TO_INDEX : o === 4 ? MIX_LOGIT_STEPS : 1;
 }
 
 async function floatArrays(vars: tf.Variable[]): Promise<number[][]> {
@@ -192,10 +228,10 @@ interface TrainNetStart {
   checkpoint?: (net: FloatNet, nextStep: number) => Promise<void>;
 }
 
-async function trainNet(examples: Examples, d: number, options: Required<Pick<ArTrainOptions, 'steps' | 'hidden' | 'batch' | 'learningRate'>>, seed: number, report: (step: number, bits: number) => void, start: TrainNetStart = {}): Promise<FloatNet> {
+async function trainNet(examples: Examples, d: number, options: Required<Pick<ArTrainOptions, 'steps' | 'hidden' | 'batch' | 'learningRate' | 'mixture'>>, seed: number, report: (step: number, bits: number) => void, start: TrainNetStart = {}): Promise<FloatNet> {
   const rand = seededRandom(seed);
   // Random weights are drawn either way, so that the shuffle below is the same for every start.
-  const fresh = createNet(d, options.hidden, rand);
+  const fresh = createNet(d, options.hidden, rand, options.mixture);
   if (start.net) tf.dispose([...fresh.weights, ...fresh.biases]);
   const net = start.net ?? fresh;
   const optimizer = tf.train.adam(options.learningRate);
@@ -247,17 +283,17 @@ function shuffleExamples(examples: Examples, d: number, rand: () => number): voi
 /** The float net as an integer net: folds the log-scale output onto the tables' scale index j. */
 async function freeze(net: FloatNet): Promise<ArModelFile['nets'][number]> {
   const layers = [];
-  const toIndex = SCALE_TO_INDEX;
   for (let l = 0; l < net.weights.length; l++) {
     const [inputs, outputs] = net.weights[l].shape;
     const wIn = (await net.weights[l].data()) as Float32Array; // inputs x outputs
     const bias = Array.from((await net.biases[l].data()) as Float32Array);
     const weight: number[] = new Array(inputs * outputs); // outputs x inputs
     for (let i = 0; i < inputs; i++) for (let o = 0; o < outputs; o++) weight[o * inputs + i] = wIn[i * outputs + o];
-    if (l + 1 === net.weights.length) {
-      for (let i = 0; i < inputs; i++) weight[inputs + i] *= toIndex;
-      bias[1] = (bias[1] - LOG_SCALE_MIN) * toIndex;
-    }
+    if (l + 1 === net.weights.length)
+      for (let o = 0; o < outputs; o++) {
+        for (let i = 0; i < inputs; i++) weight[o * inputs + i] *= outputUnit(o);
+        bias[o] = (bias[o] - (isScale(o) ? LOG_SCALE_MIN : 0)) * outputUnit(o);
+      }
     layers.push({ inputs, outputs, weight, bias });
   }
   const q = quantizeNet(layers);
@@ -324,7 +360,7 @@ export async function trainAr(options: ArTrainOptions): Promise<ArModelFile> {
   const seed = o.seed ?? 1;
   const initNets = o.init ? (JSON.parse(new TextDecoder().decode(readArFile(o.init))) as ArModelFile).nets : undefined;
   // A checkpoint of a run with these settings resumes; anything else starts afresh.
-  const settings = JSON.stringify({ data: o.data, steps: o.steps, samplesPerImage: o.samplesPerImage, hidden: o.hidden, batch: o.batch, learningRate: o.learningRate, order: o.order, seed, init: o.init ?? null });
+  const settings = JSON.stringify({ data: o.data, steps: o.steps, samplesPerImage: o.samplesPerImage, hidden: o.hidden, batch: o.batch, learningRate: o.learningRate, order: o.order, seed, init: o.init ?? null, mixture: o.mixture });
   const checkpointPath = join(o.out, CHECKPOINT_FILE);
   let resume: Checkpoint | undefined;
   if (existsSync(checkpointPath)) {
@@ -346,7 +382,7 @@ export async function trainAr(options: ArTrainOptions): Promise<ArModelFile> {
     if (resume && resume.net === k && resume.weights.length > 0) {
       start = { weights: resume.weights.map((w, l) => tf.variable(tf.tensor2d(w, [w.length / resume!.biases[l].length, resume!.biases[l].length]))), biases: resume.biases.map((b) => tf.variable(tf.tensor1d(b))) };
       firstStep = resume.step;
-    } else if (initNets) start = thawNet(initNets[k], d, o.hidden);
+    } else if (initNets) start = thawNet(initNets[k], d, o.hidden, o.mixture);
     const checkpoint = async (current: FloatNet, step: number) => {
       const saved: Checkpoint = { settings, nets, net: k, step, weights: await floatArrays(current.weights), biases: await floatArrays(current.biases) };
       writeAtomic(checkpointPath, JSON.stringify(saved));
@@ -361,7 +397,7 @@ export async function trainAr(options: ArTrainOptions): Promise<ArModelFile> {
     // The next net starts from step 0: a checkpoint there holds this one frozen.
     if (k + 1 < 3) writeAtomic(checkpointPath, JSON.stringify({ settings, nets, net: k + 1, step: 0, weights: [], biases: [] }));
   }
-  const file: ArModelFile = { format: AR_FORMAT, version: AR_FORMAT_VERSION, order: o.order, nets };
+  const file: ArModelFile = { format: AR_FORMAT, version: AR_FORMAT_VERSION, order: o.order, ...(o.mixture ? { mixture: 2 } : {}), nets };
   const validation = chooseAdaptation(file, rgbSplit.validation, greySplit.validation);
   log(validation);
   // The shipped model on the same held-out images: is the new model better for this data?
@@ -386,6 +422,8 @@ export async function trainAr(options: ArTrainOptions): Promise<ArModelFile> {
     validation,
   };
   writeAtomic(join(o.out, 'model.json'), JSON.stringify(file));
+  // The run is done: nothing to resume.
+  rmSync(checkpointPath, { force: true });
   log({ event: 'exported', path: join(o.out, 'model.json') });
   return file;
 }

@@ -52,8 +52,11 @@ describe('autoregressive flow: mixture of two logistics', () => {
         const f = mix.cdf(x);
         if (x % 17 === 0 || x === 255) expect(BigInt(f)).toBe(referenceCdf(a.table.cum, a.halfWidth, baseA, b.table.cum, b.halfWidth, baseB, w, x));
         expect(mix.cdf(x + 1) - f).toBeGreaterThanOrEqual(1);
-        expect(mix.find(f)).toBe(x);
-        expect(mix.find(mix.cdf(x + 1) - 1)).toBe(x);
+        const guess = randomInt(r, -300, 600);
+        expect(mix.find(f, guess)).toBe(x);
+        expect([mix.start, mix.end]).toEqual([f, mix.cdf(x + 1)]);
+        expect(mix.find(mix.cdf(x + 1) - 1, guess)).toBe(x);
+        expect([mix.start, mix.end]).toEqual([f, mix.cdf(x + 1)]);
       }
     }
   });

@@ -87,15 +87,55 @@ export class Mixture {
     return x + Math.floor((this.mass(x) * SPREAD) / this.total);
   }
 
-  /** The value x with F(x) <= slot < F(x + 1). */
-  find(slot: number): number {
-    let lo = 0;
-    let hi = VALUES;
+  /**
+   * The value x with F(x) <= slot < F(x + 1), searched outwards from `guess` (the mixture's mean: most
+   * samples are a step or two away) and then by halving; `start` and `end` are then F(x) and F(x + 1).
+   */
+  find(slot: number, guess: number): number {
+    let lo = guess < 0 ? 0 : guess > VALUES - 1 ? VALUES - 1 : guess;
+    let flo = this.cdf(lo);
+    let hi: number;
+    let fhi: number;
+    if (flo <= slot) {
+      // Up in doubling steps until F(hi) > slot (F(256) = 2^precision always is).
+      hi = lo + 1;
+      fhi = this.cdf(hi);
+      for (let step = 2; fhi <= slot; step *= 2) {
+        lo = hi;
+        flo = fhi;
+        hi = lo + step > VALUES ? VALUES : lo + step;
+        fhi = this.cdf(hi);
+      }
+    } else {
+      // Down until F(lo) <= slot (F(0) = 0 always is).
+      hi = lo;
+      fhi = flo;
+      lo = hi - 1;
+      flo = this.cdf(lo);
+      for (let step = 2; flo > slot; step *= 2) {
+        hi = lo;
+        fhi = flo;
+        lo = hi - step < 0 ? 0 : hi - step;
+        flo = this.cdf(lo);
+      }
+    }
     while (hi - lo > 1) {
       const mid = (lo + hi) >> 1;
-      if (this.cdf(mid) <= slot) lo = mid;
-      else hi = mid;
+      const f = this.cdf(mid);
+      if (f <= slot) {
+        lo = mid;
+        flo = f;
+      } else {
+        hi = mid;
+        fhi = f;
+      }
     }
+    this.start = flo;
+    this.end = fhi;
     return lo;
   }
+
+  /** F(x) and F(x + 1) of the value `find` returned last. */
+  start = 0;
+  end = 0;
 }

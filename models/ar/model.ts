@@ -304,10 +304,9 @@ export class ArFlow implements PartCoder {
             const tableA = tables[clampScale(scaleA + scaleStep) * QUARTERS + a - baseA * QUARTERS];
             const tableB = tables[clampScale(scaleB + scaleStep) * QUARTERS + b - baseB * QUARTERS];
             mix.set(tableA, p0 + baseA, tableB, p0 + baseB, weightA);
-            let start: number;
             if (msg === undefined) {
               value = values[i];
-              start = mix.cdf(value);
+              const start = mix.cdf(value);
               const freq = mix.cdf(value + 1) - start;
               record!.start![pixel + k] = start;
               record!.freq![pixel + k] = freq;
@@ -320,9 +319,8 @@ export class ArFlow implements PartCoder {
               const p = wf * logisticMass(value - p0 - raw[0] / OUTPUT_UNIT, sA) + (1 - wf) * logisticMass(value - p0 - raw[2] / OUTPUT_UNIT, sB);
               record!.floatBits -= Math.log2(Math.max(p, 2 ** -30));
             } else {
-              value = mix.find(msg.peek(MIX_PRECISION));
-              start = mix.cdf(value);
-              msg.pop(start, mix.cdf(value + 1) - start, MIX_PRECISION);
+              value = mix.find(msg.peek(MIX_PRECISION), p0 + Math.floor(meanQuarters / QUARTERS));
+              msg.pop(mix.start, mix.end - mix.start, MIX_PRECISION);
               values[i] = value;
             }
           }

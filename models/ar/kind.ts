@@ -7,7 +7,9 @@ export const AR_FORMAT = 'flowzip-ar';
 export const arKind: ModelKind = {
   id: 'ar',
   description: 'learned autoregressive integer flow for 8-bit grey and RGB (integer MLP on causal context, logistic priors); baseline for other layouts',
-  shippedDir: 'models/ar/photo',
+  shippedDir: 'models/ar/photo-mix',
+  // The first shipped model (one logistic per sample, routes 1-4): files that name its hash still decode.
+  retiredDirs: ['models/ar/photo'],
   matches: (head) => head.format === AR_FORMAT,
   load: async (dir, id) => (await import('./model.js')).createArModel(dir, id),
   trainer: {

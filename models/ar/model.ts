@@ -3,7 +3,8 @@
  * mapped to z = x - floor(mean), mean = p0 + an integer network's correction from the causal context
  * (context.ts), and z is coded under a frozen discretized logistic table (the IDF's prior tables: quarter
  * centres, scale index j). This is the fully autoregressive case of an integer discrete flow: a triangular
- * bijection on Z^d, so p(x) = P(z) exactly, and the file is -log2 P(z) bits plus rANS overhead. While
+ * bijection on Z^d, so p(x) = P(z) exactly, and the file is -log2 P(z) bits plus rANS overhead. A mixture
+ * model (route 5) codes x under a mixture of two such tables instead, over the 8-bit range. While
  * coding, the mean is also adapted to the image (MeanAdapter). Grey+alpha and RGBA code their colour this way
  * and their alpha plane with the grid coder; other layouts (16-bit, other dtypes, single rows such as
  * bytes) go to the baseline coder under the same model id.
@@ -13,7 +14,9 @@
  * coded independently (each band's context and adaptation start afresh, so bands run on parallel worker
  * threads and a pass holds one band's planes): u32 byte lengths of all bands but the last (the layout
  * gives the count), then the bands' rANS messages. 3: alpha layouts, colour as route 4's body and alpha
- * as the grid coder's (channelSplitRoute). Written before, still decoded: 2 = route 4 without the mean
+ * as the grid coder's (channelSplitRoute). 5: route 4 for a model whose nets output a mixture of two
+ * logistics (mixture.ts); such a model writes and reads route 5 only (and route 3 with route 5's colour
+ * body). Written before, still decoded: 2 = route 4 without the mean
  * adaptation; 1 = route 2 with bands of BAND_ROWS rows and a shorter last one (it left the second of two
  * threads idle on a 640-row photo); 0 for alpha layouts.
  */
@@ -286,9 +289,10 @@ export class ArFlow implements PartCoder {
               const bits = residual.bits(r);
               record!.bits += bits;
               if (record!.pixelBits) record!.pixelBits[y * width + x] += bits;
-              // The float model: the network's unrounded mean and scale, a continuous logistic.
+              // The float model: the network's unrounded mean and scale (with the adaptations' corrections), a continuous logistic.
               const scale = PRIOR_SCALE_0 * 2 ** (Math.min(maxScale, Math.max(0, raw[1] / OUTPUT_UNIT + scaleStep)) / 4);
-              record!.floatBits -= Math.log2(Math.max(logisticMass(value - p0 - raw[0] / OUTPUT_UNIT, scale), 2 ** -30));
+              const shift = (meanQuarters - netMean) / QUARTERS;
+              record!.floatBits -= Math.log2(Math.max(logisticMass(value - p0 - shift - raw[0] / OUTPUT_UNIT, scale), 2 ** -30));
             } else {
               value = base + residual.pop(msg);
               if (value < 0 || value > 255) fail('CORRUPT', 'decoded sample out of range');
@@ -316,7 +320,11 @@ export class ArFlow implements PartCoder {
               const wf = 1 / (1 + Math.exp(-raw[4] / OUTPUT_UNIT / MIX_LOGIT_STEPS));
               const sA = PRIOR_SCALE_0 * 2 ** (Math.min(maxScale, Math.max(0, raw[1] / OUTPUT_UNIT + scaleStep)) / 4);
               const sB = PRIOR_SCALE_0 * 2 ** (Math.min(maxScale, Math.max(0, raw[3] / OUTPUT_UNIT + scaleStep)) / 4);
-              const p = wf * logisticMass(value - p0 - raw[0] / OUTPUT_UNIT, sA) + (1 - wf) * logisticMass(value - p0 - raw[2] / OUTPUT_UNIT, sB);
+              // The float mixture, like the coded one, renormalized over the values 0..255.
+              const centreA = p0 + correction / QUARTERS + raw[0] / OUTPUT_UNIT;
+              const centreB = p0 + correction / QUARTERS + raw[2] / OUTPUT_UNIT;
+              const inRange = wf * rangeMass(centreA, sA) + (1 - wf) * rangeMass(centreB, sB);
+              const p = (wf * logisticMass(value - centreA, sA) + (1 - wf) * logisticMass(value - centreB, sB)) / inRange;
               record!.floatBits -= Math.log2(Math.max(p, 2 ** -30));
             } else {
               value = mix.find(msg.peek(MIX_PRECISION), p0 + Math.floor(meanQuarters / QUARTERS));
@@ -439,6 +447,11 @@ function logistic(v: number): number {
 /** Probability of an integer at `centred` from a logistic's centre (the float model's bits). */
 function logisticMass(centred: number, scale: number): number {
   return logistic((centred + 0.5) / scale) - logistic((centred - 0.5) / scale);
+}
+
+/** Mass of a logistic within the 8-bit values' bins [-0.5, 255.5]. */
+function rangeMass(centre: number, scale: number): number {
+  return logistic((255.5 - centre) / scale) - logistic((-0.5 - centre) / scale);
 }
 
 /** A raw mean output in quarter pixels (rounded to nearest). */

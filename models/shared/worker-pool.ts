@@ -34,11 +34,13 @@ export class WorkerPool {
         if (m.ok) p?.resolve(m.result);
         else p?.reject(m.code ? new FlowzipError(m.code as ErrorCode, m.message) : new Error(m.message));
       });
-      // A worker that fails to load (or dies) fails the jobs posted to the pool.
-      worker.on('error', (e) => {
+      // A worker that fails to load, throws or exits fails the jobs posted to the pool (none may hang).
+      const failAll = (e: Error) => {
         for (const p of this.pending.values()) p.reject(e);
         this.pending.clear();
-      });
+      };
+      worker.on('error', failAll);
+      worker.on('exit', (code) => failAll(new FlowzipError('INTERNAL', `a worker thread exited (status ${code})`)));
       return worker;
     });
   }

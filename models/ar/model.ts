@@ -452,8 +452,9 @@ function logisticMass(centred: number, scale: number): number {
   return logistic((centred + 0.5) / scale) - logistic((centred - 0.5) / scale);
 }
 
-/** Mass of a logistic within the 8-bit values' bins [-0.5, 255.5]. */
+/** Mass of a logistic within the 8-bit values' bins [-0.5, 255.5] (1 to double precision when 40 scales inside). */
 function rangeMass(centre: number, scale: number): number {
+  if (centre - 40 * scale > -0.5 && centre + 40 * scale < 255.5) return 1;
   return logistic((255.5 - centre) / scale) - logistic((-0.5 - centre) / scale);
 }
 

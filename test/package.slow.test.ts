@@ -16,7 +16,7 @@ describe('package', () => {
     const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString()) as { files: { path: string }[] }[];
     const paths = pack.files.map((f) => f.path);
     expect(paths).toContain('LICENSE');
-    for (const needed of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/train.js', 'dist/codec/index.js', 'models/ar/photo/model.json', 'models/ar/dense.wasm', 'models/shared/baseline-tables.bin'])
+    for (const needed of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/train.js', 'dist/codec/index.js', 'models/ar/photo-mix/model.json', 'models/ar/photo/model.json', 'models/ar/dense.wasm', 'models/shared/baseline-tables.bin'])
       expect(paths).toContain(needed);
     expect(paths.filter((p) => p.includes('checkpoint'))).toEqual([]);
   }, 60_000);

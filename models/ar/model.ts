@@ -237,7 +237,6 @@ export class ArFlow implements PartCoder {
     const features = runner.features;
     const raw = runner.output;
     const tables = this.tables.tables;
-    const maxScale = PRIOR_SCALE_COUNT - 1;
     const adapter = this.adaptScale ? new ScaleAdapter() : undefined;
     if ((variant === FLOW_MIXTURE) !== this.mixture) fail('CORRUPT', this.mixture ? 'a mixture model codes with route 5 only' : 'route 5 needs a mixture model');
     const mixture = this.mixture;
@@ -293,7 +292,7 @@ export class ArFlow implements PartCoder {
               record!.bits += bits;
               if (record!.pixelBits) record!.pixelBits[y * width + x] += bits;
               // The float model: the network's unrounded mean and scale (with the adaptations' corrections), a continuous logistic.
-              const scale = PRIOR_SCALE_0 * 2 ** (Math.min(maxScale, Math.max(0, raw[1] / OUTPUT_UNIT + scaleStep)) / 4);
+              const scale = floatScale(raw[1], scaleStep);
               const shift = (meanQuarters - netMean) / QUARTERS;
               record!.floatBits -= Math.log2(Math.max(logisticMass(value - p0 - shift - raw[0] / OUTPUT_UNIT, scale), 2 ** -30));
             } else {
@@ -321,8 +320,8 @@ export class ArFlow implements PartCoder {
               record!.bits += bits;
               if (record!.pixelBits) record!.pixelBits[y * width + x] += bits;
               const wf = 1 / (1 + Math.exp(-raw[4] / OUTPUT_UNIT / MIX_LOGIT_STEPS));
-              const sA = PRIOR_SCALE_0 * 2 ** (Math.min(maxScale, Math.max(0, raw[1] / OUTPUT_UNIT + scaleStep)) / 4);
-              const sB = PRIOR_SCALE_0 * 2 ** (Math.min(maxScale, Math.max(0, raw[3] / OUTPUT_UNIT + scaleStep)) / 4);
+              const sA = floatScale(raw[1], scaleStep);
+              const sB = floatScale(raw[3], scaleStep);
               // The float mixture, like the coded one, renormalized over the values 0..255.
               const centreA = p0 + correction / QUARTERS + raw[0] / OUTPUT_UNIT;
               const centreB = p0 + correction / QUARTERS + raw[2] / OUTPUT_UNIT;
@@ -450,6 +449,11 @@ function logistic(v: number): number {
 /** Probability of an integer at `centred` from a logistic's centre (the float model's bits). */
 function logisticMass(centred: number, scale: number): number {
   return logistic((centred + 0.5) / scale) - logistic((centred - 0.5) / scale);
+}
+
+/** The float model's scale: a raw scale output unrounded, moved by the scale adaptation's step. */
+function floatScale(raw: number, scaleStep: number): number {
+  return PRIOR_SCALE_0 * 2 ** (Math.min(MAX_SCALE, Math.max(0, raw / OUTPUT_UNIT + scaleStep)) / 4);
 }
 
 /** Mass of a logistic within the 8-bit values' bins [-0.5, 255.5] (1 to double precision when 40 scales inside). */

@@ -38,6 +38,11 @@ export function mixWeight(logitIndex: number): number {
   return MIX_WEIGHTS[i + MIX_LOGIT_LIMIT];
 }
 
+/** A table index clamped to 0..last (values beyond a table's residuals weigh nothing more). */
+function clampIndex(i: number, last: number): number {
+  return i < 0 ? 0 : i > last ? last : i;
+}
+
 /** One sample's mixture (set, then cdf / find); reused from sample to sample, no allocation. */
 export class Mixture {
   private cumA: Uint32Array = new Uint32Array(1);
@@ -60,24 +65,16 @@ export class Mixture {
     this.zeroB = b.halfWidth - baseB;
     this.lastA = 2 * a.halfWidth + 1;
     this.lastB = 2 * b.halfWidth + 1;
-    this.lowA = this.cumA[this.clampA(this.zeroA)];
-    this.lowB = this.cumB[this.clampB(this.zeroB)];
+    this.lowA = this.cumA[clampIndex(this.zeroA, this.lastA)];
+    this.lowB = this.cumB[clampIndex(this.zeroB, this.lastB)];
     this.weightA = wA;
     this.total = this.mass(VALUES);
   }
 
-  private clampA(i: number): number {
-    return i < 0 ? 0 : i > this.lastA ? this.lastA : i;
-  }
-
-  private clampB(i: number): number {
-    return i < 0 ? 0 : i > this.lastB ? this.lastB : i;
-  }
-
   /** D(x): the weighted mass of values 0..x-1. */
   private mass(x: number): number {
-    const a = this.cumA[this.clampA(this.zeroA + x)] - this.lowA;
-    const b = this.cumB[this.clampB(this.zeroB + x)] - this.lowB;
+    const a = this.cumA[clampIndex(this.zeroA + x, this.lastA)] - this.lowA;
+    const b = this.cumB[clampIndex(this.zeroB + x, this.lastB)] - this.lowB;
     return this.weightA * a + (MIX_ONE - this.weightA) * b;
   }
 

@@ -12,8 +12,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import {
   EXIT_STATUS,
   FlowzipError,
+  compress,
   compressArchive,
-  compressWithReport,
   decompress,
   decompressArchive,
   verifyArchive,
@@ -367,7 +367,7 @@ async function runCompress(files: string[], opts: CommonOptions): Promise<void> 
     try {
       const input = readInput(file);
       const target = outputFor(file, opts, files.length, () => `${file}.flz`);
-      const { bytes } = await compressWithReport(input, {
+      const bytes = await compress(input, {
         model: opts.model,
         kind: opts.kind,
         name: file === '-' ? undefined : basename(file),

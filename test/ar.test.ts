@@ -15,7 +15,7 @@ import { ACT_BITS, ADAPT_FEATURES, ADAPT_HIDDEN, INPUT_SHIFT, MAX_ACT, MAX_FEATU
 import { ERROR_NEIGHBOURS, NEIGHBOURS, ROWS_KEPT, contextOf, createPlanes, featureCount, fillPlanes, recordSample } from '../models/ar/context.js';
 import { trainAr } from '../models/ar/train/train.js';
 import { loadPriorTables } from '../models/shared/prior-tables.js';
-import { compressWithReport, decompress, loadModel, setTileThreads } from '../src/index.js';
+import { compress, compressWithReport, decompress, loadModel, setTileThreads } from '../src/index.js';
 import { decodeImage } from '../src/image.js';
 import { FIXTURES, fixture, fixtureNames, randomInt, rng } from './helpers.js';
 
@@ -375,6 +375,17 @@ describe.skipIf(!existsSync(join(SHIPPED, 'model.json')))('shipped autoregressiv
       expect(Math.abs(bits - floatBits) / floatBits).toBeLessThan(0.02);
       expect(8 * msg.flatten().length).toBeLessThanOrEqual(bits * 1.005 + 64);
     }
+  });
+
+  it('compress() skips the float bits (no report) and writes the same file as compressWithReport', async () => {
+    const png = fixture('photo-300x72.png');
+    const measured = await compressWithReport(png);
+    expect(measured.report.floatBits).toBeGreaterThan(0);
+    const unmeasured = await compressWithReport(png, { floatBits: false });
+    expect(unmeasured.report.floatBits).toBeUndefined();
+    expect(unmeasured.report.modelBits).toBe(measured.report.modelBits);
+    expect(Buffer.from(unmeasured.bytes).equals(Buffer.from(measured.bytes))).toBe(true);
+    expect(Buffer.from(await compress(png)).equals(Buffer.from(measured.bytes))).toBe(true);
   });
 });
 

@@ -291,10 +291,12 @@ export class ArFlow implements PartCoder {
               const bits = residual.bits(r);
               record!.bits += bits;
               if (record!.pixelBits) record!.pixelBits[y * width + x] += bits;
-              // The float model: the network's unrounded mean and scale (with the adaptations' corrections), a continuous logistic.
-              const scale = floatScale(raw[1], scaleStep);
-              const shift = (meanQuarters - netMean) / QUARTERS;
-              record!.floatBits -= Math.log2(Math.max(logisticMass(value - p0 - shift - raw[0] / OUTPUT_UNIT, scale), 2 ** -30));
+              if (record!.withFloatBits) {
+                // The float model: the network's unrounded mean and scale (with the adaptations' corrections), a continuous logistic.
+                const scale = floatScale(raw[1], scaleStep);
+                const shift = (meanQuarters - netMean) / QUARTERS;
+                record!.floatBits -= Math.log2(Math.max(logisticMass(value - p0 - shift - raw[0] / OUTPUT_UNIT, scale), 2 ** -30));
+              }
             } else {
               value = base + residual.pop(msg);
               if (value < 0 || value > 255) fail('CORRUPT', 'decoded sample out of range');
@@ -319,15 +321,17 @@ export class ArFlow implements PartCoder {
               const bits = MIX_PRECISION - Math.log2(freq);
               record!.bits += bits;
               if (record!.pixelBits) record!.pixelBits[y * width + x] += bits;
-              const wf = 1 / (1 + Math.exp(-raw[4] / OUTPUT_UNIT / MIX_LOGIT_STEPS));
-              const sA = floatScale(raw[1], scaleStep);
-              const sB = floatScale(raw[3], scaleStep);
-              // The float mixture, like the coded one, renormalized over the values 0..255.
-              const centreA = p0 + correction / QUARTERS + raw[0] / OUTPUT_UNIT;
-              const centreB = p0 + correction / QUARTERS + raw[2] / OUTPUT_UNIT;
-              const inRange = wf * rangeMass(centreA, sA) + (1 - wf) * rangeMass(centreB, sB);
-              const p = (wf * logisticMass(value - centreA, sA) + (1 - wf) * logisticMass(value - centreB, sB)) / inRange;
-              record!.floatBits -= Math.log2(Math.max(p, 2 ** -30));
+              if (record!.withFloatBits) {
+                const wf = 1 / (1 + Math.exp(-raw[4] / OUTPUT_UNIT / MIX_LOGIT_STEPS));
+                const sA = floatScale(raw[1], scaleStep);
+                const sB = floatScale(raw[3], scaleStep);
+                // The float mixture, like the coded one, renormalized over the values 0..255.
+                const centreA = p0 + correction / QUARTERS + raw[0] / OUTPUT_UNIT;
+                const centreB = p0 + correction / QUARTERS + raw[2] / OUTPUT_UNIT;
+                const inRange = wf * rangeMass(centreA, sA) + (1 - wf) * rangeMass(centreB, sB);
+                const p = (wf * logisticMass(value - centreA, sA) + (1 - wf) * logisticMass(value - centreB, sB)) / inRange;
+                record!.floatBits -= Math.log2(Math.max(p, 2 ** -30));
+              }
             } else {
               value = mix.find(msg.peek(MIX_PRECISION), p0 + Math.floor(meanQuarters / QUARTERS));
               msg.pop(mix.start, mix.end - mix.start, MIX_PRECISION);
@@ -350,16 +354,16 @@ export class ArFlow implements PartCoder {
     return this.mixture ? FLOW_MIXTURE : FLOW_ADAPTIVE_MEAN;
   }
 
-  /** Push `data` onto `msg`; returns integer-table and float-model bits. */
-  encode(msg: Message, data: SampleArray, layout: SampleLayout, progress?: Progress, pixelBits?: Float32Array, variant = this.writtenVariant()): { bits: number; floatBits: number } {
+  /** Push `data` onto `msg`; returns integer-table and float-model bits (0 without `withFloatBits`). */
+  encode(msg: Message, data: SampleArray, layout: SampleLayout, progress?: Progress, pixelBits?: Float32Array, variant = this.writtenVariant(), withFloatBits = true): { bits: number; floatBits: number } {
     const n = data.length;
     const reuse = <T extends { length: number; subarray(a: number, b: number): T }>(kept: T | undefined, make: (n: number) => T) => (kept && kept.length >= n ? kept.subarray(0, n) : make(n));
     const kept = this.scratch;
     const record: SampleRecord = this.mixture
       ? // 8 bytes a sample: the intervals.
-        { table: new Uint8Array(0), residual: new Int16Array(0), start: reuse(kept?.start, (m) => new Uint32Array(m)), freq: reuse(kept?.freq, (m) => new Uint32Array(m)), bits: 0, floatBits: 0, pixelBits }
+        { table: new Uint8Array(0), residual: new Int16Array(0), start: reuse(kept?.start, (m) => new Uint32Array(m)), freq: reuse(kept?.freq, (m) => new Uint32Array(m)), bits: 0, floatBits: 0, withFloatBits, pixelBits }
       : // 3 bytes a sample: table indices (j, q) < 192, residuals |r| < 2^15 (|mean| <= 2^31 / OUTPUT_UNIT).
-        { table: reuse(kept?.table, (m) => new Uint8Array(m)), residual: reuse(kept?.residual, (m) => new Int16Array(m)), bits: 0, floatBits: 0, pixelBits };
+        { table: reuse(kept?.table, (m) => new Uint8Array(m)), residual: reuse(kept?.residual, (m) => new Int16Array(m)), bits: 0, floatBits: 0, withFloatBits, pixelBits };
     this.scratch = { table: record.table, residual: record.residual, start: record.start, freq: record.freq };
     this.run(data, layout, undefined, record, progress, variant);
     msg.reserve(Math.ceil(record.bits / 16) + 64);
@@ -382,7 +386,7 @@ export class ArFlow implements PartCoder {
   encodePart(job: EncodePartJob, progress?: Progress): EncodedPart {
     const msg = new Message(1024);
     const pixelBits = job.withPixelBits ? new Float32Array(job.layout.height * job.layout.width) : undefined;
-    const { bits, floatBits } = this.encode(msg, job.values, job.layout, progress, pixelBits, job.variant ?? FLOW_PLAIN);
+    const { bits, floatBits } = this.encode(msg, job.values, job.layout, progress, pixelBits, job.variant ?? FLOW_PLAIN, job.withFloatBits ?? true);
     return { message: msg.flatten(), bits, floatBits, pixelBits };
   }
 
@@ -438,7 +442,9 @@ interface SampleRecord {
   start?: Uint32Array;
   freq?: Uint32Array;
   bits: number;
+  /** The float model's bits, summed when `withFloatBits` (they cost ~20% of encoding time). */
   floatBits: number;
+  withFloatBits: boolean;
   pixelBits?: Float32Array;
 }
 

@@ -11,6 +11,8 @@ export interface EncodePartJob {
   values: SampleArray;
   layout: SampleLayout;
   withPixelBits: boolean;
+  /** Compute EncodedPart.floatBits (absent: yes); without them a coder may report 0 and save the time. */
+  withFloatBits?: boolean;
   /** Which of the coder's variants codes the part (a route's choice, e.g. with online adaptation). */
   variant?: number;
 }

@@ -18,8 +18,8 @@ export interface Route {
   id: number;
   /** Routes older builds wrote for the same layouts: still decoded (their byte), never written. */
   older?: Route[];
-  /** The body as pieces in order (joined once, behind the route byte). */
-  encode(data: SampleArray, layout: SampleLayout, progress?: Progress, pixelBits?: Float32Array): Promise<CodedBits & { body: Uint8Array[]; initialBits?: number }>;
+  /** The body as pieces in order (joined once, behind the route byte); `floatBits: false` lets the coder skip them. */
+  encode(data: SampleArray, layout: SampleLayout, progress?: Progress, pixelBits?: Float32Array, floatBits?: boolean): Promise<CodedBits & { body: Uint8Array[]; initialBits?: number }>;
   decode(body: Uint8Array, layout: SampleLayout, out: SampleArray, progress?: Progress): Promise<void>;
 }
 
@@ -67,16 +67,16 @@ export interface PartsPlan<Part> {
 export function partsRoute<Part>(id: number, plan: PartsPlan<Part>): Route {
   return {
     id,
-    async encode(data, layout, progress, pixelBits) {
+    async encode(data, layout, progress, pixelBits, floatBits = true) {
       const parts = plan.parts(layout);
-      const jobAt = (i: number) => ({ values: plan.extract(data, layout, parts[i]), layout: plan.partLayout(layout, parts[i]), withPixelBits: !!pixelBits, variant: plan.variant });
+      const jobAt = (i: number) => ({ values: plan.extract(data, layout, parts[i]), layout: plan.partLayout(layout, parts[i]), withPixelBits: !!pixelBits, withFloatBits: floatBits, variant: plan.variant });
       const coded = await plan.runner(layout, parts).encode(parts.length, jobAt, progress);
       if (pixelBits) coded.forEach((c, i) => plan.placeBits(pixelBits, layout, parts[i], c.pixelBits!));
       const messages = coded.map((c) => c.message);
       return {
         body: [plan.framing === 'counted' ? partsHeader(messages) : knownPartsHeader(messages), ...messages],
         modelBits: coded.reduce((a, c) => a + c.bits, 0),
-        floatBits: coded.reduce((a, c) => a + c.floatBits, 0),
+        floatBits: floatBits ? coded.reduce((a, c) => a + c.floatBits, 0) : undefined,
       };
     },
     async decode(body, layout, out, progress) {
@@ -114,13 +114,13 @@ export function channelSplitRoute(id: number, leading: number, first: Route, sec
   const within = (progress: Progress | undefined, from: number, share: number) => progress && ((f: number) => progress(from + share * f));
   return {
     id,
-    async encode(data, layout, progress, pixelBits) {
+    async encode(data, layout, progress, pixelBits, floatBits) {
       const [la, lb] = layouts(layout);
       const [a, b] = split(data, layout, (n) => new (data.constructor as new (n: number) => SampleArray)(n));
       const share = leading / layout.channels;
       const bitsB = pixelBits && new Float32Array(pixelBits.length);
-      const codedA = await first.encode(a, la, within(progress, 0, share), pixelBits);
-      const codedB = await second.encode(b, lb, within(progress, share, 1 - share), bitsB);
+      const codedA = await first.encode(a, la, within(progress, 0, share), pixelBits, floatBits);
+      const codedB = await second.encode(b, lb, within(progress, share, 1 - share), bitsB, floatBits);
       if (pixelBits) for (let i = 0; i < pixelBits.length; i++) pixelBits[i] += bitsB![i];
       const bodyA = concat(codedA.body);
       return {
@@ -170,7 +170,7 @@ export function routedModel(info: ModelInfo, route: (layout: SampleLayout) => Ro
       if (data.length !== layout.height * layout.width * layout.channels) fail('INTERNAL', 'layout does not match data');
       const pixelBits = options?.pixelBits ? new Float32Array(layout.height * layout.width) : undefined;
       const r = route(layout);
-      const { body, ...coded } = await r.encode(data, layout, progress, pixelBits);
+      const { body, ...coded } = await r.encode(data, layout, progress, pixelBits, options?.floatBits ?? true);
       return { ...coded, pixelBits, payload: concat(routeByte ? [Uint8Array.of(r.id), ...body] : body) };
     },
     async decode(payload, layout, out, progress) {

@@ -48,6 +48,11 @@ export interface EncodeResult extends CodedBits {
 export interface EncodeOptions {
   /** Also return where the bits go, per pixel. */
   pixelBits?: boolean;
+  /**
+   * Also compute the float model's bits (CodedBits.floatBits), default true. Models where they cost
+   * time (ar: ~20% of encoding) skip them when false; the payload is the same either way.
+   */
+  floatBits?: boolean;
 }
 
 /**

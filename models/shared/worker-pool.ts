@@ -21,6 +21,8 @@ export class WorkerPool {
   private readonly workers: Worker[];
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
+  /** Why the pool can run nothing more: a worker failed to load, threw outside a job, or exited. */
+  private broken?: Error;
 
   constructor(script: URL, workerData: unknown, threads: number) {
     this.workers = Array.from({ length: threads }, () => {
@@ -34,15 +36,25 @@ export class WorkerPool {
         if (m.ok) p?.resolve(m.result);
         else p?.reject(m.code ? new FlowzipError(m.code as ErrorCode, m.message) : new Error(m.message));
       });
-      // A worker that fails to load, throws or exits fails the jobs posted to the pool (none may hang).
-      const failAll = (e: Error) => {
-        for (const p of this.pending.values()) p.reject(e);
+      // A worker that fails to load, throws or exits breaks the pool: the jobs posted to it fail, and so
+      // does every later run (a job posted to a dead worker would wait forever); the other workers go.
+      const breakPool = (e: Error) => {
+        if (!this.broken) {
+          this.broken = e;
+          for (const w of this.workers) if (w !== worker) void w.terminate();
+        }
+        for (const p of this.pending.values()) p.reject(this.broken);
         this.pending.clear();
       };
-      worker.on('error', failAll);
-      worker.on('exit', (code) => failAll(new FlowzipError('INTERNAL', `a worker thread exited (status ${code})`)));
+      worker.on('error', breakPool);
+      worker.on('exit', (code) => breakPool(new FlowzipError('INTERNAL', `a worker thread exited (status ${code})`)));
       return worker;
     });
+  }
+
+  /** False once a worker has failed (every run then fails; sharedPool makes a new pool). */
+  get usable(): boolean {
+    return !this.broken;
   }
 
   /**
@@ -61,6 +73,7 @@ export class WorkerPool {
         worker.ref();
         try {
           while (next < count) {
+            if (this.broken) throw this.broken;
             const index = next++;
             const id = this.nextId++;
             const result = await new Promise<R>((resolve, reject) => {
@@ -97,7 +110,7 @@ const pools = new Map<string, WorkerPool>();
 export function sharedPool(script: URL, key: string, workerData: unknown, threads: number): WorkerPool {
   const id = `${script.href}|${key}|${threads}`;
   let pool = pools.get(id);
-  if (!pool) pools.set(id, (pool = new WorkerPool(script, workerData, threads)));
+  if (!pool || !pool.usable) pools.set(id, (pool = new WorkerPool(script, workerData, threads)));
   return pool;
 }
 

@@ -17,7 +17,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, w
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
-import { buildNpy, compressArchive, compressWithReport, decompress, decompressArchive, listModels, loadModel, parseNpy } from '../src/index.js';
+import { buildNpy, compress, compressArchive, decompress, decompressArchive, listModels, loadModel, parseNpy } from '../src/index.js';
 import { decodeImage } from '../src/image.js';
 import { packageRoot } from '../models/shared/assets.js';
 import { benchRans, type RansBenchRow } from './rans.js';
@@ -177,7 +177,8 @@ async function benchFlowzip(model: string, dataset: string, items: Item[], runs:
     let td = 0;
     for (const [i, it] of items.entries()) {
       let t = performance.now();
-      const { bytes } = await compressWithReport(it.bytes, chosen ? { kind: 'image', forceModel: true } : { model, kind: 'image', forceModel: true });
+      // What `flowzip compress` runs (no report, so no float-model bits).
+      const bytes = await compress(it.bytes, chosen ? { kind: 'image', forceModel: true } : { model, kind: 'image', forceModel: true });
       te += performance.now() - t;
       t = performance.now();
       const restored = await decompress(bytes);

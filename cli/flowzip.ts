@@ -31,6 +31,7 @@ import {
   testFlz,
   type Listing,
   setTileThreads,
+  startPartWorkers,
   verify,
   type BackendName,
   type InputKind,
@@ -362,6 +363,8 @@ async function runCompress(files: string[], opts: CommonOptions): Promise<void> 
     throw new FlowzipError('USAGE', 'refusing to write compressed data to a terminal (use -o FILE or a pipe)');
   files = files.filter((file) => checkCompressible(file, opts));
   if (await runParallel('compress', files, opts)) return;
+  // Files one by one, each image's bands on -T threads: the workers start while the first file is read.
+  startPartWorkers();
   const bar = new ProgressBar(files.map(sizeOf), !!opts.quiet);
   for (const [index, file] of files.entries()) {
     try {
@@ -436,6 +439,7 @@ async function runDecompress(files: string[], opts: CommonOptions): Promise<void
   files = files.filter((f) => !archives.includes(f));
   if (files.length === 0) return;
   if (await runParallel('decompress', files, opts)) return;
+  startPartWorkers();
   const bar = new ProgressBar(files.map(sizeOf), !!opts.quiet);
   for (const [index, file] of files.entries()) {
     try {

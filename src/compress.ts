@@ -290,6 +290,9 @@ export async function compress(input: Uint8Array, options: CompressOptions = {})
 }
 
 export async function compressWithReport(input: Uint8Array, options: CompressOptions = {}): Promise<Encoded> {
+  // The model loads before the input decodes, so that part workers started ahead (startPartWorkers)
+  // load it meanwhile; encodeWithModel reports a model that fails to load.
+  loadModel(options.model ?? DEFAULT_MODEL).catch(() => undefined);
   return await encodePrepared(await prepare(input, options), options);
 }
 

@@ -19,6 +19,7 @@ export { parseNpy, buildNpy } from './npy.js';
 export { decodeImage, encodePng, renderHeatmap } from './image.js';
 export { preferBackend, type BackendName } from '../models/shared/backend.js';
 export { setTileThreads } from '../models/shared/worker-pool.js';
+export { startPartWorkers } from '../models/shared/parts.js';
 export {
   compressArchive,
   decompressArchive,

@@ -15,7 +15,7 @@ import { ACT_BITS, ADAPT_FEATURES, ADAPT_HIDDEN, INPUT_SHIFT, MAX_ACT, MAX_FEATU
 import { ERROR_NEIGHBOURS, NEIGHBOURS, ROWS_KEPT, contextOf, createPlanes, featureCount, fillPlanes, recordSample } from '../models/ar/context.js';
 import { trainAr } from '../models/ar/train/train.js';
 import { loadPriorTables } from '../models/shared/prior-tables.js';
-import { compress, compressWithReport, decompress, loadModel, setTileThreads } from '../src/index.js';
+import { compress, compressWithReport, decompress, loadModel, setTileThreads, startPartWorkers } from '../src/index.js';
 import { decodeImage } from '../src/image.js';
 import { FIXTURES, fixture, fixtureNames, randomInt, rng } from './helpers.js';
 
@@ -228,10 +228,15 @@ describe('autoregressive flow: training and coding (tiny model)', () => {
     for (let y = 0; y < height; y++)
       for (let x = 0; x < width * 3; x++) data[(y * width) * 3 + x] = im.samples[((y % im.height) * im.width) * 3 + x];
     const layout = { height, width, channels: 3, dtype: 'uint8' as const };
-    const model = createArModel(dir);
+    let model = createArModel(dir);
     const payloads: Uint8Array[] = [];
-    for (const threads of [1, 2]) {
+    // 2 threads: three bands on two workers; 3: two workers (started ahead, the model preloaded) and this thread.
+    for (const threads of [1, 2, 3]) {
       setTileThreads(threads);
+      if (threads === 3) {
+        startPartWorkers();
+        model = createArModel(dir);
+      }
       const { payload } = await model.encode(data, layout);
       payloads.push(payload);
       const out = new Int32Array(data.length);
@@ -240,6 +245,7 @@ describe('autoregressive flow: training and coding (tiny model)', () => {
     }
     setTileThreads(1);
     expect(Buffer.from(payloads[0]).equals(Buffer.from(payloads[1]))).toBe(true);
+    expect(Buffer.from(payloads[0]).equals(Buffer.from(payloads[2]))).toBe(true);
     // A payload decoded under a layout with fewer bands is CORRUPT, not a hang or a wrong image.
     await expect(model.decode(payloads[0], { ...layout, height: BAND_ROWS }, new Int32Array(BAND_ROWS * width * 3))).rejects.toMatchObject({ code: 'CORRUPT' });
   }, 60_000);

@@ -26,7 +26,7 @@ import { GRID_ALGORITHM, GRID_MIN_BITS_PER_SAMPLE, gridRoute } from '../shared/g
 import { BASELINE_ALGORITHM, baselineCoder, baselineMinBits } from '../shared/baseline-coder.js';
 import { loadBaselineTables } from '../shared/baseline-tables.js';
 import { sha256 } from '../shared/hash.js';
-import { partRunner, type DecodePartJob, type EncodePartJob, type EncodedPart, type PartCoder } from '../shared/parts.js';
+import { partRunner, preloadPartCoder, type DecodePartJob, type EncodePartJob, type EncodedPart, type PartCoder } from '../shared/parts.js';
 import { PRIOR_SCALE_0, PRIOR_SCALE_COUNT, QUARTERS, loadPriorTables, type PriorTables } from '../shared/prior-tables.js';
 import { channelSplitRoute, messageRoute, partsRoute, routedModel } from '../shared/routes.js';
 import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../shared/types.js';
@@ -513,6 +513,8 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
   const flow = parseArFlow(jsonBytes, dir);
   const baseline = loadBaselineTables();
   const worker = { module: compiledSibling(import.meta.url, 'model.js'), dir };
+  // Part workers started ahead (startPartWorkers) load the model now, while this thread gets its input.
+  preloadPartCoder(worker);
   const baselineRoute = messageRoute(ROUTE_BASELINE, baselineCoder(baseline));
   const bandPlan = (id: number, fixed: boolean, variant = FLOW_PLAIN) =>
     partsRoute(id, {

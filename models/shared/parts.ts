@@ -5,7 +5,7 @@
  */
 import { compiledSibling } from './assets.js';
 import type { Progress, SampleArray, SampleLayout } from './types.js';
-import { sharedPool, tileThreads, type WorkerPool } from './worker-pool.js';
+import { sharedPool, startedPool, tileThreads, type WorkerPool } from './worker-pool.js';
 
 export interface EncodePartJob {
   values: SampleArray;
@@ -54,10 +54,43 @@ export interface PartWorkerSource {
   backend?: string;
 }
 
+/** What a part worker receives: the part coder's source (as posted) and the job. */
+export interface PartWorkerJob<J> {
+  source: { module: string; dir: string; backend?: string };
+  job: J;
+}
+
+/**
+ * The part workers: one pool per thread setting, shared by every model (each worker loads a model's
+ * part coder on the first job that names it, or when `preloadPartCoder` asks).
+ */
+function partPool(create = true): WorkerPool | undefined {
+  const script = compiledSibling(import.meta.url, 'part-worker.js');
+  return create ? sharedPool(script, 'parts', undefined, tileThreads()) : startedPool(script, 'parts', tileThreads());
+}
+
+/**
+ * Start the worker threads that code one image's parts beside this thread (threads - 1 of them) before
+ * any model needs them: they start while the caller reads the input and loads the model (the CLI does
+ * this for one file and -T 2 or more). Nothing happens with one thread.
+ */
+export function startPartWorkers(): void {
+  if (tileThreads() > 1) partPool()!.start(tileThreads() - 1);
+}
+
+/** Have the part workers already started load this model's part coder now, ahead of its first part. */
+export function preloadPartCoder(source: PartWorkerSource): void {
+  partPool(false)?.broadcast('load', postedSource(source));
+}
+
+function postedSource(source: PartWorkerSource): PartWorkerJob<unknown>['source'] {
+  return { module: source.module.href, dir: source.dir, ...(source.backend !== undefined ? { backend: source.backend } : {}) };
+}
+
 /**
  * Parts here when one thread (or fewer than `minParts` parts) makes workers pointless; when there are no
- * more parts than threads, the last one here and the others on worker threads; else all on the shared
- * pool (one per model, backend and thread count; workers load the model once).
+ * more parts than threads, the last one here and the others on worker threads; else all on the part
+ * workers (one pool for every model; each worker loads a model once).
  */
 export function partRunner(local: PartCoder, source: PartWorkerSource, parts: number, minParts = 2): PartRunner {
   const threads = Math.min(tileThreads(), parts);
@@ -80,18 +113,17 @@ export function partRunner(local: PartCoder, source: PartWorkerSource, parts: nu
       },
     };
   }
-  const data = { module: source.module.href, dir: source.dir, backend: source.backend };
-  const script = compiledSibling(import.meta.url, 'part-worker.js');
-  const key = `${data.module}|${data.dir}|${data.backend ?? ''}`;
-  if (parts <= threads) return sharedThreadRunner(local, sharedPool(script, key, data, threads - 1));
-  const pool = sharedPool(script, key, data, threads);
+  const pool = partPool()!;
+  const posted = postedSource(source);
+  const wrap = <J>(jobAt: (index: number) => J) => (i: number): PartWorkerJob<J> => ({ source: posted, job: jobAt(i) });
+  if (parts <= threads) return sharedThreadRunner(local, pool, wrap, threads - 1);
   return {
     encode: async (count, jobAt, progress) => {
       const results = new Array<EncodedPart>(count);
-      await pool.run<EncodePartJob, EncodedPart>('encode', count, jobAt, (i, r) => void (results[i] = r), progress);
+      await pool.run<PartWorkerJob<EncodePartJob>, EncodedPart>('encode', count, wrap(jobAt), (i, r) => void (results[i] = r), progress, threads);
       return results;
     },
-    decode: (count, jobAt, onPart, progress) => pool.run<DecodePartJob, SampleArray>('decode', count, jobAt, onPart, progress),
+    decode: (count, jobAt, onPart, progress) => pool.run<PartWorkerJob<DecodePartJob>, SampleArray>('decode', count, wrap(jobAt), onPart, progress, threads),
   };
 }
 
@@ -100,7 +132,7 @@ export function partRunner(local: PartCoder, source: PartWorkerSource, parts: nu
  * meanwhile (one worker fewer to start and load the model; the workers' parts are posted before this
  * thread starts its own, so all run at once).
  */
-function sharedThreadRunner(local: PartCoder, pool: WorkerPool): PartRunner {
+function sharedThreadRunner(local: PartCoder, pool: WorkerPool, wrap: <J>(jobAt: (index: number) => J) => (i: number) => PartWorkerJob<J>, workers: number): PartRunner {
   const split = (progress: Progress | undefined, count: number) => {
     const done = [0, 0];
     const report = () => progress?.((done[0] * (count - 1) + done[1]) / count);
@@ -126,13 +158,13 @@ function sharedThreadRunner(local: PartCoder, pool: WorkerPool): PartRunner {
     encode: async (count, jobAt, progress) => {
       const results = new Array<EncodedPart>(count);
       const p = split(progress, count);
-      const running = pool.run<EncodePartJob, EncodedPart>('encode', count - 1, jobAt, (i, r) => void (results[i] = r), p.pool);
+      const running = pool.run<PartWorkerJob<EncodePartJob>, EncodedPart>('encode', count - 1, wrap(jobAt), (i, r) => void (results[i] = r), p.pool, workers);
       results[count - 1] = await alongside(running, () => local.encodePart(jobAt(count - 1), p.local));
       return results;
     },
     decode: async (count, jobAt, onPart, progress) => {
       const p = split(progress, count);
-      const running = pool.run<DecodePartJob, SampleArray>('decode', count - 1, jobAt, onPart, p.pool);
+      const running = pool.run<PartWorkerJob<DecodePartJob>, SampleArray>('decode', count - 1, wrap(jobAt), onPart, p.pool, workers);
       onPart(count - 1, await alongside(running, () => local.decodePart(jobAt(count - 1), p.local)));
     },
   };

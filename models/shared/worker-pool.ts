@@ -1,8 +1,8 @@
 /**
  * Worker threads that run independent jobs of one kind in parallel: the parts of one image (IDF tiles,
  * autoregressive bands; parts.ts), or the CLI's files. Jobs are independent, so the bytes do not
- * depend on the thread count. Idle workers do not keep the
- * process alive. The worker script answers `{ ready: true }` once loaded, then `{ id, ok, result }` or
+ * depend on the thread count. Workers start when first needed (or `start`ed ahead), up to the pool's
+ * size; idle workers do not keep the process alive. The worker script answers `{ ready: true }` once loaded, then `{ id, ok, result }` or
  * `{ id, ok: false, code, message }` for each `{ id, op, job }`.
  */
 import { availableParallelism } from 'node:os';
@@ -18,38 +18,59 @@ interface Pending {
 }
 
 export class WorkerPool {
-  private readonly workers: Worker[];
+  private readonly workers: Worker[] = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   /** Why the pool can run nothing more: a worker failed to load, threw outside a job, or exited. */
   private broken?: Error;
 
-  constructor(script: URL, workerData: unknown, threads: number) {
-    this.workers = Array.from({ length: threads }, () => {
-      const worker = new Worker(script, { workerData });
-      worker.unref();
-      worker.on('message', (m: { id?: number; ok?: boolean; result?: unknown; code?: string; message?: string; progress?: number }) => {
-        if (m.id === undefined) return;
-        if (m.progress !== undefined) return this.pending.get(m.id)?.progress?.(m.progress);
-        const p = this.pending.get(m.id);
-        this.pending.delete(m.id);
-        if (m.ok) p?.resolve(m.result);
-        else p?.reject(m.code ? new FlowzipError(m.code as ErrorCode, m.message) : new Error(m.message));
-      });
-      // A worker that fails to load, throws or exits breaks the pool: the jobs posted to it fail, and so
-      // does every later run (a job posted to a dead worker would wait forever); the other workers go.
-      const breakPool = (e: Error) => {
-        if (!this.broken) {
-          this.broken = e;
-          for (const w of this.workers) if (w !== worker) void w.terminate();
-        }
-        for (const p of this.pending.values()) p.reject(this.broken);
-        this.pending.clear();
-      };
-      worker.on('error', breakPool);
-      worker.on('exit', (code) => breakPool(new FlowzipError('INTERNAL', `a worker thread exited (status ${code})`)));
-      return worker;
+  /** `threads`: the most workers the pool starts. */
+  constructor(
+    private readonly script: URL,
+    private readonly workerData: unknown,
+    readonly threads: number,
+  ) {}
+
+  /** Start workers until `count` (at most the pool's size) run, e.g. while the caller still prepares its jobs. */
+  start(count = this.threads): void {
+    while (!this.broken && this.workers.length < Math.min(count, this.threads)) this.workers.push(this.spawn());
+  }
+
+  /** Post a job to every started worker, answers ignored (a worker caching something ahead of the jobs that need it). */
+  broadcast(op: string, job: unknown): void {
+    if (this.broken) return;
+    for (const worker of this.workers) {
+      const id = this.nextId++;
+      this.pending.set(id, { resolve: () => undefined, reject: () => undefined });
+      worker.postMessage({ id, op, job });
+    }
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(this.script, { workerData: this.workerData });
+    worker.on('message', (m: { id?: number; ok?: boolean; result?: unknown; code?: string; message?: string; progress?: number }) => {
+      if (m.id === undefined) return;
+      if (m.progress !== undefined) return this.pending.get(m.id)?.progress?.(m.progress);
+      const p = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      if (m.ok) p?.resolve(m.result);
+      else p?.reject(m.code ? new FlowzipError(m.code as ErrorCode, m.message) : new Error(m.message));
     });
+    // A worker that fails to load, throws or exits breaks the pool: the jobs posted to it fail, and so
+    // does every later run (a job posted to a dead worker would wait forever); the other workers go.
+    const breakPool = (e: Error) => {
+      if (!this.broken) {
+        this.broken = e;
+        for (const w of this.workers) if (w !== worker) void w.terminate();
+      }
+      for (const p of this.pending.values()) p.reject(this.broken);
+      this.pending.clear();
+    };
+    worker.on('error', breakPool);
+    worker.on('exit', (code) => breakPool(new FlowzipError('INTERNAL', `a worker thread exited (status ${code})`)));
+    // After the listeners (adding one refs the worker again): an idle worker keeps nothing alive.
+    worker.unref();
+    return worker;
   }
 
   /** False once a worker has failed (every run then fails; sharedPool makes a new pool). */
@@ -61,15 +82,19 @@ export class WorkerPool {
    * Run `count` jobs, made when a worker takes them (`jobAt(i)`: only the jobs in flight exist at once);
    * `onResult` hears of each result as it arrives (any order), so a caller need not keep them all.
    * The first job of each worker is posted before this returns (a worker still loading queues it), so
-   * a caller may then block its own thread on other work while the workers run.
+   * a caller may then block its own thread on other work while the workers run. `workers`: how many of
+   * the pool's workers take jobs (default all; never more than jobs).
    */
-  async run<J, R>(op: string, count: number, jobAt: (index: number) => J, onResult: (index: number, result: R) => void | Promise<void>, progress?: Progress): Promise<void> {
+  async run<J, R>(op: string, count: number, jobAt: (index: number) => J, onResult: (index: number, result: R) => void | Promise<void>, progress?: Progress, workers = this.threads): Promise<void> {
+    if (this.broken) throw this.broken;
+    const used = Math.max(1, Math.min(workers, count, this.threads));
+    this.start(used);
     // Each job's fraction done: finished jobs count 1, running ones what their worker last reported.
     const fractions = new Float64Array(count);
     const report = () => progress?.(fractions.reduce((a, f) => a + f, 0) / count);
     let next = 0;
     await Promise.all(
-      this.workers.map(async (worker) => {
+      this.workers.slice(0, used).map(async (worker) => {
         worker.ref();
         try {
           while (next < count) {
@@ -105,6 +130,12 @@ export function tileThreads(): number {
 }
 
 const pools = new Map<string, WorkerPool>();
+
+/** The shared pool for (script, key, threads) if one was made and still works. */
+export function startedPool(script: URL, key: string, threads: number): WorkerPool | undefined {
+  const pool = pools.get(`${script.href}|${key}|${threads}`);
+  return pool?.usable ? pool : undefined;
+}
 
 /** One shared pool per (script, key, threads). */
 export function sharedPool(script: URL, key: string, workerData: unknown, threads: number): WorkerPool {

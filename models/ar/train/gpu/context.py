@@ -101,10 +101,14 @@ def main():
         return torch.nn.Sequential(*layers, last).to(dev)
 
     plan = [(2, 2, [64, 64]), (8, 8, [128, 128]), (2, 2, [128, 128]), (4, 4, [128, 128]), (8, 8, [256, 256]), (4, 4, [64, 64])]
+    # PLAN="R,C,H;..." (hidden H, H) and NETS="0,2" pick other runs.
+    if os.environ.get('PLAN'):
+        plan = [(int(r), int(c), [int(h), int(h)]) for r, c, h in (p.split(',') for p in os.environ['PLAN'].split(';'))]
+    nets = [int(k) for k in os.environ.get('NETS', '0,1,2').split(',')]
     results = []
     out_path = os.path.join(OUT, 'context.json')
     for R, C, hidden in plan:
-        for k in range(3):
+        for k in nets:
             if time.time() - started > budget:
                 print('budget reached', flush=True)
                 break

@@ -93,7 +93,8 @@ export async function encodePng(
   const grey = channels <= 2;
   const png = await sharp(raw, { raw: { width, height, channels: channels as 1 | 2 | 3 | 4 }, limitInputPixels: false })
     .toColourspace(bitDepth === 16 ? (grey ? 'grey16' : 'rgb16') : grey ? 'b-w' : 'srgb')
-    .png({ compressionLevel: 6 })
+    // Adaptive row filters, as libpng writes by default: sharp's default (none) made photos' PNGs ~1.65x larger.
+    .png({ compressionLevel: 6, adaptiveFiltering: true })
     .toBuffer();
   const bytes = new Uint8Array(png.buffer, png.byteOffset, png.length);
   return image.icc ? insertIccChunk(bytes, image.icc, deflateSync) : bytes;

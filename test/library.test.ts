@@ -39,6 +39,15 @@ describe('round trips on every fixture', () => {
       expect(flz.length).toBeLessThanOrEqual(input.length + HEADER_ALLOWANCE);
     });
   }
+  it('a restored photo is a well-filtered PNG: within 10% of the strongest PNG sharp writes of it', async () => {
+    for (const name of ['photo-rgb.png', 'photo-300x72.png', 'grey-67x53.png']) {
+      const restored = await decompress(await compress(fixture(name)));
+      const raw = await sharp(Buffer.from(fixture(name))).raw().toBuffer({ resolveWithObject: true });
+      const strongest = await sharp(raw.data, { raw: { width: raw.info.width, height: raw.info.height, channels: raw.info.channels } }).png({ compressionLevel: 9, adaptiveFiltering: true }).toBuffer();
+      expect(restored.data.length).toBeLessThanOrEqual(1.1 * strongest.length);
+    }
+  });
+
   it('16-bit and alpha images keep their depth and channels', async () => {
     for (const [name, channels, depth] of [['fits-rgb16.png', 3, 16], ['depth-grey16.png', 1, 16], ['rgba-53x31.png', 4, 8], ['grey-alpha-53x31.png', 2, 8]] as const) {
       const c = readContainer(await compress(fixture(name), { forceModel: true }));

@@ -21,21 +21,18 @@
         (i32.store16 (i32.add (local.get $y) (i32.shl (local.get $o) (i32.const 1))) (local.get $s)))))
 
   ;; y[o] = sum_i w[o][i] x[i] + b[o]; rows of n8 blocks of 8 int16 (padded with zeros), 4 rows at a time.
+  ;; Weights of each group of 4 rows interleaved by block (block 0 of rows 0-3, block 1 of rows 0-3, ...:
+  ;; one pointer, constant offsets), then the rows left over one after another (net.ts, NetRunner).
   (func (export "layer")
     (param $w i32) (param $b i32) (param $x i32) (param $n8 i32) (param $outs i32)
     (param $y i32) (param $shift i32) (param $final i32)
     (local $o i32) (local $xp i32) (local $xend i32) (local $row i32)
-    (local $w0 i32) (local $w1 i32) (local $w2 i32) (local $w3 i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $xv v128)
     (local.set $row (i32.shl (local.get $n8) (i32.const 4)))
     (local.set $xend (i32.add (local.get $x) (local.get $row)))
     (block $done4
       (loop $rows4
         (br_if $done4 (i32.gt_u (i32.add (local.get $o) (i32.const 4)) (local.get $outs)))
-        (local.set $w0 (local.get $w))
-        (local.set $w1 (i32.add (local.get $w0) (local.get $row)))
-        (local.set $w2 (i32.add (local.get $w1) (local.get $row)))
-        (local.set $w3 (i32.add (local.get $w2) (local.get $row)))
         (local.set $a0 (v128.const i32x4 0 0 0 0))
         (local.set $a1 (v128.const i32x4 0 0 0 0))
         (local.set $a2 (v128.const i32x4 0 0 0 0))
@@ -45,14 +42,11 @@
           (loop $cols4
             (br_if $cols4done (i32.ge_u (local.get $xp) (local.get $xend)))
             (local.set $xv (v128.load (local.get $xp)))
-            (local.set $a0 (i32x4.add (local.get $a0) (i32x4.dot_i16x8_s (v128.load (local.get $w0)) (local.get $xv))))
-            (local.set $a1 (i32x4.add (local.get $a1) (i32x4.dot_i16x8_s (v128.load (local.get $w1)) (local.get $xv))))
-            (local.set $a2 (i32x4.add (local.get $a2) (i32x4.dot_i16x8_s (v128.load (local.get $w2)) (local.get $xv))))
-            (local.set $a3 (i32x4.add (local.get $a3) (i32x4.dot_i16x8_s (v128.load (local.get $w3)) (local.get $xv))))
-            (local.set $w0 (i32.add (local.get $w0) (i32.const 16)))
-            (local.set $w1 (i32.add (local.get $w1) (i32.const 16)))
-            (local.set $w2 (i32.add (local.get $w2) (i32.const 16)))
-            (local.set $w3 (i32.add (local.get $w3) (i32.const 16)))
+            (local.set $a0 (i32x4.add (local.get $a0) (i32x4.dot_i16x8_s (v128.load (local.get $w)) (local.get $xv))))
+            (local.set $a1 (i32x4.add (local.get $a1) (i32x4.dot_i16x8_s (v128.load offset=16 (local.get $w)) (local.get $xv))))
+            (local.set $a2 (i32x4.add (local.get $a2) (i32x4.dot_i16x8_s (v128.load offset=32 (local.get $w)) (local.get $xv))))
+            (local.set $a3 (i32x4.add (local.get $a3) (i32x4.dot_i16x8_s (v128.load offset=48 (local.get $w)) (local.get $xv))))
+            (local.set $w (i32.add (local.get $w) (i32.const 64)))
             (local.set $xp (i32.add (local.get $xp) (i32.const 16)))
             (br $cols4)))
         ;; Reduce the four accumulators to one vector of four sums (pairwise shuffles), add the biases.
@@ -74,7 +68,6 @@
               (v128.const i32x4 4095 4095 4095 4095)))
             (v128.store64_lane 0 (i32.add (local.get $y) (i32.shl (local.get $o) (i32.const 1)))
               (i16x8.narrow_i32x4_s (local.get $a0) (local.get $a0)))))
-        (local.set $w (i32.add (local.get $w) (i32.shl (local.get $row) (i32.const 2))))
         (local.set $o (i32.add (local.get $o) (i32.const 4)))
         (br $rows4)))
     ;; The remaining rows one at a time.

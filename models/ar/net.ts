@@ -160,8 +160,11 @@ export class NetRunner {
       for (const l of net) {
         const rowWords = 8 * l.blocks;
         const weights = new Int16Array(buffer, l.weight, rowWords * l.outputs);
+        // The kernel's order (dense.wat): groups of 4 rows interleaved block by block, then the rest row by row.
+        const grouped = l.outputs - (l.outputs % 4);
+        const at = (o: number, i: number) => (o < grouped ? ((o - (o % 4)) * l.blocks + (i >> 3) * 4 + (o % 4)) * 8 + (i & 7) : o * rowWords + i);
         for (let o = 0; o < l.outputs; o++)
-          for (let i = 0; i < l.source.inputs; i++) weights[o * rowWords + i] = l.source.weight[o * l.source.inputs + i];
+          for (let i = 0; i < l.source.inputs; i++) weights[at(o, i)] = l.source.weight[o * l.source.inputs + i];
         new Int32Array(buffer, l.bias, l.outputs).set(Array.from(l.source.bias));
       }
     this.nets = layout;

@@ -118,5 +118,5 @@ function interleave(planes: Buffer[], bytesPerSample: number): Buffer {
 export async function renderHeatmap(bits: Float32Array, width: number, height: number): Promise<Uint8Array> {
   const sharp = await sharpLibrary();
   const rgb = heatmapRgb(bits);
-  return new Uint8Array(await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toBuffer());
+  return new Uint8Array(await sharp(rgb, { raw: { width, height, channels: 3 } }).png({ compressionLevel: 6, adaptiveFiltering: true }).toBuffer());
 }

@@ -286,7 +286,7 @@ async function encodePrepared(p: Prepared, options: CompressOptions): Promise<En
 
 /** Compress one input (file contents) to a .flz container. */
 export async function compress(input: Uint8Array, options: CompressOptions = {}): Promise<Uint8Array> {
-  return (await compressWithReport(input, { floatBits: false, ...options })).bytes;
+  return (await compressWithReport(input, { ...options, floatBits: options.floatBits ?? false })).bytes;
 }
 
 export async function compressWithReport(input: Uint8Array, options: CompressOptions = {}): Promise<Encoded> {

@@ -64,9 +64,8 @@ export interface PartWorkerJob<J> {
  * The part workers: one pool per thread setting, shared by every model (each worker loads a model's
  * part coder on the first job that names it, or when `preloadPartCoder` asks).
  */
-function partPool(create = true): WorkerPool | undefined {
-  const script = compiledSibling(import.meta.url, 'part-worker.js');
-  return create ? sharedPool(script, 'parts', undefined, tileThreads()) : startedPool(script, 'parts', tileThreads());
+function partPool(): WorkerPool {
+  return sharedPool(compiledSibling(import.meta.url, 'part-worker.js'), 'parts', undefined, tileThreads());
 }
 
 /**
@@ -75,16 +74,21 @@ function partPool(create = true): WorkerPool | undefined {
  * this for one file and -T 2 or more). Nothing happens with one thread.
  */
 export function startPartWorkers(): void {
-  if (tileThreads() > 1) partPool()!.start(tileThreads() - 1);
+  if (tileThreads() > 1) partPool().start(tileThreads() - 1);
 }
 
 /** Have the part workers already started load this model's part coder now, ahead of its first part. */
 export function preloadPartCoder(source: PartWorkerSource): void {
-  partPool(false)?.broadcast('load', postedSource(source));
+  startedPool(compiledSibling(import.meta.url, 'part-worker.js'), 'parts', tileThreads())?.broadcast('load', postedSource(source));
 }
 
 function postedSource(source: PartWorkerSource): PartWorkerJob<unknown>['source'] {
   return { module: source.module.href, dir: source.dir, ...(source.backend !== undefined ? { backend: source.backend } : {}) };
+}
+
+/** Jobs as the part workers take them: each with its part coder's source. */
+function forWorkers<J>(source: PartWorkerJob<J>['source'], jobAt: (index: number) => J): (index: number) => PartWorkerJob<J> {
+  return (index) => ({ source, job: jobAt(index) });
 }
 
 /**
@@ -113,17 +117,16 @@ export function partRunner(local: PartCoder, source: PartWorkerSource, parts: nu
       },
     };
   }
-  const pool = partPool()!;
+  const pool = partPool();
   const posted = postedSource(source);
-  const wrap = <J>(jobAt: (index: number) => J) => (i: number): PartWorkerJob<J> => ({ source: posted, job: jobAt(i) });
-  if (parts <= threads) return sharedThreadRunner(local, pool, wrap, threads - 1);
+  if (parts <= threads) return sharedThreadRunner(local, pool, posted, threads - 1);
   return {
     encode: async (count, jobAt, progress) => {
       const results = new Array<EncodedPart>(count);
-      await pool.run<PartWorkerJob<EncodePartJob>, EncodedPart>('encode', count, wrap(jobAt), (i, r) => void (results[i] = r), progress, threads);
+      await pool.run<PartWorkerJob<EncodePartJob>, EncodedPart>('encode', count, forWorkers(posted, jobAt), (i, r) => void (results[i] = r), progress, threads);
       return results;
     },
-    decode: (count, jobAt, onPart, progress) => pool.run<PartWorkerJob<DecodePartJob>, SampleArray>('decode', count, wrap(jobAt), onPart, progress, threads),
+    decode: (count, jobAt, onPart, progress) => pool.run<PartWorkerJob<DecodePartJob>, SampleArray>('decode', count, forWorkers(posted, jobAt), onPart, progress, threads),
   };
 }
 
@@ -132,7 +135,7 @@ export function partRunner(local: PartCoder, source: PartWorkerSource, parts: nu
  * meanwhile (one worker fewer to start and load the model; the workers' parts are posted before this
  * thread starts its own, so all run at once).
  */
-function sharedThreadRunner(local: PartCoder, pool: WorkerPool, wrap: <J>(jobAt: (index: number) => J) => (i: number) => PartWorkerJob<J>, workers: number): PartRunner {
+function sharedThreadRunner(local: PartCoder, pool: WorkerPool, source: PartWorkerJob<unknown>['source'], workers: number): PartRunner {
   const split = (progress: Progress | undefined, count: number) => {
     const done = [0, 0];
     const report = () => progress?.((done[0] * (count - 1) + done[1]) / count);
@@ -158,13 +161,13 @@ function sharedThreadRunner(local: PartCoder, pool: WorkerPool, wrap: <J>(jobAt:
     encode: async (count, jobAt, progress) => {
       const results = new Array<EncodedPart>(count);
       const p = split(progress, count);
-      const running = pool.run<PartWorkerJob<EncodePartJob>, EncodedPart>('encode', count - 1, wrap(jobAt), (i, r) => void (results[i] = r), p.pool, workers);
+      const running = pool.run<PartWorkerJob<EncodePartJob>, EncodedPart>('encode', count - 1, forWorkers(source, jobAt), (i, r) => void (results[i] = r), p.pool, workers);
       results[count - 1] = await alongside(running, () => local.encodePart(jobAt(count - 1), p.local));
       return results;
     },
     decode: async (count, jobAt, onPart, progress) => {
       const p = split(progress, count);
-      const running = pool.run<PartWorkerJob<DecodePartJob>, SampleArray>('decode', count - 1, wrap(jobAt), onPart, p.pool, workers);
+      const running = pool.run<PartWorkerJob<DecodePartJob>, SampleArray>('decode', count - 1, forWorkers(source, jobAt), onPart, p.pool, workers);
       onPart(count - 1, await alongside(running, () => local.decodePart(jobAt(count - 1), p.local)));
     },
   };

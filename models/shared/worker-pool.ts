@@ -2,8 +2,8 @@
  * Worker threads that run independent jobs of one kind in parallel: the parts of one image (IDF tiles,
  * autoregressive bands; parts.ts), or the CLI's files. Jobs are independent, so the bytes do not
  * depend on the thread count. Workers start when first needed (or `start`ed ahead), up to the pool's
- * size; idle workers do not keep the process alive. The worker script answers `{ ready: true }` once loaded, then `{ id, ok, result }` or
- * `{ id, ok: false, code, message }` for each `{ id, op, job }`.
+ * size; idle workers do not keep the process alive. The worker script answers `{ ready: true }` once
+ * loaded, then `{ id, ok, result }` or `{ id, ok: false, code, message }` for each `{ id, op, job }`.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';

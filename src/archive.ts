@@ -8,7 +8,7 @@
  * baseline coder until the message can lend the flow its noise).
  *
  * A member is coded by the model, or kept raw when that would be larger ('stored': canonical bytes;
- * 'original': an image's own file, restored verbatim; 'brotli': text, other bytes and float arrays as
+ * 'original': an image's own file, restored verbatim; 'brotli': text, other bytes, arrays and images as
  * Brotli when that is smaller still), so no member costs more than its bytes. Models
  * without chain support code into their own payload, which goes into the chain raw ('payload'); so
  * does an array member (or an alpha or 16-bit image) when a model the library tries for such a file
@@ -171,15 +171,13 @@ export async function compressArchive(
         memberModel = { model: other.id, modelHash: toHex(other.hash.subarray(0, MODEL_HASH_BYTES)) };
       }
     }
-    // Raw (an image's own file if smaller) or Brotli (text, other bytes, floats) beats the model: roll the
+    // Raw (an image's own file if smaller) or Brotli (text, floats, graphics) beats the model: roll the
     // chain back and keep those bytes.
     const rawMethod: MemberMethod = p.originalFile && p.originalFile.length < p.canonical.length ? 'original' : 'stored';
     const raw0 = rawMemberBytes(p, rawMethod);
     const fallbacks: [MemberMethod, Uint8Array][] = [[rawMethod, raw0]];
-    if (p.kind === 'bytes' || isFloatDtype(p.dtype)) {
-      const compressed = await brotliIfPromising(p.canonical, Math.min(raw0.length, (msg.storedBits() - startBits) / 8));
-      if (compressed) fallbacks.push(['brotli', compressed]);
-    }
+    const compressed = p.canonical.length > 0 ? await brotliIfPromising(p.canonical, Math.min(raw0.length, (msg.storedBits() - startBits) / 8)) : undefined;
+    if (compressed) fallbacks.push(['brotli', compressed]);
     const [fallback, raw] = fallbacks.reduce((a, b) => (b[1].length < a[1].length ? b : a));
     if (!options.forceModel && msg.storedBits() - startBits > 8 * raw.length) {
       msg = before;
@@ -420,12 +418,15 @@ async function decodeMember(msg: Message, r: MemberRecord, model: IntegerModel, 
   const base = { name: r.name, kind: r.kind, method: r.method, ...fileAttributes(r.meta) };
   const tooBig = (n: number) => beyondPayload(n, msg.depth);
   if (r.method === 'brotli') {
-    // The member's file (text, other bytes, a float .npy) as Brotli: never expanded past its declared size.
-    if (r.kind === 'image') fail('CORRUPT', `${what}: an image member cannot be Brotli`);
+    // The member's canonical data (a file's bytes, an .npy, an image's samples) as Brotli: never expanded
+    // past its declared size.
+    const layout = r.kind === 'image' ? checkShape(r) : undefined;
     if (tooBig(8 * r.bytes!)) fail('CORRUPT', `${what}: size beyond the payload`);
     const data = unbrotli(popRaw(msg, r.bytes!), canonicalSize(r), what);
     if (crc32(data) !== r.dataCrc) fail('CHECKSUM', `${what} does not match the original checksum`);
-    return { ...base, data };
+    if (!layout) return { ...base, data };
+    const samples = readSamples(data, r.dtype, true);
+    return { ...base, data: await restoreFile(r, layout, samples, what), samples };
   }
   if (r.method === 'stored' || r.method === 'original') {
     if (tooBig(8 * r.bytes!)) fail('CORRUPT', `${what}: size beyond the payload`);

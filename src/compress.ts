@@ -7,7 +7,7 @@
  *   stored - the canonical bytes themselves (raw fallback: a file never grows by more than the header),
  * and an image whose own file is smaller than both is kept as that file, coded as bytes.
  */
-import * as zlib from 'node:zlib';
+import { brotli, brotliWindow, unbrotli } from '../models/shared/brotli.js';
 import {
   DTYPES,
   MAX_DIMS,
@@ -43,7 +43,7 @@ export interface CompressOptions {
   name?: string;
   /** Always use the model's payload, even when storing would be smaller (for measurements). */
   forceModel?: boolean;
-  /** Also try Brotli for bytes and float arrays (default true). */
+  /** Also try Brotli on the stored data: bytes, arrays, images (default true). */
   brotli?: boolean;
   /** Also compute where the bits go, per pixel (verify's heatmap). */
   heatmap?: boolean;
@@ -206,29 +206,34 @@ interface Encoded {
 
 const NO_MODEL_HASH = new Uint8Array(32);
 
-/** Brotli at its strongest for inputs up to this size, one quality lower above (about twice as fast). */
-const BROTLI_MAX_QUALITY_BYTES = 4 << 20;
-
-/**
- * Brotli at the strongest setting the size affords (the `brotli` method of files and archive members).
- * Asynchronous: Node runs it off the main thread; the browser build's encoder (wasm) loads on first use.
- */
-export function brotli(bytes: Uint8Array, quality = bytes.length <= BROTLI_MAX_QUALITY_BYTES ? 11 : 10): Promise<Uint8Array> {
-  const { constants } = zlib;
-  const params = { [constants.BROTLI_PARAM_QUALITY]: quality, [constants.BROTLI_PARAM_LGWIN]: 24, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length };
-  return new Promise((resolve, reject) => zlib.brotliCompress(bytes, { params }, (e, out) => (e ? reject(e) : resolve(new Uint8Array(out.buffer, out.byteOffset, out.byteLength)))));
-}
+export { brotli, unbrotli } from '../models/shared/brotli.js';
 
 /** A fast Brotli (quality 5) more than this times the best size so far will not win at its strongest. */
 const BROTLI_HOPELESS = 1.25;
+/** Inputs above this size are judged by a fast Brotli of strips spread over them, not of all of them. */
+const BROTLI_SAMPLE_FROM = 1 << 20;
+const BROTLI_STRIP = 1 << 16;
 
 /**
- * Brotli at its strongest when it may beat `best` bytes, else undefined: a fast pass first (strong
- * Brotli is rarely 20% smaller than quality 5, and takes seconds a megabyte).
+ * Brotli at its strongest when it may beat `best` bytes, else undefined. A fast pass judges first (strong
+ * Brotli is rarely 20% smaller than quality 5, and takes seconds a megabyte on a photo's pixels); on a
+ * large input the fast pass reads about 1 MiB plus 1/32 of it, in 64 KiB strips spread evenly, and its
+ * size is scaled up: photos are turned down in ~5 ms a megabyte, and what repeats (text, graphics)
+ * repeats within a strip too.
  */
 export async function brotliIfPromising(bytes: Uint8Array, best: number): Promise<Uint8Array | undefined> {
-  if ((await brotli(bytes, 5)).length > BROTLI_HOPELESS * best) return undefined;
+  if ((await fastBrotliEstimate(bytes)) > BROTLI_HOPELESS * best) return undefined;
   return brotli(bytes);
+}
+
+/** The size a quality-5 Brotli would give `bytes`, measured on all of them or on strips of a large input. */
+async function fastBrotliEstimate(bytes: Uint8Array): Promise<number> {
+  if (bytes.length <= BROTLI_SAMPLE_FROM) return (await brotli(bytes, 5, brotliWindow(bytes.length))).length;
+  const strips = Math.ceil((BROTLI_SAMPLE_FROM + bytes.length / 32) / BROTLI_STRIP);
+  const sample = new Uint8Array(strips * BROTLI_STRIP);
+  const spacing = Math.floor((bytes.length - BROTLI_STRIP) / (strips - 1));
+  for (let k = 0; k < strips; k++) sample.set(bytes.subarray(k * spacing, k * spacing + BROTLI_STRIP), k * BROTLI_STRIP);
+  return ((await brotli(sample, 5, brotliWindow(sample.length))).length * bytes.length) / sample.length;
 }
 
 /** The model's coding of the input: the default, or an alternative that codes this layout in a smaller payload. */
@@ -257,11 +262,13 @@ async function encodePrepared(p: Prepared, options: CompressOptions): Promise<En
   if (!options.forceModel) {
     const stored = { ...base, method: 'stored' as const, modelId: '', modelHash: NO_MODEL_HASH };
     candidates.push({ container: () => ({ ...stored, payload: p.storedPayload }), size: containerSize(stored, p.storedPayload.length), kind: p.kind, method: 'stored', note: `the model (${model.id}) would cost more than the data itself` });
-    // Text, other bytes and floats: a strong general-purpose coder, so no file loses badly to xz
-    // (floats are often quantized or full of fill values, which it finds and a predictor does not).
-    const compressed = options.brotli !== false && (p.kind === 'bytes' || isFloatDtype(p.dtype)) && p.storedPayload.length > 0 ? await brotliIfPromising(p.storedPayload, Math.min(payload.length, p.storedPayload.length)) : undefined;
+    // A strong general-purpose coder, so that no file loses badly to xz or to cwebp: text and other bytes,
+    // floats (often quantized or full of fill values, which it finds and a predictor does not), and
+    // images that are graphics, not photos (screenshots, charts, text: repeated shapes that LZ77 finds
+    // and a pixel predictor does not).
+    const compressed = options.brotli !== false && p.storedPayload.length > 0 ? await brotliIfPromising(p.storedPayload, Math.min(payload.length, p.storedPayload.length, p.originalFile?.length ?? Infinity)) : undefined;
     if (compressed)
-      candidates.push({ container: () => ({ ...stored, method: 'brotli', payload: compressed }), size: containerSize(stored, compressed.length), kind: p.kind, method: 'brotli', note: 'Brotli codes these bytes smaller than the model' });
+      candidates.push({ container: () => ({ ...stored, method: 'brotli', payload: compressed }), size: containerSize(stored, compressed.length), kind: p.kind, method: 'brotli', note: `Brotli codes these ${p.kind === 'image' ? 'pixels' : p.kind === 'array' ? 'samples' : 'bytes'} smaller than the model` });
     if (p.originalFile) {
       // An image whose own file beats anything we make is kept as that file, byte-exact.
       const file = bytesPrepared(p.originalFile, p.meta.name as string | undefined);
@@ -339,18 +346,6 @@ export function canonicalSize(c: Pick<Container, 'kind' | 'dtype' | 'shape' | 'm
 /** Bytes of a stored payload: the canonical data without an array's .npy header. */
 function storedSize(c: Pick<Container, 'dtype' | 'shape'>): number {
   return elementCount(c.shape) * ITEM_SIZE[c.dtype];
-}
-
-/** Expand Brotli to exactly `size` bytes, never past it (CORRUPT otherwise). */
-export function unbrotli(compressed: Uint8Array, size: number, what: string): Uint8Array {
-  let expanded: Uint8Array;
-  try {
-    expanded = new Uint8Array(zlib.brotliDecompressSync(compressed, { maxOutputLength: Math.max(1, size) }));
-  } catch {
-    fail('CORRUPT', `${what} does not expand to its declared size`);
-  }
-  if (expanded.length !== size) fail('CORRUPT', `${what} does not expand to its declared size`);
-  return expanded;
 }
 
 /**

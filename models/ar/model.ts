@@ -15,8 +15,9 @@
  * threads and a pass holds one band's planes): u32 byte lengths of all bands but the last (the layout
  * gives the count), then the bands' rANS messages. 3: alpha layouts, colour as route 4's body and alpha
  * as the grid coder's (channelSplitRoute). 5: route 4 for a model whose nets output a mixture of two
- * logistics (mixture.ts); such a model writes and reads route 5 only (and route 3 with route 5's colour
- * body). Written before, still decoded: 2 = route 4 without the mean
+ * logistics (mixture.ts); such a model writes and reads route 5 (and route 3 with route 5's colour
+ * body), or 6: route 5 with strips of rows coded by Brotli (strips-route.ts: text and graphics rows),
+ * when that is smaller. Written before, still decoded: 2 = route 4 without the mean
  * adaptation; 1 = route 2 with bands of BAND_ROWS rows and a shorter last one (it left the second of two
  * threads idle on a 640-row photo); 0 for alpha layouts.
  */
@@ -29,9 +30,10 @@ import { sha256 } from '../shared/hash.js';
 import { partRunner, preloadPartCoder, type DecodePartJob, type EncodePartJob, type EncodedPart, type PartCoder } from '../shared/parts.js';
 import { PRIOR_SCALE_0, PRIOR_SCALE_COUNT, QUARTERS, loadPriorTables, type PriorTables } from '../shared/prior-tables.js';
 import { channelSplitRoute, messageRoute, partsRoute, routedModel } from '../shared/routes.js';
+import { stripsRoute } from '../shared/strips-route.js';
 import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../shared/types.js';
 import { arKind, AR_FORMAT } from './kind.js';
-import { ROWS_KEPT, contextOf, createPlanes, featureCount, recordSample } from './context.js';
+import { ROWS_KEPT, contextOf, createPlanes, featureCount, medianPrediction, recordSample } from './context.js';
 import { ADAPT_FEATURES, ADAPT_HIDDEN, MIXTURE_OUTPUTS, NetRunner, OUTPUT_UNIT, SINGLE_OUTPUTS, checkNet, type IntegerNet } from './net.js';
 import { MIX_LOGIT_STEPS, MIX_ONE, MIX_PRECISION, Mixture, mixWeight } from './mixture.js';
 
@@ -49,6 +51,8 @@ const ROUTE_AR_ALPHA = 3;
 const ROUTE_AR_ADAPTIVE = 4;
 /** Route 4 for models whose nets output a two-component mixture (model.json `mixture: 2`): mixture.ts. */
 const ROUTE_AR_MIXTURE = 5;
+/** Route 5 with strips of rows coded by Brotli (strips-route.ts): graphics, text, screenshots. */
+const ROUTE_AR_STRIPS = 6;
 /**
  * The grid coder that route 3 was written with: its bitstream is part of ar's files, so a new grid
  * algorithm needs a new route id here (the model refuses to load until someone decides).
@@ -229,7 +233,7 @@ export class ArFlow implements PartCoder {
    * Encode (`msg` undefined): records each sample's table index and residual for a reverse push, and
    * counts bits. Decode: pops samples into `values`.
    */
-  run(values: SampleArray, layout: SampleLayout, msg: Message | undefined, record?: SampleRecord, progress?: Progress, variant = this.writtenVariant()): void {
+  run(values: SampleArray, layout: SampleLayout, msg: Message | undefined, record?: SampleRecord, progress?: Progress, variant = this.writtenVariant(), knownRows?: Uint8Array): void {
     const { height, width, channels } = layout;
     const planes = createPlanes(values, height, width, channels, ROWS_KEPT);
     const order = channels === 1 ? [0] : this.order;
@@ -244,6 +248,12 @@ export class ArFlow implements PartCoder {
     const meanAdapter = variant === FLOW_ADAPTIVE_MEAN || variant === FLOW_MIXTURE ? new MeanAdapter(runner) : undefined;
     for (let y = 0; y < height; y++) {
       if (progress && y % 8 === 0) progress(y / height);
+      if (knownRows && knownRows[y] === 1) {
+        // A row coded elsewhere (its samples are in `values`): context for the rows below, nothing coded.
+        for (let x = 0; x < width; x++)
+          for (let k = 0; k < channels; k++) recordSample(planes, y, x, order[k], medianPrediction(planes, y, x, order[k]), values[(y * width + x) * channels + order[k]]);
+        continue;
+      }
       for (let x = 0; x < width; x++) {
         // A decoder that has read past its message's words is decoding nothing: a forged shape or a cut
         // payload stops within 256 pixels, not after every declared sample (a forged row may be a million wide).
@@ -355,7 +365,7 @@ export class ArFlow implements PartCoder {
   }
 
   /** Push `data` onto `msg`; returns integer-table and float-model bits (0 without `withFloatBits`). */
-  encode(msg: Message, data: SampleArray, layout: SampleLayout, progress?: Progress, pixelBits?: Float32Array, variant = this.writtenVariant(), withFloatBits = true): { bits: number; floatBits: number } {
+  encode(msg: Message, data: SampleArray, layout: SampleLayout, progress?: Progress, pixelBits?: Float32Array, variant = this.writtenVariant(), withFloatBits = true, knownRows?: Uint8Array): { bits: number; floatBits: number } {
     const n = data.length;
     const reuse = <T extends { length: number; subarray(a: number, b: number): T }>(kept: T | undefined, make: (n: number) => T) => (kept && kept.length >= n ? kept.subarray(0, n) : make(n));
     const kept = this.scratch;
@@ -365,15 +375,20 @@ export class ArFlow implements PartCoder {
       : // 3 bytes a sample: table indices (j, q) < 192, residuals |r| < 2^15 (|mean| <= 2^31 / OUTPUT_UNIT).
         { table: reuse(kept?.table, (m) => new Uint8Array(m)), residual: reuse(kept?.residual, (m) => new Int16Array(m)), bits: 0, floatBits: 0, withFloatBits, pixelBits };
     this.scratch = { table: record.table, residual: record.residual, start: record.start, freq: record.freq };
-    this.run(data, layout, undefined, record, progress, variant);
+    this.run(data, layout, undefined, record, progress, variant, knownRows);
     msg.reserve(Math.ceil(record.bits / 16) + 64);
-    // Reverse coding order: the decoder pops the first coded sample first.
-    if (this.mixture) {
-      const { start, freq } = record;
-      for (let i = n - 1; i >= 0; i--) msg.push(start![i], freq![i], MIX_PRECISION);
-    } else {
-      const tables = this.tables.tables;
-      for (let i = n - 1; i >= 0; i--) tables[record.table[i]].residual.push(msg, record.residual[i]);
+    // Reverse coding order: the decoder pops the first coded sample first; rows coded elsewhere are skipped.
+    const rowSamples = layout.width * layout.channels;
+    for (let y = layout.height - 1; y >= 0; y--) {
+      if (knownRows && knownRows[y] === 1) continue;
+      const from = y * rowSamples;
+      if (this.mixture) {
+        const { start, freq } = record;
+        for (let i = from + rowSamples - 1; i >= from; i--) msg.push(start![i], freq![i], MIX_PRECISION);
+      } else {
+        const tables = this.tables.tables;
+        for (let i = from + rowSamples - 1; i >= from; i--) tables[record.table[i]].residual.push(msg, record.residual[i]);
+      }
     }
     return { bits: record.bits, floatBits: record.floatBits };
   }
@@ -386,7 +401,7 @@ export class ArFlow implements PartCoder {
   encodePart(job: EncodePartJob, progress?: Progress): EncodedPart {
     const msg = new Message(1024);
     const pixelBits = job.withPixelBits ? new Float32Array(job.layout.height * job.layout.width) : undefined;
-    const { bits, floatBits } = this.encode(msg, job.values, job.layout, progress, pixelBits, job.variant ?? FLOW_PLAIN, job.withFloatBits ?? true);
+    const { bits, floatBits } = this.encode(msg, job.values, job.layout, progress, pixelBits, job.variant ?? FLOW_PLAIN, job.withFloatBits ?? true, job.knownRows);
     return { message: msg.flatten(), bits, floatBits, pixelBits };
   }
 
@@ -394,7 +409,11 @@ export class ArFlow implements PartCoder {
     const msg = Message.unflatten(job.message);
     // 8-bit samples (the decoder checks each is 0..255 before writing it).
     const out = new Uint8Array(job.layout.height * job.layout.width * job.layout.channels);
-    this.decode(msg, job.layout, out, progress, job.variant ?? FLOW_PLAIN);
+    if (job.knownRows) {
+      if (!job.known || job.known.length !== out.length || job.knownRows.length !== job.layout.height) fail('INTERNAL', 'known rows without their samples');
+      out.set(job.known);
+    }
+    this.run(out, job.layout, msg, undefined, progress, job.variant ?? FLOW_PLAIN, job.knownRows);
     if (!msg.isEmpty()) fail('CORRUPT', 'a band does not end where its data does');
     return out;
   }
@@ -527,11 +546,13 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
       extract: (data, layout, { y0, rows }) => data.slice(y0 * layout.width * layout.channels, (y0 + rows) * layout.width * layout.channels),
       place: (out, layout, { y0 }, values) => out.set(values, y0 * layout.width * layout.channels),
       placeBits: (pixelBits, layout, { y0 }, bits) => pixelBits.set(bits, y0 * layout.width),
+      rowsOf: (band) => band,
     });
-  // A mixture model has only ever written route 5.
+  // A mixture model writes route 5, or route 6 when some strips of rows are Brotli's (graphics).
   const flowRoute = flow.mixture
     ? bandPlan(ROUTE_AR_MIXTURE, false, FLOW_MIXTURE)
     : { ...bandPlan(ROUTE_AR_ADAPTIVE, false, FLOW_ADAPTIVE_MEAN), older: [bandPlan(ROUTE_AR, false), bandPlan(ROUTE_AR_FIXED_BANDS, true)] };
+  const imageRoute = flow.mixture ? stripsRoute(ROUTE_AR_STRIPS, flowRoute) : flowRoute;
   if (GRID_ALGORITHM !== ALPHA_PLANE_CODER) fail('INTERNAL', `ar's alpha route codes planes with ${ALPHA_PLANE_CODER}, the grid coder is ${GRID_ALGORITHM}`);
   // Older builds sent alpha layouts down the baseline route.
   const alphaRoute = (channels: number) => ({ ...channelSplitRoute(ROUTE_AR_ALPHA, channels - 1, flowRoute, gridRoute()), older: [baselineRoute] });
@@ -545,5 +566,5 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
     codes: ArFlow.codes,
   };
   const alphaRoutes = [alphaRoute(2), alphaRoute(4)];
-  return routedModel(info, (layout) => (ArFlow.codes(layout) ? flowRoute : colourWithAlpha(layout) ? alphaRoutes[layout.channels >> 2] : baselineRoute));
+  return routedModel(info, (layout) => (ArFlow.codes(layout) ? imageRoute : colourWithAlpha(layout) ? alphaRoutes[layout.channels >> 2] : baselineRoute));
 }

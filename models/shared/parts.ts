@@ -15,6 +15,8 @@ export interface EncodePartJob {
   withFloatBits?: boolean;
   /** Which of the coder's variants codes the part (a route's choice, e.g. with online adaptation). */
   variant?: number;
+  /** Per row of the part, 1 where the row is coded elsewhere (rowsElsewhereRoute): read as context, not coded. */
+  knownRows?: Uint8Array;
 }
 
 export interface EncodedPart {
@@ -29,6 +31,9 @@ export interface DecodePartJob {
   message: Uint8Array;
   layout: SampleLayout;
   variant?: number;
+  /** As EncodePartJob.knownRows; `known` then holds the part's samples with those rows filled in. */
+  knownRows?: Uint8Array;
+  known?: SampleArray;
 }
 
 /** What codes one part; a model module exports `partCoder(dir, backend)` for the worker threads. */

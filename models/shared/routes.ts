@@ -18,9 +18,16 @@ export interface Route {
   id: number;
   /** Routes older builds wrote for the same layouts: still decoded (their byte), never written. */
   older?: Route[];
-  /** The body as pieces in order (joined once, behind the route byte); `floatBits: false` lets the coder skip them. */
-  encode(data: SampleArray, layout: SampleLayout, progress?: Progress, pixelBits?: Float32Array, floatBits?: boolean): Promise<CodedBits & { body: Uint8Array[]; initialBits?: number }>;
-  decode(body: Uint8Array, layout: SampleLayout, out: SampleArray, progress?: Progress): Promise<void>;
+  /** Routes this one writes instead when they code smaller (its encode then returns their `id`). */
+  also?: Route[];
+  /**
+   * The body as pieces in order (joined once, behind the route byte); `floatBits: false` lets the coder
+   * skip them; `id`: the route in `also` whose body this is. `knownRows[y] = 1`: row y is coded elsewhere
+   * (only routes of bands take it): the route reads it as context and codes the other rows.
+   */
+  encode(data: SampleArray, layout: SampleLayout, progress?: Progress, pixelBits?: Float32Array, floatBits?: boolean, knownRows?: Uint8Array): Promise<CodedBits & { body: Uint8Array[]; initialBits?: number; id?: number }>;
+  /** With `knownRows`, `out` already holds those rows. */
+  decode(body: Uint8Array, layout: SampleLayout, out: SampleArray, progress?: Progress, knownRows?: Uint8Array): Promise<void>;
 }
 
 /**
@@ -61,15 +68,18 @@ export interface PartsPlan<Part> {
   placeBits(pixelBits: Float32Array, layout: SampleLayout, part: Part, bits: Float32Array): void;
   /** The part coder's variant for every part of this route (see EncodePartJob.variant). */
   variant?: number;
+  /** The rows a part holds, for plans of bands (a route given known rows needs it). */
+  rowsOf?(part: Part): { y0: number; rows: number };
 }
 
 /** A body of independent parts (tiles, bands), each its own rANS message, run by a part runner. */
 export function partsRoute<Part>(id: number, plan: PartsPlan<Part>): Route {
   return {
     id,
-    async encode(data, layout, progress, pixelBits, floatBits = true) {
+    async encode(data, layout, progress, pixelBits, floatBits = true, knownRows) {
       const parts = plan.parts(layout);
-      const jobAt = (i: number) => ({ values: plan.extract(data, layout, parts[i]), layout: plan.partLayout(layout, parts[i]), withPixelBits: !!pixelBits, withFloatBits: floatBits, variant: plan.variant });
+      const known = knownRowsOf(plan, knownRows);
+      const jobAt = (i: number) => ({ values: plan.extract(data, layout, parts[i]), layout: plan.partLayout(layout, parts[i]), withPixelBits: !!pixelBits, withFloatBits: floatBits, variant: plan.variant, ...(known ? { knownRows: known(parts[i]) } : {}) });
       const coded = await plan.runner(layout, parts).encode(parts.length, jobAt, progress);
       if (pixelBits) coded.forEach((c, i) => plan.placeBits(pixelBits, layout, parts[i], c.pixelBits!));
       const messages = coded.map((c) => c.message);
@@ -79,14 +89,25 @@ export function partsRoute<Part>(id: number, plan: PartsPlan<Part>): Route {
         floatBits: floatBits ? coded.reduce((a, c) => a + c.floatBits, 0) : undefined,
       };
     },
-    async decode(body, layout, out, progress) {
+    async decode(body, layout, out, progress, knownRows) {
       const parts = plan.parts(layout);
       const messages = plan.framing === 'counted' ? splitParts(body) : splitKnownParts(body, parts.length);
       if (messages.length !== parts.length) fail('CORRUPT', `payload has ${messages.length} parts, the layout ${parts.length}`);
-      const jobAt = (i: number) => ({ message: messages[i], layout: plan.partLayout(layout, parts[i]), variant: plan.variant });
+      const known = knownRowsOf(plan, knownRows);
+      const jobAt = (i: number) => ({ message: messages[i], layout: plan.partLayout(layout, parts[i]), variant: plan.variant, ...(known ? { knownRows: known(parts[i]), known: plan.extract(out, layout, parts[i]) } : {}) });
       // Each part goes into place as soon as it is decoded: the decoded parts are never all held at once.
       await plan.runner(layout, parts).decode(parts.length, jobAt, (i, values) => plan.place(out, layout, parts[i], values), progress);
     },
+  };
+}
+
+/** A part's slice of the known rows (undefined when none are known). */
+function knownRowsOf<Part>(plan: PartsPlan<Part>, knownRows: Uint8Array | undefined): ((part: Part) => Uint8Array) | undefined {
+  if (!knownRows) return undefined;
+  const rowsOf = plan.rowsOf ?? fail('INTERNAL', 'known rows given to parts that are not bands');
+  return (part) => {
+    const { y0, rows } = rowsOf(part);
+    return knownRows.slice(y0, y0 + rows);
   };
 }
 
@@ -121,6 +142,7 @@ export function channelSplitRoute(id: number, leading: number, first: Route, sec
       const bitsB = pixelBits && new Float32Array(pixelBits.length);
       const codedA = await first.encode(a, la, within(progress, 0, share), pixelBits, floatBits);
       const codedB = await second.encode(b, lb, within(progress, share, 1 - share), bitsB, floatBits);
+      if (codedA.id !== undefined || codedB.id !== undefined) fail('INTERNAL', 'a channel split codes its planes with routes that write one body');
       if (pixelBits) for (let i = 0; i < pixelBits.length; i++) pixelBits[i] += bitsB![i];
       const bodyA = concat(codedA.body);
       return {
@@ -170,15 +192,15 @@ export function routedModel(info: ModelInfo, route: (layout: SampleLayout) => Ro
       if (data.length !== layout.height * layout.width * layout.channels) fail('INTERNAL', 'layout does not match data');
       const pixelBits = options?.pixelBits ? new Float32Array(layout.height * layout.width) : undefined;
       const r = route(layout);
-      const { body, ...coded } = await r.encode(data, layout, progress, pixelBits, options?.floatBits ?? true);
-      return { ...coded, pixelBits, payload: concat(routeByte ? [Uint8Array.of(r.id), ...body] : body) };
+      const { body, id, ...coded } = await r.encode(data, layout, progress, pixelBits, options?.floatBits ?? true);
+      return { ...coded, pixelBits, payload: concat(routeByte ? [Uint8Array.of(id ?? r.id), ...body] : body) };
     },
     async decode(payload, layout, out, progress) {
       if (out.length !== layout.height * layout.width * layout.channels) fail('INTERNAL', 'layout does not match data');
       const r = route(layout);
       if (!routeByte) return r.decode(payload, layout, out, progress);
       if (payload.length < 1) fail('CORRUPT', 'empty payload');
-      const written = payload[0] === r.id ? r : r.older?.find((o) => o.id === payload[0]);
+      const written = payload[0] === r.id ? r : [...(r.also ?? []), ...(r.older ?? [])].find((o) => o.id === payload[0]);
       if (!written) fail('CORRUPT', 'payload route does not match the data layout');
       await written.decode(payload.subarray(1), layout, out, progress);
     },

@@ -1,0 +1,128 @@
+/**
+ * Rows that LZ77 codes better than a pixel model (text, flat graphics, the repeated shapes of screenshots
+ * and charts): the image is cut into strips of STRIP_ROWS rows, and the strips that Brotli codes clearly
+ * smaller than the inner route's model go into one Brotli stream; the inner route (a route of bands)
+ * codes the other rows, reading the Brotli rows as context. A photo with a caption or a web page with
+ * pictures gets each part coded by what suits it.
+ *
+ * Body: the strip map, ceil(S / 8) bytes for S = ceil(height / STRIP_ROWS) strips (bit s & 7 of byte
+ * s >> 3 set: strip s is Brotli's; bits past S are 0; at least one is set), u32 LE byte length of the
+ * Brotli stream, the stream (the flagged rows' samples in raster order, one byte each: 8-bit layouts
+ * only), then the inner route's body. When no strip gains, the writer writes the inner route under its
+ * own id instead (`also`), so photos cost what they did.
+ */
+import { fail } from '../../codec/index.js';
+import { brotli, brotliWindow, unbrotli } from './brotli.js';
+import type { Route } from './routes.js';
+import type { SampleArray, SampleLayout } from './types.js';
+
+/** Rows per strip (part of the format). */
+export const STRIP_ROWS = 16;
+/** A strip goes to Brotli when its quality-5 size is below this share of what the model coded it in. */
+const STRIP_GAIN = 0.8;
+/** Quality 1 (~7 ms a megabyte) screens the strips first: above this share of the model's size, no chance. */
+const STRIP_HOPELESS = 2;
+
+function stripCount(layout: SampleLayout): number {
+  return Math.ceil(layout.height / STRIP_ROWS);
+}
+
+/** knownRows[y] = 1 for the rows of flagged strips. */
+function rowsOfMap(map: Uint8Array, layout: SampleLayout): Uint8Array {
+  const rows = new Uint8Array(layout.height);
+  for (let y = 0; y < layout.height; y++) rows[y] = (map[(y / STRIP_ROWS / 8) | 0] >> ((y / STRIP_ROWS) & 7)) & 1;
+  return rows;
+}
+
+/** The samples of the rows marked in `rows`, in raster order, one byte each. */
+function gatherRows(data: SampleArray, layout: SampleLayout, rows: Uint8Array): Uint8Array {
+  const rowSamples = layout.width * layout.channels;
+  let count = 0;
+  for (const r of rows) count += r;
+  const out = new Uint8Array(count * rowSamples);
+  for (let y = 0, o = 0; y < layout.height; y++)
+    if (rows[y] === 1) {
+      for (let i = y * rowSamples, end = i + rowSamples; i < end; i++) out[o++] = data[i];
+    }
+  return out;
+}
+
+/** The strip map of the strips Brotli codes clearly smaller than the model did (bits per pixel in `pixelBits`), or undefined. */
+async function chooseStrips(data: SampleArray, layout: SampleLayout, pixelBits: Float32Array): Promise<Uint8Array | undefined> {
+  const strips = stripCount(layout);
+  const map = new Uint8Array(Math.ceil(strips / 8));
+  let chosen = 0;
+  // One strip at a time: a Brotli coder holds megabytes while it runs.
+  for (let s = 0; s < strips; s++) {
+    {
+      const y0 = s * STRIP_ROWS;
+      const y1 = Math.min(layout.height, y0 + STRIP_ROWS);
+      let modelBits = 0;
+      for (let i = y0 * layout.width; i < y1 * layout.width; i++) modelBits += pixelBits[i];
+      const rows = new Uint8Array(layout.height).fill(1, y0, y1);
+      const raw = gatherRows(data, layout, rows);
+      if (8 * (await brotli(raw, 1, brotliWindow(raw.length))).length > STRIP_HOPELESS * modelBits) continue;
+      if (8 * (await brotli(raw, 5, brotliWindow(raw.length))).length > STRIP_GAIN * modelBits) continue;
+      map[s >> 3] |= 1 << (s & 7);
+      chosen++;
+    }
+  }
+  return chosen > 0 ? map : undefined;
+}
+
+function bodySize(body: Uint8Array[]): number {
+  return body.reduce((a, p) => a + p.length, 0);
+}
+
+/** `inner` with strips of Brotli rows where they gain (route `id`); 8-bit layouts; `inner` must take known rows. */
+export function stripsRoute(id: number, inner: Route): Route {
+  return {
+    id,
+    also: [inner, ...(inner.also ?? [])],
+    older: inner.older,
+    async encode(data, layout, progress, pixelBits, floatBits) {
+      const plainBits = new Float32Array(layout.height * layout.width);
+      const plain = await inner.encode(data, layout, progress, plainBits, floatBits);
+      const plainResult = () => (pixelBits?.set(plainBits), { ...plain, id: plain.id ?? inner.id });
+      const map = await chooseStrips(data, layout, plainBits);
+      if (!map) return plainResult();
+      const knownRows = rowsOfMap(map, layout);
+      const stream = await brotli(gatherRows(data, layout, knownRows));
+      const restBits = pixelBits && new Float32Array(pixelBits.length);
+      const rest = await inner.encode(data, layout, undefined, restBits, floatBits, knownRows);
+      const length = new Uint8Array(4);
+      new DataView(length.buffer).setUint32(0, stream.length, true);
+      const body = [map, length, stream, ...rest.body];
+      if (bodySize(body) >= bodySize(plain.body)) return plainResult();
+      // The Brotli rows' bytes count as coded bits (no model's likelihood covers them), spread evenly over their pixels.
+      const lzBits = 8 * (map.length + 4 + stream.length);
+      if (pixelBits) {
+        pixelBits.set(restBits!);
+        let knownPixels = 0;
+        for (const r of knownRows) knownPixels += r * layout.width;
+        for (let y = 0; y < layout.height; y++) if (knownRows[y] === 1) pixelBits.fill(lzBits / knownPixels, y * layout.width, (y + 1) * layout.width);
+      }
+      return { body, modelBits: rest.modelBits + lzBits, floatBits: rest.floatBits === undefined ? undefined : rest.floatBits + lzBits };
+    },
+    async decode(body, layout, out, progress) {
+      const mapBytes = Math.ceil(stripCount(layout) / 8);
+      if (body.length < mapBytes + 4) fail('CORRUPT', 'payload ends inside the strip map');
+      const map = body.subarray(0, mapBytes);
+      const strips = stripCount(layout);
+      if (strips % 8 !== 0 && map[mapBytes - 1] >> (strips % 8) !== 0) fail('CORRUPT', 'strip map marks strips past the image');
+      const knownRows = rowsOfMap(map, layout);
+      if (!knownRows.includes(1)) fail('CORRUPT', 'strip map marks no strip');
+      const length = new DataView(body.buffer, body.byteOffset + mapBytes, 4).getUint32(0, true);
+      if (mapBytes + 4 + length > body.length) fail('CORRUPT', 'Brotli rows run past the payload');
+      let rows = 0;
+      for (const r of knownRows) rows += r;
+      const rowSamples = layout.width * layout.channels;
+      const samples = unbrotli(body.subarray(mapBytes + 4, mapBytes + 4 + length), rows * rowSamples, 'the rows coded by Brotli');
+      for (let y = 0, o = 0; y < layout.height; y++)
+        if (knownRows[y] === 1) {
+          for (let i = y * rowSamples, end = i + rowSamples; i < end; i++) out[i] = samples[o++];
+        }
+      await inner.decode(body.subarray(mapBytes + 4 + length), layout, out, progress, knownRows);
+    },
+  };
+}

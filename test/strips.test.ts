@@ -1,0 +1,122 @@
+/**
+ * Strips of rows coded by Brotli (models/shared/strips-route.ts, ar's route 6): graphics and text rows
+ * go to LZ77, photo rows to the flow, in one payload; photos alone keep route 5.
+ */
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readContainer } from '../codec/index.js';
+import { BAND_ROWS } from '../models/ar/model.js';
+import { STRIP_ROWS } from '../models/shared/strips-route.js';
+import type { IntegerModel } from '../models/index.js';
+import { compress, decompress, loadModel, setTileThreads } from '../src/index.js';
+import { decodeImage } from '../src/image.js';
+import { fixture } from './helpers.js';
+
+const WIDTH = 300;
+
+/** Text lines as a real renderer draws them (librsvg through sharp: anti-aliased glyphs), RGB. */
+async function textRows(height: number, lines: number): Promise<Uint8Array> {
+  const text = Array.from({ length: lines }, (_, i) => `<text x="8" y="${18 + i * 22}" font-family="DejaVu Sans" font-size="15">Row ${i}: sphinx of black quartz, judge my vow</text>`).join('');
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}"><rect width="${WIDTH}" height="${height}" fill="#f6f6f6"/><rect x="200" y="4" width="90" height="24" rx="5" fill="#2a6fdb"/>${text}</svg>`;
+  return new Uint8Array(await sharp(Buffer.from(svg)).removeAlpha().raw().toBuffer());
+}
+
+async function photoRows(): Promise<Uint8Array> {
+  const im = await decodeImage(fixture('photo-300x72.png'));
+  if ('unsupported' in im) throw new Error('fixture not decodable');
+  return new Uint8Array(im.samples);
+}
+
+function png(samples: Uint8Array, height: number): Promise<Buffer> {
+  return sharp(Buffer.from(samples), { raw: { width: WIDTH, height, channels: 3 } }).png().toBuffer();
+}
+
+function concatRows(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) (out.set(p, o), (o += p.length));
+  return out;
+}
+
+describe('strips of Brotli rows in ar (route 6)', () => {
+  let ar: IntegerModel;
+  let text: Uint8Array;
+  let photo: Uint8Array;
+  beforeAll(async () => {
+    ar = await loadModel('ar');
+    text = await textRows(64, 3);
+    photo = await photoRows();
+  });
+  afterAll(() => setTileThreads(1));
+
+  it('a screenshot-like image (text rows over a photo) codes each part by what suits it: route 6, bit-exact, no larger than its two parts coded alone', async () => {
+    const mixed = concatRows(text, photo);
+    const height = 64 + 72;
+    const layout = { height, width: WIDTH, channels: 3, dtype: 'uint8' as const };
+    const coded = await ar.encode(mixed, layout, undefined, { pixelBits: true });
+    expect(coded.payload[0]).toBe(6);
+    // The strip map flags text strips only (the photo's rows are the flow's).
+    const map = coded.payload[1];
+    expect(map & 0b11).not.toBe(0);
+    expect(map >> Math.ceil(64 / STRIP_ROWS)).toBe(0);
+    // Bits per pixel add up to the coded bits, and those to the payload (Brotli's bytes count as bits).
+    const perPixel = coded.pixelBits!.reduce((a, b) => a + b, 0);
+    expect(Math.abs(perPixel - coded.modelBits) / coded.modelBits).toBeLessThan(1e-4);
+    expect(8 * coded.payload.length).toBeLessThanOrEqual(coded.modelBits * 1.01 + 400);
+    const out = new Uint8Array(mixed.length);
+    await ar.decode(coded.payload, layout, out);
+    expect(Buffer.from(out).equals(Buffer.from(mixed))).toBe(true);
+    // Files: the whole image costs no more than the text part and the photo part as two files.
+    const whole = await compress(await png(mixed, height));
+    const parts = (await compress(await png(text, 64))).length + (await compress(await png(photo, 72))).length;
+    expect(whole.length).toBeLessThan(1.02 * parts);
+    const back = await decodeImage((await decompress(whole)).data);
+    if ('unsupported' in back) throw new Error('restored PNG not decodable');
+    expect(Buffer.from(back.samples.buffer, back.samples.byteOffset, back.samples.byteLength).equals(Buffer.from(mixed))).toBe(true);
+    // The text rows alone: far below the flow's own coding of them (route 5 of the same rows, the strips route's fallback).
+    expect(readContainer(await compress(await png(text, 64))).method).not.toBe('stored');
+  });
+
+  it('a photo alone keeps route 5 (no strip gains), so photos cost what they did', async () => {
+    const coded = await ar.encode(photo, { height: 72, width: WIDTH, channels: 3, dtype: 'uint8' as const });
+    expect(coded.payload[0]).toBe(5);
+  });
+
+  it('strips in several bands: the same bytes on 1 and 2 threads, bit-exact both ways', async () => {
+    // Text, photo and text again over three bands: flagged strips in the first and the last band.
+    const reps = Math.ceil((2 * BAND_ROWS) / 72);
+    const rows = concatRows(text, ...Array.from({ length: reps }, (_, i) => (i % 2 === 0 ? photo : photo.slice().reverse())), await textRows(96, 4));
+    const height = rows.length / (WIDTH * 3);
+    const layout = { height, width: WIDTH, channels: 3, dtype: 'uint8' as const };
+    const payloads: Uint8Array[] = [];
+    for (const threads of [1, 2]) {
+      setTileThreads(threads);
+      const { payload } = await ar.encode(rows, layout);
+      expect(payload[0]).toBe(6);
+      payloads.push(payload);
+      const out = new Uint8Array(rows.length);
+      await ar.decode(payload, layout, out);
+      expect(Buffer.from(out).equals(Buffer.from(rows)), `${threads} threads`).toBe(true);
+    }
+    expect(Buffer.from(payloads[0]).equals(Buffer.from(payloads[1]))).toBe(true);
+  });
+
+  it('refuses forged strip maps and lengths (CORRUPT), before expanding anything', async () => {
+    const height = 64 + 72;
+    const layout = { height, width: WIDTH, channels: 3, dtype: 'uint8' as const };
+    const { payload } = await ar.encode(concatRows(text, photo), layout);
+    const strips = Math.ceil(height / STRIP_ROWS);
+    const mapBytes = Math.ceil(strips / 8);
+    const forge = (edit: (p: Uint8Array) => void) => {
+      const p = payload.slice();
+      edit(p);
+      return expect(ar.decode(p, layout, new Uint8Array(height * WIDTH * 3))).rejects.toMatchObject({ code: 'CORRUPT' });
+    };
+    // A strip past the image, no strip at all, a stream past the payload, a stream that expands to other rows.
+    await forge((p) => (p[mapBytes] |= 1 << (strips % 8)));
+    await forge((p) => p.fill(0, 1, 1 + mapBytes));
+    await forge((p) => new DataView(p.buffer).setUint32(1 + mapBytes, p.length, true));
+    await forge((p) => (p[1] ^= 0b100000));
+    await forge((p) => p.subarray(1 + mapBytes + 4, 1 + mapBytes + 4 + 8).fill(0x55));
+  });
+});

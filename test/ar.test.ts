@@ -303,14 +303,16 @@ describe.skipIf(!existsSync(join(SHIPPED, 'model.json')))('shipped autoregressiv
     });
   }
 
-  it('alpha: colour through the flow, alpha through the grid coder (route 3); bits add up per pixel; older files (baseline route) still decode', async () => {
+  it('alpha: colour through the flow (behind its own route byte), alpha through the grid coder (route 7); bits add up per pixel; older files (route 3, baseline route) still decode', async () => {
     const ar = await loadModel('ar');
     const baseline = await loadModel('baseline');
     for (const name of ['rgba-53x31.png', 'grey-alpha-53x31.png']) {
       const im = await image(name);
       const layout = { height: im.height, width: im.width, channels: im.channels, dtype: 'uint8' as const };
       const coded = await ar.encode(im.samples, layout, undefined, { pixelBits: true });
-      expect(coded.payload[0], name).toBe(3);
+      expect(coded.payload[0], name).toBe(7);
+      // The colour body (behind the colour length) starts with its own route byte: route 5 for a photo.
+      expect(coded.payload[5], name).toBe(5);
       const perPixel = coded.pixelBits!.reduce((a, b) => a + b, 0);
       // Per pixel: all but the grid coder's settings at the start (a few dozen raw bits).
       expect(Math.abs(perPixel - coded.modelBits), name).toBeLessThan(64);
@@ -324,10 +326,15 @@ describe.skipIf(!existsSync(join(SHIPPED, 'model.json')))('shipped autoregressiv
       const fromOlder = new Uint8Array(im.samples.length);
       await ar.decode(Uint8Array.of(0, ...older.payload.subarray(older.payload[0] === 0 ? 1 : 0)), layout, fromOlder);
       expect(Buffer.from(fromOlder).equals(Buffer.from(im.samples)), name).toBe(true);
-      // The colour part's length, forged past the payload: refused.
+      // The colour part's length, forged past the payload, and the colour's route byte forged: refused.
       const forged = coded.payload.slice();
       new DataView(forged.buffer).setUint32(1, forged.length, true);
       await expect(ar.decode(forged, layout, new Uint8Array(im.samples.length))).rejects.toMatchObject({ code: 'CORRUPT' });
+      for (const route of [0, 3, 4, 7]) {
+        const wrongRoute = coded.payload.slice();
+        wrongRoute[5] = route;
+        await expect(ar.decode(wrongRoute, layout, new Uint8Array(im.samples.length)), `${name} colour route ${route}`).rejects.toMatchObject({ code: 'CORRUPT' });
+      }
     }
   });
 

@@ -77,6 +77,23 @@ describe('strips of Brotli rows in ar (route 6)', () => {
     expect(readContainer(await compress(await png(text, 64))).method).not.toBe('stored');
   });
 
+  it('an RGBA screenshot (opaque alpha) gets strips in its colour: route 7 with colour route 6, bit-exact', async () => {
+    const rgb = concatRows(text, photo);
+    const height = 64 + 72;
+    const rgba = new Uint8Array(height * WIDTH * 4);
+    for (let i = 0; i < height * WIDTH; i++) {
+      rgba.set(rgb.subarray(3 * i, 3 * i + 3), 4 * i);
+      rgba[4 * i + 3] = 255;
+    }
+    const layout = { height, width: WIDTH, channels: 4, dtype: 'uint8' as const };
+    const coded = await ar.encode(rgba, layout);
+    expect(coded.payload[0]).toBe(7);
+    expect(coded.payload[5]).toBe(6);
+    const out = new Uint8Array(rgba.length);
+    await ar.decode(coded.payload, layout, out);
+    expect(Buffer.from(out).equals(Buffer.from(rgba))).toBe(true);
+  });
+
   it('a photo alone keeps route 5 (no strip gains), so photos cost what they did', async () => {
     const coded = await ar.encode(photo, { height: 72, width: WIDTH, channels: 3, dtype: 'uint8' as const });
     expect(coded.payload[0]).toBe(5);

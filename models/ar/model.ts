@@ -29,7 +29,7 @@ import { loadBaselineTables } from '../shared/baseline-tables.js';
 import { sha256 } from '../shared/hash.js';
 import { partRunner, preloadPartCoder, type DecodePartJob, type EncodePartJob, type EncodedPart, type PartCoder } from '../shared/parts.js';
 import { PRIOR_SCALE_0, PRIOR_SCALE_COUNT, QUARTERS, loadPriorTables, type PriorTables } from '../shared/prior-tables.js';
-import { channelSplitRoute, messageRoute, partsRoute, routedModel } from '../shared/routes.js';
+import { channelSplitRoute, messageRoute, partsRoute, routedModel, withRouteByte } from '../shared/routes.js';
 import { stripsRoute } from '../shared/strips-route.js';
 import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../shared/types.js';
 import { arKind, AR_FORMAT } from './kind.js';
@@ -53,6 +53,8 @@ const ROUTE_AR_ADAPTIVE = 4;
 const ROUTE_AR_MIXTURE = 5;
 /** Route 5 with strips of rows coded by Brotli (strips-route.ts): graphics, text, screenshots. */
 const ROUTE_AR_STRIPS = 6;
+/** Route 3 for mixture models: the colour body behind its own route byte (5 or 6), so it may have strips. */
+const ROUTE_AR_ALPHA_STRIPS = 7;
 /**
  * The grid coder that route 3 was written with: its bitstream is part of ar's files, so a new grid
  * algorithm needs a new route id here (the model refuses to load until someone decides).
@@ -554,8 +556,13 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
     : { ...bandPlan(ROUTE_AR_ADAPTIVE, false, FLOW_ADAPTIVE_MEAN), older: [bandPlan(ROUTE_AR, false), bandPlan(ROUTE_AR_FIXED_BANDS, true)] };
   const imageRoute = flow.mixture ? stripsRoute(ROUTE_AR_STRIPS, flowRoute) : flowRoute;
   if (GRID_ALGORITHM !== ALPHA_PLANE_CODER) fail('INTERNAL', `ar's alpha route codes planes with ${ALPHA_PLANE_CODER}, the grid coder is ${GRID_ALGORITHM}`);
-  // Older builds sent alpha layouts down the baseline route.
-  const alphaRoute = (channels: number) => ({ ...channelSplitRoute(ROUTE_AR_ALPHA, channels - 1, flowRoute, gridRoute()), older: [baselineRoute] });
+  // Older builds sent alpha layouts down the baseline route; a mixture model's colour may have strips
+  // (route 7: the colour body behind its own route byte, 5 or 6), route 3 is what it wrote before.
+  const alphaRoute = (channels: number) => {
+    const plain = channelSplitRoute(ROUTE_AR_ALPHA, channels - 1, flowRoute, gridRoute());
+    if (!flow.mixture) return { ...plain, older: [baselineRoute] };
+    return { ...channelSplitRoute(ROUTE_AR_ALPHA_STRIPS, channels - 1, withRouteByte(imageRoute), gridRoute()), older: [plain, baselineRoute] };
+  };
   const colourWithAlpha = (layout: SampleLayout) => ArFlow.codes({ ...layout, channels: layout.channels - 1 }) && (layout.channels === 2 || layout.channels === 4);
   const info = {
     id,

@@ -112,6 +112,26 @@ function knownRowsOf<Part>(plan: PartsPlan<Part>, knownRows: Uint8Array | undefi
 }
 
 /**
+ * A route's body behind the byte of the route that wrote it (its own id, or one of its `also`), so that a
+ * body nested in another route (a channel split's colour) can be any of them.
+ */
+export function withRouteByte(route: Route): Route {
+  return {
+    id: route.id,
+    async encode(data, layout, progress, pixelBits, floatBits, knownRows) {
+      const { body, id, ...coded } = await route.encode(data, layout, progress, pixelBits, floatBits, knownRows);
+      return { ...coded, body: [Uint8Array.of(id ?? route.id), ...body] };
+    },
+    async decode(body, layout, out, progress, knownRows) {
+      if (body.length < 1) fail('CORRUPT', 'empty nested payload');
+      const written = body[0] === route.id ? route : route.also?.find((r) => r.id === body[0]);
+      if (!written) fail('CORRUPT', 'nested payload route does not match the data layout');
+      await written.decode(body.subarray(1), layout, out, progress, knownRows);
+    },
+  };
+}
+
+/**
  * The first `leading` channels of every pixel through one route, the rest (an alpha channel) through
  * another, each coding its planes as a layout of its own: body = u32 byte length of the first body,
  * then both bodies. The two never see each other's samples, so either can be any route.

@@ -6,7 +6,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readContainer } from '../codec/index.js';
 import { BAND_ROWS } from '../models/ar/model.js';
-import { STRIP_ROWS } from '../models/shared/strips-route.js';
+import { FORM_INTERLEAVED, FORM_PALETTE, FORM_PLANAR, STRIP_ROWS, packRows, unpackRows } from '../models/shared/strips-route.js';
+import { brotli } from '../models/shared/brotli.js';
 import type { IntegerModel } from '../models/index.js';
 import { compress, decompress, loadModel, setTileThreads } from '../src/index.js';
 import { decodeImage } from '../src/image.js';
@@ -129,11 +130,41 @@ describe('strips of Brotli rows in ar (route 6)', () => {
       edit(p);
       return expect(ar.decode(p, layout, new Uint8Array(height * WIDTH * 3))).rejects.toMatchObject({ code: 'CORRUPT' });
     };
-    // A strip past the image, no strip at all, a stream past the payload, a stream that expands to other rows.
+    // A strip past the image, no strip at all, an unknown form, a stream past the payload, a stream that
+    // expands to other rows, a damaged stream.
     await forge((p) => (p[mapBytes] |= 1 << (strips % 8)));
     await forge((p) => p.fill(0, 1, 1 + mapBytes));
-    await forge((p) => new DataView(p.buffer).setUint32(1 + mapBytes, p.length, true));
+    await forge((p) => (p[1 + mapBytes] = 3));
+    await forge((p) => new DataView(p.buffer).setUint32(2 + mapBytes, p.length, true));
     await forge((p) => (p[1] ^= 0b100000));
-    await forge((p) => p.subarray(1 + mapBytes + 4, 1 + mapBytes + 4 + 8).fill(0x55));
+    await forge((p) => p.subarray(1 + mapBytes + 5, 1 + mapBytes + 5 + 8).fill(0x55));
+    // Streams Brotli expands fine but whose palette lies: an index past it, a size that does not match.
+    const length = new DataView(payload.buffer, payload.byteOffset + 2 + mapBytes, 4).getUint32(0, true);
+    const rest = payload.subarray(1 + mapBytes + 5 + length);
+    const pixels = 64 * WIDTH;
+    const withStream = async (packed: Uint8Array) => {
+      const stream = await brotli(packed, 5);
+      const head = new Uint8Array(5);
+      head[0] = FORM_PALETTE;
+      new DataView(head.buffer).setUint32(1, stream.length, true);
+      return Uint8Array.from([...payload.subarray(0, 1 + mapBytes), ...head, ...stream, ...rest]);
+    };
+    const twoColours = (index: number, extra = 0) => Uint8Array.from([1, 0, 0, 0, 255, 255, 255, ...new Array(pixels + extra).fill(index)]);
+    expect(payload[1]).toBe(0b1111);
+    for (const bad of [twoColours(2), twoColours(0, 1), twoColours(0, -1)])
+      await expect(ar.decode(await withStream(bad), layout, new Uint8Array(height * WIDTH * 3))).rejects.toMatchObject({ code: 'CORRUPT', message: expect.stringMatching(/palette/) });
+  });
+
+  it('every form of the Brotli rows (interleaved, planar, palette) gives the samples back', () => {
+    // Text rows with their levels cut to 3 bits: at most 512 colours, fewer in these rows.
+    const rows = text.subarray(0, 16 * WIDTH * 3).map((v) => v & 0xe0);
+    for (const form of [FORM_INTERLEAVED, FORM_PLANAR, FORM_PALETTE]) {
+      const packed = packRows(rows, 3, form);
+      expect(packed, `form ${form}`).toBeDefined();
+      expect(Buffer.from(unpackRows(packed!, 3, rows.length / 3, form)).equals(Buffer.from(rows)), `form ${form}`).toBe(true);
+    }
+    // More than 256 colours: no palette form.
+    const many = Uint8Array.from({ length: 3 * 300 }, (_, i) => (i % 3 === 0 ? i / 3 : 0) & 255).map((v, i) => (i % 3 === 1 ? (i / 3 >= 256 ? 1 : 0) : v));
+    expect(packRows(many, 3, FORM_PALETTE)).toBeUndefined();
   });
 });

@@ -26,12 +26,17 @@ export function brotliWindow(size: number): number {
 
 /** Expand Brotli to exactly `size` bytes, never past it (CORRUPT otherwise). */
 export function unbrotli(compressed: Uint8Array, size: number, what: string): Uint8Array {
+  return unbrotliUpTo(compressed, size, size, what);
+}
+
+/** Expand Brotli to at most `limit` bytes, and to exactly `size` when given (CORRUPT otherwise). */
+export function unbrotliUpTo(compressed: Uint8Array, limit: number, size?: number, what = 'the rows coded by Brotli'): Uint8Array {
   let expanded: Uint8Array;
   try {
-    expanded = new Uint8Array(zlib.brotliDecompressSync(compressed, { maxOutputLength: Math.max(1, size) }));
+    expanded = new Uint8Array(zlib.brotliDecompressSync(compressed, { maxOutputLength: Math.max(1, limit) }));
   } catch {
     fail('CORRUPT', `${what} does not expand to its declared size`);
   }
-  if (expanded.length !== size) fail('CORRUPT', `${what} does not expand to its declared size`);
+  if (size !== undefined && expanded.length !== size) fail('CORRUPT', `${what} does not expand to its declared size`);
   return expanded;
 }

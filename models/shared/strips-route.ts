@@ -6,13 +6,13 @@
  * pictures gets each part coded by what suits it.
  *
  * Body: the strip map, ceil(S / 8) bytes for S = ceil(height / STRIP_ROWS) strips (bit s & 7 of byte
- * s >> 3 set: strip s is Brotli's; bits past S are 0; at least one is set), u32 LE byte length of the
- * Brotli stream, the stream (the flagged rows' samples in raster order, one byte each: 8-bit layouts
- * only), then the inner route's body. When no strip gains, the writer writes the inner route under its
+ * s >> 3 set: strip s is Brotli's; bits past S are 0; at least one is set), the form byte (FORM_*: how
+ * the flagged rows' samples are laid out, one byte each: 8-bit layouts only), u32 LE byte length of the
+ * Brotli stream, the stream, then the inner route's body. When no strip gains, the writer writes the inner route under its
  * own id instead (`also`), so photos cost what they did.
  */
 import { fail } from '../../codec/index.js';
-import { brotli, brotliWindow, unbrotli } from './brotli.js';
+import { brotli, brotliWindow, unbrotli, unbrotliUpTo } from './brotli.js';
 import type { Route } from './routes.js';
 import type { SampleArray, SampleLayout } from './types.js';
 
@@ -70,6 +70,84 @@ async function chooseStrips(data: SampleArray, layout: SampleLayout, pixelBits: 
   return chosen > 0 ? map : undefined;
 }
 
+/**
+ * How the Brotli rows' samples are laid out before Brotli (the byte after the strip map): as in the image
+ * (pixel by pixel), channel by channel, or as a palette (K - 1 in one byte, the K colours in order of
+ * first use, `channels` bytes each, then one index byte per pixel) when the rows have at most 256 colours.
+ */
+export const FORM_INTERLEAVED = 0;
+export const FORM_PLANAR = 1;
+export const FORM_PALETTE = 2;
+const MAX_PALETTE = 256;
+
+/** The rows' samples (interleaved) in `form`, or undefined when the form does not apply. */
+export function packRows(rows: Uint8Array, channels: number, form: number): Uint8Array | undefined {
+  const pixels = rows.length / channels;
+  if (form === FORM_INTERLEAVED) return rows;
+  if (form === FORM_PLANAR) {
+    if (channels === 1) return undefined;
+    const out = new Uint8Array(rows.length);
+    for (let k = 0; k < channels; k++) for (let i = 0; i < pixels; i++) out[k * pixels + i] = rows[i * channels + k];
+    return out;
+  }
+  const index = new Map<number, number>();
+  const colours: number[] = [];
+  const indices = new Uint8Array(pixels);
+  for (let i = 0; i < pixels; i++) {
+    let key = 0;
+    for (let k = 0; k < channels; k++) key = key * 256 + rows[i * channels + k];
+    let at = index.get(key);
+    if (at === undefined) {
+      if (index.size === MAX_PALETTE) return undefined;
+      index.set(key, (at = index.size));
+      for (let k = 0; k < channels; k++) colours.push(rows[i * channels + k]);
+    }
+    indices[i] = at;
+  }
+  const out = new Uint8Array(1 + colours.length + pixels);
+  out[0] = index.size - 1;
+  out.set(colours, 1);
+  out.set(indices, 1 + colours.length);
+  return out;
+}
+
+/** Most bytes a packed form of `pixels` pixels expands to (the palette's table on top of its indices). */
+function packedLimit(pixels: number, channels: number, form: number): number {
+  return form === FORM_PALETTE ? 1 + MAX_PALETTE * channels + pixels : pixels * channels;
+}
+
+/** The interleaved samples of a packed form (CORRUPT when it does not hold exactly `pixels` pixels). */
+export function unpackRows(packed: Uint8Array, channels: number, pixels: number, form: number): Uint8Array {
+  if (form === FORM_INTERLEAVED) return packed;
+  const out = new Uint8Array(pixels * channels);
+  if (form === FORM_PLANAR) {
+    for (let k = 0; k < channels; k++) for (let i = 0; i < pixels; i++) out[i * channels + k] = packed[k * pixels + i];
+    return out;
+  }
+  const colours = packed[0] + 1;
+  if (packed.length !== 1 + colours * channels + pixels) fail('CORRUPT', 'the Brotli rows\' palette does not match their size');
+  const base = 1 + colours * channels;
+  for (let i = 0; i < pixels; i++) {
+    const at = packed[base + i];
+    if (at >= colours) fail('CORRUPT', 'a palette index past the palette');
+    for (let k = 0; k < channels; k++) out[i * channels + k] = packed[1 + at * channels + k];
+  }
+  return out;
+}
+
+/** The form whose fast Brotli is smallest, then Brotli at its strongest on it. */
+async function packedStream(rows: Uint8Array, channels: number): Promise<{ form: number; stream: Uint8Array }> {
+  let best: { form: number; packed: Uint8Array; size: number } | undefined;
+  for (const form of [FORM_INTERLEAVED, FORM_PLANAR, FORM_PALETTE]) {
+    const packed = packRows(rows, channels, form);
+    if (!packed) continue;
+    const size = (await brotli(packed, 5, brotliWindow(packed.length))).length;
+    if (!best || size < best.size) best = { form, packed, size };
+  }
+  // Quality 11 at any size: these rows passed the fast screens, so they are the kind it codes fast.
+  return { form: best!.form, stream: await brotli(best!.packed, 11) };
+}
+
 function bodySize(body: Uint8Array[]): number {
   return body.reduce((a, p) => a + p.length, 0);
 }
@@ -87,15 +165,16 @@ export function stripsRoute(id: number, inner: Route): Route {
       const map = await chooseStrips(data, layout, plainBits);
       if (!map) return plainResult();
       const knownRows = rowsOfMap(map, layout);
-      const stream = await brotli(gatherRows(data, layout, knownRows));
       const restBits = pixelBits && new Float32Array(pixelBits.length);
-      const rest = await inner.encode(data, layout, undefined, restBits, floatBits, knownRows);
-      const length = new Uint8Array(4);
-      new DataView(length.buffer).setUint32(0, stream.length, true);
-      const body = [map, length, stream, ...rest.body];
+      // Brotli (on libuv's threads) and the flow's second pass (on this thread and the part workers) at once.
+      const [{ form, stream }, rest] = await Promise.all([packedStream(gatherRows(data, layout, knownRows), layout.channels), inner.encode(data, layout, undefined, restBits, floatBits, knownRows)]);
+      const head = new Uint8Array(5);
+      head[0] = form;
+      new DataView(head.buffer).setUint32(1, stream.length, true);
+      const body = [map, head, stream, ...rest.body];
       if (bodySize(body) >= bodySize(plain.body)) return plainResult();
       // The Brotli rows' bytes count as coded bits (no model's likelihood covers them), spread evenly over their pixels.
-      const lzBits = 8 * (map.length + 4 + stream.length);
+      const lzBits = 8 * (map.length + head.length + stream.length);
       if (pixelBits) {
         pixelBits.set(restBits!);
         let knownPixels = 0;
@@ -106,23 +185,28 @@ export function stripsRoute(id: number, inner: Route): Route {
     },
     async decode(body, layout, out, progress) {
       const mapBytes = Math.ceil(stripCount(layout) / 8);
-      if (body.length < mapBytes + 4) fail('CORRUPT', 'payload ends inside the strip map');
+      if (body.length < mapBytes + 5) fail('CORRUPT', 'payload ends inside the strip map');
       const map = body.subarray(0, mapBytes);
       const strips = stripCount(layout);
       if (strips % 8 !== 0 && map[mapBytes - 1] >> (strips % 8) !== 0) fail('CORRUPT', 'strip map marks strips past the image');
       const knownRows = rowsOfMap(map, layout);
       if (!knownRows.includes(1)) fail('CORRUPT', 'strip map marks no strip');
-      const length = new DataView(body.buffer, body.byteOffset + mapBytes, 4).getUint32(0, true);
-      if (mapBytes + 4 + length > body.length) fail('CORRUPT', 'Brotli rows run past the payload');
+      const form = body[mapBytes];
+      if (form > FORM_PALETTE) fail('CORRUPT', `Brotli rows in an unknown form (${form})`);
+      const length = new DataView(body.buffer, body.byteOffset + mapBytes + 1, 4).getUint32(0, true);
+      const start = mapBytes + 5;
+      if (start + length > body.length) fail('CORRUPT', 'Brotli rows run past the payload');
       let rows = 0;
       for (const r of knownRows) rows += r;
+      const pixels = rows * layout.width;
+      const packed = unbrotliUpTo(body.subarray(start, start + length), packedLimit(pixels, layout.channels, form), form === FORM_PALETTE ? undefined : pixels * layout.channels);
+      const samples = unpackRows(packed, layout.channels, pixels, form);
       const rowSamples = layout.width * layout.channels;
-      const samples = unbrotli(body.subarray(mapBytes + 4, mapBytes + 4 + length), rows * rowSamples, 'the rows coded by Brotli');
       for (let y = 0, o = 0; y < layout.height; y++)
         if (knownRows[y] === 1) {
           for (let i = y * rowSamples, end = i + rowSamples; i < end; i++) out[i] = samples[o++];
         }
-      await inner.decode(body.subarray(mapBytes + 4 + length), layout, out, progress, knownRows);
+      await inner.decode(body.subarray(start + length), layout, out, progress, knownRows);
     },
   };
 }

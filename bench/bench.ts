@@ -1,8 +1,8 @@
 /**
  * npm run bench -- [--data DIR]... [--corpus DIR] [--arrays DIR]... [--text DIR]... [--browser DIR]... [--memory] [--json out.json] [--plot out.svg] [--runs N] [--quick] [--models a,b]
  *
- * For each dataset (default: fixtures/ and the corpus test splits under --corpus, FLOWZIP_CORPUS or
- * ../shared/data/corpus, when present), every
+ * For each dataset (default: fixtures/, the corpus test splits under --corpus, FLOWZIP_CORPUS or
+ * ../shared/data/corpus, when present, and bench/data/graphics), every
  * codec on the same files in the same run: Flowzip with each shipped model, PNG (sharp -9, optipng -o7),
  * WebP lossless (sharp, cwebp -z 9), JPEG-XL lossless (cjxl -e 9 and -e 7), xz -9 and zstd -19 on raw
  * samples. Reports bits/dim (pooled and mean per file), compress and decompress throughput (MB/s of raw
@@ -392,6 +392,8 @@ async function main(): Promise<void> {
           { name: 'photos-ds/test', dir: join(corpus, 'photos-ds/test') },
           { name: 'photos-full/test rgb', dir: join(corpus, 'photos-full/test'), channels: 3 },
           { name: 'photos-full/test grey', dir: join(corpus, 'photos-full/test'), channels: 1 },
+          // Real screenshots, diagrams, a chart and a logo (bench/data/graphics/README.md): not photos.
+          { name: 'graphics', dir: join(root, 'bench/data/graphics') },
         ].filter((d) => existsSync(d.dir)),
         ...(existsSync(patches) && args.patches > 0
           ? [{ name: `patches32/test (first ${args.patches}, each alone)`, dir: await loadPatches(patches, args.patches, scratch) }]

@@ -157,6 +157,7 @@ export async function compressArchive(
     // model does not code itself, alpha and 16-bit: grid) may beat the chain: the member then holds that
     // model's payload raw and names the model.
     let memberModel: { model: string; modelHash: string } | undefined;
+    let coder = model;
     if (options.model === undefined) {
       for (const id of alternativeModels(p.kind, p.layout, model)) {
         const other = await loadModel(id);
@@ -169,6 +170,7 @@ export async function compressArchive(
         method = 'payload';
         bytes = encoded.payload.length;
         memberModel = { model: other.id, modelHash: toHex(other.hash.subarray(0, MODEL_HASH_BYTES)) };
+        coder = other;
       }
     }
     // Raw (an image's own file if smaller) or Brotli (text, floats, graphics) beats the model: roll the
@@ -176,7 +178,8 @@ export async function compressArchive(
     const rawMethod: MemberMethod = p.originalFile && p.originalFile.length < p.canonical.length ? 'original' : 'stored';
     const raw0 = rawMemberBytes(p, rawMethod);
     const fallbacks: [MemberMethod, Uint8Array][] = [[rawMethod, raw0]];
-    const compressed = p.canonical.length > 0 ? await brotliIfPromising(p.canonical, Math.min(raw0.length, (msg.storedBits() - startBits) / 8)) : undefined;
+    // (Not for what the member's coder already hands to Brotli itself: ar's strips.)
+    const compressed = p.canonical.length > 0 && !coder.triesBrotli?.(p.layout) ? await brotliIfPromising(p.canonical, Math.min(raw0.length, (msg.storedBits() - startBits) / 8)) : undefined;
     if (compressed) fallbacks.push(['brotli', compressed]);
     const [fallback, raw] = fallbacks.reduce((a, b) => (b[1].length < a[1].length ? b : a));
     if (!options.forceModel && msg.storedBits() - startBits > 8 * raw.length) {

@@ -266,7 +266,7 @@ async function encodePrepared(p: Prepared, options: CompressOptions): Promise<En
     // floats (often quantized or full of fill values, which it finds and a predictor does not), and
     // images that are graphics, not photos (screenshots, charts, text: repeated shapes that LZ77 finds
     // and a pixel predictor does not).
-    const compressed = options.brotli !== false && p.storedPayload.length > 0 ? await brotliIfPromising(p.storedPayload, Math.min(payload.length, p.storedPayload.length, p.originalFile?.length ?? Infinity)) : undefined;
+    const compressed = options.brotli !== false && p.storedPayload.length > 0 && !model.triesBrotli?.(p.layout) ? await brotliIfPromising(p.storedPayload, Math.min(payload.length, p.storedPayload.length, p.originalFile?.length ?? Infinity)) : undefined;
     if (compressed)
       candidates.push({ container: () => ({ ...stored, method: 'brotli', payload: compressed }), size: containerSize(stored, compressed.length), kind: p.kind, method: 'brotli', note: `Brotli codes these ${p.kind === 'image' ? 'pixels' : p.kind === 'array' ? 'samples' : 'bytes'} smaller than the model` });
     if (p.originalFile) {

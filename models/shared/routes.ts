@@ -198,6 +198,7 @@ export interface ModelInfo {
   minBitsPerSample: number;
   chain?: MessageCoder;
   codes?: (layout: SampleLayout, data?: SampleArray) => boolean;
+  triesBrotli?: (layout: SampleLayout) => boolean;
 }
 
 /**

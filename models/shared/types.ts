@@ -82,6 +82,11 @@ export interface IntegerModel {
    * whether it can do anything for this data (what the library asks before trying an alternative model).
    */
   codes?(layout: SampleLayout, data?: SampleArray): boolean;
+  /**
+   * Whether the model already hands what LZ77 codes better (text and graphics rows) to Brotli for this
+   * layout (ar's strips): the library then skips its own whole-file Brotli try.
+   */
+  triesBrotli?(layout: SampleLayout): boolean;
   encode(data: SampleArray, layout: SampleLayout, progress?: Progress, options?: EncodeOptions): Promise<EncodeResult>;
   /** Fills `out` (length height * width * channels); rejects with a FlowzipError on a malformed payload. */
   decode(payload: Uint8Array, layout: SampleLayout, out: SampleArray, progress?: Progress): Promise<void>;

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readContainer } from '../codec/index.js';
 import { BAND_ROWS } from '../models/ar/model.js';
-import { FORM_INTERLEAVED, FORM_PALETTE, FORM_PLANAR, STRIP_ROWS, packRows, unpackRows } from '../models/shared/strips-route.js';
+import { FORM_INTERLEAVED, FORM_PALETTE, FORM_PLANAR, FORM_WIDE_PALETTE, STRIP_ROWS, packRows, unpackRows } from '../models/shared/strips-route.js';
 import { brotli } from '../models/shared/brotli.js';
 import type { IntegerModel } from '../models/index.js';
 import { compress, decompress, loadModel, setTileThreads } from '../src/index.js';
@@ -134,7 +134,7 @@ describe('strips of Brotli rows in ar (route 6)', () => {
     // expands to other rows, a damaged stream.
     await forge((p) => (p[mapBytes] |= 1 << (strips % 8)));
     await forge((p) => p.fill(0, 1, 1 + mapBytes));
-    await forge((p) => (p[1 + mapBytes] = 3));
+    await forge((p) => (p[1 + mapBytes] = 4));
     await forge((p) => new DataView(p.buffer).setUint32(2 + mapBytes, p.length, true));
     await forge((p) => (p[1] ^= 0b100000));
     await forge((p) => p.subarray(1 + mapBytes + 5, 1 + mapBytes + 5 + 8).fill(0x55));
@@ -155,7 +155,7 @@ describe('strips of Brotli rows in ar (route 6)', () => {
       await expect(ar.decode(await withStream(bad), layout, new Uint8Array(height * WIDTH * 3))).rejects.toMatchObject({ code: 'CORRUPT', message: expect.stringMatching(/palette/) });
   });
 
-  it('every form of the Brotli rows (interleaved, planar, palette) gives the samples back', () => {
+  it('every form of the Brotli rows (interleaved, planar, palette, wide palette) gives the samples back', () => {
     // Text rows with their levels cut to 3 bits: at most 512 colours, fewer in these rows.
     const rows = text.subarray(0, 16 * WIDTH * 3).map((v) => v & 0xe0);
     for (const form of [FORM_INTERLEAVED, FORM_PLANAR, FORM_PALETTE]) {
@@ -163,8 +163,20 @@ describe('strips of Brotli rows in ar (route 6)', () => {
       expect(packed, `form ${form}`).toBeDefined();
       expect(Buffer.from(unpackRows(packed!, 3, rows.length / 3, form)).equals(Buffer.from(rows)), `form ${form}`).toBe(true);
     }
-    // More than 256 colours: no palette form.
-    const many = Uint8Array.from({ length: 3 * 300 }, (_, i) => (i % 3 === 0 ? i / 3 : 0) & 255).map((v, i) => (i % 3 === 1 ? (i / 3 >= 256 ? 1 : 0) : v));
+    // At most 256 colours: no wide palette. 300 colours: only the wide one, which gives them back.
+    expect(packRows(rows, 3, FORM_WIDE_PALETTE)).toBeUndefined();
+    const many = new Uint8Array(3 * 1000);
+    for (let i = 0; i < 1000; i++) many.set([i % 300 & 255, i % 300 >> 8, 7], 3 * i);
     expect(packRows(many, 3, FORM_PALETTE)).toBeUndefined();
+    const wide = packRows(many, 3, FORM_WIDE_PALETTE)!;
+    expect(wide.length).toBe(2 + 300 * 3 + 2 * 1000);
+    expect(Buffer.from(unpackRows(wide, 3, 1000, FORM_WIDE_PALETTE)).equals(Buffer.from(many))).toBe(true);
+    // A wide index past the palette, a count that does not match the size: CORRUPT.
+    const pastEnd = wide.slice();
+    pastEnd.set([1, 44], 2 + 900);
+    expect(() => unpackRows(pastEnd, 3, 1000, FORM_WIDE_PALETTE)).toThrow(/palette/);
+    const shortCount = wide.slice();
+    shortCount[0] = 0;
+    expect(() => unpackRows(shortCount, 3, 1000, FORM_WIDE_PALETTE)).toThrow(/palette/);
   });
 });

@@ -113,12 +113,17 @@ async function chooseStrips(data: SampleArray, layout: SampleLayout, pixelBits: 
 /**
  * How the Brotli rows' samples are laid out before Brotli (the byte after the strip map): as in the image
  * (pixel by pixel), channel by channel, or as a palette (K - 1 in one byte, the K colours in order of
- * first use, `channels` bytes each, then one index byte per pixel) when the rows have at most 256 colours.
+ * first use, `channels` bytes each, then one index byte per pixel) when the rows have at most 256 colours,
+ * or a wide palette (K - 1 in two bytes, high first; the colours most frequent first; two index bytes per
+ * pixel, high first) for 257 to 65536 colours.
  */
 export const FORM_INTERLEAVED = 0;
 export const FORM_PLANAR = 1;
 export const FORM_PALETTE = 2;
-const MAX_PALETTE = 256;
+export const FORM_WIDE_PALETTE = 3;
+
+/** Index bytes and most colours of the palette forms. */
+const PALETTE_FORMS = { [FORM_PALETTE]: { bytes: 1, most: 256 }, [FORM_WIDE_PALETTE]: { bytes: 2, most: 65536 } } as Record<number, { bytes: number; most: number }>;
 
 /** The rows' samples (interleaved) in `form`, or undefined when the form does not apply. */
 export function packRows(rows: Uint8Array, channels: number, form: number): Uint8Array | undefined {
@@ -130,30 +135,49 @@ export function packRows(rows: Uint8Array, channels: number, form: number): Uint
     for (let k = 0; k < channels; k++) for (let i = 0; i < pixels; i++) out[k * pixels + i] = rows[i * channels + k];
     return out;
   }
+  const { bytes, most } = PALETTE_FORMS[form];
+  // Colours in order of first use, each pixel's colour, each colour's count.
   const index = new Map<number, number>();
-  const colours: number[] = [];
-  const indices = new Uint8Array(pixels);
+  const first = new Uint32Array(pixels);
+  const counts: number[] = [];
   for (let i = 0; i < pixels; i++) {
     let key = 0;
     for (let k = 0; k < channels; k++) key = key * 256 + rows[i * channels + k];
     let at = index.get(key);
     if (at === undefined) {
-      if (index.size === MAX_PALETTE) return undefined;
+      if (index.size === most) return undefined;
       index.set(key, (at = index.size));
-      for (let k = 0; k < channels; k++) colours.push(rows[i * channels + k]);
+      counts.push(0);
     }
-    indices[i] = at;
+    first[i] = at;
+    counts[at]++;
   }
-  const out = new Uint8Array(1 + colours.length + pixels);
-  out[0] = index.size - 1;
-  out.set(colours, 1);
-  out.set(indices, 1 + colours.length);
+  // The narrow palette keeps the order of first use; a wide one puts frequent colours first (small high bytes).
+  if (bytes === 2 && index.size <= 256) return undefined;
+  const order = Array.from(counts.keys());
+  if (bytes === 2) order.sort((x, y) => counts[y] - counts[x] || x - y);
+  const rank = new Uint32Array(order.length);
+  order.forEach((at, r) => (rank[at] = r));
+  const colourAt = new Uint32Array(order.length);
+  for (let i = 0; i < pixels; i++) colourAt[first[i]] = i;
+  const table = bytes + order.length * channels;
+  const out = new Uint8Array(table + bytes * pixels);
+  const count = order.length - 1;
+  if (bytes === 2) out[0] = count >> 8;
+  out[bytes - 1] = count & 255;
+  order.forEach((at, r) => out.set(rows.subarray(colourAt[at] * channels, colourAt[at] * channels + channels), bytes + r * channels));
+  for (let i = 0; i < pixels; i++) {
+    const r = rank[first[i]];
+    if (bytes === 2) out[table + 2 * i] = r >> 8;
+    out[table + bytes * i + bytes - 1] = r & 255;
+  }
   return out;
 }
 
-/** Most bytes a packed form of `pixels` pixels expands to (the palette's table on top of its indices). */
+/** Most bytes a packed form of `pixels` pixels expands to (a palette's table on top of its indices). */
 function packedLimit(pixels: number, channels: number, form: number): number {
-  return form === FORM_PALETTE ? 1 + MAX_PALETTE * channels + pixels : pixels * channels;
+  const palette = PALETTE_FORMS[form];
+  return palette ? palette.bytes + palette.most * channels + palette.bytes * pixels : pixels * channels;
 }
 
 /** The interleaved samples of a packed form (CORRUPT when it does not hold exactly `pixels` pixels). */
@@ -164,13 +188,15 @@ export function unpackRows(packed: Uint8Array, channels: number, pixels: number,
     for (let k = 0; k < channels; k++) for (let i = 0; i < pixels; i++) out[i * channels + k] = packed[k * pixels + i];
     return out;
   }
-  const colours = packed[0] + 1;
-  if (packed.length !== 1 + colours * channels + pixels) fail('CORRUPT', 'the Brotli rows\' palette does not match their size');
-  const base = 1 + colours * channels;
+  const { bytes } = PALETTE_FORMS[form];
+  if (packed.length < bytes) fail('CORRUPT', 'the Brotli rows\' palette does not match their size');
+  const colours = (bytes === 2 ? packed[0] * 256 + packed[1] : packed[0]) + 1;
+  const base = bytes + colours * channels;
+  if (packed.length !== base + bytes * pixels) fail('CORRUPT', 'the Brotli rows\' palette does not match their size');
   for (let i = 0; i < pixels; i++) {
-    const at = packed[base + i];
+    const at = bytes === 2 ? packed[base + 2 * i] * 256 + packed[base + 2 * i + 1] : packed[base + i];
     if (at >= colours) fail('CORRUPT', 'a palette index past the palette');
-    for (let k = 0; k < channels; k++) out[i * channels + k] = packed[1 + at * channels + k];
+    for (let k = 0; k < channels; k++) out[i * channels + k] = packed[bytes + at * channels + k];
   }
   return out;
 }
@@ -178,7 +204,7 @@ export function unpackRows(packed: Uint8Array, channels: number, pixels: number,
 /** The form whose fast Brotli is smallest, then Brotli at its strongest on it. */
 async function packedStream(rows: Uint8Array, channels: number): Promise<{ form: number; stream: Uint8Array }> {
   let best: { form: number; packed: Uint8Array; size: number } | undefined;
-  for (const form of [FORM_INTERLEAVED, FORM_PLANAR, FORM_PALETTE]) {
+  for (const form of [FORM_INTERLEAVED, FORM_PLANAR, FORM_PALETTE, FORM_WIDE_PALETTE]) {
     const packed = packRows(rows, channels, form);
     if (!packed) continue;
     const size = (await brotli(packed, 5, brotliWindow(packed.length))).length;
@@ -232,14 +258,14 @@ export function stripsRoute(id: number, inner: Route): Route {
       const knownRows = rowsOfMap(map, layout);
       if (!knownRows.includes(1)) fail('CORRUPT', 'strip map marks no strip');
       const form = body[mapBytes];
-      if (form > FORM_PALETTE) fail('CORRUPT', `Brotli rows in an unknown form (${form})`);
+      if (form > FORM_WIDE_PALETTE) fail('CORRUPT', `Brotli rows in an unknown form (${form})`);
       const length = new DataView(body.buffer, body.byteOffset + mapBytes + 1, 4).getUint32(0, true);
       const start = mapBytes + 5;
       if (start + length > body.length) fail('CORRUPT', 'Brotli rows run past the payload');
       let rows = 0;
       for (const r of knownRows) rows += r;
       const pixels = rows * layout.width;
-      const packed = unbrotliUpTo(body.subarray(start, start + length), packedLimit(pixels, layout.channels, form), form === FORM_PALETTE ? undefined : pixels * layout.channels);
+      const packed = unbrotliUpTo(body.subarray(start, start + length), packedLimit(pixels, layout.channels, form), PALETTE_FORMS[form] ? undefined : pixels * layout.channels);
       const samples = unpackRows(packed, layout.channels, pixels, form);
       const rowSamples = layout.width * layout.channels;
       for (let y = 0, o = 0; y < layout.height; y++)

@@ -457,9 +457,10 @@ async function decodeMember(msg: Message, r: MemberRecord, model: IntegerModel, 
     if (r.model !== undefined) {
       // Shipped models only: a file never chooses a path.
       coder = (await shippedModelWithHash(r.model, fromHex(r.modelHash!))) ?? fail('MODEL_MISMATCH', `${what}: model '${r.model}' here is not the one the archive was made with`);
-      if (n * coder.minBitsPerSample > 8 * r.bytes! + 64) fail('CORRUPT', `${what}: ${r.shape.join('x')} is beyond what its payload can hold`);
     }
-    await coder.decode(popRaw(msg, r.bytes!), layout, out, progress);
+    const payload = popRaw(msg, r.bytes!);
+    if (r.model !== undefined && (coder.minPayloadBits?.(payload, layout) ?? n * coder.minBitsPerSample) > 8 * r.bytes! + 64) fail('CORRUPT', `${what}: ${r.shape.join('x')} is beyond what its payload can hold`);
+    await coder.decode(payload, layout, out, progress);
   } else {
     if (!model.chain) fail('MODEL_MISMATCH', `model '${model.id}' cannot decode chained members`);
     await model.chain.pop(msg, layout, out, progress);

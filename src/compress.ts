@@ -371,7 +371,7 @@ async function decodeSamples(c: Container, layout: SampleLayout, options: Decomp
     : await shippedModelWithHash(c.modelId, c.modelHash);
   if (!model || !modelHashMatches(model.hash, c.modelHash))
     fail('MODEL_MISMATCH', `model '${c.modelId}' here is not the one the file was made with`);
-  if (words * model.minBitsPerSample > 8 * c.payload.length + 64)
+  if ((model.minPayloadBits?.(c.payload, layout) ?? words * model.minBitsPerSample) > 8 * c.payload.length + 64)
     fail('BAD_SHAPE', `${c.shape.join('x')} cannot fit in a ${c.payload.length}-byte payload`);
   checkLimits(c, options);
   const out = allocateSamples(c.dtype, words);

@@ -95,6 +95,18 @@ describe('strips of Brotli rows in ar (route 6)', () => {
     expect(Buffer.from(out).equals(Buffer.from(rgba))).toBe(true);
   });
 
+  it('a blank page (one colour, 1500 x 1000, RGB and RGBA) costs next to nothing and decodes: the size check before allocating counts only the flow\'s rows', async () => {
+    for (const channels of [3, 4] as const) {
+      const png = await sharp({ create: { width: 1500, height: 1000, channels, background: { r: 255, g: 255, b: 255, alpha: 1 } } }).png().toBuffer();
+      const flz = await compress(png);
+      expect(flz.length, `${channels} channels`).toBeLessThan(channels === 3 ? 400 : 4000);
+      const back = await decodeImage((await decompress(flz)).data);
+      if ('unsupported' in back) throw new Error('restored PNG not decodable');
+      expect(back.samples.length).toBe(1500 * 1000 * channels);
+      expect(back.samples.every((v) => v === 255)).toBe(true);
+    }
+  });
+
   it('a photo alone keeps route 5 (no strip gains), so photos cost what they did', async () => {
     const coded = await ar.encode(photo, { height: 72, width: WIDTH, channels: 3, dtype: 'uint8' as const });
     expect(coded.payload[0]).toBe(5);

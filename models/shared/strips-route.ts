@@ -218,6 +218,20 @@ function bodySize(body: Uint8Array[]): number {
   return body.reduce((a, p) => a + p.length, 0);
 }
 
+/**
+ * The rows a strips body (no route byte) hands to Brotli, as its map declares them (0 when the body is
+ * too short to hold the map): those rows' samples may cost next to nothing, so the decoder's check of
+ * the payload's size before allocating counts only the others (Brotli rows are bounded by the limits, as
+ * Brotli files are).
+ */
+export function brotliRowsOf(body: Uint8Array, layout: SampleLayout): number {
+  const mapBytes = Math.ceil(stripCount(layout) / 8);
+  if (body.length < mapBytes) return 0;
+  let rows = 0;
+  for (const r of rowsOfMap(body.subarray(0, mapBytes), layout)) rows += r;
+  return rows;
+}
+
 /** `inner` with strips of Brotli rows where they gain (route `id`); 8-bit layouts; `inner` must take known rows. */
 export function stripsRoute(id: number, inner: Route): Route {
   return {

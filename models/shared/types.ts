@@ -78,6 +78,12 @@ export interface IntegerModel {
    */
   minBitsPerSample: number;
   /**
+   * Optional, where a payload can hold samples for less than minBitsPerSample each (rows a route hands to
+   * Brotli): the fewest bits this payload could hold `layout` in, read from its route (what the decoder
+   * checks instead of samples x minBitsPerSample before allocating).
+   */
+  minPayloadBits?(payload: Uint8Array, layout: SampleLayout): number;
+  /**
    * Whether the model's own coder takes this layout (else its baseline route does); with `data`, also
    * whether it can do anything for this data (what the library asks before trying an alternative model).
    */

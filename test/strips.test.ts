@@ -60,6 +60,9 @@ describe('strips of Brotli rows in ar (route 6)', () => {
     const map = coded.payload[1];
     expect(map & 0b11).not.toBe(0);
     expect(map >> Math.ceil(64 / STRIP_ROWS)).toBe(0);
+    // The report says how many rows went to Brotli and what they cost (bits with no likelihood behind them).
+    expect(coded.details).toMatchObject({ brotliRows: 64 });
+    expect(coded.details!.brotliBits).toBeGreaterThan(0);
     // Bits per pixel add up to the coded bits, and those to the payload (Brotli's bytes count as bits).
     const perPixel = coded.pixelBits!.reduce((a, b) => a + b, 0);
     expect(Math.abs(perPixel - coded.modelBits) / coded.modelBits).toBeLessThan(1e-4);

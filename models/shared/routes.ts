@@ -168,6 +168,7 @@ export function channelSplitRoute(id: number, leading: number, first: Route, sec
       return {
         body: [knownPartsHeader([bodyA, new Uint8Array(0)]), bodyA, ...codedB.body],
         modelBits: codedA.modelBits + codedB.modelBits,
+        ...(codedA.details ? { details: codedA.details } : {}),
         floatBits: codedA.floatBits === undefined && codedB.floatBits === undefined ? undefined : (codedA.floatBits ?? codedA.modelBits) + (codedB.floatBits ?? codedB.modelBits),
       };
     },

@@ -261,7 +261,9 @@ export function stripsRoute(id: number, inner: Route): Route {
         for (const r of knownRows) knownPixels += r * layout.width;
         for (let y = 0; y < layout.height; y++) if (knownRows[y] === 1) pixelBits.fill(lzBits / knownPixels, y * layout.width, (y + 1) * layout.width);
       }
-      return { body, modelBits: rest.modelBits + lzBits, floatBits: rest.floatBits === undefined ? undefined : rest.floatBits + lzBits };
+      let brotliRows = 0;
+      for (const r of knownRows) brotliRows += r;
+      return { body, modelBits: rest.modelBits + lzBits, floatBits: rest.floatBits === undefined ? undefined : rest.floatBits + lzBits, details: { brotliRows, brotliBits: lzBits } };
     },
     async decode(body, layout, out, progress) {
       const mapBytes = Math.ceil(stripCount(layout) / 8);

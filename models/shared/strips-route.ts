@@ -8,8 +8,8 @@
  * Body: the strip map, ceil(S / 8) bytes for S = ceil(height / STRIP_ROWS) strips (bit s & 7 of byte
  * s >> 3 set: strip s is Brotli's; bits past S are 0; at least one is set), the form byte (FORM_*: how
  * the flagged rows' samples are laid out, one byte each: 8-bit layouts only), u32 LE byte length of the
- * Brotli stream, the stream, then the inner route's body. When no strip gains, the writer writes the inner route under its
- * own id instead (`also`), so photos cost what they did.
+ * Brotli stream, the stream, then the inner route's body. When no strip gains, the writer writes the
+ * inner route under its own id instead (`also`), so photos cost what they did.
  */
 import { fail } from '../../codec/index.js';
 import { brotli, brotliWindow, unbrotli, unbrotliUpTo } from './brotli.js';
@@ -35,6 +35,8 @@ const STRIP_MIN_REPEATS = 0.25;
  */
 function repeatShare(data: SampleArray, layout: SampleLayout, y0: number, y1: number, keys: Float64Array[]): number {
   const { width, channels } = layout;
+  // Too narrow to sample: Brotli decides.
+  if (width < 5) return 1;
   let repeats = 0;
   let seen = 0;
   for (const y of new Set([Math.min(y1 - 1, y0 + (STRIP_ROWS >> 2)), Math.min(y1 - 1, y0 + 3 * (STRIP_ROWS >> 2))])) {
@@ -91,21 +93,19 @@ async function chooseStrips(data: SampleArray, layout: SampleLayout, pixelBits: 
   const map = new Uint8Array(Math.ceil(strips / 8));
   let chosen = 0;
   const keys = [0, 1, 2].map(() => new Float64Array(layout.width));
+  const rowSamples = layout.width * layout.channels;
   // One strip at a time: a Brotli coder holds megabytes while it runs.
   for (let s = 0; s < strips; s++) {
-    {
-      const y0 = s * STRIP_ROWS;
-      const y1 = Math.min(layout.height, y0 + STRIP_ROWS);
-      if (repeatShare(data, layout, y0, y1, keys) < STRIP_MIN_REPEATS) continue;
-      let modelBits = 0;
-      for (let i = y0 * layout.width; i < y1 * layout.width; i++) modelBits += pixelBits[i];
-      const rows = new Uint8Array(layout.height).fill(1, y0, y1);
-      const raw = gatherRows(data, layout, rows);
-      if (8 * (await brotli(raw, 1, brotliWindow(raw.length))).length > STRIP_HOPELESS * modelBits) continue;
-      if (8 * (await brotli(raw, 5, brotliWindow(raw.length))).length > STRIP_GAIN * modelBits) continue;
-      map[s >> 3] |= 1 << (s & 7);
-      chosen++;
-    }
+    const y0 = s * STRIP_ROWS;
+    const y1 = Math.min(layout.height, y0 + STRIP_ROWS);
+    if (repeatShare(data, layout, y0, y1, keys) < STRIP_MIN_REPEATS) continue;
+    let modelBits = 0;
+    for (let i = y0 * layout.width; i < y1 * layout.width; i++) modelBits += pixelBits[i];
+    const raw = Uint8Array.from(data.subarray(y0 * rowSamples, y1 * rowSamples));
+    if (8 * (await brotli(raw, 1, brotliWindow(raw.length))).length > STRIP_HOPELESS * modelBits) continue;
+    if (8 * (await brotli(raw, 5, brotliWindow(raw.length))).length > STRIP_GAIN * modelBits) continue;
+    map[s >> 3] |= 1 << (s & 7);
+    chosen++;
   }
   return chosen > 0 ? map : undefined;
 }

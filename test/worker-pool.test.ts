@@ -3,6 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { WorkerPool, sharedPool } from '../models/shared/worker-pool.js';
+import { preloadPartCoder } from '../models/shared/parts.js';
+import { arKind } from '../models/ar/kind.js';
+import { assetPath, compiledSibling } from '../models/shared/assets.js';
+import { setTileThreads, startPartWorkers } from '../src/index.js';
 
 const SCRIPT = new URL('./workers/exiting-worker.mjs', import.meta.url);
 type Job = { echo?: number; exit?: number };
@@ -35,7 +39,7 @@ describe('worker pool', () => {
     expect(started()).toBe(1);
     pool.start(2);
     expect(started()).toBe(2);
-    pool.broadcast('echo', { echo: 0 });
+    await pool.broadcast('echo', { echo: 0 });
     const results: number[] = [];
     await pool.run<Job, number>('echo', 4, (i) => ({ echo: i }), (i, r) => void (results[i] = r), undefined, 2);
     expect(results).toEqual([0, 1, 2, 3]);
@@ -50,6 +54,26 @@ describe('worker pool', () => {
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 30_000 });
     expect(r.signal).toBeNull();
     expect(r.status).toBe(0);
+  });
+
+  it('a broadcast resolves when every started worker has done it, and rejects when one fails', async () => {
+    const pool = new WorkerPool(SCRIPT, undefined, 2);
+    await expect(pool.broadcast('echo', { echo: 1 })).resolves.toBeUndefined();
+    pool.start(2);
+    await expect(pool.broadcast('echo', { echo: 2 })).resolves.toBeUndefined();
+    await expect(pool.broadcast('fail', { fail: 'no such coder' })).rejects.toThrow('no such coder');
+  });
+
+  it("the part workers preload a model's coder ahead of its parts (the 'load' job is one they take)", async () => {
+    setTileThreads(2);
+    try {
+      startPartWorkers();
+      const source = { module: compiledSibling(new URL('../models/ar/model.js', import.meta.url).href, 'model.js'), dir: assetPath(arKind.shippedDir!) };
+      await expect(preloadPartCoder(source)).resolves.toBeUndefined();
+      await expect(preloadPartCoder({ ...source, dir: '/no/such/model' })).rejects.toMatchObject({ code: 'UNKNOWN_MODEL' });
+    } finally {
+      setTileThreads(1);
+    }
   });
 
   it('a worker that fails to load fails the run', async () => {

@@ -535,7 +535,7 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
   const baseline = loadBaselineTables();
   const worker = { module: compiledSibling(import.meta.url, 'model.js'), dir };
   // Part workers started ahead (startPartWorkers) load the model now, while this thread gets its input.
-  preloadPartCoder(worker);
+  preloadPartCoder(worker).catch(() => undefined);
   const baselineRoute = messageRoute(ROUTE_BASELINE, baselineCoder(baseline));
   const bandPlan = (id: number, fixed: boolean, variant = FLOW_PLAIN) =>
     partsRoute(id, {

@@ -82,9 +82,14 @@ export function startPartWorkers(): void {
   if (tileThreads() > 1) partPool().start(tileThreads() - 1);
 }
 
-/** Have the part workers already started load this model's part coder now, ahead of its first part. */
-export function preloadPartCoder(source: PartWorkerSource): void {
-  startedPool(compiledSibling(import.meta.url, 'part-worker.js'), 'parts', tileThreads())?.broadcast('load', postedSource(source));
+/**
+ * Have the part workers already started load this model's part coder now, ahead of its first part;
+ * resolves when they have (at once when none are started). A caller that does not wait must catch: a
+ * failed preload only means the first part loads the coder (and fails there, where it is reported).
+ */
+export function preloadPartCoder(source: PartWorkerSource): Promise<void> {
+  const load: PartWorkerJob<undefined> = { source: postedSource(source), job: undefined };
+  return startedPool(compiledSibling(import.meta.url, 'part-worker.js'), 'parts', tileThreads())?.broadcast('load', load) ?? Promise.resolve();
 }
 
 function postedSource(source: PartWorkerSource): PartWorkerJob<unknown>['source'] {

@@ -36,14 +36,22 @@ export class WorkerPool {
     while (!this.broken && this.workers.length < Math.min(count, this.threads)) this.workers.push(this.spawn());
   }
 
-  /** Post a job to every started worker, answers ignored (a worker caching something ahead of the jobs that need it). */
-  broadcast(op: string, job: unknown): void {
-    if (this.broken) return;
-    for (const worker of this.workers) {
-      const id = this.nextId++;
-      this.pending.set(id, { resolve: () => undefined, reject: () => undefined });
-      worker.postMessage({ id, op, job });
-    }
+  /**
+   * Post a job to every started worker (a worker caching something ahead of the jobs that need it);
+   * resolves when all have done it, rejects with the first failure (a caller that does not wait must
+   * still catch it).
+   */
+  broadcast(op: string, job: unknown): Promise<void> {
+    if (this.broken) return Promise.reject(this.broken);
+    const answers = this.workers.map(
+      (worker) =>
+        new Promise<void>((resolve, reject) => {
+          const id = this.nextId++;
+          this.pending.set(id, { resolve: () => resolve(), reject });
+          worker.postMessage({ id, op, job });
+        }),
+    );
+    return Promise.all(answers).then(() => undefined);
   }
 
   private spawn(): Worker {

@@ -581,13 +581,13 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
   // route 7's alpha plane at the grid coder's fewest.
   const flowMin = flow.minBits();
   const minPayloadBits = (payload: Uint8Array, layout: SampleLayout): number => {
-    const everything = layout.height * layout.width * layout.channels * model.minBitsPerSample;
     if (payload[0] === ROUTE_AR_STRIPS && ArFlow.codes(layout)) return (layout.height - brotliRowsOf(payload.subarray(1), layout)) * layout.width * layout.channels * flowMin;
+    // Route 7: route byte, the colour body's u32 length, then the colour body with its own route byte.
     if (payload[0] === ROUTE_AR_ALPHA_STRIPS && colourWithAlpha(layout) && payload[5] === ROUTE_AR_STRIPS) {
       const colour = { ...layout, channels: layout.channels - 1 };
       return (layout.height - brotliRowsOf(payload.subarray(6), colour)) * layout.width * colour.channels * flowMin + layout.height * layout.width * GRID_MIN_BITS_PER_SAMPLE;
     }
-    return everything;
+    return layout.height * layout.width * layout.channels * model.minBitsPerSample;
   };
   return { ...model, minPayloadBits };
 }

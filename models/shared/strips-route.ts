@@ -12,7 +12,7 @@
  * inner route under its own id instead (`also`), so photos cost what they did.
  */
 import { fail } from '../../codec/index.js';
-import { brotli, brotliWindow, unbrotli, unbrotliUpTo } from './brotli.js';
+import { brotli, brotliWindow, unbrotliUpTo } from './brotli.js';
 import type { Route } from './routes.js';
 import type { SampleArray, SampleLayout } from './types.js';
 

@@ -571,8 +571,9 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
     minBitsPerSample: Math.min(flow.minBits(), baselineMinBits(baseline), GRID_MIN_BITS_PER_SAMPLE),
     // Alpha layouts are not the flow's alone: other models (grid) still compete for them.
     codes: ArFlow.codes,
-    // A mixture model's grey, RGB and alpha layouts go through the strips route.
-    triesBrotli: (layout: SampleLayout) => flow.mixture && (ArFlow.codes(layout) || colourWithAlpha(layout)),
+    // A mixture model's grey and RGB layouts go through the strips route (with alpha only the colour
+    // does: the library's whole-file Brotli still competes there).
+    triesBrotli: (layout: SampleLayout) => flow.mixture && ArFlow.codes(layout),
   };
   const alphaRoutes = [alphaRoute(2), alphaRoute(4)];
   const model = routedModel(info, (layout) => (ArFlow.codes(layout) ? imageRoute : colourWithAlpha(layout) ? alphaRoutes[layout.channels >> 2] : baselineRoute));

@@ -74,17 +74,31 @@ function rowsOfMap(map: Uint8Array, layout: SampleLayout): Uint8Array {
   return rows;
 }
 
+/** How many rows `rows` marks. */
+function countRows(rows: Uint8Array): number {
+  let count = 0;
+  for (const r of rows) count += r;
+  return count;
+}
+
 /** The samples of the rows marked in `rows`, in raster order, one byte each. */
 function gatherRows(data: SampleArray, layout: SampleLayout, rows: Uint8Array): Uint8Array {
   const rowSamples = layout.width * layout.channels;
-  let count = 0;
-  for (const r of rows) count += r;
-  const out = new Uint8Array(count * rowSamples);
+  const out = new Uint8Array(countRows(rows) * rowSamples);
   for (let y = 0, o = 0; y < layout.height; y++)
     if (rows[y] === 1) {
       for (let i = y * rowSamples, end = i + rowSamples; i < end; i++) out[o++] = data[i];
     }
   return out;
+}
+
+/** gatherRows undone: `samples` back into the rows marked in `rows` of `out`. */
+function scatterRows(samples: Uint8Array, layout: SampleLayout, rows: Uint8Array, out: SampleArray): void {
+  const rowSamples = layout.width * layout.channels;
+  for (let y = 0, o = 0; y < layout.height; y++)
+    if (rows[y] === 1) {
+      for (let i = y * rowSamples, end = i + rowSamples; i < end; i++) out[i] = samples[o++];
+    }
 }
 
 /** The strip map of the strips Brotli codes clearly smaller than the model did (bits per pixel in `pixelBits`), or undefined. */
@@ -226,10 +240,7 @@ function bodySize(body: Uint8Array[]): number {
  */
 export function brotliRowsOf(body: Uint8Array, layout: SampleLayout): number {
   const mapBytes = Math.ceil(stripCount(layout) / 8);
-  if (body.length < mapBytes) return 0;
-  let rows = 0;
-  for (const r of rowsOfMap(body.subarray(0, mapBytes), layout)) rows += r;
-  return rows;
+  return body.length < mapBytes ? 0 : countRows(rowsOfMap(body.subarray(0, mapBytes), layout));
 }
 
 /** `inner` with strips of Brotli rows where they gain (route `id`); 8-bit layouts; `inner` must take known rows. */
@@ -255,21 +266,18 @@ export function stripsRoute(id: number, inner: Route): Route {
       if (bodySize(body) >= bodySize(plain.body)) return plainResult();
       // The Brotli rows' bytes count as coded bits (no model's likelihood covers them), spread evenly over their pixels.
       const lzBits = 8 * (map.length + head.length + stream.length);
+      const brotliRows = countRows(knownRows);
       if (pixelBits) {
         pixelBits.set(restBits!);
-        let knownPixels = 0;
-        for (const r of knownRows) knownPixels += r * layout.width;
-        for (let y = 0; y < layout.height; y++) if (knownRows[y] === 1) pixelBits.fill(lzBits / knownPixels, y * layout.width, (y + 1) * layout.width);
+        for (let y = 0; y < layout.height; y++) if (knownRows[y] === 1) pixelBits.fill(lzBits / (brotliRows * layout.width), y * layout.width, (y + 1) * layout.width);
       }
-      let brotliRows = 0;
-      for (const r of knownRows) brotliRows += r;
       return { body, modelBits: rest.modelBits + lzBits, floatBits: rest.floatBits === undefined ? undefined : rest.floatBits + lzBits, details: { brotliRows, brotliBits: lzBits } };
     },
     async decode(body, layout, out, progress) {
-      const mapBytes = Math.ceil(stripCount(layout) / 8);
+      const strips = stripCount(layout);
+      const mapBytes = Math.ceil(strips / 8);
       if (body.length < mapBytes + 5) fail('CORRUPT', 'payload ends inside the strip map');
       const map = body.subarray(0, mapBytes);
-      const strips = stripCount(layout);
       if (strips % 8 !== 0 && map[mapBytes - 1] >> (strips % 8) !== 0) fail('CORRUPT', 'strip map marks strips past the image');
       const knownRows = rowsOfMap(map, layout);
       if (!knownRows.includes(1)) fail('CORRUPT', 'strip map marks no strip');
@@ -278,16 +286,9 @@ export function stripsRoute(id: number, inner: Route): Route {
       const length = new DataView(body.buffer, body.byteOffset + mapBytes + 1, 4).getUint32(0, true);
       const start = mapBytes + 5;
       if (start + length > body.length) fail('CORRUPT', 'Brotli rows run past the payload');
-      let rows = 0;
-      for (const r of knownRows) rows += r;
-      const pixels = rows * layout.width;
+      const pixels = countRows(knownRows) * layout.width;
       const packed = unbrotliUpTo(body.subarray(start, start + length), packedLimit(pixels, layout.channels, form), PALETTE_FORMS[form] ? undefined : pixels * layout.channels);
-      const samples = unpackRows(packed, layout.channels, pixels, form);
-      const rowSamples = layout.width * layout.channels;
-      for (let y = 0, o = 0; y < layout.height; y++)
-        if (knownRows[y] === 1) {
-          for (let i = y * rowSamples, end = i + rowSamples; i < end; i++) out[i] = samples[o++];
-        }
+      scatterRows(unpackRows(packed, layout.channels, pixels, form), layout, knownRows, out);
       await inner.decode(body.subarray(start + length), layout, out, progress, knownRows);
     },
   };

@@ -21,8 +21,8 @@
  * ones after it.
  */
 import { DTYPES, MAX_DIMS, MODEL_HASH_BYTES, Message, bytesEqual, crc32, fail, fromHex, modelHashMatches, toHex, readContainer, writeContainer, type Container, type DType, type DataKind } from '../codec/index.js';
-import { DEFAULT_MODEL, alternativeModels, loadModel, shippedModelWithHash, type IntegerModel, type Progress, type SampleArray } from '../models/index.js';
-import { DTYPE_RANGE, isFloatDtype, readSamples, wordsPerElement } from './npy.js';
+import { DEFAULT_MODEL, alternativeModels, loadModel, shippedModelWithHash, type IntegerModel, type Progress, type SampleArray, type SampleLayout } from '../models/index.js';
+import { DTYPE_RANGE, readSamples, wordsPerElement } from './npy.js';
 import { allocateSamples, brotliIfPromising, canonicalSize, checkLimits, unbrotli, checkShape, prepare, restoreFile, type DecompressOptions, type Prepared } from './compress.js';
 
 export interface ArchiveInput {
@@ -416,6 +416,12 @@ function checkMemberFits(r: MemberRecord, words: number): void {
   if (beyondPayload(n, words)) fail('CORRUPT', `archive member ${r.name}: ${r.shape.join('x')} is beyond what the payload can hold`);
 }
 
+/** An image member from its canonical samples (stored or Brotli): restored as a PNG like any image. */
+async function imageMember(base: Omit<ArchiveMember, 'data'>, r: MemberRecord, layout: SampleLayout, canonical: Uint8Array, what: string): Promise<ArchiveMember> {
+  const samples = readSamples(canonical, r.dtype, true);
+  return { ...base, data: await restoreFile(r, layout, samples, what), samples };
+}
+
 async function decodeMember(msg: Message, r: MemberRecord, model: IntegerModel, progress?: Progress): Promise<ArchiveMember> {
   const what = `archive member ${r.name}`;
   const base = { name: r.name, kind: r.kind, method: r.method, ...fileAttributes(r.meta) };
@@ -427,9 +433,7 @@ async function decodeMember(msg: Message, r: MemberRecord, model: IntegerModel, 
     if (tooBig(8 * r.bytes!)) fail('CORRUPT', `${what}: size beyond the payload`);
     const data = unbrotli(popRaw(msg, r.bytes!), canonicalSize(r), what);
     if (crc32(data) !== r.dataCrc) fail('CHECKSUM', `${what} does not match the original checksum`);
-    if (!layout) return { ...base, data };
-    const samples = readSamples(data, r.dtype, true);
-    return { ...base, data: await restoreFile(r, layout, samples, what), samples };
+    return layout ? imageMember(base, r, layout, data, what) : { ...base, data };
   }
   if (r.method === 'stored' || r.method === 'original') {
     if (tooBig(8 * r.bytes!)) fail('CORRUPT', `${what}: size beyond the payload`);
@@ -439,8 +443,7 @@ async function decodeMember(msg: Message, r: MemberRecord, model: IntegerModel, 
       // Stored image members hold canonical samples (exactly as many as the shape says): restore a PNG like any image.
       const layout = checkShape(r);
       if (data.length !== canonicalSize(r)) fail('CORRUPT', `${what}: stored samples do not match the shape`);
-      const samples = readSamples(data, r.dtype, true);
-      return { ...base, data: await restoreFile(r, layout, samples, what), samples };
+      return imageMember(base, r, layout, data, what);
     }
     // 'original' members' CRC is the file's own.
     if (r.method === 'original' && crc32(data) !== r.dataCrc) fail('CHECKSUM', `${what} does not match the original checksum`);

@@ -30,7 +30,7 @@ import {
 import { DEFAULT_MODEL, alternativeModels, loadModel, shippedModelWithHash, type Progress, type SampleArray, type SampleLayout } from '../models/index.js';
 import { decodeImage, encodePng } from './image.js';
 import { imageSampleBytes } from './image-samples.js';
-import { DTYPE_RANGE, ITEM_SIZE, isFloatDtype, npyHeader, parseNpy, readSamples, sampleArray, wordDtype, wordsPerElement, writeSamples } from './npy.js';
+import { DTYPE_RANGE, ITEM_SIZE, npyHeader, parseNpy, readSamples, sampleArray, wordDtype, wordsPerElement, writeSamples } from './npy.js';
 
 export type InputKind = 'auto' | DataKind;
 

@@ -9,7 +9,7 @@ import { BAND_ROWS } from '../models/ar/model.js';
 import { FORM_INTERLEAVED, FORM_PALETTE, FORM_PLANAR, FORM_WIDE_PALETTE, STRIP_ROWS, packRows, unpackRows } from '../models/shared/strips-route.js';
 import { brotli } from '../models/shared/brotli.js';
 import type { IntegerModel } from '../models/index.js';
-import { compress, decompress, loadModel, setTileThreads } from '../src/index.js';
+import { compress, compressArchive, decompress, decompressArchive, loadModel, setTileThreads } from '../src/index.js';
 import { decodeImage } from '../src/image.js';
 import { fixture } from './helpers.js';
 
@@ -127,6 +127,27 @@ describe('strips of Brotli rows in ar (route 6)', () => {
           expect(Buffer.from(out).equals(Buffer.from(data)), `${width}x${height}x${channels}`).toBe(true);
         }
     expect(routes.has(6)).toBe(true);
+  });
+
+  it('an RGBA image of a repeated random tile goes to whole-file Brotli (ar strips only the colour), as a file and as an archive member, and both restore pixel-exact', async () => {
+    let seed = 7;
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) & 255;
+    const tile = Uint8Array.from({ length: 48 * 48 * 4 }, rand);
+    const [width, height] = [384, 192];
+    const rgba = new Uint8Array(width * height * 4);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) rgba.set(tile.subarray(((y % 48) * 48 + (x % 48)) * 4, ((y % 48) * 48 + (x % 48)) * 4 + 4), (y * width + x) * 4);
+    const png = await sharp(Buffer.from(rgba), { raw: { width, height, channels: 4 } }).png().toBuffer();
+    const flz = await compress(png, { name: 'tile.png' });
+    expect(readContainer(flz).method).toBe('brotli');
+    // About one tile's worth of bytes: the repeats cost next to nothing.
+    expect(flz.length).toBeLessThan(1.1 * tile.length + 300);
+    const back = await decodeImage((await decompress(flz)).data);
+    if ('unsupported' in back) throw new Error('restored PNG not decodable');
+    expect(Buffer.from(back.samples.buffer, back.samples.byteOffset, back.samples.byteLength).equals(Buffer.from(rgba))).toBe(true);
+    const { bytes, report } = await compressArchive([{ name: 'tile.png', bytes: png }]);
+    expect(report.members[0].method).toBe('brotli');
+    const [member] = (await decompressArchive(bytes)).members;
+    expect(Buffer.from(member.samples!.buffer, member.samples!.byteOffset, member.samples!.byteLength).equals(Buffer.from(rgba))).toBe(true);
   });
 
   it('a photo alone keeps route 5 (no strip gains), so photos cost what they did', async () => {

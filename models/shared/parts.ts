@@ -15,7 +15,7 @@ export interface EncodePartJob {
   withFloatBits?: boolean;
   /** Which of the coder's variants codes the part (a route's choice, e.g. with online adaptation). */
   variant?: number;
-  /** Per row of the part, 1 where the row is coded elsewhere (rowsElsewhereRoute): read as context, not coded. */
+  /** Per row of the part, 1 where the row is coded elsewhere (strips-route.ts): read as context, not coded. */
   knownRows?: Uint8Array;
 }
 

@@ -30,7 +30,7 @@ import { sha256 } from '../shared/hash.js';
 import { partRunner, preloadPartCoder, type DecodePartJob, type EncodePartJob, type EncodedPart, type PartCoder } from '../shared/parts.js';
 import { PRIOR_SCALE_0, PRIOR_SCALE_COUNT, QUARTERS, loadPriorTables, type PriorTables } from '../shared/prior-tables.js';
 import { channelSplitRoute, messageRoute, partsRoute, routedModel, withRouteByte } from '../shared/routes.js';
-import { brotliRowsOf, stripsRoute } from '../shared/strips-route.js';
+import { stripRowsOf, stripsRoute } from '../shared/strips-route.js';
 import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../shared/types.js';
 import { arKind, AR_FORMAT } from './kind.js';
 import { ROWS_KEPT, contextOf, createPlanes, featureCount, medianPrediction, recordSample } from './context.js';
@@ -582,11 +582,11 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
   // route 7's alpha plane at the grid coder's fewest.
   const flowMin = flow.minBits();
   const minPayloadBits = (payload: Uint8Array, layout: SampleLayout): number => {
-    if (payload[0] === ROUTE_AR_STRIPS && ArFlow.codes(layout)) return (layout.height - brotliRowsOf(payload.subarray(1), layout)) * layout.width * layout.channels * flowMin;
+    if (payload[0] === ROUTE_AR_STRIPS && ArFlow.codes(layout)) return (layout.height - stripRowsOf(payload.subarray(1), layout)) * layout.width * layout.channels * flowMin;
     // Route 7: route byte, the colour body's u32 length, then the colour body with its own route byte.
     if (payload[0] === ROUTE_AR_ALPHA_STRIPS && colourWithAlpha(layout) && payload[5] === ROUTE_AR_STRIPS) {
       const colour = { ...layout, channels: layout.channels - 1 };
-      return (layout.height - brotliRowsOf(payload.subarray(6), colour)) * layout.width * colour.channels * flowMin + layout.height * layout.width * GRID_MIN_BITS_PER_SAMPLE;
+      return (layout.height - stripRowsOf(payload.subarray(6), colour)) * layout.width * colour.channels * flowMin + layout.height * layout.width * GRID_MIN_BITS_PER_SAMPLE;
     }
     return layout.height * layout.width * layout.channels * model.minBitsPerSample;
   };

@@ -13,12 +13,13 @@
  */
 import { fail } from '../../codec/index.js';
 import { brotli, brotliWindow, unbrotliUpTo } from './brotli.js';
+import { decodePaletteRows, encodePaletteRows } from './palette-context.js';
 import type { Route } from './routes.js';
 import type { SampleArray, SampleLayout } from './types.js';
 
 /** Rows per strip (part of the format). */
 export const STRIP_ROWS = 16;
-/** A strip goes to Brotli when its quality-5 size is below this share of what the model coded it in. */
+/** A strip leaves the model when Brotli's quality-5 size or the context model's bits are below this share of what the model coded it in. */
 const STRIP_GAIN = 0.8;
 /** Quality 1 (~7 ms a megabyte) screens the strips first: above this share of the model's size, no chance. */
 const STRIP_HOPELESS = 2;
@@ -28,6 +29,8 @@ const STRIP_HOPELESS = 2;
  * photo), text and graphics rows mostly do; the others cost no Brotli call (~1 ms a strip).
  */
 const STRIP_MIN_REPEATS = 0.25;
+/** The context model's stream below this share of Brotli's quality 5 skips quality 11 (it never gains that much). */
+const STRONGEST_GAIN = 0.8;
 
 /**
  * The share of the pixels of two rows of y0..y1-1 (a quarter and three quarters in: an estimate) equal
@@ -101,27 +104,48 @@ function scatterRows(samples: Uint8Array, layout: SampleLayout, rows: Uint8Array
     }
 }
 
-/** The strip map of the strips Brotli codes clearly smaller than the model did (bits per pixel in `pixelBits`), or undefined. */
-async function chooseStrips(data: SampleArray, layout: SampleLayout, pixelBits: Float32Array): Promise<Uint8Array | undefined> {
+/**
+ * The strip map of the strips that Brotli or the palette context model codes clearly smaller than the
+ * model did (bits per pixel in `pixelBits`), or undefined. The context model judges each strip as it
+ * would code it: in one pass over all the strips that pass the repeat screen, in order.
+ */
+async function chooseStrips(data: SampleArray, layout: SampleLayout, pixelBits: Float32Array): Promise<{ map: Uint8Array; modelled?: Uint8Array } | undefined> {
   const strips = stripCount(layout);
-  const map = new Uint8Array(Math.ceil(strips / 8));
-  let chosen = 0;
   const keys = [0, 1, 2].map(() => new Float64Array(layout.width));
   const rowSamples = layout.width * layout.channels;
-  // One strip at a time: a Brotli coder holds megabytes while it runs.
+  const screened = new Uint8Array(layout.height);
   for (let s = 0; s < strips; s++) {
     const y0 = s * STRIP_ROWS;
     const y1 = Math.min(layout.height, y0 + STRIP_ROWS);
-    if (repeatShare(data, layout, y0, y1, keys) < STRIP_MIN_REPEATS) continue;
+    if (repeatShare(data, layout, y0, y1, keys) >= STRIP_MIN_REPEATS) screened.fill(1, y0, y1);
+  }
+  const screenedRows = countRows(screened);
+  if (screenedRows === 0) return undefined;
+  const contextBits = new Float32Array(screenedRows * layout.width);
+  const modelled = encodePaletteRows(gatherRows(data, layout, screened), layout.channels, layout.width, contextBits);
+  const map = new Uint8Array(Math.ceil(strips / 8));
+  let chosen = 0;
+  // One strip at a time: a Brotli coder holds megabytes while it runs.
+  for (let s = 0, at = 0; s < strips; s++) {
+    const y0 = s * STRIP_ROWS;
+    const y1 = Math.min(layout.height, y0 + STRIP_ROWS);
+    if (screened[y0] === 0) continue;
     let modelBits = 0;
     for (let i = y0 * layout.width; i < y1 * layout.width; i++) modelBits += pixelBits[i];
-    const raw = Uint8Array.from(data.subarray(y0 * rowSamples, y1 * rowSamples));
-    if (8 * (await brotli(raw, 1, brotliWindow(raw.length))).length > STRIP_HOPELESS * modelBits) continue;
-    if (8 * (await brotli(raw, 5, brotliWindow(raw.length))).length > STRIP_GAIN * modelBits) continue;
+    let stripContextBits = 0;
+    for (const end = at + (y1 - y0) * layout.width; at < end; at++) stripContextBits += contextBits[at];
+    let gains = modelled !== undefined && stripContextBits < STRIP_GAIN * modelBits;
+    if (!gains) {
+      const raw = Uint8Array.from(data.subarray(y0 * rowSamples, y1 * rowSamples));
+      gains = 8 * (await brotli(raw, 1, brotliWindow(raw.length))).length <= STRIP_HOPELESS * modelBits && 8 * (await brotli(raw, 5, brotliWindow(raw.length))).length <= STRIP_GAIN * modelBits;
+    }
+    if (!gains) continue;
     map[s >> 3] |= 1 << (s & 7);
-    chosen++;
+    chosen += y1 - y0;
   }
-  return chosen > 0 ? map : undefined;
+  if (chosen === 0) return undefined;
+  // Every screened strip chosen: the context model's stream of them is the one to send.
+  return { map, modelled: chosen === screenedRows ? modelled?.bytes : undefined };
 }
 
 /**
@@ -135,6 +159,8 @@ export const FORM_INTERLEAVED = 0;
 export const FORM_PLANAR = 1;
 export const FORM_PALETTE = 2;
 export const FORM_WIDE_PALETTE = 3;
+/** Not Brotli: palette indices under a context model of their neighbours (models/shared/palette-context.ts). */
+export const FORM_CONTEXT = 4;
 
 /** Index bytes and most colours of the palette forms. */
 const PALETTE_FORMS = { [FORM_PALETTE]: { bytes: 1, most: 256 }, [FORM_WIDE_PALETTE]: { bytes: 2, most: 65536 } } as Record<number, { bytes: number; most: number }>;
@@ -215,8 +241,12 @@ export function unpackRows(packed: Uint8Array, channels: number, pixels: number,
   return out;
 }
 
-/** The form whose fast Brotli is smallest, then Brotli at its strongest on it. */
-async function packedStream(rows: Uint8Array, channels: number): Promise<{ form: number; stream: Uint8Array }> {
+/**
+ * The rows' stream: the palette context model (FORM_CONTEXT; `modelled`: its stream when already coded),
+ * or the form whose fast Brotli is smallest, then Brotli at its strongest on it, whichever is smaller.
+ */
+async function packedStream(rows: Uint8Array, channels: number, width: number, modelled?: Uint8Array): Promise<{ form: number; stream: Uint8Array }> {
+  modelled ??= encodePaletteRows(rows, channels, width)?.bytes;
   let best: { form: number; packed: Uint8Array; size: number } | undefined;
   for (const form of [FORM_INTERLEAVED, FORM_PLANAR, FORM_PALETTE, FORM_WIDE_PALETTE]) {
     const packed = packRows(rows, channels, form);
@@ -224,8 +254,11 @@ async function packedStream(rows: Uint8Array, channels: number): Promise<{ form:
     const size = (await brotli(packed, 5, brotliWindow(packed.length))).length;
     if (!best || size < best.size) best = { form, packed, size };
   }
+  // Quality 11 gains 5-15% on quality 5: no chance against a context model this far ahead.
+  if (modelled && modelled.length < STRONGEST_GAIN * best!.size) return { form: FORM_CONTEXT, stream: modelled };
   // Quality 11 at any size: these rows passed the fast screens, so they are the kind it codes fast.
-  return { form: best!.form, stream: await brotli(best!.packed, 11) };
+  const stream = await brotli(best!.packed, 11);
+  return modelled && modelled.length < stream.length ? { form: FORM_CONTEXT, stream: modelled } : { form: best!.form, stream };
 }
 
 function bodySize(body: Uint8Array[]): number {
@@ -238,7 +271,7 @@ function bodySize(body: Uint8Array[]): number {
  * the payload's size before allocating counts only the others (Brotli rows are bounded by the limits, as
  * Brotli files are).
  */
-export function brotliRowsOf(body: Uint8Array, layout: SampleLayout): number {
+export function stripRowsOf(body: Uint8Array, layout: SampleLayout): number {
   const mapBytes = Math.ceil(stripCount(layout) / 8);
   return body.length < mapBytes ? 0 : countRows(rowsOfMap(body.subarray(0, mapBytes), layout));
 }
@@ -253,25 +286,27 @@ export function stripsRoute(id: number, inner: Route): Route {
       const plainBits = new Float32Array(layout.height * layout.width);
       const plain = await inner.encode(data, layout, progress, plainBits, floatBits);
       const plainResult = () => (pixelBits?.set(plainBits), { ...plain, id: plain.id ?? inner.id });
-      const map = await chooseStrips(data, layout, plainBits);
-      if (!map) return plainResult();
+      const chosen = await chooseStrips(data, layout, plainBits);
+      if (!chosen) return plainResult();
+      const { map, modelled } = chosen;
       const knownRows = rowsOfMap(map, layout);
       const restBits = pixelBits && new Float32Array(pixelBits.length);
-      // Brotli (on libuv's threads) and the flow's second pass (on this thread and the part workers) at once.
-      const [{ form, stream }, rest] = await Promise.all([packedStream(gatherRows(data, layout, knownRows), layout.channels), inner.encode(data, layout, undefined, restBits, floatBits, knownRows)]);
+      // The strip rows' coder (Brotli on libuv's threads) and the flow's second pass (on this thread and the part workers) at once.
+      const [{ form, stream }, rest] = await Promise.all([packedStream(gatherRows(data, layout, knownRows), layout.channels, layout.width, modelled), inner.encode(data, layout, undefined, restBits, floatBits, knownRows)]);
       const head = new Uint8Array(5);
       head[0] = form;
       new DataView(head.buffer).setUint32(1, stream.length, true);
       const body = [map, head, stream, ...rest.body];
       if (bodySize(body) >= bodySize(plain.body)) return plainResult();
-      // The Brotli rows' bytes count as coded bits (no model's likelihood covers them), spread evenly over their pixels.
-      const lzBits = 8 * (map.length + head.length + stream.length);
-      const brotliRows = countRows(knownRows);
+      // The strip rows' bytes count as coded bits (the flow's likelihood does not cover them), spread evenly over their pixels.
+      const stripBits = 8 * (map.length + head.length + stream.length);
+      const stripRows = countRows(knownRows);
       if (pixelBits) {
         pixelBits.set(restBits!);
-        for (let y = 0; y < layout.height; y++) if (knownRows[y] === 1) pixelBits.fill(lzBits / (brotliRows * layout.width), y * layout.width, (y + 1) * layout.width);
+        for (let y = 0; y < layout.height; y++) if (knownRows[y] === 1) pixelBits.fill(stripBits / (stripRows * layout.width), y * layout.width, (y + 1) * layout.width);
       }
-      return { body, modelBits: rest.modelBits + lzBits, floatBits: rest.floatBits === undefined ? undefined : rest.floatBits + lzBits, details: { brotliRows, brotliBits: lzBits } };
+      const stripCoder = form === FORM_CONTEXT ? 'palette context model' : 'Brotli';
+      return { body, modelBits: rest.modelBits + stripBits, floatBits: rest.floatBits === undefined ? undefined : rest.floatBits + stripBits, details: { stripRows, stripBits, stripCoder } };
     },
     async decode(body, layout, out, progress) {
       const strips = stripCount(layout);
@@ -282,13 +317,17 @@ export function stripsRoute(id: number, inner: Route): Route {
       const knownRows = rowsOfMap(map, layout);
       if (!knownRows.includes(1)) fail('CORRUPT', 'strip map marks no strip');
       const form = body[mapBytes];
-      if (form > FORM_WIDE_PALETTE) fail('CORRUPT', `Brotli rows in an unknown form (${form})`);
+      if (form > FORM_CONTEXT) fail('CORRUPT', `strip rows in an unknown form (${form})`);
       const length = new DataView(body.buffer, body.byteOffset + mapBytes + 1, 4).getUint32(0, true);
       const start = mapBytes + 5;
-      if (start + length > body.length) fail('CORRUPT', 'Brotli rows run past the payload');
+      if (start + length > body.length) fail('CORRUPT', 'strip rows run past the payload');
       const pixels = countRows(knownRows) * layout.width;
-      const packed = unbrotliUpTo(body.subarray(start, start + length), packedLimit(pixels, layout.channels, form), PALETTE_FORMS[form] ? undefined : pixels * layout.channels);
-      scatterRows(unpackRows(packed, layout.channels, pixels, form), layout, knownRows, out);
+      const stream = body.subarray(start, start + length);
+      if (form === FORM_CONTEXT) scatterRows(decodePaletteRows(stream, pixels, layout.channels, layout.width), layout, knownRows, out);
+      else {
+        const packed = unbrotliUpTo(stream, packedLimit(pixels, layout.channels, form), PALETTE_FORMS[form] ? undefined : pixels * layout.channels);
+        scatterRows(unpackRows(packed, layout.channels, pixels, form), layout, knownRows, out);
+      }
       await inner.decode(body.subarray(start + length), layout, out, progress, knownRows);
     },
   };

@@ -33,7 +33,7 @@ export interface CodedBits {
    * Model-specific counts for reports (a chained flow: tiles coded by the flow and by the bootstrap
    * coder); the library and the CLI pass them on as they are.
    */
-  details?: Record<string, number>;
+  details?: Record<string, number | string>;
 }
 
 export interface EncodeResult extends CodedBits {

@@ -1,0 +1,233 @@
+/**
+ * A context model over palette indices, for the rows of screenshots, text and charts: each pixel's colour
+ * is coded as binary decisions under contexts of its causal neighbours' colours, as the two-dimensional
+ * context models of bilevel and palette image coders (JBIG, and the MA trees of JPEG XL's modular mode) do.
+ * Text repeats glyph shapes: the exact colours of six neighbours predict a pixel better than LZ77 on rows.
+ *
+ * Per pixel, in raster order over the rows given:
+ *   candidates  the distinct colours of W, N, NW, NE, WW, NN (that order, the ones inside the rows):
+ *               "is it candidate k?" for k = 0, 1, ... until a yes;
+ *   new colour  else "is it the next colour of the palette?" (the palette is in order of first use, so a
+ *               new colour's index is implied);
+ *   index       else its index, MSB first over bitLength(colours - 1) bits (a binary tree).
+ * Every decision mixes three contexts (each slow and fast; AdaptiveBits.code3): the six neighbours' colours
+ * hashed, four neighbours' colours hashed, and the neighbours' equality pattern (for the index bits: the
+ * node of the tree with W's colour, the node with N's colour, the node alone). Hashes are 32-bit integer
+ * arithmetic (Math.imul), so encoder and decoder index the same tables everywhere.
+ *
+ * Stream: one rANS message per CHUNK_PIXELS pixels (u32 byte lengths of all but the last, then the
+ * messages); the model's state carries over from chunk to chunk, chunks only bound the encoder's memory.
+ */
+import { Message, fail } from '../../codec/index.js';
+import { AdaptiveBits } from './adaptive-bits.js';
+import { bitLength } from './baseline-coder.js';
+import { knownPartsHeader, splitKnownParts } from './framing.js';
+
+/** Pixels per rANS message. */
+const CHUNK_PIXELS = 1 << 16;
+/** Most colours the model codes (the index tree's depth stays within 16). */
+export const CONTEXT_MAX_COLOURS = 1 << 16;
+/** Decision slots: candidates 0..5, then "new colour". */
+const CANDIDATES = 6;
+const NEW_SLOT = CANDIDATES;
+const SLOTS = CANDIDATES + 1;
+/** Equality patterns of the neighbours (6 bits) per slot and number of candidates. */
+const PATTERN_BASE = 0;
+const PATTERN_CONTEXTS = 64 * SLOTS * (CANDIDATES + 1);
+/** A new colour's samples: per channel (up to 4), how far the channel before moved (16), tree node (256); per channel alone. */
+const COLOUR_BASE = PATTERN_BASE + PATTERN_CONTEXTS;
+/** Then the hashed tables: six neighbours' colours (2^sixBits entries), four neighbours' (half as many). */
+const HASHED_BASE = COLOUR_BASE + (4 * 16 + 4) * 256;
+/** Mixers: per slot and pattern; per index tree depth; per colour channel. */
+const TREE_MIXER_BASE = SLOTS * 64;
+const COLOUR_MIXER_BASE = TREE_MIXER_BASE + 16;
+const MIXERS = COLOUR_MIXER_BASE + 4;
+
+/** Bits of the six-neighbour table's index: about eight times the pixels, 2^16 to 2^22 entries (10 bytes each; fewer collisions pay, measured). */
+function sixBitsFor(pixels: number): number {
+  return Math.min(22, Math.max(16, bitLength(pixels) + 3));
+}
+/** The adaptation rate stops slowing down at 1 / (RATE_LIMIT + 2). */
+const RATE_LIMIT = 250;
+
+/** A 32-bit hash of a few colours (each -1 for outside the rows) and a salt, top `bits` bits. */
+function hash(salt: number, a: number, b: number, c: number, d: number, e: number, f: number, bits: number): number {
+  let h = Math.imul(salt + 0x3c6ef372, 0x9e3779b1);
+  h = Math.imul(h ^ (a + 1), 0x85ebca6b);
+  h = Math.imul(h ^ (b + 1), 0xc2b2ae35);
+  h = Math.imul(h ^ (c + 1), 0x27d4eb2f);
+  h = Math.imul(h ^ (d + 1), 0x165667b1);
+  h = Math.imul(h ^ (e + 1), 0x9e3779b1);
+  h = Math.imul(h ^ (f + 1), 0x85ebca6b);
+  h ^= h >>> 15;
+  return (Math.imul(h, 0x2545f491) >>> (32 - bits));
+}
+
+/**
+ * A new colour's sample of channel c, predicted from its left neighbour's colour (the one above in the
+ * first column): the same sample, moved for c > 0 by what the channel before moved from the neighbour's
+ * (grey text stays grey, an anti-aliased edge moves every channel alike).
+ */
+function colourPrediction(table: Uint8Array, channels: number, here: number, left: number, c: number): number {
+  if (left < 0) return 0;
+  const w = table[left * channels + c];
+  if (c === 0) return w;
+  const p = w + table[here * channels + c - 1] - table[left * channels + c - 1];
+  return p < 0 ? 0 : p > 255 ? 255 : p;
+}
+
+/**
+ * One pass, the same for both directions: encoding (`indices` and `table` filled, `messages` undefined)
+ * returns the chunks and the model's bits; decoding (`messages` given) fills `indices` and `table`,
+ * checking every index.
+ */
+function run(indices: Uint32Array, table: Uint8Array, channels: number, width: number, colours: number, messages: Uint8Array[] | undefined, pixelBits?: Float32Array): { chunks: Uint8Array[]; bits: number } {
+  const pixels = indices.length;
+  const SIX_BITS = sixBitsFor(pixels);
+  const FOUR_BITS = SIX_BITS - 1;
+  const SIX_BASE = HASHED_BASE;
+  const FOUR_BASE = SIX_BASE + 2 ** SIX_BITS;
+  const bits = new AdaptiveBits(FOUR_BASE + 2 ** FOUR_BITS, MIXERS, RATE_LIMIT);
+  const chunks: Uint8Array[] = [];
+  const depth = bitLength(colours - 1);
+  const cands = new Int32Array(CANDIDATES);
+  let seen = 0;
+  let chunk = 0;
+  let before = 0;
+  if (messages) bits.msg = Message.unflatten(messages[0]);
+  for (let i = 0; i < pixels; i++) {
+    if (i > 0 && i % CHUNK_PIXELS === 0) {
+      if (!messages) chunks.push(bits.flushChunk());
+      else {
+        if (!bits.msg!.isEmpty()) fail('CORRUPT', 'a palette chunk does not end where its pixels do');
+        bits.msg = Message.unflatten(messages[++chunk]);
+      }
+    }
+    const x = i % width;
+    const W = x > 0 ? indices[i - 1] : -1;
+    const N = i >= width ? indices[i - width] : -1;
+    const NW = x > 0 && i >= width ? indices[i - width - 1] : -1;
+    const NE = x + 1 < width && i >= width ? indices[i - width + 1] : -1;
+    const WW = x > 1 ? indices[i - 2] : -1;
+    const NN = i >= 2 * width ? indices[i - 2 * width] : -1;
+    const pattern = (W === N ? 1 : 0) | (W === NW ? 2 : 0) | (N === NW ? 4 : 0) | (N === NE ? 8 : 0) | (W === WW ? 16 : 0) | (N === NN ? 32 : 0);
+    let count = 0;
+    for (const v of [W, N, NW, NE, WW, NN]) {
+      if (v < 0) continue;
+      let k = 0;
+      while (k < count && cands[k] !== v) k++;
+      if (k === count) cands[count++] = v;
+    }
+    const value = messages ? -1 : indices[i];
+    let found = -1;
+    for (let k = 0; k < count; k++) {
+      const six = SIX_BASE + hash(k, W, N, NW, NE, WW, NN, SIX_BITS);
+      const four = FOUR_BASE + hash(k + 16, W, N, NW, NE, -2, -2, FOUR_BITS);
+      const local = PATTERN_BASE + (k * (CANDIDATES + 1) + count) * 64 + pattern;
+      if (bits.code3(six, four, local, k * 64 + pattern, value === cands[k] ? 1 : 0)) {
+        found = cands[k];
+        break;
+      }
+    }
+    if (found < 0) {
+      const six = SIX_BASE + hash(NEW_SLOT, W, N, NW, NE, WW, NN, SIX_BITS);
+      const four = FOUR_BASE + hash(NEW_SLOT + 16, W, N, NW, NE, -2, -2, FOUR_BITS);
+      const local = PATTERN_BASE + (NEW_SLOT * (CANDIDATES + 1) + count) * 64 + pattern;
+      if (bits.code3(six, four, local, NEW_SLOT * 64 + pattern, value === seen ? 1 : 0)) {
+        if (seen === colours) fail('CORRUPT', 'more colours than the palette holds');
+        found = seen;
+        codeColour(bits, table, channels, seen, W >= 0 ? W : N, FOUR_BASE, FOUR_BITS, messages !== undefined);
+      } else {
+        // MSB first; node = 1 followed by the bits so far.
+        let node = 1;
+        for (let d = depth - 1; d >= 0; d--) {
+          const bit = messages ? 0 : (value >> d) & 1;
+          const byFour = SIX_BASE + hash(32 + d, node, W, N, NW, NE, -2, SIX_BITS);
+          const byW = SIX_BASE + hash(48 + d, node, W, -2, -2, -2, -2, SIX_BITS);
+          const byN = FOUR_BASE + hash(64 + d, node, N, -2, -2, -2, -2, FOUR_BITS);
+          node = 2 * node + bits.code3(byFour, byW, byN, TREE_MIXER_BASE + d, bit);
+        }
+        found = node - (1 << depth);
+        if (found >= seen) fail('CORRUPT', 'a palette index past the colours seen');
+      }
+    }
+    if (found === seen) seen++;
+    if (messages) indices[i] = found;
+    else if (pixelBits) {
+      pixelBits[i] = bits.bits - before;
+      before = bits.bits;
+    }
+  }
+  if (messages) {
+    if (!bits.msg!.isEmpty()) fail('CORRUPT', 'the palette rows\' last chunk does not end where its pixels do');
+    if (seen !== colours) fail('CORRUPT', 'palette colours that no pixel uses');
+  } else if (pixels > 0) chunks.push(bits.flushChunk());
+  return { chunks, bits: bits.bits };
+}
+
+/** Colour `here`'s samples (new: first used now), each as 8 decisions MSB first of its difference from the prediction. */
+function codeColour(bits: AdaptiveBits, table: Uint8Array, channels: number, here: number, left: number, fourBase: number, fourBits: number, decoding: boolean): void {
+  for (let c = 0; c < channels; c++) {
+    const prediction = colourPrediction(table, channels, here, left, c);
+    const residual = decoding ? 0 : (table[here * channels + c] - prediction) & 255;
+    // How far the channel before moved from the neighbour's (0 for the first channel): how sure the prediction is.
+    const moved = c === 0 || left < 0 ? 0 : Math.min(15, Math.abs(table[here * channels + c - 1] - table[left * channels + c - 1]));
+    let node = 1;
+    for (let d = 7; d >= 0; d--) {
+      const bit = (residual >> d) & 1;
+      const byMove = COLOUR_BASE + ((c * 16 + moved) << 8) + node;
+      const byLeft = fourBase + hash(80 + c, node, left >= 0 ? table[left * channels + c] : -2, -2, -2, -2, -2, fourBits);
+      const byChannel = COLOUR_BASE + ((4 * 16 + c) << 8) + node;
+      node = 2 * node + bits.code3(byMove, byLeft, byChannel, COLOUR_MIXER_BASE + c, bit);
+    }
+    if (decoding) table[here * channels + c] = (node - 256 + prediction) & 255;
+  }
+}
+
+function chunkCount(pixels: number): number {
+  return Math.max(1, Math.ceil(pixels / CHUNK_PIXELS));
+}
+
+/**
+ * Rows of 8-bit samples (`channels` interleaved, rows `width` wide) coded as palette indices in order of
+ * first use, when they hold at most CONTEXT_MAX_COLOURS colours (else undefined). Stream: u32 LE colour
+ * count, then the chunks. Returns the stream and the model's bits (per pixel in `pixelBits` if given).
+ */
+export function encodePaletteRows(samples: Uint8Array, channels: number, width: number, pixelBits?: Float32Array): { bytes: Uint8Array; bits: number } | undefined {
+  const pixels = samples.length / channels;
+  const index = new Map<number, number>();
+  const indices = new Uint32Array(pixels);
+  const table = new Uint8Array(Math.min(pixels, CONTEXT_MAX_COLOURS) * channels);
+  for (let i = 0; i < pixels; i++) {
+    let key = 0;
+    for (let c = 0; c < channels; c++) key = key * 256 + samples[i * channels + c];
+    let at = index.get(key);
+    if (at === undefined) {
+      if (index.size === CONTEXT_MAX_COLOURS) return undefined;
+      index.set(key, (at = index.size));
+      table.set(samples.subarray(i * channels, i * channels + channels), at * channels);
+    }
+    indices[i] = at;
+  }
+  const { chunks, bits } = run(indices, table, channels, width, index.size, undefined, pixelBits);
+  const header = knownPartsHeader(chunks);
+  const bytes = new Uint8Array(4 + header.length + chunks.reduce((a, c) => a + c.length, 0));
+  new DataView(bytes.buffer).setUint32(0, index.size, true);
+  bytes.set(header, 4);
+  let o = 4 + header.length;
+  for (const c of chunks) bytes.set(c, (o += c.length) - c.length);
+  return { bytes, bits: bits + 32 };
+}
+
+/** encodePaletteRows undone: the interleaved samples of `pixels` pixels (CORRUPT for anything it would not write). */
+export function decodePaletteRows(bytes: Uint8Array, pixels: number, channels: number, width: number): Uint8Array {
+  if (bytes.length < 4 || pixels < 1) fail('CORRUPT', 'palette rows without their colour count');
+  const colours = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
+  if (colours < 1 || colours > CONTEXT_MAX_COLOURS || colours > pixels) fail('CORRUPT', 'a palette of the wrong size for its rows');
+  const indices = new Uint32Array(pixels);
+  const table = new Uint8Array(colours * channels);
+  run(indices, table, channels, width, colours, splitKnownParts(bytes.subarray(4), chunkCount(pixels)));
+  const out = new Uint8Array(pixels * channels);
+  for (let i = 0; i < pixels; i++) out.set(table.subarray(indices[i] * channels, indices[i] * channels + channels), i * channels);
+  return out;
+}

@@ -7,7 +7,7 @@
  *   stored - the canonical bytes themselves (raw fallback: a file never grows by more than the header),
  * and an image whose own file is smaller than both is kept as that file, coded as bytes.
  */
-import { brotli, brotliWindow, unbrotli } from '../models/shared/brotli.js';
+import { brotli, brotliWindow, unbrotli, unbrotliUpTo } from '../models/shared/brotli.js';
 import {
   DTYPES,
   MAX_DIMS,
@@ -94,7 +94,7 @@ export interface CompressReport {
   /** Bits-back models: bits borrowed from nothing to start the chain (one-time; in codedBits, not modelBits). */
   initialBits?: number;
   /** Model-specific counts (a chained flow: flowTiles, bootstrapTiles), as the model reports them. */
-  details?: Record<string, number>;
+  details?: Record<string, number | string>;
   /** Size of the whole .flz written. */
   fileBytes: number;
   model: string;
@@ -104,6 +104,25 @@ const metaBytes = (s: unknown): Uint8Array => {
   if (typeof s !== 'string') fail('CORRUPT', 'metadata field missing');
   return fromBase64(s);
 };
+
+/** An ICC profile in `meta.icc`: base64, or this prefix and the base64 of its Brotli stream (older builds refuse that as CORRUPT instead of dropping the profile). */
+const ICC_BROTLI = 'brotli:';
+/** Largest ICC profile written or read compressed. */
+const ICC_LIMIT = 1 << 24;
+
+/** `meta.icc` for a profile: compressed where that is shorter (a 3 kB display profile: about half). */
+async function iccMeta(icc: Uint8Array): Promise<string> {
+  const plain = toBase64(icc);
+  if (icc.length > ICC_LIMIT) return plain;
+  const packed = ICC_BROTLI + toBase64(await brotli(icc, 11));
+  return packed.length < plain.length ? packed : plain;
+}
+
+/** The profile `iccMeta` wrote. */
+function iccOfMeta(value: unknown): Uint8Array {
+  if (typeof value === 'string' && value.startsWith(ICC_BROTLI)) return unbrotliUpTo(fromBase64(value.slice(ICC_BROTLI.length)), ICC_LIMIT, undefined, 'the ICC profile');
+  return metaBytes(value);
+}
 
 /**
  * Layout of an n-d array for the model: the memory order's last axis is the row; a small last axis
@@ -186,7 +205,7 @@ export async function prepare(input: Uint8Array, options: CompressOptions): Prom
         samples: image.samples,
         canonical,
         storedPayload: canonical,
-        meta: { ...(name ? { name } : {}), format: image.format, ...(image.icc ? { icc: toBase64(image.icc) } : {}) },
+        meta: { ...(name ? { name } : {}), format: image.format, ...(image.icc ? { icc: await iccMeta(image.icc) } : {}) },
         originalFile: input,
       };
     }
@@ -412,7 +431,7 @@ export async function restoreFile(
   }
   if (crc32(canonical) !== c.dataCrc) fail('CHECKSUM', `${what} does not match the original checksum`);
   if (c.kind === 'image') {
-    const icc = c.meta.icc === undefined ? undefined : metaBytes(c.meta.icc);
+    const icc = c.meta.icc === undefined ? undefined : iccOfMeta(c.meta.icc);
     data = await encodePng(
       { width: layout.width, height: layout.height, channels: layout.channels, bitDepth: c.dtype === 'uint16' ? 16 : 8, icc },
       samples,
@@ -498,7 +517,7 @@ export interface VerifyReport {
   /** Bits-back models: one-time bits borrowed to start the chain (see CompressReport). */
   initialBits?: number;
   /** Model-specific counts (see CompressReport). */
-  details?: Record<string, number>;
+  details?: Record<string, number | string>;
   /** With `heatmap`: bits per pixel, height x width. */
   heatmap?: { bits: Float32Array; width: number; height: number };
 }

@@ -68,6 +68,21 @@ describe('colour profiles', () => {
     expect(await samplesOf(restored.data)).toEqual(original);
     expect(Buffer.compare((await sharp(Buffer.from(restored.data)).metadata()).icc!, (await sharp(png).metadata()).icc!)).toBe(0);
   });
+
+  it('a profile is stored compressed where that is shorter (sharp\'s P3 profile: about two thirds of its base64), and a forged one is CORRUPT', async () => {
+    const png = await sharp(Buffer.from(fixture('screenshot-320x80.png'))).withIccProfile('p3').png().toBuffer();
+    const icc = (await sharp(png).metadata()).icc!;
+    const bytes = await compress(new Uint8Array(png));
+    const stored = readContainer(bytes).meta.icc as string;
+    expect(stored.startsWith('brotli:')).toBe(true);
+    expect(stored.length).toBeLessThan(0.75 * Buffer.from(icc).toString('base64').length);
+    const restored = await decompress(bytes);
+    expect(Buffer.compare((await sharp(Buffer.from(restored.data)).metadata()).icc!, icc)).toBe(0);
+    // The same file with a Brotli stream that is not one (header and CRCs rewritten as a forger would).
+    const c = readContainer(bytes);
+    const forged = writeContainer({ ...c, meta: { ...c.meta, icc: 'brotli:' + Buffer.from('not brotli at all').toString('base64') } });
+    await expect(decompress(forged)).rejects.toMatchObject({ code: 'CORRUPT', message: expect.stringMatching(/ICC/) });
+  });
 });
 
 describe('verify', () => {

@@ -83,6 +83,14 @@ export class AdaptiveBits {
     }
   }
 
+  /** Code `bit` (encoder) or read it (decoder: `bit` ignored) under probability p of a 1 (units of 2^-16, within [P_MIN, ONE - P_MIN]); nothing learns. */
+  codeUnder(p: number, bit: number): number {
+    const msg = this.msg;
+    if (msg === undefined) this.encodeBinary(p, bit);
+    else bit = msg.popBinary(p, PRECISION);
+    return bit;
+  }
+
   private learn(ctx: number, bit: number): void {
     adapt(this.prob, this.seen, ctx, bit, this.rateLimit);
   }

@@ -7,7 +7,7 @@ import { FlowzipError } from '../codec/index.js';
 import { CONTEXT_MAX_COLOURS, decodePaletteRows, encodePaletteRows } from '../models/shared/palette-context.js';
 import { brotli } from '../models/shared/brotli.js';
 import { FORM_CONTEXT, STRIP_ROWS } from '../models/shared/strips-route.js';
-import { loadModel } from '../src/index.js';
+import { compress, decompress, loadModel } from '../src/index.js';
 import { decodeImage } from '../src/image.js';
 import { fixture, randomInt, rng } from './helpers.js';
 
@@ -129,5 +129,53 @@ describe('palette context model', () => {
     const out = new Uint8Array(samples.length);
     await ar.decode(coded.payload, layout, out);
     expect(Buffer.from(out).equals(Buffer.from(samples))).toBe(true);
+  });
+});
+
+describe('route 8: alpha images whole through the palette context model', () => {
+  /** A window's corner and its soft shadow on a transparent canvas, as macOS captures windows (a crop of a real screenshot). */
+  async function windowWithShadow(): Promise<{ samples: Uint8Array; layout: { height: number; width: number; channels: number; dtype: 'uint8' } }> {
+    const { samples, width, height, channels } = await samplesOf('window-shadow-160x200.png');
+    expect(channels).toBe(4);
+    return { samples, layout: { height, width, channels, dtype: 'uint8' } };
+  }
+
+  it('a window with a soft shadow takes route 8 (smaller than colour strips and an alpha plane apart), bit-exact; a photo with alpha keeps route 7', async () => {
+    const ar = await loadModel('ar');
+    const { samples, layout } = await windowWithShadow();
+    const coded = await ar.encode(samples, layout, undefined, { pixelBits: true });
+    expect(coded.payload[0]).toBe(8);
+    expect(coded.details).toMatchObject({ stripCoder: 'palette context model, every channel' });
+    const perPixel = coded.pixelBits!.reduce((a, b) => a + b, 0);
+    expect(Math.abs(perPixel + 32 - coded.modelBits)).toBeLessThan(1e-3 * coded.modelBits);
+    const out = new Uint8Array(samples.length);
+    await ar.decode(coded.payload, layout, out);
+    expect(Buffer.from(out).equals(Buffer.from(samples))).toBe(true);
+    // Through the library as a PNG file, as a user brings it.
+    const restored = await decodeImage((await decompress(await compress(fixture('window-shadow-160x200.png')))).data);
+    if ('unsupported' in restored) throw new Error('restored PNG not decodable');
+    expect(Buffer.from(restored.samples.buffer, restored.samples.byteOffset, restored.samples.byteLength).equals(Buffer.from(samples))).toBe(true);
+    // A photo with an alpha channel: too many colours for the palette, the planes apart as before.
+    const photo = await samplesOf('rgba-53x31.png');
+    const photoCoded = await ar.encode(photo.samples, { height: photo.height, width: photo.width, channels: 4, dtype: 'uint8' });
+    expect(photoCoded.payload[0]).toBe(7);
+  });
+
+  it('refuses forged route 8 payloads (CORRUPT), and checks their size before allocating', async () => {
+    const ar = await loadModel('ar');
+    const { samples, layout } = await windowWithShadow();
+    const { payload } = await ar.encode(samples, layout);
+    expect(payload[0]).toBe(8);
+    const refuse = (forged: Uint8Array) => expect(ar.decode(forged, layout, new Uint8Array(samples.length))).rejects.toMatchObject({ code: 'CORRUPT' });
+    const noColours = payload.slice();
+    new DataView(noColours.buffer).setUint32(1, 0, true);
+    await refuse(noColours);
+    await refuse(payload.subarray(0, payload.length - 9));
+    await refuse(Uint8Array.of(8));
+    // A payload of a few bytes declaring a huge image: the model says how many bits it needs at least.
+    const huge = { height: 60000, width: 60000, channels: 4, dtype: 'uint8' as const };
+    expect(ar.minPayloadBits!(payload, huge)).toBeGreaterThan(8 * payload.length);
+    // Route 8 for a layout without alpha: not a route of it.
+    await expect(ar.decode(payload, { ...layout, channels: 3 }, new Uint8Array(layout.height * layout.width * 3))).rejects.toMatchObject({ code: 'CORRUPT' });
   });
 });

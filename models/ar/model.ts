@@ -16,7 +16,9 @@
  * gives the count), then the bands' rANS messages. 3: alpha layouts, colour as route 4's body and alpha
  * as the grid coder's (channelSplitRoute). 5: route 4 for a model whose nets output a mixture of two
  * logistics (mixture.ts); such a model writes and reads route 5 (and route 3 with route 5's colour
- * body), or 6: route 5 with strips of rows coded by Brotli (strips-route.ts: text and graphics rows),
+ * body), or 6: route 5 with strips of rows coded by Brotli or the palette context model (strips-route.ts:
+ * text and graphics rows), when that is smaller; alpha layouts: 7 (route 3 with the colour body behind
+ * its own route byte, 5 or 6) or 8 (every channel through the palette context model, palette-context.ts)
  * when that is smaller. Written before, still decoded: 2 = route 4 without the mean
  * adaptation; 1 = route 2 with bands of BAND_ROWS rows and a shorter last one (it left the second of two
  * threads idle on a 640-row photo); 0 for alpha layouts.
@@ -29,7 +31,8 @@ import { loadBaselineTables } from '../shared/baseline-tables.js';
 import { sha256 } from '../shared/hash.js';
 import { partRunner, preloadPartCoder, type DecodePartJob, type EncodePartJob, type EncodedPart, type PartCoder } from '../shared/parts.js';
 import { PRIOR_SCALE_0, PRIOR_SCALE_COUNT, QUARTERS, loadPriorTables, type PriorTables } from '../shared/prior-tables.js';
-import { channelSplitRoute, messageRoute, partsRoute, routedModel, withRouteByte } from '../shared/routes.js';
+import { CONTEXT_MIN_BITS_PER_PIXEL, paletteContextRoute } from '../shared/palette-context.js';
+import { channelSplitRoute, messageRoute, partsRoute, routedModel, smallerRoute, withRouteByte } from '../shared/routes.js';
 import { stripRowsOf, stripsRoute } from '../shared/strips-route.js';
 import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../shared/types.js';
 import { arKind, AR_FORMAT } from './kind.js';
@@ -55,6 +58,8 @@ const ROUTE_AR_MIXTURE = 5;
 const ROUTE_AR_STRIPS = 6;
 /** Route 3 for mixture models: the colour body behind its own route byte (5 or 6), so it may have strips. */
 const ROUTE_AR_ALPHA_STRIPS = 7;
+/** Alpha layouts of mixture models, whole (every channel) through the palette context model: where that beats route 7 (soft shadows, transparent charts). */
+const ROUTE_AR_PALETTE = 8;
 /**
  * The grid coder that route 3 was written with: its bitstream is part of ar's files, so a new grid
  * algorithm needs a new route id here (the model refuses to load until someone decides).
@@ -561,7 +566,8 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
   const alphaRoute = (channels: number) => {
     const plain = channelSplitRoute(ROUTE_AR_ALPHA, channels - 1, flowRoute, gridRoute());
     if (!flow.mixture) return { ...plain, older: [baselineRoute] };
-    return { ...channelSplitRoute(ROUTE_AR_ALPHA_STRIPS, channels - 1, withRouteByte(imageRoute), gridRoute()), older: [plain, baselineRoute] };
+    const split = { ...channelSplitRoute(ROUTE_AR_ALPHA_STRIPS, channels - 1, withRouteByte(imageRoute), gridRoute()), older: [plain, baselineRoute] };
+    return smallerRoute(split, paletteContextRoute(ROUTE_AR_PALETTE));
   };
   const colourWithAlpha = (layout: SampleLayout) => ArFlow.codes({ ...layout, channels: layout.channels - 1 }) && (layout.channels === 2 || layout.channels === 4);
   const info = {
@@ -579,7 +585,7 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
   const model = routedModel(info, (layout) => (ArFlow.codes(layout) ? imageRoute : colourWithAlpha(layout) ? alphaRoutes[layout.channels >> 2] : baselineRoute));
   if (!flow.mixture) return model;
   // Routes 6 and 7 (colour route 6): the flow's rows at the flow's fewest bits, Brotli's rows at none;
-  // route 7's alpha plane at the grid coder's fewest.
+  // route 7's alpha plane at the grid coder's fewest; route 8's pixels at the context model's fewest.
   const flowMin = flow.minBits();
   const minPayloadBits = (payload: Uint8Array, layout: SampleLayout): number => {
     if (payload[0] === ROUTE_AR_STRIPS && ArFlow.codes(layout)) return (layout.height - stripRowsOf(payload.subarray(1), layout)) * layout.width * layout.channels * flowMin;
@@ -588,6 +594,7 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
       const colour = { ...layout, channels: layout.channels - 1 };
       return (layout.height - stripRowsOf(payload.subarray(6), colour)) * layout.width * colour.channels * flowMin + layout.height * layout.width * GRID_MIN_BITS_PER_SAMPLE;
     }
+    if (payload[0] === ROUTE_AR_PALETTE && colourWithAlpha(layout)) return layout.height * layout.width * CONTEXT_MIN_BITS_PER_PIXEL;
     return layout.height * layout.width * layout.channels * model.minBitsPerSample;
   };
   return { ...model, minPayloadBits };

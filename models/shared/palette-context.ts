@@ -23,9 +23,10 @@
  * messages); the model's state carries over from chunk to chunk, chunks only bound the encoder's memory.
  */
 import { Message, fail } from '../../codec/index.js';
-import { AdaptiveBits, ONE, P_MIN, STRETCH, adapt, squash } from './adaptive-bits.js';
+import { AdaptiveBits, COST, ONE, P_MIN, STRETCH, adapt, squash } from './adaptive-bits.js';
 import { bitLength } from './baseline-coder.js';
 import { knownPartsHeader, splitKnownParts } from './framing.js';
+import type { OptionalRoute } from './routes.js';
 
 /** Pixels per rANS message. */
 const CHUNK_PIXELS = 1 << 16;
@@ -312,4 +313,32 @@ export function decodePaletteRows(bytes: Uint8Array, pixels: number, channels: n
   const out = new Uint8Array(pixels * channels);
   for (let i = 0; i < pixels; i++) out.set(table.subarray(indices[i] * channels, indices[i] * channels + channels), i * channels);
   return out;
+}
+
+/** Fewest bits a pixel costs: at least one decision, each at most 1 - P_MIN / ONE sure. */
+export const CONTEXT_MIN_BITS_PER_PIXEL = COST[ONE - P_MIN];
+
+/**
+ * Whole images of 8-bit samples (every channel, alpha included) through the model: route `id`'s body is
+ * the stream; not for more than CONTEXT_MAX_COLOURS colours. A screenshot with a soft shadow or a chart
+ * with a transparent background can code smaller so than as colour and alpha planes apart.
+ */
+export function paletteContextRoute(id: number): OptionalRoute {
+  return {
+    id,
+    async tryEncode(data, layout, pixelBits) {
+      const samples = data instanceof Uint8Array ? data : Uint8Array.from(data);
+      const coded = encodePaletteRows(samples, layout.channels, layout.width, pixelBits);
+      if (!coded) return undefined;
+      return { body: [coded.bytes], modelBits: coded.bits, details: { stripRows: layout.height, stripBits: 8 * coded.bytes.length, stripCoder: 'palette context model, every channel' } };
+    },
+    async encode(data, layout, _progress, pixelBits) {
+      const coded = await this.tryEncode(data, layout, pixelBits);
+      if (!coded) fail('INTERNAL', 'more colours than the palette context model codes');
+      return coded;
+    },
+    async decode(body, layout, out) {
+      out.set(decodePaletteRows(body, layout.height * layout.width, layout.channels, layout.width));
+    },
+  };
 }

@@ -131,6 +131,30 @@ export function withRouteByte(route: Route): Route {
   };
 }
 
+/** A route that may not apply to some inputs (`tryEncode` gives undefined for them). */
+export interface OptionalRoute extends Route {
+  tryEncode(data: SampleArray, layout: SampleLayout, pixelBits?: Float32Array): Promise<(CodedBits & { body: Uint8Array[] }) | undefined>;
+}
+
+/** `main`, or `other` where it applies and its body is smaller (decoders tell them by the route byte). */
+export function smallerRoute(main: Route, other: OptionalRoute): Route {
+  const size = (body: Uint8Array[]) => body.reduce((a, p) => a + p.length, 0);
+  return {
+    id: main.id,
+    also: [other, ...(main.also ?? [])],
+    older: main.older,
+    async encode(data, layout, progress, pixelBits, floatBits) {
+      const otherBits = pixelBits && new Float32Array(pixelBits.length);
+      const alternative = await other.tryEncode(data, layout, otherBits);
+      const coded = await main.encode(data, layout, progress, pixelBits, floatBits);
+      if (!alternative || size(alternative.body) >= size(coded.body)) return coded;
+      if (pixelBits) pixelBits.set(otherBits!);
+      return { ...alternative, id: other.id };
+    },
+    decode: main.decode,
+  };
+}
+
 /**
  * The first `leading` channels of every pixel through one route, the rest (an alpha channel) through
  * another, each coding its planes as a layout of its own: body = u32 byte length of the first body,

@@ -23,7 +23,7 @@
  * messages); the model's state carries over from chunk to chunk, chunks only bound the encoder's memory.
  */
 import { Message, fail } from '../../codec/index.js';
-import { AdaptiveBits, COST, ONE, P_MIN, STRETCH, adapt, squash } from './adaptive-bits.js';
+import { AdaptiveBits, COST, ONE, P_MIN, STRETCH, squash } from './adaptive-bits.js';
 import { bitLength } from './baseline-coder.js';
 import { knownPartsHeader, splitKnownParts } from './framing.js';
 import type { OptionalRoute } from './routes.js';
@@ -79,6 +79,17 @@ const MIX_DIV = 1024;
 const SSE_POINTS = 33;
 const SSE_SHIFT = 6;
 
+/** `grid`'s adaptation rule (adaptive-bits.ts `adapt`) on a packed state p + 65536 n. */
+function learn(state: Int32Array, at: number, bit: number, limit: number): void {
+  const v = state[at];
+  const p = v & 0xffff;
+  const n = v >>> 16;
+  let next = p + Math.trunc(((bit ? ONE : 0) - p) / (n + 2));
+  if (next < P_MIN) next = P_MIN;
+  else if (next > ONE - P_MIN) next = ONE - P_MIN;
+  state[at] = next + (n < limit ? n + 1 : n) * 65536;
+}
+
 /**
  * Binary decisions under four contexts each: their probabilities (slow and fast) mixed in the logistic
  * domain by weights learned per mixer context, then refined by a secondary estimate per SSE context
@@ -86,35 +97,29 @@ const SSE_SHIFT = 6;
  * of it learns from every bit. Integers only (doubles hold integers below 2^53).
  */
 class Decisions {
-  private readonly prob: Int32Array;
-  private readonly seen: Uint8Array;
-  private readonly fast: Int32Array;
-  private readonly fastSeen: Uint8Array;
+  /** Per context, side by side (one cache line): slow then fast, each p + 65536 n (p of a 1 in 2^-16, n times seen up to its limit). */
+  private readonly state: Int32Array;
   private readonly weights: Float64Array;
   private readonly sse: Int32Array;
   private readonly inputs = new Float64Array(INPUTS);
-  private readonly ctx = new Int32Array(4);
 
   constructor(contexts: number, mixers: number) {
-    this.prob = new Int32Array(contexts).fill(ONE >> 1);
-    this.seen = new Uint8Array(contexts);
-    this.fast = new Int32Array(contexts).fill(ONE >> 1);
-    this.fastSeen = new Uint8Array(contexts);
+    this.state = new Int32Array(2 * contexts).fill(ONE >> 1);
     this.weights = new Float64Array(INPUTS * mixers).fill(Math.floor(65536 / INPUTS));
     this.sse = new Int32Array(SSE_POINTS * mixers);
     for (let k = 0; k < mixers; k++) for (let j = 0; j < SSE_POINTS; j++) this.sse[k * SSE_POINTS + j] = 16 * squash(128 * j - 2048);
   }
 
   code(bits: AdaptiveBits, a: number, b: number, c: number, d: number, mixer: number, bit: number): number {
-    const { prob, fast, inputs, ctx, weights, sse } = this;
-    ctx[0] = a;
-    ctx[1] = b;
-    ctx[2] = c;
-    ctx[3] = d;
-    for (let k = 0; k < 4; k++) {
-      inputs[k] = STRETCH[prob[ctx[k]] >> 4];
-      inputs[4 + k] = STRETCH[fast[ctx[k]] >> 4];
-    }
+    const { state, inputs, weights, sse } = this;
+    inputs[0] = STRETCH[(state[2 * a] & 0xffff) >> 4];
+    inputs[1] = STRETCH[(state[2 * b] & 0xffff) >> 4];
+    inputs[2] = STRETCH[(state[2 * c] & 0xffff) >> 4];
+    inputs[3] = STRETCH[(state[2 * d] & 0xffff) >> 4];
+    inputs[4] = STRETCH[(state[2 * a + 1] & 0xffff) >> 4];
+    inputs[5] = STRETCH[(state[2 * b + 1] & 0xffff) >> 4];
+    inputs[6] = STRETCH[(state[2 * c + 1] & 0xffff) >> 4];
+    inputs[7] = STRETCH[(state[2 * d + 1] & 0xffff) >> 4];
     const m = INPUTS * mixer;
     let acc = 0;
     for (let k = 0; k < INPUTS; k++) acc += weights[m + k] * inputs[k];
@@ -133,10 +138,14 @@ class Decisions {
     for (let k = 0; k < INPUTS; k++) weights[m + k] += Math.floor((inputs[k] * err) / MIX_DIV);
     const near = at + (f >> 6);
     sse[near] += ((bit ? ONE - 1 : 0) - sse[near]) >> SSE_SHIFT;
-    for (let k = 0; k < 4; k++) {
-      adapt(prob, this.seen, ctx[k], bit, RATE_LIMIT);
-      adapt(fast, this.fastSeen, ctx[k], bit, FAST_LIMIT);
-    }
+    learn(state, 2 * a, bit, RATE_LIMIT);
+    learn(state, 2 * b, bit, RATE_LIMIT);
+    learn(state, 2 * c, bit, RATE_LIMIT);
+    learn(state, 2 * d, bit, RATE_LIMIT);
+    learn(state, 2 * a + 1, bit, FAST_LIMIT);
+    learn(state, 2 * b + 1, bit, FAST_LIMIT);
+    learn(state, 2 * c + 1, bit, FAST_LIMIT);
+    learn(state, 2 * d + 1, bit, FAST_LIMIT);
     return bit;
   }
 }
@@ -154,6 +163,14 @@ function colourPrediction(table: Uint8Array, channels: number, here: number, lef
   return p < 0 ? 0 : p > 255 ? 255 : p;
 }
 
+/** `cands` with v appended when it is a colour (>= 0) not already there; returns the new count. */
+function addCandidate(cands: Int32Array, count: number, v: number): number {
+  if (v < 0) return count;
+  for (let k = 0; k < count; k++) if (cands[k] === v) return count;
+  cands[count] = v;
+  return count + 1;
+}
+
 /**
  * One pass, the same for both directions: encoding (`indices` and `table` filled, `messages` undefined)
  * returns the chunks and the model's bits; decoding (`messages` given) fills `indices` and `table`,
@@ -165,6 +182,8 @@ function run(indices: Uint32Array, table: Uint8Array, channels: number, width: n
   const FOUR_BITS = SIX_BITS - 1;
   const SIX_BASE = HASHED_BASE;
   const FOUR_BASE = SIX_BASE + 2 ** SIX_BITS;
+  const sixMask = 2 ** SIX_BITS - 1;
+  const fourMask = 2 ** FOUR_BITS - 1;
   const bits = new AdaptiveBits(0, 0, RATE_LIMIT);
   const model = new Decisions(FOUR_BASE + 2 ** FOUR_BITS, MIXERS);
   const chunks: Uint8Array[] = [];
@@ -191,18 +210,22 @@ function run(indices: Uint32Array, table: Uint8Array, channels: number, width: n
     const NN = i >= 2 * width ? indices[i - 2 * width] : -1;
     const pattern = (W === N ? 1 : 0) | (W === NW ? 2 : 0) | (N === NW ? 4 : 0) | (N === NE ? 8 : 0) | (W === WW ? 16 : 0) | (N === NN ? 32 : 0);
     let count = 0;
-    for (const v of [W, N, NW, NE, WW, NN]) {
-      if (v < 0) continue;
-      let k = 0;
-      while (k < count && cands[k] !== v) k++;
-      if (k === count) cands[count++] = v;
-    }
+    count = addCandidate(cands, count, W);
+    count = addCandidate(cands, count, N);
+    count = addCandidate(cands, count, NW);
+    count = addCandidate(cands, count, NE);
+    count = addCandidate(cands, count, WW);
+    count = addCandidate(cands, count, NN);
+    // The slots' contexts of one neighbourhood lie side by side (one cache line).
+    const sixHash = hash(0, W, N, NW, NE, WW, NN, SIX_BITS);
+    const fourHash = hash(16, W, N, NW, NE, -2, -2, FOUR_BITS);
+    const twoHash = hash(24, W, N, -2, -2, -2, -2, FOUR_BITS);
     const value = messages ? -1 : indices[i];
     let found = -1;
     for (let k = 0; k < count; k++) {
-      const six = SIX_BASE + hash(k, W, N, NW, NE, WW, NN, SIX_BITS);
-      const four = FOUR_BASE + hash(k + 16, W, N, NW, NE, -2, -2, FOUR_BITS);
-      const two = FOUR_BASE + hash(k + 24, W, N, -2, -2, -2, -2, FOUR_BITS);
+      const six = SIX_BASE + ((sixHash + k) & sixMask);
+      const four = FOUR_BASE + ((fourHash + k) & fourMask);
+      const two = FOUR_BASE + ((twoHash + k) & fourMask);
       const local = PATTERN_BASE + (k * (CANDIDATES + 1) + count) * 64 + pattern;
       if (model.code(bits, six, four, two, local, k * 64 + pattern, value === cands[k] ? 1 : 0)) {
         found = cands[k];
@@ -210,9 +233,9 @@ function run(indices: Uint32Array, table: Uint8Array, channels: number, width: n
       }
     }
     if (found < 0) {
-      const six = SIX_BASE + hash(NEW_SLOT, W, N, NW, NE, WW, NN, SIX_BITS);
-      const four = FOUR_BASE + hash(NEW_SLOT + 16, W, N, NW, NE, -2, -2, FOUR_BITS);
-      const two = FOUR_BASE + hash(NEW_SLOT + 24, W, N, -2, -2, -2, -2, FOUR_BITS);
+      const six = SIX_BASE + ((sixHash + NEW_SLOT) & sixMask);
+      const four = FOUR_BASE + ((fourHash + NEW_SLOT) & fourMask);
+      const two = FOUR_BASE + ((twoHash + NEW_SLOT) & fourMask);
       const local = PATTERN_BASE + (NEW_SLOT * (CANDIDATES + 1) + count) * 64 + pattern;
       if (model.code(bits, six, four, two, local, NEW_SLOT * 64 + pattern, value === seen ? 1 : 0)) {
         if (seen === colours) fail('CORRUPT', 'more colours than the palette holds');

@@ -6,12 +6,18 @@ import { parentPort } from 'node:worker_threads';
 import type { DecodePartJob, EncodePartJob, PartCoder, PartWorkerJob } from './parts.js';
 import { serveJobs } from './worker-pool.js';
 
+/** Part coders by model, least recently used first; at most MAX_CODERS kept (a process decoding files of many model versions keeps a few). */
 const coders = new Map<string, Promise<PartCoder>>();
+const MAX_CODERS = 4;
 
 function coderFor({ module, dir, backend }: PartWorkerJob<unknown>['source']): Promise<PartCoder> {
   const key = `${module}|${dir}|${backend ?? ''}`;
   let coder = coders.get(key);
-  if (!coder) coders.set(key, (coder = import(module).then((m: { partCoder(dir: string, backend?: string): PartCoder | Promise<PartCoder> }) => m.partCoder(dir, backend))));
+  if (coder) coders.delete(key);
+  else coder = import(module).then((m: { partCoder(dir: string, backend?: string): PartCoder | Promise<PartCoder> }) => m.partCoder(dir, backend));
+  coders.set(key, coder);
+  // A job holding an evicted coder finishes with it; the next job for that model loads it again.
+  if (coders.size > MAX_CODERS) coders.delete(coders.keys().next().value!);
   return coder;
 }
 

@@ -295,30 +295,43 @@ function chunkCount(pixels: number): number {
 }
 
 /**
- * Rows of 8-bit samples (`channels` interleaved, rows `width` wide) coded as palette indices in order of
- * first use, when they hold at most CONTEXT_MAX_COLOURS colours (else undefined). Stream: u32 LE colour
- * count, then the chunks. Returns the stream and the model's bits (per pixel in `pixelBits` if given).
+ * Each pixel's colour (`channels` samples) as an index in order of first use, and each colour's first
+ * pixel; undefined past `most` colours.
  */
-export function encodePaletteRows(samples: Uint8Array, channels: number, width: number, pixelBits?: Float32Array): { bytes: Uint8Array; bits: number } | undefined {
+export function firstUseIndices(samples: Uint8Array, channels: number, most: number): { indices: Uint32Array; firstPixel: Uint32Array } | undefined {
   const pixels = samples.length / channels;
   const index = new Map<number, number>();
   const indices = new Uint32Array(pixels);
-  const table = new Uint8Array(Math.min(pixels, CONTEXT_MAX_COLOURS) * channels);
+  const firstPixel = new Uint32Array(Math.min(pixels, most));
   for (let i = 0; i < pixels; i++) {
     let key = 0;
     for (let c = 0; c < channels; c++) key = key * 256 + samples[i * channels + c];
     let at = index.get(key);
     if (at === undefined) {
-      if (index.size === CONTEXT_MAX_COLOURS) return undefined;
+      if (index.size === most) return undefined;
       index.set(key, (at = index.size));
-      table.set(samples.subarray(i * channels, i * channels + channels), at * channels);
+      firstPixel[at] = i;
     }
     indices[i] = at;
   }
-  const { chunks, bits } = run(indices, table, channels, width, index.size, undefined, pixelBits);
+  return { indices, firstPixel: firstPixel.subarray(0, index.size) };
+}
+
+/**
+ * Rows of 8-bit samples (`channels` interleaved, rows `width` wide) coded as palette indices in order of
+ * first use, when they hold at most CONTEXT_MAX_COLOURS colours (else undefined). Stream: u32 LE colour
+ * count, then the chunks. Returns the stream and the model's bits (per pixel in `pixelBits` if given).
+ */
+export function encodePaletteRows(samples: Uint8Array, channels: number, width: number, pixelBits?: Float32Array): { bytes: Uint8Array; bits: number } | undefined {
+  const palette = firstUseIndices(samples, channels, CONTEXT_MAX_COLOURS);
+  if (!palette) return undefined;
+  const { indices, firstPixel } = palette;
+  const table = new Uint8Array(firstPixel.length * channels);
+  firstPixel.forEach((i, at) => table.set(samples.subarray(i * channels, i * channels + channels), at * channels));
+  const { chunks, bits } = run(indices, table, channels, width, firstPixel.length, undefined, pixelBits);
   const header = knownPartsHeader(chunks);
   const bytes = new Uint8Array(4 + header.length + chunks.reduce((a, c) => a + c.length, 0));
-  new DataView(bytes.buffer).setUint32(0, index.size, true);
+  new DataView(bytes.buffer).setUint32(0, firstPixel.length, true);
   bytes.set(header, 4);
   let o = 4 + header.length;
   for (const c of chunks) bytes.set(c, (o += c.length) - c.length);

@@ -13,7 +13,7 @@
  */
 import { fail } from '../../codec/index.js';
 import { brotli, brotliWindow, unbrotliUpTo } from './brotli.js';
-import { decodePaletteRows, encodePaletteRows } from './palette-context.js';
+import { decodePaletteRows, encodePaletteRows, firstUseIndices } from './palette-context.js';
 import type { Route } from './routes.js';
 import type { SampleArray, SampleLayout } from './types.js';
 
@@ -176,30 +176,17 @@ export function packRows(rows: Uint8Array, channels: number, form: number): Uint
     return out;
   }
   const { bytes, most } = PALETTE_FORMS[form];
-  // Colours in order of first use, each pixel's colour, each colour's count.
-  const index = new Map<number, number>();
-  const first = new Uint32Array(pixels);
-  const counts: number[] = [];
-  for (let i = 0; i < pixels; i++) {
-    let key = 0;
-    for (let k = 0; k < channels; k++) key = key * 256 + rows[i * channels + k];
-    let at = index.get(key);
-    if (at === undefined) {
-      if (index.size === most) return undefined;
-      index.set(key, (at = index.size));
-      counts.push(0);
-    }
-    first[i] = at;
-    counts[at]++;
-  }
+  const palette = firstUseIndices(rows, channels, most);
+  if (!palette) return undefined;
+  const { indices: first, firstPixel: colourAt } = palette;
+  const counts = new Array<number>(colourAt.length).fill(0);
+  for (let i = 0; i < pixels; i++) counts[first[i]]++;
   // The narrow palette keeps the order of first use; a wide one puts frequent colours first (small high bytes).
-  if (bytes === 2 && index.size <= 256) return undefined;
+  if (bytes === 2 && colourAt.length <= 256) return undefined;
   const order = Array.from(counts.keys());
   if (bytes === 2) order.sort((x, y) => counts[y] - counts[x] || x - y);
   const rank = new Uint32Array(order.length);
   order.forEach((at, r) => (rank[at] = r));
-  const colourAt = new Uint32Array(order.length);
-  for (let i = 0; i < pixels; i++) colourAt[first[i]] = i;
   const table = bytes + order.length * channels;
   const out = new Uint8Array(table + bytes * pixels);
   const count = order.length - 1;

@@ -29,6 +29,8 @@ const STRIP_HOPELESS = 2;
  * photo), text and graphics rows mostly do; the others cost no Brotli call (~1 ms a strip).
  */
 const STRIP_MIN_REPEATS = 0.25;
+/** A strip the context model codes in fewer bits a sample than this goes to it without the flow's price (the flow never beat it below 1.25 on 22 screenshots and charts). */
+const SURE_BITS = 0.5;
 /** The context model's stream below this share of Brotli's quality 5 skips quality 11 (it never gains that much). */
 const STRONGEST_GAIN = 0.8;
 
@@ -104,48 +106,68 @@ function scatterRows(samples: Uint8Array, layout: SampleLayout, rows: Uint8Array
     }
 }
 
-/**
- * The strip map of the strips that Brotli or the palette context model codes clearly smaller than the
- * model did (bits per pixel in `pixelBits`), or undefined. The context model judges each strip as it
- * would code it: in one pass over all the strips that pass the repeat screen, in order.
- */
-async function chooseStrips(data: SampleArray, layout: SampleLayout, pixelBits: Float32Array): Promise<{ map: Uint8Array; modelled?: Uint8Array } | undefined> {
-  const strips = stripCount(layout);
+/** The strips worth a look: their rows (1 = in a strip that passes the repeat screen) and the context model's bits for each of their pixels (in order). */
+interface Screened {
+  rows: Uint8Array;
+  /** Per pixel of the screened rows; undefined when they hold more colours than the context model codes. */
+  contextBits?: Float32Array;
+  /** The context model's stream of all the screened rows. */
+  modelled?: Uint8Array;
+}
+
+/** The strips that pass the repeat screen, and what the context model codes them in (one pass over them, in order), or undefined. */
+function screenStrips(data: SampleArray, layout: SampleLayout): Screened | undefined {
   const keys = [0, 1, 2].map(() => new Float64Array(layout.width));
+  const rows = new Uint8Array(layout.height);
+  for (let s = 0; s < stripCount(layout); s++) {
+    const y0 = s * STRIP_ROWS;
+    const y1 = Math.min(layout.height, y0 + STRIP_ROWS);
+    if (repeatShare(data, layout, y0, y1, keys) >= STRIP_MIN_REPEATS) rows.fill(1, y0, y1);
+  }
+  const count = countRows(rows);
+  if (count === 0) return undefined;
+  const contextBits = new Float32Array(count * layout.width);
+  const modelled = encodePaletteRows(gatherRows(data, layout, rows), layout.channels, layout.width, contextBits);
+  return { rows, contextBits: modelled && contextBits, modelled: modelled?.bytes };
+}
+
+/** The context model's bits for each strip of the screened rows (NaN for the others). */
+function contextBitsByStrip(screened: Screened, layout: SampleLayout): Float64Array {
+  const bits = new Float64Array(stripCount(layout)).fill(NaN);
+  if (!screened.contextBits) return bits;
+  for (let s = 0, at = 0; s < bits.length; s++) {
+    const y0 = s * STRIP_ROWS;
+    const y1 = Math.min(layout.height, y0 + STRIP_ROWS);
+    if (screened.rows[y0] === 0) continue;
+    let sum = 0;
+    for (const end = at + (y1 - y0) * layout.width; at < end; at++) sum += screened.contextBits[at];
+    bits[s] = sum;
+  }
+  return bits;
+}
+
+/** The strip map of `sure` strips and the screened strips that Brotli or the context model codes clearly smaller than the flow did (`pixelBits`); all zero when none. */
+async function chooseStrips(data: SampleArray, layout: SampleLayout, screened: Screened, contextBits: Float64Array, sure: Uint8Array, pixelBits: Float32Array): Promise<Uint8Array> {
+  const map = new Uint8Array(Math.ceil(stripCount(layout) / 8));
   const rowSamples = layout.width * layout.channels;
-  const screened = new Uint8Array(layout.height);
-  for (let s = 0; s < strips; s++) {
-    const y0 = s * STRIP_ROWS;
-    const y1 = Math.min(layout.height, y0 + STRIP_ROWS);
-    if (repeatShare(data, layout, y0, y1, keys) >= STRIP_MIN_REPEATS) screened.fill(1, y0, y1);
-  }
-  const screenedRows = countRows(screened);
-  if (screenedRows === 0) return undefined;
-  const contextBits = new Float32Array(screenedRows * layout.width);
-  const modelled = encodePaletteRows(gatherRows(data, layout, screened), layout.channels, layout.width, contextBits);
-  const map = new Uint8Array(Math.ceil(strips / 8));
-  let chosen = 0;
   // One strip at a time: a Brotli coder holds megabytes while it runs.
-  for (let s = 0, at = 0; s < strips; s++) {
+  for (let s = 0; s < contextBits.length; s++) {
     const y0 = s * STRIP_ROWS;
     const y1 = Math.min(layout.height, y0 + STRIP_ROWS);
-    if (screened[y0] === 0) continue;
-    let modelBits = 0;
-    for (let i = y0 * layout.width; i < y1 * layout.width; i++) modelBits += pixelBits[i];
-    let stripContextBits = 0;
-    for (const end = at + (y1 - y0) * layout.width; at < end; at++) stripContextBits += contextBits[at];
-    let gains = modelled !== undefined && stripContextBits < STRIP_GAIN * modelBits;
+    if (screened.rows[y0] === 0) continue;
+    let gains = sure[y0] === 1;
     if (!gains) {
-      const raw = Uint8Array.from(data.subarray(y0 * rowSamples, y1 * rowSamples));
-      gains = 8 * (await brotli(raw, 1, brotliWindow(raw.length))).length <= STRIP_HOPELESS * modelBits && 8 * (await brotli(raw, 5, brotliWindow(raw.length))).length <= STRIP_GAIN * modelBits;
+      let modelBits = 0;
+      for (let i = y0 * layout.width; i < y1 * layout.width; i++) modelBits += pixelBits[i];
+      gains = contextBits[s] < STRIP_GAIN * modelBits;
+      if (!gains) {
+        const raw = Uint8Array.from(data.subarray(y0 * rowSamples, y1 * rowSamples));
+        gains = 8 * (await brotli(raw, 1, brotliWindow(raw.length))).length <= STRIP_HOPELESS * modelBits && 8 * (await brotli(raw, 5, brotliWindow(raw.length))).length <= STRIP_GAIN * modelBits;
+      }
     }
-    if (!gains) continue;
-    map[s >> 3] |= 1 << (s & 7);
-    chosen += y1 - y0;
+    if (gains) map[s >> 3] |= 1 << (s & 7);
   }
-  if (chosen === 0) return undefined;
-  // Every screened strip chosen: the context model's stream of them is the one to send.
-  return { map, modelled: chosen === screenedRows ? modelled?.bytes : undefined };
+  return map;
 }
 
 /**
@@ -270,21 +292,41 @@ export function stripsRoute(id: number, inner: Route): Route {
     also: [inner, ...(inner.also ?? [])],
     older: inner.older,
     async encode(data, layout, progress, pixelBits, floatBits) {
+      const screened = screenStrips(data, layout);
+      const contextBits = screened && contextBitsByStrip(screened, layout);
+      // Strips the context model codes in under SURE_BITS a sample leave the flow unpriced: it never came
+      // near there (measured), and pricing them is most of a screenshot's coding time.
+      const sure = new Uint8Array(layout.height);
+      if (contextBits)
+        contextBits.forEach((bits, s) => {
+          const y0 = s * STRIP_ROWS;
+          const y1 = Math.min(layout.height, y0 + STRIP_ROWS);
+          if (bits < SURE_BITS * (y1 - y0) * layout.width * layout.channels) sure.fill(1, y0, y1);
+        });
+      const anySure = sure.includes(1);
       const plainBits = new Float32Array(layout.height * layout.width);
-      const plain = await inner.encode(data, layout, progress, plainBits, floatBits);
+      const plain = await inner.encode(data, layout, progress, plainBits, floatBits, anySure ? sure : undefined);
       const plainResult = () => (pixelBits?.set(plainBits), { ...plain, id: plain.id ?? inner.id });
-      const chosen = await chooseStrips(data, layout, plainBits);
-      if (!chosen) return plainResult();
-      const { map, modelled } = chosen;
+      if (!screened) return plainResult();
+      const map = await chooseStrips(data, layout, screened, contextBits!, sure, plainBits);
       const knownRows = rowsOfMap(map, layout);
+      if (!knownRows.includes(1)) return plainResult();
+      const allScreened = knownRows.every((r, y) => r === screened.rows[y]);
       const restBits = pixelBits && new Float32Array(pixelBits.length);
+      // No strip besides the sure ones: the first pass coded exactly the other rows.
+      const firstPassFits = anySure && knownRows.every((r, y) => r === sure[y]);
+      if (firstPassFits) restBits?.set(plainBits);
       // The strip rows' coder (Brotli on libuv's threads) and the flow's second pass (on this thread and the part workers) at once.
-      const [{ form, stream }, rest] = await Promise.all([packedStream(gatherRows(data, layout, knownRows), layout.channels, layout.width, modelled), inner.encode(data, layout, undefined, restBits, floatBits, knownRows)]);
+      const [{ form, stream }, rest] = await Promise.all([
+        packedStream(gatherRows(data, layout, knownRows), layout.channels, layout.width, allScreened ? screened.modelled : undefined),
+        firstPassFits ? plain : inner.encode(data, layout, undefined, restBits, floatBits, knownRows),
+      ]);
       const head = new Uint8Array(5);
       head[0] = form;
       new DataView(head.buffer).setUint32(1, stream.length, true);
       const body = [map, head, stream, ...rest.body];
-      if (bodySize(body) >= bodySize(plain.body)) return plainResult();
+      // Route 5 as it is (the first pass without sure strips) when that is no larger: photos keep their bytes.
+      if (!anySure && bodySize(body) >= bodySize(plain.body)) return plainResult();
       // The strip rows' bytes count as coded bits (the flow's likelihood does not cover them), spread evenly over their pixels.
       const stripBits = 8 * (map.length + head.length + stream.length);
       const stripRows = countRows(knownRows);

@@ -1,15 +1,17 @@
 /**
- * Rows that LZ77 codes better than a pixel model (text, flat graphics, the repeated shapes of screenshots
- * and charts): the image is cut into strips of STRIP_ROWS rows, and the strips that Brotli codes clearly
- * smaller than the inner route's model go into one Brotli stream; the inner route (a route of bands)
- * codes the other rows, reading the Brotli rows as context. A photo with a caption or a web page with
- * pictures gets each part coded by what suits it.
+ * Rows that LZ77 or a palette context model codes better than a pixel model (text, flat graphics, the
+ * repeated shapes of screenshots and charts): the image is cut into strips of STRIP_ROWS rows, and the
+ * strips that Brotli or the context model codes clearly smaller than the inner route's model go into one
+ * stream; the inner route (a route of bands) codes the other rows, reading the strip rows as context. A
+ * photo with a caption or a web page with pictures gets each part coded by what suits it.
  *
  * Body: the strip map, ceil(S / 8) bytes for S = ceil(height / STRIP_ROWS) strips (bit s & 7 of byte
- * s >> 3 set: strip s is Brotli's; bits past S are 0; at least one is set), the form byte (FORM_*: how
- * the flagged rows' samples are laid out, one byte each: 8-bit layouts only), u32 LE byte length of the
- * Brotli stream, the stream, then the inner route's body. When no strip gains, the writer writes the
- * inner route under its own id instead (`also`), so photos cost what they did.
+ * s >> 3 set: strip s leaves the flow; bits past S are 0; at least one is set), the form byte (FORM_*:
+ * how the flagged rows' samples are coded, one byte each: 8-bit layouts only), u32 LE byte length of the
+ * stream, the stream, then the inner route's body. When no strip gains, the writer writes the
+ * inner route under its own id instead (`also`), so photos cost what they did. The writer screens the
+ * strips first (repeats, then the palette context model over the screened ones, form 4): strips it codes
+ * in under SURE_BITS a sample skip the flow's pricing, the rest are judged against the flow's bits.
  */
 import { fail } from '../../codec/index.js';
 import { brotli, brotliWindow, unbrotliUpTo } from './brotli.js';

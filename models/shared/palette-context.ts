@@ -48,7 +48,7 @@ const TREE_MIXER_BASE = SLOTS * 64;
 const COLOUR_MIXER_BASE = TREE_MIXER_BASE + 16;
 const MIXERS = COLOUR_MIXER_BASE + 4;
 
-/** Bits of the six-neighbour table's index: about eight times the pixels, 2^16 to 2^22 entries (10 bytes each; fewer collisions pay, measured). */
+/** Bits of the six-neighbour table's index: about eight times the pixels, 2^16 to 2^22 entries (8 bytes each; fewer collisions pay, measured). */
 function sixBitsFor(pixels: number): number {
   return Math.min(22, Math.max(16, bitLength(pixels) + 3));
 }

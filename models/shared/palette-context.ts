@@ -347,7 +347,7 @@ export function decodePaletteRows(bytes: Uint8Array, pixels: number, channels: n
   const table = new Uint8Array(colours * channels);
   run(indices, table, channels, width, colours, splitKnownParts(bytes.subarray(4), chunkCount(pixels)));
   const out = new Uint8Array(pixels * channels);
-  for (let i = 0; i < pixels; i++) out.set(table.subarray(indices[i] * channels, indices[i] * channels + channels), i * channels);
+  for (let i = 0, o = 0; i < pixels; i++) for (let c = 0, at = indices[i] * channels; c < channels; c++) out[o++] = table[at + c];
   return out;
 }
 

@@ -161,6 +161,23 @@ describe('route 8: alpha images whole through the palette context model', () => 
     expect(photoCoded.payload[0]).toBe(7);
   });
 
+  it('grey+alpha too: the window in grey with its shadow takes route 8 and comes back bit-exact', async () => {
+    const ar = await loadModel('ar');
+    const { samples, layout } = await windowWithShadow();
+    const pixels = layout.height * layout.width;
+    const greyAlpha = new Uint8Array(2 * pixels);
+    for (let i = 0; i < pixels; i++) {
+      greyAlpha[2 * i] = Math.round((299 * samples[4 * i] + 587 * samples[4 * i + 1] + 114 * samples[4 * i + 2]) / 1000);
+      greyAlpha[2 * i + 1] = samples[4 * i + 3];
+    }
+    const greyLayout = { ...layout, channels: 2 };
+    const coded = await ar.encode(greyAlpha, greyLayout);
+    expect(coded.payload[0]).toBe(8);
+    const out = new Uint8Array(greyAlpha.length);
+    await ar.decode(coded.payload, greyLayout, out);
+    expect(Buffer.from(out).equals(Buffer.from(greyAlpha))).toBe(true);
+  });
+
   it('refuses forged route 8 payloads (CORRUPT), and checks their size before allocating', async () => {
     const ar = await loadModel('ar');
     const { samples, layout } = await windowWithShadow();

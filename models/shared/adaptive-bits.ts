@@ -97,10 +97,7 @@ export class AdaptiveBits {
 
   /** Code `bit` (encoder) or read it (decoder: `bit` ignored) under context ctx; returns the bit. */
   code(ctx: number, bit: number): number {
-    const p = this.prob[ctx];
-    const msg = this.msg;
-    if (msg === undefined) this.encodeBinary(p, bit);
-    else bit = msg.popBinary(p, PRECISION);
+    bit = this.codeUnder(this.prob[ctx], bit);
     this.learn(ctx, bit);
     return bit;
   }
@@ -126,9 +123,7 @@ export class AdaptiveBits {
     let p = p12 * 16 + 8;
     if (p < P_MIN) p = P_MIN;
     else if (p > ONE - P_MIN) p = ONE - P_MIN;
-    const msg = this.msg;
-    if (msg === undefined) this.encodeBinary(p, bit);
-    else bit = msg.popBinary(p, PRECISION);
+    bit = this.codeUnder(p, bit);
     const err = (bit ? 4096 : 0) - p12;
     for (let k = 0; k < MIX3_INPUTS; k++) weights[m + k] += Math.floor((inputs[k] * err * MIX_RATE) / MIX_DIV);
     this.learn(ctxA, bit);

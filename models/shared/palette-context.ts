@@ -252,7 +252,7 @@ function run(indices: Uint32Array, table: Uint8Array, channels: number, width: n
       }
     }
     const length = matchLength < 15 ? matchLength : 15;
-    for (let k = 0; k < count && found < 0; k++) {
+    for (let k = 0; k < count; k++) {
       const six = SIX_BASE + ((sixHash + k) & sixMask);
       const four = FOUR_BASE + ((fourHash + k) & fourMask);
       const matched = cands[k] === predicted;

@@ -277,9 +277,9 @@ function bodySize(body: Uint8Array[]): number {
 }
 
 /**
- * The rows a strips body (no route byte) hands to Brotli, as its map declares them (0 when the body is
- * too short to hold the map): those rows' samples may cost next to nothing, so the decoder's check of
- * the payload's size before allocating counts only the others (Brotli rows are bounded by the limits, as
+ * The rows a strips body (no route byte) takes from the flow, as its map declares them (0 when the body
+ * is too short to hold the map): those rows' samples may cost next to nothing, so the decoder's check of
+ * the payload's size before allocating counts only the others (strip rows are bounded by the limits, as
  * Brotli files are).
  */
 export function stripRowsOf(body: Uint8Array, layout: SampleLayout): number {
@@ -287,7 +287,7 @@ export function stripRowsOf(body: Uint8Array, layout: SampleLayout): number {
   return body.length < mapBytes ? 0 : countRows(rowsOfMap(body.subarray(0, mapBytes), layout));
 }
 
-/** `inner` with strips of Brotli rows where they gain (route `id`); 8-bit layouts; `inner` must take known rows. */
+/** `inner` with strips of rows for Brotli or the palette context model where they gain (route `id`); 8-bit layouts; `inner` must take known rows. */
 export function stripsRoute(id: number, inner: Route): Route {
   return {
     id,

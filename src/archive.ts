@@ -118,7 +118,7 @@ function rawMemberBytes(p: Prepared, method: MemberMethod): Uint8Array {
 
 export async function compressArchive(
   inputs: ArchiveInput[],
-  options: { model?: string; progress?: Progress; onMember?: (index: number) => void; forceModel?: boolean } = {},
+  options: { model?: string; progress?: Progress; onMember?: (index: number) => void; forceModel?: boolean; effort?: number } = {},
 ): Promise<{ bytes: Uint8Array; report: ArchiveReport }> {
   if (inputs.length === 0) fail('USAGE', 'an archive needs at least one file');
   if (inputs.length > MAX_MEMBERS) fail('USAGE', `more than ${MAX_MEMBERS} files`);
@@ -147,7 +147,7 @@ export async function compressArchive(
     if (model.chain) {
       ({ modelBits, floatBits } = await model.chain.push(msg, p.samples, p.layout, progress));
     } else {
-      const encoded = await model.encode(p.samples, p.layout, progress);
+      const encoded = await model.encode(p.samples, p.layout, progress, { effort: options.effort });
       pushRaw(msg, encoded.payload);
       ({ modelBits, floatBits } = encoded);
       method = 'payload';
@@ -162,7 +162,7 @@ export async function compressArchive(
       for (const id of alternativeModels(p.kind, p.layout, model)) {
         const other = await loadModel(id);
         if (!other.codes?.(p.layout, p.samples)) continue;
-        const encoded = await other.encode(p.samples, p.layout, progress);
+        const encoded = await other.encode(p.samples, p.layout, progress, { effort: options.effort });
         if (8 * encoded.payload.length >= msg.storedBits() - startBits) continue;
         msg = before.clone();
         pushRaw(msg, encoded.payload);
@@ -474,7 +474,7 @@ async function decodeMember(msg: Message, r: MemberRecord, model: IntegerModel, 
 }
 
 /** Archive, restore, compare every member with its input; report per member and for the chain. */
-export async function verifyArchive(inputs: ArchiveInput[], options: { model?: string; progress?: Progress } = {}): Promise<ArchiveReport> {
+export async function verifyArchive(inputs: ArchiveInput[], options: { model?: string; progress?: Progress; effort?: number } = {}): Promise<ArchiveReport> {
   const { bytes, report } = await compressArchive(inputs, options);
   const { members } = await decompressArchive(bytes, { model: options.model });
   for (const [i, m] of members.entries()) {

@@ -39,6 +39,7 @@ import { arKind, AR_FORMAT } from './kind.js';
 import { ROWS_KEPT, contextOf, createPlanes, featureCount, medianPrediction, recordSample } from './context.js';
 import { ADAPT_FEATURES, ADAPT_HIDDEN, MIXTURE_OUTPUTS, NetRunner, OUTPUT_UNIT, SINGLE_OUTPUTS, checkNet, type IntegerNet } from './net.js';
 import { MIX_LOGIT_STEPS, MIX_ONE, MIX_PRECISION, Mixture, mixWeight } from './mixture.js';
+import { DecisionStack, RESIDUAL_MIXER_MIN_BITS, ResidualMixer } from './residual-mixer.js';
 
 export { AR_FORMAT } from './kind.js';
 export const AR_FORMAT_VERSION = 1;
@@ -60,6 +61,10 @@ const ROUTE_AR_STRIPS = 6;
 const ROUTE_AR_ALPHA_STRIPS = 7;
 /** Alpha layouts of mixture models, whole (every channel) through the palette context model: where that beats route 7 (soft shadows, transparent charts). */
 const ROUTE_AR_PALETTE = 8;
+/** Route 5 with each sample coded through the residual context mixer (residual-mixer.ts): what mixture models write. */
+const ROUTE_AR_MIXED = 9;
+/** Route 6 with route 9's flow. */
+const ROUTE_AR_MIXED_STRIPS = 10;
 /**
  * The grid coder that route 3 was written with: its bitstream is part of ar's files, so a new grid
  * algorithm needs a new route id here (the model refuses to load until someone decides).
@@ -123,6 +128,8 @@ export const FLOW_PLAIN = 0;
 export const FLOW_ADAPTIVE_MEAN = 1;
 /** A mixture model's loop (route 5): the mixture of two logistics, with the mean adaptation. */
 export const FLOW_MIXTURE = 2;
+/** Route 9: route 5's mixture with each sample coded through the residual context mixer (residual-mixer.ts). */
+export const FLOW_MIXTURE_MIXED = 3;
 
 /**
  * MeanAdapter: the correction is (w . hidden) / 2^MEAN_SHIFT + (v . features) / 2^FEATURE_SHIFT quarters,
@@ -249,14 +256,16 @@ export class ArFlow implements PartCoder {
     const raw = runner.output;
     const tables = this.tables.tables;
     const adapter = this.adaptScale ? new ScaleAdapter() : undefined;
-    if ((variant === FLOW_MIXTURE) !== this.mixture) fail('CORRUPT', this.mixture ? 'a mixture model codes with route 5 only' : 'route 5 needs a mixture model');
+    if ((variant === FLOW_MIXTURE || variant === FLOW_MIXTURE_MIXED) !== this.mixture) fail('CORRUPT', this.mixture ? 'a mixture model codes with routes 5 and 9 only' : 'routes 5 and 9 need a mixture model');
     const mixture = this.mixture;
     const mix = new Mixture();
-    const meanAdapter = variant === FLOW_ADAPTIVE_MEAN || variant === FLOW_MIXTURE ? new MeanAdapter(runner) : undefined;
+    const residualMixer = variant === FLOW_MIXTURE_MIXED ? new ResidualMixer(width, channels, msg ? new DecisionStack(msg) : record!.decisions!) : undefined;
+    const meanAdapter = variant !== FLOW_PLAIN ? new MeanAdapter(runner) : undefined;
     for (let y = 0; y < height; y++) {
       if (progress && y % 8 === 0) progress(y / height);
       if (knownRows && knownRows[y] === 1) {
         // A row coded elsewhere (its samples are in `values`): context for the rows below, nothing coded.
+        if (residualMixer) residualMixer.clearRow(y);
         for (let x = 0; x < width; x++)
           for (let k = 0; k < channels; k++) recordSample(planes, y, x, order[k], medianPrediction(planes, y, x, order[k]), values[(y * width + x) * channels + order[k]]);
         continue;
@@ -266,6 +275,7 @@ export class ArFlow implements PartCoder {
         // payload stops within 256 pixels, not after every declared sample (a forged row may be a million wide).
         if (msg && (x & 255) === 0 && msg.underflowWords > 0) fail('CORRUPT', 'a band ends before its samples do');
         const pixel = (y * width + x) * channels;
+        const pixelDecisions = residualMixer && msg === undefined ? record!.decisions!.size : 0;
         for (let k = 0; k < channels; k++) {
           const ch = order[k];
           const i = pixel + ch;
@@ -329,7 +339,13 @@ export class ArFlow implements PartCoder {
             const tableA = tables[clampScale(scaleA + scaleStep) * QUARTERS + a - baseA * QUARTERS];
             const tableB = tables[clampScale(scaleB + scaleStep) * QUARTERS + b - baseB * QUARTERS];
             mix.set(tableA, p0 + baseA, tableB, p0 + baseB, weightA);
-            if (msg === undefined) {
+            if (residualMixer) {
+              const rounded = p0 + Math.floor((meanQuarters + QUARTERS / 2) / QUARTERS);
+              const centre = rounded < 0 ? 0 : rounded > 255 ? 255 : rounded;
+              // (The encoder counts a pixel's bits after its last channel: one log a pixel.)
+              value = residualMixer.code(values, y, x, k, ch, mix, centre, netScale, msg === undefined ? values[i] : 0);
+              values[i] = value;
+            } else if (msg === undefined) {
               value = values[i];
               const start = mix.cdf(value);
               const freq = mix.cdf(value + 1) - start;
@@ -338,7 +354,12 @@ export class ArFlow implements PartCoder {
               const bits = MIX_PRECISION - Math.log2(freq);
               record!.bits += bits;
               if (record!.pixelBits) record!.pixelBits[y * width + x] += bits;
-              if (record!.withFloatBits) {
+            } else {
+              value = mix.find(msg.peek(MIX_PRECISION), p0 + Math.floor(meanQuarters / QUARTERS));
+              msg.pop(mix.start, mix.end - mix.start, MIX_PRECISION);
+              values[i] = value;
+            }
+            if (msg === undefined && record!.withFloatBits) {
                 const wf = 1 / (1 + Math.exp(-raw[4] / OUTPUT_UNIT / MIX_LOGIT_STEPS));
                 const sA = floatScale(raw[1], scaleStep);
                 const sB = floatScale(raw[3], scaleStep);
@@ -348,11 +369,6 @@ export class ArFlow implements PartCoder {
                 const inRange = wf * rangeMass(centreA, sA) + (1 - wf) * rangeMass(centreB, sB);
                 const p = (wf * logisticMass(value - centreA, sA) + (1 - wf) * logisticMass(value - centreB, sB)) / inRange;
                 record!.floatBits -= Math.log2(Math.max(p, 2 ** -30));
-              }
-            } else {
-              value = mix.find(msg.peek(MIX_PRECISION), p0 + Math.floor(meanQuarters / QUARTERS));
-              msg.pop(mix.start, mix.end - mix.start, MIX_PRECISION);
-              values[i] = value;
             }
           }
           if (meanAdapter) meanAdapter.update(k, 4 * (value - p0) - netMean);
@@ -361,6 +377,11 @@ export class ArFlow implements PartCoder {
             adapter.update(ctx, error16 < 0 ? -error16 : error16);
           }
           recordSample(planes, y, x, ch, p0, value);
+        }
+        if (residualMixer && msg === undefined) {
+          const bits = record!.decisions!.bitsSince(pixelDecisions);
+          record!.bits += bits;
+          if (record!.pixelBits) record!.pixelBits[y * width + x] += bits;
         }
       }
     }
@@ -376,14 +397,20 @@ export class ArFlow implements PartCoder {
     const n = data.length;
     const reuse = <T extends { length: number; subarray(a: number, b: number): T }>(kept: T | undefined, make: (n: number) => T) => (kept && kept.length >= n ? kept.subarray(0, n) : make(n));
     const kept = this.scratch;
-    const record: SampleRecord = this.mixture
+    const record: SampleRecord = variant === FLOW_MIXTURE_MIXED
+      ? { table: new Uint8Array(0), residual: new Int16Array(0), decisions: new DecisionStack(), bits: 0, floatBits: 0, withFloatBits, pixelBits }
+      : this.mixture
       ? // 8 bytes a sample: the intervals.
         { table: new Uint8Array(0), residual: new Int16Array(0), start: reuse(kept?.start, (m) => new Uint32Array(m)), freq: reuse(kept?.freq, (m) => new Uint32Array(m)), bits: 0, floatBits: 0, withFloatBits, pixelBits }
       : // 3 bytes a sample: table indices (j, q) < 192, residuals |r| < 2^15 (|mean| <= 2^31 / OUTPUT_UNIT).
         { table: reuse(kept?.table, (m) => new Uint8Array(m)), residual: reuse(kept?.residual, (m) => new Int16Array(m)), bits: 0, floatBits: 0, withFloatBits, pixelBits };
-    this.scratch = { table: record.table, residual: record.residual, start: record.start, freq: record.freq };
+    if (!record.decisions) this.scratch = { table: record.table, residual: record.residual, start: record.start, freq: record.freq };
     this.run(data, layout, undefined, record, progress, variant, knownRows);
     msg.reserve(Math.ceil(record.bits / 16) + 64);
+    if (record.decisions) {
+      record.decisions.pushOnto(msg);
+      return { bits: record.bits, floatBits: record.floatBits };
+    }
     // Reverse coding order: the decoder pops the first coded sample first; rows coded elsewhere are skipped.
     const rowSamples = layout.width * layout.channels;
     for (let y = layout.height - 1; y >= 0; y--) {
@@ -467,6 +494,8 @@ interface SampleRecord {
   /** A mixture: each sample's interval (mixture.ts), pushed at MIX_PRECISION. */
   start?: Uint32Array;
   freq?: Uint32Array;
+  /** Route 9: the residual context mixer's decisions. */
+  decisions?: DecisionStack;
   bits: number;
   /** The float model's bits, summed when `withFloatBits` (they cost ~20% of encoding time). */
   floatBits: number;
@@ -555,18 +584,20 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
       placeBits: (pixelBits, layout, { y0 }, bits) => pixelBits.set(bits, y0 * layout.width),
       rowsOf: (band) => band,
     });
-  // A mixture model writes route 5, or route 6 when some strips of rows are Brotli's (graphics).
-  const flowRoute = flow.mixture
-    ? bandPlan(ROUTE_AR_MIXTURE, false, FLOW_MIXTURE)
-    : { ...bandPlan(ROUTE_AR_ADAPTIVE, false, FLOW_ADAPTIVE_MEAN), older: [bandPlan(ROUTE_AR, false), bandPlan(ROUTE_AR_FIXED_BANDS, true)] };
-  const imageRoute = flow.mixture ? stripsRoute(ROUTE_AR_STRIPS, flowRoute) : flowRoute;
+  // A mixture model writes route 5, or route 6 when some strips of rows leave the flow (graphics); from
+  // effort 2 on the same with the residual context mixer, routes 9 and 10. Each reads the other's.
+  const mixtureRoute = bandPlan(ROUTE_AR_MIXTURE, false, FLOW_MIXTURE);
+  const mixedRoute = bandPlan(ROUTE_AR_MIXED, false, FLOW_MIXTURE_MIXED);
+  const oneLogisticRoute = { ...bandPlan(ROUTE_AR_ADAPTIVE, false, FLOW_ADAPTIVE_MEAN), older: [bandPlan(ROUTE_AR, false), bandPlan(ROUTE_AR_FIXED_BANDS, true)] };
+  const stripsOf = [stripsRoute(ROUTE_AR_STRIPS, mixtureRoute), stripsRoute(ROUTE_AR_MIXED_STRIPS, mixedRoute)];
+  const imageRoutes = flow.mixture ? [{ ...stripsOf[0], older: [stripsOf[1], mixedRoute] }, { ...stripsOf[1], older: [stripsOf[0], mixtureRoute] }] : [oneLogisticRoute, oneLogisticRoute];
   if (GRID_ALGORITHM !== ALPHA_PLANE_CODER) fail('INTERNAL', `ar's alpha route codes planes with ${ALPHA_PLANE_CODER}, the grid coder is ${GRID_ALGORITHM}`);
   // Older builds sent alpha layouts down the baseline route; a mixture model's colour may have strips
-  // (route 7: the colour body behind its own route byte, 5 or 6), route 3 is what it wrote before.
-  const alphaRoute = (channels: number) => {
-    const plain = channelSplitRoute(ROUTE_AR_ALPHA, channels - 1, flowRoute, gridRoute());
+  // (route 7: the colour body behind its own route byte, 5, 6, 9 or 10), route 3 is what it wrote before.
+  const alphaRoute = (channels: number, effort: number) => {
+    const plain = channelSplitRoute(ROUTE_AR_ALPHA, channels - 1, flow.mixture ? mixtureRoute : oneLogisticRoute, gridRoute());
     if (!flow.mixture) return { ...plain, older: [baselineRoute] };
-    const split = { ...channelSplitRoute(ROUTE_AR_ALPHA_STRIPS, channels - 1, withRouteByte(imageRoute), gridRoute()), older: [plain, baselineRoute] };
+    const split = { ...channelSplitRoute(ROUTE_AR_ALPHA_STRIPS, channels - 1, withRouteByte(imageRoutes[effort - 1]), gridRoute()), older: [plain, baselineRoute] };
     return smallerRoute(split, paletteContextRoute(ROUTE_AR_PALETTE));
   };
   const colourWithAlpha = (layout: SampleLayout) => ArFlow.codes({ ...layout, channels: layout.channels - 1 }) && (layout.channels === 2 || layout.channels === 4);
@@ -574,23 +605,25 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
     id,
     description: arKind.description,
     hash: sha256(new TextEncoder().encode(AR_ALGORITHM), jsonBytes, flow.tables.bytes, new TextEncoder().encode(BASELINE_ALGORITHM), baseline.hash),
-    minBitsPerSample: Math.min(flow.minBits(), baselineMinBits(baseline), GRID_MIN_BITS_PER_SAMPLE),
+    minBitsPerSample: Math.min(flow.minBits(), flow.mixture ? RESIDUAL_MIXER_MIN_BITS : Infinity, baselineMinBits(baseline), GRID_MIN_BITS_PER_SAMPLE),
     // Alpha layouts are not the flow's alone: other models (grid) still compete for them.
     codes: ArFlow.codes,
     // A mixture model's grey and RGB layouts go through the strips route (with alpha only the colour
     // does: the library's whole-file Brotli still competes there).
     triesBrotli: (layout: SampleLayout) => flow.mixture && ArFlow.codes(layout),
   };
-  const alphaRoutes = [alphaRoute(2), alphaRoute(4)];
-  const model = routedModel(info, (layout) => (ArFlow.codes(layout) ? imageRoute : colourWithAlpha(layout) ? alphaRoutes[layout.channels >> 2] : baselineRoute));
+  // alphaRoutes[effort - 1][channels >> 2]: grey+alpha, RGBA.
+  const alphaRoutes = [1, 2].map((effort) => [alphaRoute(2, effort), alphaRoute(4, effort)]);
+  const model = routedModel(info, (layout, effort) => (ArFlow.codes(layout) ? imageRoutes[effort - 1] : colourWithAlpha(layout) ? alphaRoutes[effort - 1][layout.channels >> 2] : baselineRoute));
   if (!flow.mixture) return model;
-  // Routes 6 and 7 (colour route 6): the flow's rows at the flow's fewest bits, Brotli's rows at none;
-  // route 7's alpha plane at the grid coder's fewest; route 8's pixels at the context model's fewest.
-  const flowMin = flow.minBits();
+  // Routes 6, 10 and 7 (colour route 6 or 10): the flow's rows at the flow's fewest bits, the strips'
+  // rows at none; route 7's alpha plane at the grid coder's fewest; route 8's pixels at the context model's fewest.
+  const flowMin = Math.min(flow.minBits(), RESIDUAL_MIXER_MIN_BITS);
+  const strips = (route: number) => route === ROUTE_AR_STRIPS || route === ROUTE_AR_MIXED_STRIPS;
   const minPayloadBits = (payload: Uint8Array, layout: SampleLayout): number => {
-    if (payload[0] === ROUTE_AR_STRIPS && ArFlow.codes(layout)) return (layout.height - stripRowsOf(payload.subarray(1), layout)) * layout.width * layout.channels * flowMin;
+    if (strips(payload[0]) && ArFlow.codes(layout)) return (layout.height - stripRowsOf(payload.subarray(1), layout)) * layout.width * layout.channels * flowMin;
     // Route 7: route byte, the colour body's u32 length, then the colour body with its own route byte.
-    if (payload[0] === ROUTE_AR_ALPHA_STRIPS && colourWithAlpha(layout) && payload[5] === ROUTE_AR_STRIPS) {
+    if (payload[0] === ROUTE_AR_ALPHA_STRIPS && colourWithAlpha(layout) && strips(payload[5])) {
       const colour = { ...layout, channels: layout.channels - 1 };
       return (layout.height - stripRowsOf(payload.subarray(6), colour)) * layout.width * colour.channels * flowMin + layout.height * layout.width * GRID_MIN_BITS_PER_SAMPLE;
     }

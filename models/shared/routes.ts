@@ -11,12 +11,15 @@
 import { Message, fail } from '../../codec/index.js';
 import { knownPartsHeader, partsHeader, splitKnownParts, splitParts } from './framing.js';
 import type { PartRunner } from './parts.js';
-import type { CodedBits, EncodeResult, IntegerModel, MessageCoder, Progress, SampleArray, SampleLayout } from './types.js';
+import { MAX_EFFORT, type CodedBits, type EncodeResult, type IntegerModel, type MessageCoder, type Progress, type SampleArray, type SampleLayout } from './types.js';
 
 export interface Route {
   /** The route byte (unused when the model has one route). */
   id: number;
-  /** Routes older builds wrote for the same layouts: still decoded (their byte), never written. */
+  /**
+   * Routes this one reads but does not write (their byte): what older builds wrote for the same layouts,
+   * and what the model writes for them at other efforts.
+   */
   older?: Route[];
   /** Routes this one writes instead when they code smaller (its encode then returns their `id`). */
   also?: Route[];
@@ -113,7 +116,7 @@ function knownRowsOf<Part>(plan: PartsPlan<Part>, knownRows: Uint8Array | undefi
 
 /**
  * A route's body behind the byte of the route that wrote it (its own id, or one of its `also`), so that a
- * body nested in another route (a channel split's colour) can be any of them.
+ * body nested in another route (a channel split's colour) can be any of them; `older` ones still decode.
  */
 export function withRouteByte(route: Route): Route {
   return {
@@ -124,7 +127,7 @@ export function withRouteByte(route: Route): Route {
     },
     async decode(body, layout, out, progress, knownRows) {
       if (body.length < 1) fail('CORRUPT', 'empty nested payload');
-      const written = body[0] === route.id ? route : route.also?.find((r) => r.id === body[0]);
+      const written = body[0] === route.id ? route : [...(route.also ?? []), ...(route.older ?? [])].find((r) => r.id === body[0]);
       if (!written) fail('CORRUPT', 'nested payload route does not match the data layout');
       await written.decode(body.subarray(1), layout, out, progress, knownRows);
     },
@@ -227,23 +230,26 @@ export interface ModelInfo {
 }
 
 /**
- * An IntegerModel from its routes: `route(layout)` picks how a layout is coded (the decoder asks the
- * same question, so the route byte is a check, not a choice). `routeByte: false` for single-route models.
+ * An IntegerModel from its routes: `route(layout, effort)` picks how a layout is coded (the decoder asks
+ * the same question at effort 1, so the route byte is a check among that route's own, `also` and `older`
+ * ids, not a choice). `routeByte: false` for single-route models.
  */
-export function routedModel(info: ModelInfo, route: (layout: SampleLayout) => Route, routeByte = true): IntegerModel {
+export function routedModel(info: ModelInfo, route: (layout: SampleLayout, effort: number) => Route, routeByte = true): IntegerModel {
   return {
     ...info,
     minBitsPerSample: Math.max(0, info.minBitsPerSample),
     async encode(data, layout, progress, options): Promise<EncodeResult> {
       if (data.length !== layout.height * layout.width * layout.channels) fail('INTERNAL', 'layout does not match data');
       const pixelBits = options?.pixelBits ? new Float32Array(layout.height * layout.width) : undefined;
-      const r = route(layout);
+      const effort = options?.effort ?? 1;
+      if (!Number.isInteger(effort) || effort < 1 || effort > MAX_EFFORT) fail('USAGE', `effort ${effort}: 1 to ${MAX_EFFORT}`);
+      const r = route(layout, effort);
       const { body, id, ...coded } = await r.encode(data, layout, progress, pixelBits, options?.floatBits ?? true);
       return { ...coded, pixelBits, payload: concat(routeByte ? [Uint8Array.of(id ?? r.id), ...body] : body) };
     },
     async decode(payload, layout, out, progress) {
       if (out.length !== layout.height * layout.width * layout.channels) fail('INTERNAL', 'layout does not match data');
-      const r = route(layout);
+      const r = route(layout, 1);
       if (!routeByte) return r.decode(payload, layout, out, progress);
       if (payload.length < 1) fail('CORRUPT', 'empty payload');
       const written = payload[0] === r.id ? r : [...(r.also ?? []), ...(r.older ?? [])].find((o) => o.id === payload[0]);

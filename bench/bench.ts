@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [--data DIR]... [--corpus DIR] [--arrays DIR]... [--text DIR]... [--browser DIR]... [--memory] [--json out.json] [--plot out.svg] [--runs N] [--quick] [--models a,b]
+ * npm run bench -- [--data DIR]... [--corpus DIR] [--arrays DIR]... [--text DIR]... [--browser DIR]... [--memory] [--json out.json] [--plot out.svg] [--runs N] [--quick] [--models a,b] (a model id, `default`, either with @eN for effort N: ar@e2)
  *
  * For each dataset (default: fixtures/, the corpus test splits under --corpus, FLOWZIP_CORPUS or
  * ../shared/data/corpus, when present, and bench/data/graphics), every
@@ -163,7 +163,15 @@ function peakRss(command: string, args: string[]): number | undefined {
 /** `--models default`: what `flowzip compress` does with no model named (the default, and for alpha and 16-bit images also grid; the smaller). */
 const DEFAULT_CHOICE = 'default';
 
-async function benchFlowzip(model: string, dataset: string, items: Item[], runs: number, cli: string): Promise<CodecResult> {
+/** A `--models` entry: a model id, `default`, either with `@eN` for effort N (`ar@e2`). */
+function modelSpec(spec: string): { model: string; effort?: number; cliArgs: string[] } {
+  const [model, effort] = spec.split('@e');
+  if (effort === undefined) return { model, cliArgs: model === DEFAULT_CHOICE ? [] : ['--model', model] };
+  return { model, effort: Number(effort), cliArgs: [...(model === DEFAULT_CHOICE ? [] : ['--model', model]), '-e', effort] };
+}
+
+async function benchFlowzip(spec: string, dataset: string, items: Item[], runs: number, cli: string): Promise<CodecResult> {
+  const { model, effort, cliArgs } = modelSpec(spec);
   const chosen = model === DEFAULT_CHOICE;
   const t0 = performance.now();
   await loadModel(chosen ? undefined : model);
@@ -178,7 +186,7 @@ async function benchFlowzip(model: string, dataset: string, items: Item[], runs:
     for (const [i, it] of items.entries()) {
       let t = performance.now();
       // What `flowzip compress` runs (no report, so no float-model bits).
-      const bytes = await compress(it.bytes, chosen ? { kind: 'image', forceModel: true } : { model, kind: 'image', forceModel: true });
+      const bytes = await compress(it.bytes, chosen ? { kind: 'image', forceModel: true, effort } : { model, kind: 'image', forceModel: true, effort });
       te += performance.now() - t;
       t = performance.now();
       const restored = await decompress(bytes);
@@ -190,11 +198,11 @@ async function benchFlowzip(model: string, dataset: string, items: Item[], runs:
     enc.push(te / 1000);
     dec.push(td / 1000);
   }
-  if (!exact) throw new Error(`ROUND TRIP MISMATCH: flowzip:${model} on ${dataset}`);
+  if (!exact) throw new Error(`ROUND TRIP MISMATCH: flowzip:${spec} on ${dataset}`);
   const dir = mkdtempSync(join(tmpdir(), 'flowzip-bench-'));
-  const rss = peakRss(process.execPath, [cli, 'compress', '-q', ...(chosen ? [] : ['--model', model]), '--kind', 'image', '-o', dir, ...items.map((it) => it.path)]);
+  const rss = peakRss(process.execPath, [cli, 'compress', '-q', ...cliArgs, '--kind', 'image', '-o', dir, ...items.map((it) => it.path)]);
   rmSync(dir, { recursive: true, force: true });
-  return { ...summarize(`flowzip:${model}`, dataset, items, sizes, [median(enc), median(dec)]), loadSeconds, peakRssMB: rss, roundTripExact: exact };
+  return { ...summarize(`flowzip:${spec}`, dataset, items, sizes, [median(enc), median(dec)]), loadSeconds, peakRssMB: rss, roundTripExact: exact };
 }
 
 /** All files of a dataset in one archive (one chain): what bits-back models pay once per archive. */
@@ -340,16 +348,17 @@ export interface ThreadResult {
 }
 
 /** Whole-CLI wall clock (process start and model loading included) on all files, 1 thread vs all cores. */
-function benchThreads(model: string, dataset: string, items: Item[], cli: string): ThreadResult[] {
+function benchThreads(spec: string, dataset: string, items: Item[], cli: string): ThreadResult[] {
+  const { cliArgs } = modelSpec(spec);
   const rawBytes = items.reduce((a, it) => a + it.raw.length, 0);
   const out: ThreadResult[] = [];
   for (const threads of [...new Set([1, cpus().length])]) {
     const dir = mkdtempSync(join(tmpdir(), 'flowzip-threads-'));
     const t = performance.now();
-    execFileSync(process.execPath, [cli, 'compress', '-q', '-T', String(threads), '--model', model, '-o', dir, ...items.map((it) => it.path)]);
+    execFileSync(process.execPath, [cli, 'compress', '-q', '-T', String(threads), ...cliArgs, '-o', dir, ...items.map((it) => it.path)]);
     const seconds = (performance.now() - t) / 1000;
     rmSync(dir, { recursive: true, force: true });
-    out.push({ dataset, model, threads, seconds, compressMBPerS: rawBytes / 1e6 / seconds });
+    out.push({ dataset, model: spec, threads, seconds, compressMBPerS: rawBytes / 1e6 / seconds });
   }
   return out;
 }
@@ -415,7 +424,7 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: ${ds.name} (${items.length} images)\n`);
     for (const m of models) results.push(await benchFlowzip(m, ds.name, items, runs, cli));
     // Bits-back models chain files: one archive of the whole dataset shows the amortized rate.
-    for (const m of models) if (m !== DEFAULT_CHOICE && (await loadModel(m)).chain) results.push(await benchArchive(m, ds.name, items));
+    for (const m of models) if (m !== DEFAULT_CHOICE && !m.includes('@') && (await loadModel(m)).chain) results.push(await benchArchive(m, ds.name, items));
     results.push(await benchSharp('png', ds.name, items, runs));
     results.push(await benchSharp('webp', ds.name, items, runs));
     for (const spec of TOOLS) results.push(benchTool(spec, ds.name, items, runs));

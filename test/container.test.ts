@@ -6,8 +6,8 @@ import { decodeImage } from '../src/image.js';
 import { fixture, rng } from './helpers.js';
 
 interface GoldenList {
-  /** model: forced; chosen: the model the default choice records (when not the default itself). */
-  files: { golden: string; fixture: string; model?: string; chosen?: string }[];
+  /** model: forced; chosen: the model the default choice records (when not the default itself); effort: compress's. */
+  files: { golden: string; fixture: string; model?: string; chosen?: string; effort?: number }[];
   archives: { golden: string; members: string[]; model?: string }[];
   /** Files older builds wrote (another default choice, format version 1): today's build must still decode them. */
   older: { golden: string; fixture: string; model: string }[];
@@ -43,13 +43,13 @@ async function codeOf(f: () => unknown): Promise<string> {
 }
 
 describe('golden files of every model and archives (regenerate on purpose with `npm run golden`)', () => {
-  for (const { golden: path, fixture: name, model, chosen } of LIST.files) {
-    it(`${path} decodes to ${name} and re-encodes identically`, async () => {
+  for (const { golden: path, fixture: name, model, chosen, effort } of LIST.files) {
+    it(`${path} decodes to ${name} and re-encodes identically${effort ? ` at effort ${effort}` : ''}`, async () => {
       const input = fixture(name);
       const restored = await decompress(goldenFile(path));
       expect(restored.container.modelId).toBe(restored.container.method === 'model' ? (model ?? chosen ?? 'ar') : '');
       await expectRestored(restored.kind, restored.data, input);
-      const again = await compress(input, { name, ...(model ? { model, forceModel: true } : {}) });
+      const again = await compress(input, { name, effort, ...(model ? { model, forceModel: true } : {}) });
       expect(Buffer.from(again).equals(Buffer.from(goldenFile(path)))).toBe(true);
     }, 60_000);
   }

@@ -8,8 +8,8 @@ import { compress, compressArchive } from '../../dist/src/index.js';
 
 const fixture = (name) => new Uint8Array(readFileSync(new URL(`../../fixtures/${name}`, import.meta.url)));
 const { files, archives } = JSON.parse(readFileSync(new URL('../golden/golden.json', import.meta.url), 'utf8'));
-for (const { golden, fixture: name, model } of files) {
-  const bytes = await compress(fixture(name), { name, ...(model ? { model, forceModel: true } : {}) });
+for (const { golden, fixture: name, model, effort } of files) {
+  const bytes = await compress(fixture(name), { name, effort, ...(model ? { model, forceModel: true } : {}) });
   mkdirSync(new URL(`../golden/${golden}/..`, import.meta.url), { recursive: true });
   writeFileSync(new URL(`../golden/${golden}`, import.meta.url), bytes);
   console.log(`${golden} ${bytes.length} bytes`);

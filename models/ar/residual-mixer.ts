@@ -22,6 +22,9 @@ import { PRIOR_SCALE_COUNT } from '../shared/prior-tables.js';
 import type { Mixture } from './mixture.js';
 
 const MASS_ONE = 2 ** 20;
+/** The encoder's decisions are kept in blocks of 2^BLOCK_BITS words (4 MB). */
+const BLOCK_BITS = 20;
+const BLOCK_MASK = (1 << BLOCK_BITS) - 1;
 /**
  * Contexts: 2^BUCKET_BITS buckets of 16 words (64 bytes, one cache line), one word per decision of the
  * context (zero, sign, the 7 buckets on each side): n << 16 | p, p the 16-bit probability of a yes moving
@@ -100,51 +103,62 @@ function probabilityOf(yes: number, all: number): number {
 }
 
 /**
- * A band's decisions: the encoder keeps each as one word (probability << 1 | bit, 4 bytes) and pushes
- * them in reverse at the end (the decoder pops the first decision first); the decoder pops from `msg`.
+ * A band's decisions: the encoder keeps each as one word (probability << 1 | bit, 4 bytes) in blocks of
+ * 2^BLOCK_BITS words (no copying as they grow) and pushes them in reverse at the end (the decoder pops
+ * the first decision first); the decoder pops from `msg`.
  */
 export class DecisionStack {
-  private words = new Uint32Array(1 << 16);
+  private readonly blocks: Uint32Array[] = [];
+  private block = new Uint32Array(0);
+  /** Words used in the last block, and in all blocks. */
+  private used = 0;
   private count = 0;
+
+  constructor(readonly msg?: Message) {}
+
   /** Encoder: decisions recorded so far. */
   get size(): number {
     return this.count;
   }
 
-  constructor(readonly msg?: Message) {}
-
   /** Code `bit` (encoder) or read it (decoder: `bit` ignored) under 16-bit probability p of a 1. */
   codeUnder(p: number, bit: number): number {
     const msg = this.msg;
     if (msg !== undefined) return msg.popBinary(p, PRECISION);
-    if (this.count === this.words.length) {
-      const bigger = new Uint32Array(2 * this.words.length);
-      bigger.set(this.words);
-      this.words = bigger;
+    if (this.used === this.block.length) {
+      this.block = new Uint32Array(1 << BLOCK_BITS);
+      this.blocks.push(this.block);
+      this.used = 0;
     }
-    this.words[this.count++] = p * 2 + bit;
+    this.block[this.used++] = p * 2 + bit;
+    this.count++;
     return bit;
   }
 
-  /** Encoder: -log2 of the probabilities of the decisions recorded since `size` was `from` (a sample's: one log, not one a decision). */
+  /** Encoder: -log2 of the probabilities of the decisions recorded since `size` was `from` (a pixel's: one log, not one a decision). */
   bitsSince(from: number): number {
-    const words = this.words;
     let product = 1;
     for (let i = from; i < this.count; i++) {
-      const p = words[i] >>> 1;
-      product *= words[i] & 1 ? p : ONE - p;
+      const word = this.blocks[i >>> BLOCK_BITS][i & BLOCK_MASK];
+      const p = word >>> 1;
+      product *= word & 1 ? p : ONE - p;
     }
     return (this.count - from) * PRECISION - Math.log2(product);
   }
 
-  /** Push the recorded decisions onto `msg`, last first. */
+  /** Push the recorded decisions onto `msg`, last first, and forget them. */
   pushOnto(msg: Message): void {
-    const words = this.words;
-    for (let i = this.count - 1; i >= 0; i--) {
-      const p = words[i] >>> 1;
-      if (words[i] & 1) msg.push(ONE - p, p, PRECISION);
-      else msg.push(0, ONE - p, PRECISION);
+    for (let b = this.blocks.length - 1; b >= 0; b--) {
+      const words = this.blocks[b];
+      for (let i = (b === this.blocks.length - 1 ? this.used : words.length) - 1; i >= 0; i--) {
+        const p = words[i] >>> 1;
+        if (words[i] & 1) msg.push(ONE - p, p, PRECISION);
+        else msg.push(0, ONE - p, PRECISION);
+      }
     }
+    this.blocks.length = 0;
+    this.block = new Uint32Array(0);
+    this.used = 0;
     this.count = 0;
   }
 }

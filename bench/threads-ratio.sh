@@ -2,20 +2,21 @@
 # -T 1 against -T 2 on one image, CLI wall clock (process start included): compress and decompress
 # back to back in each round, so that drift hits both; each round also times one against two copies
 # of a CPU spin loop (what two threads can get from the machine at that moment).
-# Usage, from the repository root after `npm run build`: [P=image.png] [N=rounds] bash bench/threads-ratio.sh
+# Usage, from the repository root after `npm run build`: [P=image.png] [N=rounds] [E=effort] bash bench/threads-ratio.sh
 set -e
 P=${P:-../shared/data/corpus/photos-ds/train/lomiri20_kleiber.png}
 N=${N:-7}
+E=${E:-1}
 CLI=dist/cli/flowzip.js
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 cp "$P" "$W/in.png"
-node $CLI compress -T 1 "$W/in.png" -o "$W/in.flz" -f -q
+node $CLI compress -T 1 -e "$E" "$W/in.png" -o "$W/in.flz" -f -q
 echo 'let s = 0; for (let i = 0; i < 3e8; i++) s += i % 7;' > "$W/spin.js"
 t() { /usr/bin/time -f %e "$@" 2>&1 >/dev/null | tail -1; }
 for i in $(seq "$N"); do
-  c1=$(t node $CLI compress -T 1 "$W/in.png" -o "$W/c1.flz" -f -q)
-  c2=$(t node $CLI compress -T 2 "$W/in.png" -o "$W/c2.flz" -f -q)
+  c1=$(t node $CLI compress -T 1 -e "$E" "$W/in.png" -o "$W/c1.flz" -f -q)
+  c2=$(t node $CLI compress -T 2 -e "$E" "$W/in.png" -o "$W/c2.flz" -f -q)
   d1=$(t node $CLI decompress -T 1 "$W/in.flz" -o "$W/d1.png" -f -q)
   d2=$(t node $CLI decompress -T 2 "$W/in.flz" -o "$W/d2.png" -f -q)
   s1=$(t node "$W/spin.js")

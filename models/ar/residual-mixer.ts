@@ -26,11 +26,13 @@ const MASS_ONE = 2 ** 20;
 const BLOCK_BITS = 20;
 const BLOCK_MASK = (1 << BLOCK_BITS) - 1;
 /**
- * Contexts: 2^BUCKET_BITS buckets of 16 words (64 bytes, one cache line), one word per decision of the
- * context (zero, sign, the 7 buckets on each side): n << 16 | p, p the 16-bit probability of a yes moving
- * by 1/(n + 1.5), n the times seen up to RATE_LIMIT.
+ * Contexts: 2^B buckets of 16 words (64 bytes, one cache line), one word per decision of the context
+ * (zero, sign, the 7 buckets on each side): n << 16 | p, p the 16-bit probability of a yes moving by
+ * 1/(n + 1.5), n the times seen up to RATE_LIMIT. B = the bit length of the band's sample count, within
+ * [MIN_BUCKET_BITS, MAX_BUCKET_BITS]: a small image does not allocate and clear 16 MB.
  */
-const BUCKET_BITS = 18;
+const MIN_BUCKET_BITS = 14;
+const MAX_BUCKET_BITS = 18;
 const NODES = 16;
 const RATE_LIMIT = 127;
 /**
@@ -80,14 +82,20 @@ function clamp12(v: number): number {
 }
 
 /**
- * The bucket (word offset) of context `tag` for coded channel k and fields a, b, c (each -128..127): the
- * fields packed in one 32-bit key, then a multiplicative hash.
+ * The 32-bit hash of context `tag` for coded channel k and fields a, b, c (each -128..127): the fields
+ * packed in one key below 2^31, then two multiplications; its top B bits pick the bucket.
  */
-function bucketOf(tag: number, k: number, a: number, b: number, c: number): number {
+function contextHash(tag: number, k: number, a: number, b: number, c: number): number {
   const key = tag + 16 * (k + 4 * ((a + 128) + 256 * ((b + 128) + 256 * (c + 128))));
-  let h = Math.imul(key, 0x9e3779b1);
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  return (h >>> (32 - BUCKET_BITS)) * NODES;
+  const h = Math.imul(key, 0x9e3779b1);
+  return Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+}
+
+/** B for a band of `samples` samples: floor(log2 samples) + 1 within [MIN_BUCKET_BITS, MAX_BUCKET_BITS] (integers only). */
+export function bucketBitsFor(samples: number): number {
+  let bits = MIN_BUCKET_BITS;
+  while (bits < MAX_BUCKET_BITS && 2 ** bits <= samples) bits++;
+  return bits;
 }
 
 /** stretch of a 16-bit probability (units of 1/256). */
@@ -165,7 +173,9 @@ export class DecisionStack {
 
 /** One band's state: the context table, mixers, APM and the error rings. */
 export class ResidualMixer {
-  private readonly counters = new Uint32Array(NODES << BUCKET_BITS).fill(ONE >> 1);
+  private readonly counters: Uint32Array;
+  /** 32 - B: a context hash's top B bits are its bucket. */
+  private readonly bucketShift: number;
   /** Mixer 1 per (decision, channel, net scale); mixer 2 per (decision, channel, activity, signs of eW, eN). */
   private readonly weights1 = new Int32Array(MIXED_NODES * 3 * PRIOR_SCALE_COUNT * INPUTS);
   private readonly weights2 = new Int32Array(MIXED_NODES * 3 * ACTIVITY_LEVELS * 9 * INPUTS);
@@ -185,9 +195,13 @@ export class ResidualMixer {
   constructor(
     private readonly width: number,
     private readonly channels: number,
+    height: number,
     /** Records (encoder) or pops (decoder) the decisions. */
     readonly bits: DecisionStack,
   ) {
+    const bucketBits = bucketBitsFor(width * channels * height);
+    this.counters = new Uint32Array(NODES << bucketBits).fill(ONE >> 1);
+    this.bucketShift = 32 - bucketBits;
     for (let i = NET_INPUT; i < this.weights1.length; i += INPUTS) this.weights1[i] = WEIGHT_ONE;
     for (let i = NET_INPUT; i < this.weights2.length; i += INPUTS) this.weights2[i] = WEIGHT_ONE;
     for (let i = 0; i < this.apm.length; i++) this.apm[i] = squash(((i % APM_POINTS) - 16) * 128) * 16;
@@ -292,14 +306,16 @@ export class ResidualMixer {
     const lW = level(W - c);
     const lN = level(N - c);
     const lePrev = level(ePrev);
-    base[0] = bucketOf(1, k, netScale, 0, 0);
-    base[1] = bucketOf(3, k, sign3(eW) * 27 + sign3(eN) * 9 + sign3(eNW) * 3 + sign3(eNE), aW > 3 ? 2 : aW >> 1, 0);
-    base[2] = bucketOf(6, k, lW, lN, 0);
-    base[3] = bucketOf(7, k, level(NE - c), level(NW - c), 0);
-    base[4] = bucketOf(8, k, level(W + N - NW - c), level(N + NE - NNE - c), 0);
-    base[5] = bucketOf(9, k, level(2 * N - NN - c), level(2 * W - WW - c), 0);
-    base[6] = bucketOf(10, k, lePrev, level(eW), level(eN));
-    base[7] = k > 0 ? bucketOf(12, k, clamp12(ePrev), lW, 0) : bucketOf(12, k, level(NN - c), level(WW - c), 0);
+    base[0] = contextHash(1, k, netScale, 0, 0);
+    base[1] = contextHash(3, k, sign3(eW) * 27 + sign3(eN) * 9 + sign3(eNW) * 3 + sign3(eNE), aW > 3 ? 2 : aW >> 1, 0);
+    base[2] = contextHash(6, k, lW, lN, 0);
+    base[3] = contextHash(7, k, level(NE - c), level(NW - c), 0);
+    base[4] = contextHash(8, k, level(W + N - NW - c), level(N + NE - NNE - c), 0);
+    base[5] = contextHash(9, k, level(2 * N - NN - c), level(2 * W - WW - c), 0);
+    base[6] = contextHash(10, k, lePrev, level(eW), level(eN));
+    base[7] = k > 0 ? contextHash(12, k, clamp12(ePrev), lW, 0) : contextHash(12, k, level(NN - c), level(WW - c), 0);
+    const shift = this.bucketShift;
+    for (let j = 0; j < CONTEXTS; j++) base[j] = (base[j] >>> shift) * NODES;
     this.k = k;
     this.netScale = netScale;
     this.activity = activity;

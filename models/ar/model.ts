@@ -18,8 +18,9 @@
  * logistics (mixture.ts); such a model writes and reads route 5 (and route 3 with route 5's colour
  * body), or 6: route 5 with strips of rows coded by Brotli or the palette context model (strips-route.ts:
  * text and graphics rows), when that is smaller; alpha layouts: 7 (route 3 with the colour body behind
- * its own route byte, 5 or 6) or 8 (every channel through the palette context model, palette-context.ts)
- * when that is smaller. Written before, still decoded: 2 = route 4 without the mean
+ * its own route byte, 5, 6, 9 or 10) or 8 (every channel through the palette context model,
+ * palette-context.ts) when that is smaller. At effort 2, 9 and 10: routes 5 and 6 with each sample coded
+ * through the residual context mixer (residual-mixer.ts). Written before, still decoded: 2 = route 4 without the mean
  * adaptation; 1 = route 2 with bands of BAND_ROWS rows and a shorter last one (it left the second of two
  * threads idle on a 640-row photo); 0 for alpha layouts.
  */
@@ -61,7 +62,7 @@ const ROUTE_AR_STRIPS = 6;
 const ROUTE_AR_ALPHA_STRIPS = 7;
 /** Alpha layouts of mixture models, whole (every channel) through the palette context model: where that beats route 7 (soft shadows, transparent charts). */
 const ROUTE_AR_PALETTE = 8;
-/** Route 5 with each sample coded through the residual context mixer (residual-mixer.ts): what mixture models write. */
+/** Route 5 with each sample coded through the residual context mixer (residual-mixer.ts): what mixture models write at effort 2. */
 const ROUTE_AR_MIXED = 9;
 /** Route 6 with route 9's flow. */
 const ROUTE_AR_MIXED_STRIPS = 10;
@@ -344,7 +345,7 @@ export class ArFlow implements PartCoder {
               const centre = rounded < 0 ? 0 : rounded > 255 ? 255 : rounded;
               // (The encoder counts a pixel's bits after its last channel: one log a pixel.)
               value = residualMixer.code(values, y, x, k, ch, mix, centre, netScale, msg === undefined ? values[i] : 0);
-              values[i] = value;
+              if (msg) values[i] = value;
             } else if (msg === undefined) {
               value = values[i];
               const start = mix.cdf(value);
@@ -360,15 +361,15 @@ export class ArFlow implements PartCoder {
               values[i] = value;
             }
             if (msg === undefined && record!.withFloatBits) {
-                const wf = 1 / (1 + Math.exp(-raw[4] / OUTPUT_UNIT / MIX_LOGIT_STEPS));
-                const sA = floatScale(raw[1], scaleStep);
-                const sB = floatScale(raw[3], scaleStep);
-                // The float mixture, like the coded one, renormalized over the values 0..255.
-                const centreA = p0 + correction / QUARTERS + raw[0] / OUTPUT_UNIT;
-                const centreB = p0 + correction / QUARTERS + raw[2] / OUTPUT_UNIT;
-                const inRange = wf * rangeMass(centreA, sA) + (1 - wf) * rangeMass(centreB, sB);
-                const p = (wf * logisticMass(value - centreA, sA) + (1 - wf) * logisticMass(value - centreB, sB)) / inRange;
-                record!.floatBits -= Math.log2(Math.max(p, 2 ** -30));
+              const wf = 1 / (1 + Math.exp(-raw[4] / OUTPUT_UNIT / MIX_LOGIT_STEPS));
+              const sA = floatScale(raw[1], scaleStep);
+              const sB = floatScale(raw[3], scaleStep);
+              // The float mixture, like the coded one, renormalized over the values 0..255.
+              const centreA = p0 + correction / QUARTERS + raw[0] / OUTPUT_UNIT;
+              const centreB = p0 + correction / QUARTERS + raw[2] / OUTPUT_UNIT;
+              const inRange = wf * rangeMass(centreA, sA) + (1 - wf) * rangeMass(centreB, sB);
+              const p = (wf * logisticMass(value - centreA, sA) + (1 - wf) * logisticMass(value - centreB, sB)) / inRange;
+              record!.floatBits -= Math.log2(Math.max(p, 2 ** -30));
             }
           }
           if (meanAdapter) meanAdapter.update(k, 4 * (value - p0) - netMean);

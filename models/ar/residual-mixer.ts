@@ -98,11 +98,6 @@ export function bucketBitsFor(samples: number): number {
   return bits;
 }
 
-/** stretch of a 16-bit probability (units of 1/256). */
-function stretch16(p: number): number {
-  return STRETCH[p >> 4];
-}
-
 /** A 16-bit probability of a yes with `yes` of `all` mass (a half when nothing is left). */
 function probabilityOf(yes: number, all: number): number {
   if (all <= 0) return ONE >> 1;

@@ -260,7 +260,7 @@ export class ArFlow implements PartCoder {
     if ((variant === FLOW_MIXTURE || variant === FLOW_MIXTURE_MIXED) !== this.mixture) fail('CORRUPT', this.mixture ? 'a mixture model codes with routes 5 and 9 only' : 'routes 5 and 9 need a mixture model');
     const mixture = this.mixture;
     const mix = new Mixture();
-    const residualMixer = variant === FLOW_MIXTURE_MIXED ? new ResidualMixer(width, channels, height, msg ? new DecisionStack(msg) : record!.decisions!) : undefined;
+    const residualMixer = variant === FLOW_MIXTURE_MIXED ? new ResidualMixer(width, channels, height, order[0], msg ? new DecisionStack(msg) : record!.decisions!) : undefined;
     const meanAdapter = variant !== FLOW_PLAIN ? new MeanAdapter(runner) : undefined;
     for (let y = 0; y < height; y++) {
       if (progress && y % 8 === 0) progress(y / height);

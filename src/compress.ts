@@ -57,7 +57,7 @@ export interface CompressOptions {
   maxPixels?: number;
   /**
    * How hard to work, 1 (default) to MAX_EFFORT: at 2 the default model codes photos through its residual
-   * context mixer, ~2.4% smaller at ~2.2x the coding time (both ways). Any build that reads the format
+   * context mixer, 2-3% smaller at ~2x the coding time (both ways). Any build that reads the format
    * decodes every effort's files.
    */
   effort?: number;

@@ -55,7 +55,7 @@ export interface EncodeOptions {
   floatBits?: boolean;
   /**
    * How hard to work (1..MAX_EFFORT, default 1): a model with slower, smaller ways of coding a layout
-   * uses them from effort 2 on (ar: photos through the residual context mixer, ~2.4% smaller at ~2.2x the
+   * uses them from effort 2 on (ar: photos through the residual context mixer, 2-3% smaller at ~2x the
    * coding time). Decoding reads any of them.
    */
   effort?: number;

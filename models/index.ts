@@ -18,7 +18,7 @@ import type { IntegerModel, SampleLayout } from './shared/types.js';
 
 export type { IntegerModel, MessageCoder, SampleArray, SampleLayout, EncodeResult, CodedBits, Progress } from './shared/types.js';
 export type { ModelKind, TrainFlag, TrainRun, TrainSummary } from './shared/kind.js';
-export { MAX_EFFORT } from './shared/types.js';
+export { MAX_EFFORT, checkEffort } from './shared/types.js';
 
 /** Every model kind Flowzip knows, in the order `flowzip models` lists them. */
 export const MODEL_KINDS: readonly ModelKind[] = [baselineKind, arKind, signalKind, gridKind, paletteKind, idfKind, fixedpointKind];

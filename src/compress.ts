@@ -27,7 +27,7 @@ import {
   type DataKind,
   type Method,
 } from '../codec/index.js';
-import { DEFAULT_MODEL, MAX_EFFORT, alternativeModels, loadModel, shippedModelWithHash, type Progress, type SampleArray, type SampleLayout } from '../models/index.js';
+import { DEFAULT_MODEL, checkEffort, alternativeModels, loadModel, shippedModelWithHash, type Progress, type SampleArray, type SampleLayout } from '../models/index.js';
 import { decodeImage, encodePng } from './image.js';
 import { imageSampleBytes } from './image-samples.js';
 import { DTYPE_RANGE, ITEM_SIZE, npyHeader, parseNpy, readSamples, sampleArray, wordDtype, wordsPerElement, writeSamples } from './npy.js';
@@ -314,11 +314,6 @@ async function encodePrepared(p: Prepared, options: CompressOptions): Promise<En
     report: { kind: best.kind, method: best.method, note: best.note, dims: elementCount(p.shape), modelBits, floatBits, initialBits, details, codedBits: 8 * payload.length,
       fileBytes: bytes.length, model: model.id },
   };
-}
-
-/** CompressOptions.effort: a whole number from 1 to MAX_EFFORT, or absent. */
-function checkEffort(effort: number | undefined): void {
-  if (effort !== undefined && (!Number.isInteger(effort) || effort < 1 || effort > MAX_EFFORT)) fail('USAGE', `effort ${effort}: a whole number from 1 to ${MAX_EFFORT}`);
 }
 
 /** Compress one input (file contents) to a .flz container. */

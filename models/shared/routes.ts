@@ -11,7 +11,7 @@
 import { Message, fail } from '../../codec/index.js';
 import { knownPartsHeader, partsHeader, splitKnownParts, splitParts } from './framing.js';
 import type { PartRunner } from './parts.js';
-import { MAX_EFFORT, type CodedBits, type EncodeResult, type IntegerModel, type MessageCoder, type Progress, type SampleArray, type SampleLayout } from './types.js';
+import { checkEffort, type CodedBits, type EncodeResult, type IntegerModel, type MessageCoder, type Progress, type SampleArray, type SampleLayout } from './types.js';
 
 export interface Route {
   /** The route byte (unused when the model has one route). */
@@ -241,9 +241,7 @@ export function routedModel(info: ModelInfo, route: (layout: SampleLayout, effor
     async encode(data, layout, progress, options): Promise<EncodeResult> {
       if (data.length !== layout.height * layout.width * layout.channels) fail('INTERNAL', 'layout does not match data');
       const pixelBits = options?.pixelBits ? new Float32Array(layout.height * layout.width) : undefined;
-      const effort = options?.effort ?? 1;
-      if (!Number.isInteger(effort) || effort < 1 || effort > MAX_EFFORT) fail('USAGE', `effort ${effort}: 1 to ${MAX_EFFORT}`);
-      const r = route(layout, effort);
+      const r = route(layout, checkEffort(options?.effort));
       const { body, id, ...coded } = await r.encode(data, layout, progress, pixelBits, options?.floatBits ?? true);
       return { ...coded, pixelBits, payload: concat(routeByte ? [Uint8Array.of(id ?? r.id), ...body] : body) };
     },

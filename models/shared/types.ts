@@ -1,4 +1,4 @@
-import type { DType, Message } from '../../codec/index.js';
+import { fail, type DType, type Message } from '../../codec/index.js';
 
 /**
  * Integer samples, in the narrowest typed array of their dtype (images and arrays are coded from views
@@ -63,6 +63,13 @@ export interface EncodeOptions {
 
 /** The highest effort any model takes (EncodeOptions.effort). */
 export const MAX_EFFORT = 2;
+
+/** An effort option: a whole number from 1 to MAX_EFFORT (absent: 1); anything else is a USAGE error. */
+export function checkEffort(effort: number | undefined): number {
+  if (effort === undefined) return 1;
+  if (!Number.isInteger(effort) || effort < 1 || effort > MAX_EFFORT) fail('USAGE', `effort ${effort}: a whole number from 1 to ${MAX_EFFORT}`);
+  return effort;
+}
 
 /**
  * The model primitive: push samples onto a message, pop them back (LIFO: pop(push(m, x)) gives x and m).

@@ -21,7 +21,7 @@
  * ones after it.
  */
 import { DTYPES, MAX_DIMS, MODEL_HASH_BYTES, Message, bytesEqual, crc32, fail, fromHex, modelHashMatches, toHex, readContainer, writeContainer, type Container, type DType, type DataKind } from '../codec/index.js';
-import { DEFAULT_MODEL, alternativeModels, loadModel, shippedModelWithHash, type IntegerModel, type Progress, type SampleArray, type SampleLayout } from '../models/index.js';
+import { DEFAULT_MODEL, alternativeModels, checkEffort, loadModel, shippedModelWithHash, type IntegerModel, type Progress, type SampleArray, type SampleLayout } from '../models/index.js';
 import { DTYPE_RANGE, readSamples, wordsPerElement } from './npy.js';
 import { allocateSamples, brotliIfPromising, canonicalSize, checkLimits, unbrotli, checkShape, prepare, restoreFile, type DecompressOptions, type Prepared } from './compress.js';
 
@@ -122,6 +122,8 @@ export async function compressArchive(
 ): Promise<{ bytes: Uint8Array; report: ArchiveReport }> {
   if (inputs.length === 0) fail('USAGE', 'an archive needs at least one file');
   if (inputs.length > MAX_MEMBERS) fail('USAGE', `more than ${MAX_MEMBERS} files`);
+  // Up front: a chaining model (model.chain) codes members without the routed model's own check.
+  checkEffort(options.effort);
   const names = new Set<string>();
   for (const input of inputs) {
     checkMemberName(input.name);

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowzipError, readContainer } from '../codec/index.js';
 import { BAND_ROWS } from '../models/ar/model.js';
 import type { IntegerModel } from '../models/index.js';
-import { EXIT_STATUS, compress, decompress, loadModel, setTileThreads, startPartWorkers, verify } from '../src/index.js';
+import { EXIT_STATUS, compress, compressArchive, decompress, loadModel, setTileThreads, startPartWorkers, verify } from '../src/index.js';
 import { decodeImage } from '../src/image.js';
 import { fixture, rng } from './helpers.js';
 
@@ -156,6 +156,9 @@ describe('ar at effort 2: the residual context mixer (routes 9 and 10)', () => {
 
   it('effort outside 1..2 is a USAGE error in the library and the CLI (exit status of USAGE); -5 points to -e', async () => {
     for (const effort of [0, 3, 1.5, Number.NaN]) await expect(compress(fixture('grey-67x53.png'), { effort })).rejects.toMatchObject({ code: 'USAGE' });
+    // Archives too, also with a chaining model (it codes members without the routed model's check).
+    for (const model of [undefined, 'fixedpoint'])
+      await expect(compressArchive([{ name: 'grey.png', bytes: fixture('grey-67x53.png') }], { model, effort: 3 })).rejects.toMatchObject({ code: 'USAGE' });
     const dir = mkdtempSync(join(tmpdir(), 'flowzip-effort-'));
     try {
       const input = join(dir, 'grey.png');

@@ -18,7 +18,8 @@
  * route 5, at ~2.2x its coding time (effort 2).
  */
 import { Message, fail } from '../../codec/index.js';
-import { ONE, PRECISION, P_MIN, STRETCH, squash } from '../shared/adaptive-bits.js';
+import { ONE, PRECISION, P_MIN, STRETCH, squash, squashPoints, SQUASH_ROW } from '../shared/adaptive-bits.js';
+import { bitLength } from '../shared/baseline-coder.js';
 import { PRIOR_SCALE_COUNT } from '../shared/prior-tables.js';
 import type { Mixture } from './mixture.js';
 
@@ -55,7 +56,7 @@ const WEIGHT_LIMIT = 1 << 24;
 const MIXED_NODES = 9;
 const ACTIVITY_LEVELS = 12;
 /** APM: 33 points over the stretched domain (-2048..2048 in steps of 128), each moving by its share of 2^-7 (the step below). */
-const APM_POINTS = 33;
+const APM_POINTS = SQUASH_ROW;
 const APM_SHIFT = 14;
 /** Error rings: the errors of this row and the one above. */
 const ERROR_ROWS = 2;
@@ -94,9 +95,8 @@ function contextHash(tag: number, k: number, a: number, b: number, c: number): n
 
 /** B for a band of `samples` samples: floor(log2 samples) + 1 within [MIN_BUCKET_BITS, MAX_BUCKET_BITS] (integers only). */
 export function bucketBitsFor(samples: number): number {
-  let bits = MIN_BUCKET_BITS;
-  while (bits < MAX_BUCKET_BITS && 2 ** bits <= samples) bits++;
-  return bits;
+  const bits = bitLength(samples);
+  return bits < MIN_BUCKET_BITS ? MIN_BUCKET_BITS : bits > MAX_BUCKET_BITS ? MAX_BUCKET_BITS : bits;
 }
 
 /** A 16-bit probability of a yes with `yes` of `all` mass (a half when nothing is left). */
@@ -175,7 +175,7 @@ export class ResidualMixer {
   /** Mixer 1 per (decision, channel, net scale); mixer 2 per (decision, channel, activity, signs of eW, eN). */
   private readonly weights1 = new Int32Array(MIXED_NODES * 3 * PRIOR_SCALE_COUNT * INPUTS);
   private readonly weights2 = new Int32Array(MIXED_NODES * 3 * ACTIVITY_LEVELS * 9 * INPUTS);
-  private readonly apm = new Int32Array(MIXED_NODES * 3 * ACTIVITY_LEVELS * APM_POINTS);
+  private readonly apm = squashPoints(MIXED_NODES * 3 * ACTIVITY_LEVELS);
   private readonly errors: Int16Array;
   private readonly rowSamples: number;
   /** This sample's context hashes (the decision is mixed in per decision). */
@@ -202,7 +202,6 @@ export class ResidualMixer {
     this.bucketShift = 32 - bucketBits;
     for (let i = NET_INPUT; i < this.weights1.length; i += INPUTS) this.weights1[i] = WEIGHT_ONE;
     for (let i = NET_INPUT; i < this.weights2.length; i += INPUTS) this.weights2[i] = WEIGHT_ONE;
-    for (let i = 0; i < this.apm.length; i++) this.apm[i] = squash(((i % APM_POINTS) - 16) * 128) * 16;
     this.rowSamples = width * channels;
     this.errors = new Int16Array(ERROR_ROWS * this.rowSamples);
   }

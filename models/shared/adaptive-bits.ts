@@ -196,6 +196,17 @@ export function squash(d: number): number {
   return (SQUASH_POINTS[i] * (128 - f) + SQUASH_POINTS[i + 1] * f + 64) >> 7;
 }
 
+/**
+ * `rows` secondary-estimation tables of 33 16-bit probabilities, row after row, each starting as
+ * 16 squash(128 j - 2048): the identity over the stretched domain, read by interpolating at (d + 2048) / 128.
+ */
+export function squashPoints(rows: number): Int32Array {
+  const table = new Int32Array(SQUASH_ROW * rows);
+  for (let i = 0; i < table.length; i++) table[i] = 16 * squash(128 * (i % SQUASH_ROW) - 2048);
+  return table;
+}
+export const SQUASH_ROW = 33;
+
 /** Inverse of squash: the smallest d whose squash(d) reaches p, per 12-bit p. */
 export const STRETCH: Int16Array = (() => {
   const table = new Int16Array(4096);

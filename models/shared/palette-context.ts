@@ -26,7 +26,7 @@
  * messages); the model's state carries over from chunk to chunk, chunks only bound the encoder's memory.
  */
 import { Message, fail } from '../../codec/index.js';
-import { AdaptiveBits, COST, ONE, P_MIN, STRETCH, squash } from './adaptive-bits.js';
+import { AdaptiveBits, COST, ONE, P_MIN, STRETCH, squash, squashPoints, SQUASH_ROW } from './adaptive-bits.js';
 import { bitLength } from './baseline-coder.js';
 import { knownPartsHeader, splitKnownParts } from './framing.js';
 import type { OptionalRoute } from './routes.js';
@@ -82,7 +82,7 @@ const FAST_LIMIT = 20;
 /** Mixer weights: unit 2^16, learning rate 1 / MIX_DIV. */
 const MIX_DIV = 1024;
 /** Secondary estimation: 33 points over the mixer's logit per SSE context, each moving 1 / 2^SSE_SHIFT of the way. */
-const SSE_POINTS = 33;
+const SSE_POINTS = SQUASH_ROW;
 const SSE_SHIFT = 6;
 
 /** `grid`'s adaptation rule (adaptive-bits.ts `adapt`) on a packed state p + 65536 n. */
@@ -112,8 +112,7 @@ class Decisions {
   constructor(contexts: number, mixers: number) {
     this.state = new Int32Array(2 * contexts).fill(ONE >> 1);
     this.weights = new Float64Array(INPUTS * mixers).fill(Math.floor(65536 / INPUTS));
-    this.sse = new Int32Array(SSE_POINTS * mixers);
-    for (let k = 0; k < mixers; k++) for (let j = 0; j < SSE_POINTS; j++) this.sse[k * SSE_POINTS + j] = 16 * squash(128 * j - 2048);
+    this.sse = squashPoints(mixers);
   }
 
   code(bits: AdaptiveBits, a: number, b: number, c: number, d: number, mixer: number, bit: number): number {

@@ -1,0 +1,97 @@
+# Wider ar nets on every interior pixel of the train split (an experiment on a GPU; not part of CI).
+# Same features (features.py = context.ts), targets, mixture loss, clipping, init and schedule as
+# models/ar/train/train.ts --mixture; every width trains nets 0 (G and grey), 1 (R), 2 (B) from scratch
+# and is scored on the trainer's held-out images (float nets, no adaptation). Writes $OUT/wide.json
+# (held-out bits per net and width) and $OUT/wide-<hidden>.json (float weights, inputs x outputs as
+# tfjs, for models/ar/train/import-float.mjs) after every net, so a run cut short keeps what finished.
+import json, math, os, time
+import numpy as np
+import torch
+from concurrent.futures import ThreadPoolExecutor
+from features import image_features
+
+OUT = os.environ.get('OUT', '.')
+PLAN = [[int(u) for u in h.split('x')] for h in os.environ.get('PLAN', '64x64;128x128;256x256').split(';')]
+STEPS = int(os.environ.get('STEPS', '20000'))
+BATCH = int(os.environ.get('BATCH', '8192'))
+LR = float(os.environ.get('LR', '2e-3'))
+BUDGET = float(os.environ.get('BUDGET', '400'))
+NETS = [int(k) for k in os.environ.get('NETS', '0,1,2').split(',')]
+dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+LOG_MIN, LOG_MAX = math.log(0.1), math.log(0.1 * 2 ** (47 / 4))
+start = time.time()
+
+here = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'data')
+index = json.load(open(os.path.join(here, 'images.json')))
+data = np.fromfile(os.path.join(here, 'images.bin'), np.uint8)
+def feats(e):
+    return e, image_features(data[e['offset']:e['offset'] + e['height'] * e['width'] * e['channels']], e['height'], e['width'], e['channels'])
+with ThreadPoolExecutor(8) as pool: done = list(pool.map(feats, index))
+sets = {(k, part): ([], []) for k in range(3) for part in ('train', 'val')}
+for e, per in done:
+    for k, (f, r) in enumerate(per):
+        s = sets[(k, 'val' if e['heldOut'] else 'train')]
+        s[0].append(f); s[1].append(r)
+tensors = {key: (torch.tensor(np.concatenate(f), dtype=torch.float32, device=dev) / 32, torch.tensor(np.concatenate(r), dtype=torch.float32, device=dev)) for key, (f, r) in sets.items()}
+print(json.dumps({'features_s': round(time.time() - start, 1), 'examples': {f'{k}': [int(v[1].shape[0]) for v in (tensors[(k, 'train')], tensors[(k, 'val')])] for k in range(3)}}), flush=True)
+
+def logistic(mean, log_scale, r):
+    inv = torch.exp(-log_scale.clamp(LOG_MIN, LOG_MAX))
+    c = r - mean
+    a, b = (c + 0.5) * inv, (c - 0.5) * inv
+    return -(torch.nn.functional.softplus(-a) + torch.nn.functional.softplus(b)) + torch.log(-torch.expm1(-inv))
+
+def bits(out, r):
+    a = logistic(out[:, 0], out[:, 1], r) - torch.nn.functional.softplus(-out[:, 4])
+    b = logistic(out[:, 2], out[:, 3], r) - torch.nn.functional.softplus(out[:, 4])
+    return -torch.logsumexp(torch.stack([a, b], 1), 1).mean() / math.log(2)
+
+class Net(torch.nn.Module):
+    def __init__(self, d, hidden):
+        super().__init__()
+        sizes = [d] + hidden + [5]
+        self.layers = torch.nn.ModuleList(torch.nn.Linear(sizes[i], sizes[i + 1]) for i in range(len(sizes) - 1))
+        for i, l in enumerate(self.layers):
+            if i == len(self.layers) - 1:
+                torch.nn.init.zeros_(l.weight); l.bias.data = torch.tensor([0.0, math.log(3), 0.0, math.log(3) + math.log(2), 2.0])
+            else:
+                torch.nn.init.normal_(l.weight, 0, math.sqrt(2 / sizes[i])); torch.nn.init.zeros_(l.bias)
+    def forward(self, h):
+        for i, l in enumerate(self.layers):
+            h = l(h)
+            if i < len(self.layers) - 1: h = h.clamp(0, 64)
+        return h
+
+CHUNK = 1 << 20
+def evaluate(net, x, r):
+    with torch.no_grad():
+        total = sum(bits(net(x[i:i + CHUNK]), r[i:i + CHUNK]).item() * r[i:i + CHUNK].shape[0] for i in range(0, r.shape[0], CHUNK))
+    return total / r.shape[0]
+
+results = json.load(open(os.path.join(OUT, 'wide.json'))) if os.path.exists(os.path.join(OUT, 'wide.json')) else []
+for hidden in PLAN:
+    name = 'x'.join(map(str, hidden))
+    weights = {'hidden': hidden, 'nets': []}
+    for k in NETS:
+        if time.time() - start > BUDGET: print('budget reached', flush=True); break
+        t0 = time.time()
+        torch.manual_seed(1 + k)
+        x, r = tensors[(k, 'train')]
+        vx, vr = tensors[(k, 'val')]
+        net = Net(x.shape[1], hidden).to(dev)
+        opt = torch.optim.Adam(net.parameters(), lr=LR)
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, STEPS) / STEPS)) + 1e-6 / LR)
+        curve = []
+        for s in range(STEPS):
+            idx = torch.randint(0, x.shape[0], (BATCH,), device=dev)
+            loss = bits(net(x[idx]), r[idx])
+            opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
+            if (s + 1) % (STEPS // 4) == 0: curve.append([s + 1, round(loss.item(), 4), round(evaluate(net, vx, vr), 4)])
+        rec = {'hidden': hidden, 'net': k, 'steps': STEPS, 'batch': BATCH, 'lr': LR, 'valBits': curve[-1][2], 'trainBits': round(evaluate(net, x[:4_000_000], r[:4_000_000]), 4), 'curve': curve, 'valCount': int(vr.shape[0]), 'seconds': round(time.time() - t0, 1)}
+        print(json.dumps(rec), flush=True)
+        results.append(rec)
+        weights['nets'].append({'net': k, 'weights': [l.weight.detach().t().contiguous().cpu().numpy().ravel().tolist() for l in net.layers],
+                                'biases': [l.bias.detach().cpu().numpy().tolist() for l in net.layers],
+                                'sizes': [l.in_features for l in net.layers] + [5]})
+        with open(os.path.join(OUT, 'wide.json'), 'w') as f: json.dump({'gpu': torch.cuda.get_device_name(0) if dev.type == 'cuda' else None, 'results': results}, f, indent=1)
+        with open(os.path.join(OUT, f'wide-{name}.json'), 'w') as f: json.dump(weights, f)

@@ -49,7 +49,8 @@ function shipped(kind: ModelKind): boolean {
 }
 
 export function listModels(): { id: string; description: string; isDefault: boolean }[] {
-  return MODEL_KINDS.filter(shipped).map((k) => ({ id: k.id, description: k.description, isDefault: k.id === DEFAULT_MODEL }));
+  const siblings = (k: ModelKind) => Object.entries(k.effortDirs ?? {}).map(([effort, dir]) => `; at effort ${effort}: ${dir}`).join('');
+  return MODEL_KINDS.filter(shipped).map((k) => ({ id: k.id, description: k.description + siblings(k), isDefault: k.id === DEFAULT_MODEL }));
 }
 
 /** The kind of an exported model directory, from its model.json's format tag. */
@@ -98,13 +99,18 @@ function cachedModel(key: string, load: () => Promise<IntegerModel>): Promise<In
 }
 
 /**
- * Load a shipped model by id, or an exported model from a directory (`--model path/to/dir`), recorded
- * in files as `path:<folder name>`.
+ * Load a shipped model by id (at an effort with a sibling of its own, `effortDirs`, that sibling), or an
+ * exported model from a directory (`--model path/to/dir`), recorded in files as `path:<folder name>`.
  */
-export function loadModel(idOrPath: string = DEFAULT_MODEL): Promise<IntegerModel> {
+export function loadModel(idOrPath: string = DEFAULT_MODEL, effort?: number): Promise<IntegerModel> {
   const loaded = instances.get(idOrPath);
+  if (loaded && effort === undefined) return loaded;
+  if (!isPath(idOrPath)) {
+    const kind = MODEL_KINDS.find((k) => k.id === idOrPath);
+    const sibling = effort === undefined ? undefined : kind?.effortDirs?.[effort];
+    return sibling === undefined ? loadShippedModel(idOrPath) : effortSibling(kind!, sibling);
+  }
   if (loaded) return loaded;
-  if (!isPath(idOrPath)) return loadShippedModel(idOrPath);
   const dir = resolve(idOrPath);
   return cachedModel(idOrPath, () => Promise.resolve().then(() => modelKindOf(dir).load(dir, `path:${basename(dir)}`)));
 }
@@ -117,11 +123,20 @@ export async function shippedModelWithHash(id: string, hash: Uint8Array): Promis
   const current = await loadShippedModel(id);
   if (modelHashMatches(current.hash, hash)) return current;
   const kind = MODEL_KINDS.find((k) => k.id === id)!;
+  for (const dir of Object.values(kind.effortDirs ?? {})) {
+    const model = await effortSibling(kind, dir);
+    if (modelHashMatches(model.hash, hash)) return model;
+  }
   for (const dir of kind.retiredDirs ?? []) {
     const model = await cachedModel(`retired:${dir}`, () => kind.load(assetPath(dir), kind.id));
     if (modelHashMatches(model.hash, hash)) return model;
   }
   return undefined;
+}
+
+/** A kind's model for one effort (`effortDirs`), recorded in files under the kind's id like the current version. */
+function effortSibling(kind: ModelKind, dir: string): Promise<IntegerModel> {
+  return cachedModel(`effort:${dir}`, () => kind.load(assetPath(dir), kind.id));
 }
 
 /** A shipped model by id only: what a file's recorded model id may choose (never a path to read). */

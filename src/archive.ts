@@ -130,7 +130,7 @@ export async function compressArchive(
     if (names.has(input.name)) fail('USAGE', `two files would be stored as ${input.name}`);
     names.add(input.name);
   }
-  const model = await loadModel(options.model ?? defaultArchiveModel());
+  const model = await loadModel(options.model ?? defaultArchiveModel(), options.effort);
   let msg = new Message(1 << 16);
   const records: MemberRecord[] = [];
   const marks: { low: number; depth: number }[] = [];

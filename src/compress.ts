@@ -57,8 +57,9 @@ export interface CompressOptions {
   maxPixels?: number;
   /**
    * How hard to work, 1 (default) to MAX_EFFORT: at 2 the default model codes photos through its residual
-   * context mixer, 2-3% smaller at ~2x the coding time (both ways). Any build that reads the format
-   * decodes every effort's files.
+   * context mixer, 2-3% smaller at ~2x the coding time (both ways); at 3 with nets of 256 units
+   * (models/ar/photo-wide), about 1.3% smaller again at ~6x effort 1's time. Builds that have the
+   * effort-3 model decode every effort's files.
    */
   effort?: number;
   progress?: Progress;
@@ -263,7 +264,7 @@ async function fastBrotliEstimate(bytes: Uint8Array): Promise<number> {
 
 /** The model's coding of the input: the default, or an alternative that codes this layout in a smaller payload. */
 async function encodeWithModel(p: Prepared, options: CompressOptions) {
-  let model = await loadModel(options.model ?? DEFAULT_MODEL);
+  let model = await loadModel(options.model ?? DEFAULT_MODEL, options.effort);
   const wanted = { pixelBits: options.heatmap, floatBits: options.floatBits, effort: options.effort };
   let encoded = await model.encode(p.samples, p.layout, options.progress, wanted);
   if (options.model === undefined)
@@ -325,7 +326,7 @@ export async function compressWithReport(input: Uint8Array, options: CompressOpt
   checkEffort(options.effort);
   // The model loads before the input decodes, so that part workers started ahead (startPartWorkers)
   // load it meanwhile; encodeWithModel reports a model that fails to load.
-  loadModel(options.model ?? DEFAULT_MODEL).catch(() => undefined);
+  loadModel(options.model ?? DEFAULT_MODEL, options.effort).catch(() => undefined);
   return await encodePrepared(await prepare(input, options), options);
 }
 

@@ -154,23 +154,23 @@ describe('ar at effort 2: the residual context mixer (routes 9 and 10)', () => {
     expect(report.overheadPct).toBeLessThan(0.5);
   });
 
-  it('effort outside 1..2 is a USAGE error in the library and the CLI (exit status of USAGE); -5 points to -e', async () => {
-    for (const effort of [0, 3, 1.5, Number.NaN]) await expect(compress(fixture('grey-67x53.png'), { effort })).rejects.toMatchObject({ code: 'USAGE' });
+  it('effort outside 1..3 is a USAGE error in the library and the CLI (exit status of USAGE); -5 points to -e', async () => {
+    for (const effort of [0, 4, 1.5, Number.NaN]) await expect(compress(fixture('grey-67x53.png'), { effort })).rejects.toMatchObject({ code: 'USAGE' });
     // Archives too, also with a chaining model (it codes members without the routed model's check).
     for (const model of [undefined, 'fixedpoint'])
-      await expect(compressArchive([{ name: 'grey.png', bytes: fixture('grey-67x53.png') }], { model, effort: 3 })).rejects.toMatchObject({ code: 'USAGE' });
+      await expect(compressArchive([{ name: 'grey.png', bytes: fixture('grey-67x53.png') }], { model, effort: 4 })).rejects.toMatchObject({ code: 'USAGE' });
     const dir = mkdtempSync(join(tmpdir(), 'flowzip-effort-'));
     try {
       const input = join(dir, 'grey.png');
       writeFileSync(input, fixture('grey-67x53.png'));
-      for (const args of [['-e', '3'], ['-e', 'x'], ['--effort', '0']]) {
+      for (const args of [['-e', '4'], ['-e', 'x'], ['--effort', '0']]) {
         const r = spawnSync(process.execPath, [CLI, 'compress', ...args, input], { encoding: 'utf8' });
         expect(r.status).toBe(EXIT_STATUS.USAGE);
-        expect(r.stderr).toMatch(/-e takes an effort from 1 to 2/);
+        expect(r.stderr).toMatch(/-e takes an effort from 1 to 3/);
       }
       const level = spawnSync(process.execPath, [CLI, 'compress', '-5', input], { encoding: 'utf8' });
       expect(level.status).toBe(EXIT_STATUS.USAGE);
-      expect(level.stderr).toMatch(/-e 1 to -e 2/);
+      expect(level.stderr).toMatch(/-e 1 to -e 3/);
       execFileSync(process.execPath, [CLI, 'compress', '-q', '-e', '2', '-o', join(dir, 'e2.flz'), input]);
       execFileSync(process.execPath, [CLI, 'compress', '-q', '-o', join(dir, 'e1.flz'), input]);
       expect(statSync(join(dir, 'e2.flz')).size).toBeLessThan(statSync(join(dir, 'e1.flz')).size);

@@ -13,11 +13,11 @@ const out = join(web, 'dist');
 
 /** What the models read (models/shared/assets.ts paths), served as dist/assets/<path>: the shared tables and kernel, */
 const SHARED_ASSETS = ['models/shared/baseline-tables.bin', 'models/shared/prior-tables.bin', 'models/shared/fine-prior-tables.bin', 'models/ar/dense.wasm'];
-/** and each kind's shipped model directory and retired versions (from the built registry: `npm run build` runs tsc first). */
+/** and each kind's shipped model directory, effort siblings and retired versions (from the built registry: `npm run build` runs tsc first). */
 const MODEL_FILES = ['model.json', 'weights.bin'];
 async function modelAssets() {
   const { MODEL_KINDS } = await import(pathToFileURL(join(root, 'dist/models/index.js')).href);
-  const dirs = MODEL_KINDS.flatMap((k) => [k.shippedDir, ...(k.retiredDirs ?? [])]).filter((d) => d !== undefined);
+  const dirs = MODEL_KINDS.flatMap((k) => [k.shippedDir, ...Object.values(k.effortDirs ?? {}), ...(k.retiredDirs ?? [])]).filter((d) => d !== undefined);
   return dirs.flatMap((dir) => MODEL_FILES.map((f) => `${dir}/${f}`)).filter((p) => existsSync(join(root, p)));
 }
 

@@ -10,6 +10,8 @@ export const arKind: ModelKind = {
   shippedDir: 'models/ar/photo-mix',
   // The first shipped model (one logistic per sample, routes 1-4): files that name its hash still decode.
   retiredDirs: ['models/ar/photo'],
+  // Effort 3: nets of 256 units (4x slower) under the residual context mixer (routes 9 and 10).
+  effortDirs: { 3: 'models/ar/photo-wide' },
   matches: (head) => head.format === AR_FORMAT,
   load: async (dir, id) => (await import('./model.js')).createArModel(dir, id),
   trainer: {

@@ -38,12 +38,14 @@ import { stripRowsOf, stripsRoute } from '../shared/strips-route.js';
 import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../shared/types.js';
 import { arKind, AR_FORMAT } from './kind.js';
 import { ROWS_KEPT, contextOf, createPlanes, featureCount, medianPrediction, recordSample } from './context.js';
-import { ADAPT_FEATURES, ADAPT_HIDDEN, MIXTURE_OUTPUTS, NetRunner, OUTPUT_UNIT, SINGLE_OUTPUTS, checkNet, type IntegerNet } from './net.js';
+import { ADAPT_FEATURES, ADAPT_HIDDEN, MAX_OUTPUT_SHIFT, MIXTURE_OUTPUTS, NetRunner, OUTPUT_UNIT, SINGLE_OUTPUTS, checkNet, type IntegerNet } from './net.js';
 import { MIX_LOGIT_STEPS, MIX_ONE, MIX_PRECISION, Mixture, mixWeight } from './mixture.js';
 import { DecisionStack, RESIDUAL_MIXER_MIN_BITS, ResidualMixer } from './residual-mixer.js';
 
 export { AR_FORMAT } from './kind.js';
+/** model.json versions this build reads: 1, and 2 (which may set `outputShift`). */
 export const AR_FORMAT_VERSION = 1;
+export const AR_FORMAT_VERSION_SHIFTED = 2;
 /** Bump when the coding algorithm (context, kernel, table choice) changes: it is part of the model hash. */
 export const AR_ALGORITHM = 'ar-1';
 
@@ -202,6 +204,11 @@ export interface ArModelFile {
    * A's weight in 1/MIX_LOGIT_STEPS): format route 5. Absent: one logistic (mean, scale index).
    */
   mixture?: number;
+  /**
+   * Version 2 only: the nets' last layers are at 2^outputShift times the output unit (net.ts); wide nets
+   * need it to keep int16 weights and int32 sums. Version 1 files have none (0).
+   */
+  outputShift?: number;
   /** nets[k] codes the k-th coded channel. */
   nets: { layers: { inputs: number; outputs: number; weight: number[]; bias: number[] }[] }[];
   /** Free-form: data, steps, validation bits. */
@@ -220,7 +227,10 @@ export class ArFlow implements PartCoder {
 
   constructor(file: ArModelFile, readonly tables: PriorTables) {
     if (typeof file !== 'object' || file === null || file.format !== AR_FORMAT) fail('UNKNOWN_MODEL', 'not a flowzip autoregressive model');
-    if (file.version !== AR_FORMAT_VERSION) fail('MODEL_MISMATCH', `autoregressive model version ${file.version} (this build reads ${AR_FORMAT_VERSION})`);
+    if (file.version !== AR_FORMAT_VERSION && file.version !== AR_FORMAT_VERSION_SHIFTED) fail('MODEL_MISMATCH', `autoregressive model version ${file.version} (this build reads ${AR_FORMAT_VERSION} and ${AR_FORMAT_VERSION_SHIFTED})`);
+    if (file.version === AR_FORMAT_VERSION && file.outputShift !== undefined) fail('MODEL_MISMATCH', `autoregressive model version ${AR_FORMAT_VERSION} with an output shift (version ${AR_FORMAT_VERSION_SHIFTED} has them)`);
+    const outputShift = file.outputShift ?? 0;
+    if (!Number.isInteger(outputShift) || outputShift! < 0 || outputShift! > MAX_OUTPUT_SHIFT) fail('MODEL_MISMATCH', `autoregressive model output shift ${file.outputShift} (0..${MAX_OUTPUT_SHIFT})`);
     if (!Array.isArray(file.nets) || file.nets.length !== 3 || !Array.isArray(file.order) || [...file.order].sort().join() !== '0,1,2') fail('MODEL_MISMATCH', 'autoregressive model needs 3 nets and an order of 0, 1, 2');
     this.order = file.order;
     this.adaptScale = file.adaptScale === true;
@@ -232,7 +242,7 @@ export class ArFlow implements PartCoder {
       checkNet(net, featureCount(k), this.mixture ? MIXTURE_OUTPUTS : SINGLE_OUTPUTS);
       return net;
     });
-    this.runner = new NetRunner(this.nets);
+    this.runner = new NetRunner(this.nets, outputShift);
   }
 
   /**
@@ -615,7 +625,11 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
   };
   // alphaRoutes[effort - 1][channels >> 2]: grey+alpha, RGBA.
   const alphaRoutes = [1, 2].map((effort) => [alphaRoute(2, effort), alphaRoute(4, effort)]);
-  const model = routedModel(info, (layout, effort) => (ArFlow.codes(layout) ? imageRoutes[effort - 1] : colourWithAlpha(layout) ? alphaRoutes[effort - 1][layout.channels >> 2] : baselineRoute));
+  // Effort 3 codes as effort 2: what it adds is the model (the registry's effortDirs: wider nets).
+  const model = routedModel(info, (layout, effort) => {
+    const e = Math.min(effort, imageRoutes.length) - 1;
+    return ArFlow.codes(layout) ? imageRoutes[e] : colourWithAlpha(layout) ? alphaRoutes[e][layout.channels >> 2] : baselineRoute;
+  });
   if (!flow.mixture) return model;
   // Routes 6, 10 and 7 (colour route 6 or 10): the flow's rows at the flow's fewest bits, the strips'
   // rows at none; route 7's alpha plane at the grid coder's fewest; route 8's pixels at the context model's fewest.

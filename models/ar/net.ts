@@ -8,7 +8,10 @@
  * Fixed-point conventions (a trained float net maps onto them by `quantizeNet`):
  * - features enter as f / 2^INPUT_SHIFT (|f| <= MAX_FEATURE); weights are w / 2^WEIGHT_BITS;
  * - hidden activations are a / 2^ACT_BITS, ReLU clipped at MAX_ACT (64.0; the float net clips too);
- * - the outputs (mean offset in pixels, scale index t) are at 2^-(WEIGHT_BITS + ACT_BITS) (OUTPUT_UNIT).
+ * - the outputs (mean offset in pixels, scale index t) are at 2^-(WEIGHT_BITS + ACT_BITS) (OUTPUT_UNIT);
+ *   a net with an output shift s has its last layer's weights and bias at 2^s times that unit, and the
+ *   runner multiplies its outputs by 2^s (exact in a double): wide nets' summed output weights would not
+ *   fit int16 weights and int32 sums otherwise.
  */
 import { fail } from '../../codec/index.js';
 import { readAsset } from '../shared/assets.js';
@@ -37,6 +40,8 @@ export interface IntegerNet {
 /** Outputs of a net: (mean, scale index) for one logistic; (mean, scale index) x 2 and the weight's logit for a mixture. */
 export const SINGLE_OUTPUTS = 2;
 export const MIXTURE_OUTPUTS = 5;
+/** Largest output shift a model file may give (model.json version 2). */
+export const MAX_OUTPUT_SHIFT = 4;
 
 /**
  * Check a net read from a model file: a hidden layer at least, shapes chain, `outputs` outputs, no sum can
@@ -67,12 +72,13 @@ export function checkNet(net: IntegerNet, features: number, outputs = SINGLE_OUT
  * Integer net from float layers (weights outputs x inputs, row-major) of a float MLP that reads
  * f / 2^INPUT_SHIFT and outputs (mean, t) directly.
  */
-export function quantizeNet(floatLayers: NetLayer[]): IntegerNet {
+export function quantizeNet(floatLayers: NetLayer[], outputShift = 0): IntegerNet {
   return {
     layers: floatLayers.map((layer, l) => {
+      const shift = l + 1 === floatLayers.length ? outputShift : 0;
       // The bias adds to sums at 2^-(WEIGHT_BITS + INPUT_SHIFT) on layer 0, 2^-(WEIGHT_BITS + ACT_BITS) after.
-      const biasUnit = 2 ** (WEIGHT_BITS + (l === 0 ? INPUT_SHIFT : ACT_BITS));
-      const weight = Array.from(layer.weight, (w) => Math.max(-MAX_WEIGHT, Math.min(MAX_WEIGHT, Math.round(w * 2 ** WEIGHT_BITS))));
+      const biasUnit = 2 ** (WEIGHT_BITS + (l === 0 ? INPUT_SHIFT : ACT_BITS) - shift);
+      const weight = Array.from(layer.weight, (w) => Math.max(-MAX_WEIGHT, Math.min(MAX_WEIGHT, Math.round(w * 2 ** (WEIGHT_BITS - shift)))));
       const bias = Array.from(layer.bias, (b) => Math.round(b * biasUnit));
       return { inputs: layer.inputs, outputs: layer.outputs, weight, bias };
     }),
@@ -100,11 +106,14 @@ export const ADAPT_FEATURES = 1;
 
 /**
  * Several integer nets in one wasm instance. Write a sample's features into `features`, call `run(k)`,
- * read the raw outputs (2 or 5, SINGLE_OUTPUTS / MIXTURE_OUTPUTS) from `output`.
+ * read the raw outputs (2 or 5, SINGLE_OUTPUTS / MIXTURE_OUTPUTS) from `output`, at OUTPUT_UNIT.
  */
 export class NetRunner {
   readonly features: Int16Array;
-  readonly output: Int32Array;
+  /** The kernel's int32 outputs, or (an output shift) their scaled copies. */
+  readonly output: Int32Array | Float64Array;
+  private readonly kernelOutput: Int32Array;
+  private readonly outputScale: number;
   /** Net k's last hidden layer after `run(k)` (int16 activations 0..4095, units 2^-ACT_BITS). */
   readonly hidden: Int16Array[];
   /**
@@ -122,7 +131,7 @@ export class NetRunner {
   private readonly actPtr: [number, number];
   private readonly outputPtr: number;
 
-  constructor(nets: IntegerNet[]) {
+  constructor(nets: IntegerNet[], outputShift = 0) {
     const instance = new WebAssembly.Instance(loadKernel(), {});
     const memory = instance.exports.memory as WebAssembly.Memory;
     this.layer = instance.exports.layer as NetRunner['layer'];
@@ -169,7 +178,9 @@ export class NetRunner {
       }
     this.nets = layout;
     this.features = new Int16Array(buffer, this.featurePtr, 8 * blocksOf(widest));
-    this.output = new Int32Array(buffer, this.outputPtr, MIXTURE_OUTPUTS);
+    this.kernelOutput = new Int32Array(buffer, this.outputPtr, MIXTURE_OUTPUTS);
+    this.outputScale = 2 ** outputShift;
+    this.output = outputShift === 0 ? this.kernelOutput : new Float64Array(MIXTURE_OUTPUTS);
     this.hidden = sizes.map(([n], k) => new Int16Array(buffer, this.sourcePtr[k][ADAPT_HIDDEN], n));
     this.adaptWeights = sizes.map((n, k): [Int32Array, Int32Array] => [new Int32Array(buffer, this.adaptPtr[k][0], n[0]), new Int32Array(buffer, this.adaptPtr[k][1], n[1])]);
   }
@@ -195,5 +206,6 @@ export class NetRunner {
       this.layer(weight, bias, x, blocks, outputs, y, shift, last ? 1 : 0);
       x = y;
     }
+    if (this.output !== this.kernelOutput) for (let o = 0; o < MIXTURE_OUTPUTS; o++) this.output[o] = this.kernelOutput[o] * this.outputScale;
   }
 }

@@ -53,6 +53,12 @@ export interface ModelKind {
    * moves the previous one here, so that files made with it keep working.
    */
   retiredDirs?: readonly string[];
+  /**
+   * Bigger siblings of the shipped model by effort (directories relative to the package root): asked
+   * for by id at that effort, the registry codes with the sibling instead (files name its hash; decoding
+   * finds it as it finds the current version). Efforts without an entry use the shipped model.
+   */
+  effortDirs?: Readonly<Record<number, string>>;
   /** Whether an exported model directory's model.json is of this kind (format tag and variant). */
   matches?(head: ModelFileHead): boolean;
   /**

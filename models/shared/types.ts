@@ -56,13 +56,13 @@ export interface EncodeOptions {
   /**
    * How hard to work (1..MAX_EFFORT, default 1): a model with slower, smaller ways of coding a layout
    * uses them from effort 2 on (ar: photos through the residual context mixer, 2-3% smaller at ~2x the
-   * coding time). Decoding reads any of them.
+   * coding time; at 3 the registry gives ar wider nets, effortDirs). Decoding reads any of them.
    */
   effort?: number;
 }
 
 /** The highest effort any model takes (EncodeOptions.effort). */
-export const MAX_EFFORT = 2;
+export const MAX_EFFORT = 3;
 
 /** An effort option: a whole number from 1 to MAX_EFFORT (absent: 1); anything else is a USAGE error. */
 export function checkEffort(effort: number | undefined): number {

@@ -20,7 +20,7 @@ import { useBackend, type BackendName } from '../../shared/backend.js';
 import { loadImages, seededRandom, splitHeldOut, type TrainImage } from '../../shared/train-data.js';
 import { PRIOR_SCALE_0, PRIOR_SCALE_COUNT, loadPriorTables } from '../../shared/prior-tables.js';
 import { contextOf, createPlanes, featureCount, fillPlanes } from '../context.js';
-import { AR_FORMAT, AR_FORMAT_VERSION, ArFlow, parseArFlow, readArFile, type ArModelFile } from '../model.js';
+import { AR_FORMAT, AR_FORMAT_VERSION, AR_FORMAT_VERSION_SHIFTED, ArFlow, parseArFlow, readArFile, type ArModelFile } from '../model.js';
 import { arKind } from '../kind.js';
 import { assetPath } from '../../shared/assets.js';
 import { ACT_BITS, INPUT_SHIFT, MIXTURE_OUTPUTS, SINGLE_OUTPUTS, WEIGHT_BITS, quantizeNet } from '../net.js';
@@ -282,21 +282,40 @@ function shuffleExamples(examples: Examples, d: number, rand: () => number): voi
 
 /** The float net as an integer net: folds the log-scale output onto the tables' scale index j. */
 async function freeze(net: FloatNet): Promise<ArModelFile['nets'][number]> {
-  const layers = [];
+  const layers: FloatLayer[] = [];
   for (let l = 0; l < net.weights.length; l++) {
     const [inputs, outputs] = net.weights[l].shape;
-    const wIn = (await net.weights[l].data()) as Float32Array; // inputs x outputs
-    const bias = Array.from((await net.biases[l].data()) as Float32Array);
+    layers.push({ inputs, outputs, weight: (await net.weights[l].data()) as Float32Array, bias: Array.from((await net.biases[l].data()) as Float32Array) });
+  }
+  return freezeLayers(layers);
+}
+
+/** A float layer as the trainer holds it: weight inputs x outputs, row-major (tfjs's layout). */
+export interface FloatLayer {
+  inputs: number;
+  outputs: number;
+  weight: ArrayLike<number>;
+  bias: ArrayLike<number>;
+}
+
+/**
+ * Float layers (trained here or elsewhere on the same features, loss and output convention) as an integer
+ * net: transposed to outputs x inputs, log scales folded onto the tables' scale index, quantized (the last
+ * layer at 2^outputShift times the output unit: model.json version 2).
+ */
+export function freezeLayers(floatLayers: FloatLayer[], outputShift = 0): ArModelFile['nets'][number] {
+  const layers = floatLayers.map(({ inputs, outputs, weight: wIn, bias: b }, l) => {
+    const bias = Array.from(b);
     const weight: number[] = new Array(inputs * outputs); // outputs x inputs
     for (let i = 0; i < inputs; i++) for (let o = 0; o < outputs; o++) weight[o * inputs + i] = wIn[i * outputs + o];
-    if (l + 1 === net.weights.length)
+    if (l + 1 === floatLayers.length)
       for (let o = 0; o < outputs; o++) {
         for (let i = 0; i < inputs; i++) weight[o * inputs + i] *= outputUnit(o);
         bias[o] = (bias[o] - (isScale(o) ? LOG_SCALE_MIN : 0)) * outputUnit(o);
       }
-    layers.push({ inputs, outputs, weight, bias });
-  }
-  const q = quantizeNet(layers);
+    return { inputs, outputs, weight, bias };
+  });
+  const q = quantizeNet(layers, outputShift);
   return { layers: q.layers.map((l) => ({ inputs: l.inputs, outputs: l.outputs, weight: Array.from(l.weight), bias: Array.from(l.bias) })) };
 }
 
@@ -443,4 +462,33 @@ function concat(parts: Examples[], d: number): Examples {
     o += p.count;
   }
   return { features, residual, count };
+}
+
+/** Float nets trained elsewhere (models/ar/train/gpu/wide.py's output: per net, layer sizes, weights inputs x outputs, biases). */
+export interface FloatNetsFile {
+  hidden: number[];
+  nets: { sizes: number[]; weights: number[][]; biases: number[][] }[];
+}
+
+/**
+ * An ar model from float nets trained off this machine on the same features, loss and outputs: frozen
+ * (the last layers at 2^outputShift times the output unit, model.json version 2 when above 0), scale
+ * adaptation chosen on the trainer's held-out images of `data`, compared with the shipped model there,
+ * written to `out`/model.json.
+ */
+export async function importFloatNets(options: { float: FloatNetsFile; data: string[]; out: string; outputShift: number; training: Record<string, unknown> }): Promise<ArModelFile> {
+  const { float, outputShift } = options;
+  if (float.nets.length !== 3) throw new FlowzipError('USAGE', 'float nets: 3 nets expected');
+  const nets = float.nets.map((n) => freezeLayers(n.weights.map((weight, l) => ({ inputs: n.sizes[l], outputs: n.sizes[l + 1], weight, bias: n.biases[l] })), outputShift));
+  const file: ArModelFile = { format: AR_FORMAT, version: outputShift > 0 ? AR_FORMAT_VERSION_SHIFTED : AR_FORMAT_VERSION, ...(outputShift > 0 ? { outputShift } : {}), order: AR_DEFAULTS.order, mixture: 2, nets };
+  const rgb = splitHeldOut(await loadImages(options.data, 1, 3));
+  const grey = splitHeldOut(await loadImages(options.data, 1, 1));
+  const validation = chooseAdaptation(file, rgb.validation, grey.validation);
+  const shipped = parseArFlow(readArFile(assetPath(arKind.shippedDir!)), 'shipped');
+  const s = [codedBits(shipped, rgb.validation, 3), codedBits(shipped, grey.validation, 1)];
+  validation.shippedPooled = round4((s[0].bits + s[1].bits) / (s[0].dims + s[1].dims));
+  file.training = { ...options.training, data: options.data, hidden: float.hidden, images: { rgbTrain: rgb.train.length, rgbValidation: rgb.validation.length, greyTrain: grey.train.length, greyValidation: grey.validation.length }, validation };
+  mkdirSync(options.out, { recursive: true });
+  writeAtomic(join(options.out, 'model.json'), JSON.stringify(file));
+  return file;
 }

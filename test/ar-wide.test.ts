@@ -1,0 +1,109 @@
+/**
+ * ar at effort 3: the registry codes with the effort sibling models/ar/photo-wide (nets of 256 units,
+ * model.json version 2 with an output shift) through routes 9 and 10. The sibling is what its committed
+ * float nets freeze to; files name its hash and decode without an option, alone, in archives, on worker
+ * threads; a model file with a bad output shift is refused.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { modelHashMatches, readContainer } from '../codec/index.js';
+import { BAND_ROWS } from '../models/ar/model.js';
+import { freezeLayers, type FloatNetsFile } from '../models/ar/train/train.js';
+import { compress, compressArchive, decompress, decompressArchive, loadModel, setTileThreads, startPartWorkers, verify } from '../src/index.js';
+import { decodeImage } from '../src/image.js';
+import { fixture } from './helpers.js';
+
+const WIDE_DIR = new URL('../models/ar/photo-wide/', import.meta.url).pathname;
+const wideFile = () => JSON.parse(readFileSync(join(WIDE_DIR, 'model.json'), 'utf8'));
+
+async function pixels(bytes: Uint8Array): Promise<Uint8Array> {
+  const im = await decodeImage(bytes);
+  if ('unsupported' in im) throw new Error('not decodable');
+  return new Uint8Array(im.samples.buffer, im.samples.byteOffset, im.samples.byteLength);
+}
+
+describe('ar at effort 3: the wide nets (models/ar/photo-wide)', () => {
+  afterAll(() => setTileThreads(1));
+
+  it('is its committed float nets frozen at output shift 2: model.json version 2, nets of 256 units', () => {
+    const file = wideFile();
+    expect(file.version).toBe(2);
+    expect(file.outputShift).toBe(2);
+    const float = JSON.parse(gunzipSync(readFileSync(new URL('../models/ar/train/gpu/wide-256x256-float.json.gz', import.meta.url))).toString('utf8')) as FloatNetsFile;
+    float.nets.forEach((n, k) => {
+      const frozen = freezeLayers(n.weights.map((weight, l) => ({ inputs: n.sizes[l], outputs: n.sizes[l + 1], weight, bias: n.biases[l] })), 2);
+      expect(frozen.layers.map((l) => l.outputs)).toEqual([256, 256, 5]);
+      // As written to model.json (JSON has no -0).
+      expect(JSON.stringify(frozen)).toBe(JSON.stringify(file.nets[k]));
+    });
+  });
+
+  it('photos: the file names the wide model, restores bit-exact without an option, and is smaller than effort 2', async () => {
+    const [current, wide] = [await loadModel('ar'), await loadModel('ar', 3)];
+    expect(modelHashMatches(wide.hash, current.hash)).toBe(false);
+    for (const name of ['photo-300x72.png', 'grey-67x53.png']) {
+      const input = fixture(name);
+      const e2 = await compress(input, { effort: 2 });
+      const e3 = await compress(input, { effort: 3 });
+      const c = readContainer(e3);
+      expect(modelHashMatches(wide.hash, c.modelHash)).toBe(true);
+      expect(c.payload[0]).toBe(9);
+      expect(e3.length).toBeLessThan(e2.length);
+      const back = await decompress(e3);
+      expect(Buffer.from(await pixels(back.data)).equals(Buffer.from(await pixels(input)))).toBe(true);
+    }
+    const report = await verify(fixture('photo-300x72.png'), { effort: 3 });
+    expect(report.overheadPct).toBeGreaterThanOrEqual(0);
+    expect(report.overheadPct).toBeLessThan(0.5);
+  });
+
+  it('an archive at effort 3 (a photo and an RGBA image) names the wide model and restores every member', async () => {
+    const members = ['photo-300x72.png', 'rgba-53x31.png'].map((name) => ({ name, bytes: fixture(name) }));
+    const { bytes } = await compressArchive(members, { effort: 3 });
+    const wide = await loadModel('ar', 3);
+    expect(modelHashMatches(wide.hash, readContainer(bytes).modelHash)).toBe(true);
+    const { members: restored } = await decompressArchive(bytes);
+    expect(restored.length).toBe(2);
+    for (const [i, m] of restored.entries()) expect(Buffer.from(await pixels(m.data)).equals(Buffer.from(await pixels(members[i].bytes)))).toBe(true);
+  });
+
+  it('images taller than a band: worker threads (which load the wide model by its folder) give the bytes of one thread', async () => {
+    const photo = await pixels(fixture('photo-300x72.png'));
+    const height = BAND_ROWS + 37;
+    const width = 24;
+    const data = new Uint8Array(height * width * 3);
+    for (let y = 0; y < height; y++) data.set(photo.subarray(((y % 72) * 300 + (y % 5) * 40) * 3, ((y % 72) * 300 + (y % 5) * 40 + width) * 3), y * width * 3);
+    const layout = { height, width, channels: 3, dtype: 'uint8' as const };
+    const wide = await loadModel('ar', 3);
+    const payloads: Uint8Array[] = [];
+    for (const threads of [1, 2]) {
+      setTileThreads(threads);
+      if (threads === 2) startPartWorkers();
+      const { payload } = await wide.encode(data, layout, undefined, { effort: 3, floatBits: false });
+      payloads.push(payload);
+      const out = new Uint8Array(data.length);
+      await wide.decode(payload, layout, out);
+      expect(Buffer.from(out).equals(Buffer.from(data))).toBe(true);
+    }
+    expect(Buffer.from(payloads[0]).equals(Buffer.from(payloads[1]))).toBe(true);
+  }, 60_000);
+
+  it('a model file with an output shift out of range, or one in a version 1 file, is MODEL_MISMATCH', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowzip-wide-'));
+    try {
+      for (const [i, forge] of [(f: Record<string, unknown>) => (f.outputShift = 9), (f: Record<string, unknown>) => (f.outputShift = -1), (f: Record<string, unknown>) => (f.version = 1)].entries()) {
+        const file = wideFile();
+        forge(file);
+        const sub = join(dir, `m${i}`);
+        mkdirSync(sub);
+        writeFileSync(join(sub, 'model.json'), JSON.stringify(file));
+        await expect(loadModel(sub)).rejects.toMatchObject({ code: 'MODEL_MISMATCH' });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

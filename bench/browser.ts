@@ -117,17 +117,17 @@ export async function decodeInPage(page: Page, flz: Uint8Array, repeats = 1): Pr
 }
 
 /** Compress a file in the page's worker: the .flz it makes. */
-export async function encodeInPage(page: Page, file: Uint8Array, name: string): Promise<{ flz: Uint8Array; method: string; model: string }> {
+export async function encodeInPage(page: Page, file: Uint8Array, name: string, effort?: number): Promise<{ flz: Uint8Array; method: string; model: string }> {
   const r = await page.evaluate(
-    async ({ b64, name }) => {
+    async ({ b64, name, effort }) => {
       const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-      const client = (window as unknown as { flowzip: { encode(b: Uint8Array, n: string): Promise<{ flz: Uint8Array; report: { method: string; model: string } }> } }).flowzip;
-      const { flz, report } = await client.encode(bytes, name);
+      const client = (window as unknown as { flowzip: { encode(b: Uint8Array, n: string, p?: unknown, e?: number): Promise<{ flz: Uint8Array; report: { method: string; model: string } }> } }).flowzip;
+      const { flz, report } = await client.encode(bytes, name, undefined, effort);
       let binary = '';
       for (let i = 0; i < flz.length; i += 0x8000) binary += String.fromCharCode(...flz.subarray(i, i + 0x8000));
       return { flz: btoa(binary), method: report.method, model: report.model };
     },
-    { b64: Buffer.from(file).toString('base64'), name },
+    { b64: Buffer.from(file).toString('base64'), name, effort },
   );
   return { flz: new Uint8Array(Buffer.from(r.flz, 'base64')), method: r.method, model: r.model };
 }

@@ -86,6 +86,28 @@ describe('the web page in Chromium', () => {
     expect([...methods].sort()).toEqual(expect.arrayContaining(['brotli', 'model', 'original']));
   });
 
+  it('compresses at effort 2 and 3 (the wide nets, fetched when first used) to the CLI\'s bytes, also from the page\'s effort menu', { timeout: 120_000 }, async () => {
+    for (const name of ['photo-300x72.png', 'rgba-53x31.png'])
+      for (const effort of [2, 3]) {
+        const input = fixture(name);
+        const made = await encodeInPage(web.page, input, name, effort);
+        expect(Buffer.compare(Buffer.from(made.flz), Buffer.from(await compress(input, { name, effort }))), `${name} at effort ${effort}`).toBe(0);
+      }
+    const { page } = web;
+    await page.selectOption('#effort', '3');
+    await page.setInputFiles('#files', FIXTURES + 'grey-67x53.png');
+    const card = await page.waitForSelector('section.card.encoded');
+    expect(await card.textContent()).toMatch(/effort 3/);
+    const made = await card.$eval('a.download', async (a) => {
+      const bytes = new Uint8Array(await (await fetch((a as HTMLAnchorElement).href)).arrayBuffer());
+      return Array.from(bytes);
+    });
+    expect(Buffer.compare(Buffer.from(made), Buffer.from(await compress(fixture('grey-67x53.png'), { name: 'grey-67x53.png', effort: 3 })))).toBe(0);
+    await page.selectOption('#effort', '1');
+    // The cards the later tests count start from an empty page.
+    await page.evaluate(() => document.querySelector('#results')!.replaceChildren());
+  });
+
   it('refuses every malformed file with one of the codes Node gives', { timeout: 120_000 }, async () => {
     for (const [name, { codes }] of Object.entries(malformed)) {
       const decoded = await decodeInPage(web.page, new Uint8Array(readFileSync(new URL(name, MALFORMED))));

@@ -52,8 +52,9 @@ export class FlowzipClient {
     return this.call({ op: 'decode', bytes }, progress);
   }
 
-  encode(bytes: Uint8Array, name?: string, progress?: (fraction: number) => void): Promise<EncodedFile> {
-    return this.call({ op: 'encode', bytes, name }, progress);
+  /** Compress as `flowzip compress [-e effort]` would. */
+  encode(bytes: Uint8Array, name?: string, progress?: (fraction: number) => void, effort?: number): Promise<EncodedFile> {
+    return this.call({ op: 'encode', bytes, name, effort }, progress);
   }
 
   heatmap(imageFile: Uint8Array, model: string, progress?: (fraction: number) => void): Promise<Float32Array | undefined> {

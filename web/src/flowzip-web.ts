@@ -108,10 +108,10 @@ export interface EncodedFile {
  */
 export const WEB_BROTLI_MAX_BYTES = 256 * 1024;
 
-/** Compress a file as the CLI does (images, .npy arrays, other bytes): the CLI's bytes (see WEB_BROTLI_MAX_BYTES). */
-export async function encodeFile(bytes: Uint8Array, name: string | undefined, progress?: Progress): Promise<EncodedFile> {
+/** Compress a file as the CLI does (images, .npy arrays, other bytes; `-e effort`): the CLI's bytes (see WEB_BROTLI_MAX_BYTES). */
+export async function encodeFile(bytes: Uint8Array, name: string | undefined, progress?: Progress, effort?: number): Promise<EncodedFile> {
   const start = performance.now();
-  const { bytes: flz, report } = await compressWithReport(bytes, { name, brotli: bytes.length <= WEB_BROTLI_MAX_BYTES, progress });
+  const { bytes: flz, report } = await compressWithReport(bytes, { name, brotli: bytes.length <= WEB_BROTLI_MAX_BYTES, progress, effort });
   return { flz, report, encodeMs: performance.now() - start };
 }
 

@@ -15,6 +15,7 @@ const $ = <T extends HTMLElement>(selector: string) => document.querySelector(se
 const results = $<HTMLElement>('#results');
 const progressBar = $<HTMLProgressElement>('#progress');
 const status = $<HTMLElement>('#status');
+const effort = $<HTMLSelectElement>('#effort');
 
 function element<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -132,14 +133,15 @@ async function openFlz(file: File, bytes: Uint8Array): Promise<void> {
 }
 
 async function compressFile(file: File, bytes: Uint8Array): Promise<void> {
-  const encoded = await withProgress(`compressing ${file.name}`, (p) => client.encode(bytes, file.name, p));
+  const level = Number(effort.value);
+  const encoded = await withProgress(`compressing ${file.name}${level > 1 ? ` at effort ${level}` : ''}`, (p) => client.encode(bytes, file.name, p, level));
   const { report, flz } = encoded;
   const decoded = await withProgress(`checking ${file.name}.flz`, (p) => client.decode(flz, p));
   const entry = decoded.entries[0];
   const card = entryCard({ ...entry, name: `${file.name}.flz` }, file.name, [
     ['original', kib(bytes.length)],
     ['.flz', `${kib(flz.length)} (${((100 * flz.length) / bytes.length).toFixed(1)}%)`],
-    ['encoded in', `${encoded.encodeMs.toFixed(0)} ms`],
+    ['encoded in', `${encoded.encodeMs.toFixed(0)} ms (effort ${level})`],
     ...(report.note ? ([['note', report.note]] as [string, string][]) : []),
   ]);
   card.classList.add('encoded');

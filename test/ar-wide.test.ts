@@ -11,10 +11,10 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { modelHashMatches, readContainer } from '../codec/index.js';
 import { BAND_ROWS } from '../models/ar/model.js';
-import { freezeLayers, type FloatNetsFile } from '../models/ar/train/train.js';
+import { freezeLayers, outputShiftFor, trainAr, type FloatNetsFile } from '../models/ar/train/train.js';
 import { compress, compressArchive, decompress, decompressArchive, loadModel, setTileThreads, startPartWorkers, verify } from '../src/index.js';
 import { decodeImage } from '../src/image.js';
-import { fixture } from './helpers.js';
+import { FIXTURES, fixture } from './helpers.js';
 
 const WIDE_DIR = new URL('../models/ar/photo-wide/', import.meta.url).pathname;
 const wideFile = () => JSON.parse(readFileSync(join(WIDE_DIR, 'model.json'), 'utf8'));
@@ -90,6 +90,25 @@ describe('ar at effort 3: the wide nets (models/ar/photo-wide)', () => {
     }
     expect(Buffer.from(payloads[0]).equals(Buffer.from(payloads[1]))).toBe(true);
   }, 60_000);
+
+  it('the trainer starts from it (--init, 256 units): thawed at its output shift, a step at a tiny rate gives back its integer nets within 1', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'flowzip-wide-init-'));
+    try {
+      const file = await trainAr({ data: [FIXTURES + 'photo-rgb.png', FIXTURES + 'grey-67x53.png'], out, steps: 1, samplesPerImage: 500, hidden: [256, 256], batch: 64, learningRate: 1e-12, mixture: true, init: WIDE_DIR });
+      expect(file.version).toBe(2);
+      expect(file.outputShift).toBe(outputShiftFor([256, 256]));
+      const wide = wideFile();
+      file.nets.forEach((net, k) =>
+        net.layers.forEach((layer, l) => {
+          const from = wide.nets[k].layers[l];
+          for (let i = 0; i < layer.weight.length; i++) expect(Math.abs(layer.weight[i] - from.weight[i])).toBeLessThanOrEqual(1);
+          for (let i = 0; i < layer.bias.length; i++) expect(Math.abs(layer.bias[i] - from.bias[i])).toBeLessThanOrEqual(1);
+        }),
+      );
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('a model file with an output shift out of range, or one in a version 1 file, is MODEL_MISMATCH', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'flowzip-wide-'));

@@ -174,7 +174,7 @@ function lossBits(out: tf.Tensor2D, residual: tf.Tensor1D): tf.Scalar {
 }
 
 /** The float net an integer net was frozen from (up to rounding): `freeze` undone. */
-function thawNet(frozen: ArModelFile['nets'][number], d: number, hidden: number[], mixture: boolean): FloatNet {
+function thawNet(frozen: ArModelFile['nets'][number], d: number, hidden: number[], mixture: boolean, outputShift: number): FloatNet {
   const { layers } = frozen;
   const frozenOutputs = layers[layers.length - 1]?.outputs;
   const sizes = [d, ...hidden, frozenOutputs];
@@ -184,9 +184,10 @@ function thawNet(frozen: ArModelFile['nets'][number], d: number, hidden: number[
   const biases: tf.Variable[] = [];
   layers.forEach((layer, l) => {
     const last = l + 1 === layers.length;
-    const biasUnit = 2 ** (WEIGHT_BITS + (l === 0 ? INPUT_SHIFT : ACT_BITS));
+    const shift = last ? outputShift : 0;
+    const biasUnit = 2 ** (WEIGHT_BITS + (l === 0 ? INPUT_SHIFT : ACT_BITS) - shift);
     const w = new Float32Array(layer.inputs * layer.outputs);
-    const unit = (o: number) => 2 ** WEIGHT_BITS * (last ? outputUnit(o) : 1);
+    const unit = (o: number) => 2 ** (WEIGHT_BITS - shift) * (last ? outputUnit(o) : 1);
     for (let o = 0; o < layer.outputs; o++)
       for (let i = 0; i < layer.inputs; i++) w[i * layer.outputs + o] = layer.weight[o * layer.inputs + i] / unit(o);
     const b = layer.bias.map((v, o) => (last ? v / biasUnit / outputUnit(o) + (isScale(o) ? LOG_SCALE_MIN : 0) : v / biasUnit));
@@ -280,14 +281,23 @@ function shuffleExamples(examples: Examples, d: number, rand: () => number): voi
   }
 }
 
+/**
+ * The output shift nets of these hidden widths are frozen at (model.json version 2 above 0): the last
+ * layer's summed weights grow with its inputs (256 units: shift 2, models/ar/photo-wide), and 64 needs none.
+ */
+export function outputShiftFor(hidden: number[]): number {
+  const last = hidden[hidden.length - 1];
+  return last > 128 ? 2 : last > 64 ? 1 : 0;
+}
+
 /** The float net as an integer net: folds the log-scale output onto the tables' scale index j. */
-async function freeze(net: FloatNet): Promise<ArModelFile['nets'][number]> {
+async function freeze(net: FloatNet, outputShift: number): Promise<ArModelFile['nets'][number]> {
   const layers: FloatLayer[] = [];
   for (let l = 0; l < net.weights.length; l++) {
     const [inputs, outputs] = net.weights[l].shape;
     layers.push({ inputs, outputs, weight: (await net.weights[l].data()) as Float32Array, bias: Array.from((await net.biases[l].data()) as Float32Array) });
   }
-  return freezeLayers(layers);
+  return freezeLayers(layers, outputShift);
 }
 
 /** A float layer as the trainer holds it: weight inputs x outputs, row-major (tfjs's layout). */
@@ -377,7 +387,9 @@ export async function trainAr(options: ArTrainOptions): Promise<ArModelFile> {
   const greySplit = grey.length > 1 ? splitHeldOut(grey) : { train: grey, validation: [] };
   log({ event: 'data', rgbTrain: rgbSplit.train.length, rgbValidation: rgbSplit.validation.length, greyTrain: greySplit.train.length, greyValidation: greySplit.validation.length });
   const seed = o.seed ?? 1;
-  const initNets = o.init ? (JSON.parse(new TextDecoder().decode(readArFile(o.init))) as ArModelFile).nets : undefined;
+  const initFile = o.init ? (JSON.parse(new TextDecoder().decode(readArFile(o.init))) as ArModelFile) : undefined;
+  const initNets = initFile?.nets;
+  const outputShift = outputShiftFor(o.hidden);
   // A checkpoint of a run with these settings resumes; anything else starts afresh.
   const settings = JSON.stringify({ data: o.data, steps: o.steps, samplesPerImage: o.samplesPerImage, hidden: o.hidden, batch: o.batch, learningRate: o.learningRate, order: o.order, seed, init: o.init ?? null, mixture: o.mixture });
   const checkpointPath = join(o.out, CHECKPOINT_FILE);
@@ -401,7 +413,7 @@ export async function trainAr(options: ArTrainOptions): Promise<ArModelFile> {
     if (resume && resume.net === k && resume.weights.length > 0) {
       start = { weights: resume.weights.map((w, l) => tf.variable(tf.tensor2d(w, [w.length / resume!.biases[l].length, resume!.biases[l].length]))), biases: resume.biases.map((b) => tf.variable(tf.tensor1d(b))) };
       firstStep = resume.step;
-    } else if (initNets) start = thawNet(initNets[k], d, o.hidden, o.mixture);
+    } else if (initNets) start = thawNet(initNets[k], d, o.hidden, o.mixture, initFile!.outputShift ?? 0);
     const checkpoint = async (current: FloatNet, step: number) => {
       const saved: Checkpoint = { settings, nets, net: k, step, weights: await floatArrays(current.weights), biases: await floatArrays(current.biases) };
       writeAtomic(checkpointPath, JSON.stringify(saved));
@@ -411,12 +423,12 @@ export async function trainAr(options: ArTrainOptions): Promise<ArModelFile> {
       o.onProgress?.((k + step / o.steps) / 3, step);
       if (step % 500 === 0 || step + 1 === o.steps) log({ net: k, step, trainBits: round4(bits) });
     }, { net: start, step: firstStep, checkpoint });
-    nets.push(await freeze(net));
+    nets.push(await freeze(net, outputShift));
     tf.dispose([...net.weights, ...net.biases]);
     // The next net starts from step 0: a checkpoint there holds this one frozen.
     if (k + 1 < 3) writeAtomic(checkpointPath, JSON.stringify({ settings, nets, net: k + 1, step: 0, weights: [], biases: [] }));
   }
-  const file: ArModelFile = { format: AR_FORMAT, version: AR_FORMAT_VERSION, order: o.order, ...(o.mixture ? { mixture: 2 } : {}), nets };
+  const file: ArModelFile = { format: AR_FORMAT, version: outputShift > 0 ? AR_FORMAT_VERSION_SHIFTED : AR_FORMAT_VERSION, ...(outputShift > 0 ? { outputShift } : {}), order: o.order, ...(o.mixture ? { mixture: 2 } : {}), nets };
   const validation = chooseAdaptation(file, rgbSplit.validation, greySplit.validation);
   log(validation);
   // The shipped model on the same held-out images: is the new model better for this data?
@@ -472,12 +484,14 @@ export interface FloatNetsFile {
 
 /**
  * An ar model from float nets trained off this machine on the same features, loss and outputs: frozen
- * (the last layers at 2^outputShift times the output unit, model.json version 2 when above 0), scale
+ * (the last layers at 2^outputShift times the output unit, by default outputShiftFor the widths; model.json
+ * version 2 when above 0), scale
  * adaptation chosen on the trainer's held-out images of `data`, compared with the shipped model there,
  * written to `out`/model.json.
  */
-export async function importFloatNets(options: { float: FloatNetsFile; data: string[]; out: string; outputShift: number; training: Record<string, unknown> }): Promise<ArModelFile> {
-  const { float, outputShift } = options;
+export async function importFloatNets(options: { float: FloatNetsFile; data: string[]; out: string; outputShift?: number; training: Record<string, unknown> }): Promise<ArModelFile> {
+  const { float } = options;
+  const outputShift = options.outputShift ?? outputShiftFor(float.hidden);
   if (float.nets.length !== 3) throw new FlowzipError('USAGE', 'float nets: 3 nets expected');
   const nets = float.nets.map((n) => freezeLayers(n.weights.map((weight, l) => ({ inputs: n.sizes[l], outputs: n.sizes[l + 1], weight, bias: n.biases[l] })), outputShift));
   const file: ArModelFile = { format: AR_FORMAT, version: outputShift > 0 ? AR_FORMAT_VERSION_SHIFTED : AR_FORMAT_VERSION, ...(outputShift > 0 ? { outputShift } : {}), order: AR_DEFAULTS.order, mixture: 2, nets };

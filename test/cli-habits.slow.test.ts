@@ -130,7 +130,7 @@ describe('issue 14: the CLI a zstd user expects', () => {
     }
     r = flowzip(['compress', '-q', '-9', 'text.txt']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/levels are -e 1 to -e 2/);
+    expect(r.stderr).toMatch(/levels are -e 1 to -e 3/);
     r = flowzip(['compress', '-q', '-v', '-f', 'text.txt']);
     expect(r.stderr).toMatch(/^text\.txt: 3000 -> \d+ bytes \(\d+\.\d%\)/);
     r = flowzip(['compress', '-q', 'missing.txt']);

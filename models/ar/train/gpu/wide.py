@@ -3,8 +3,10 @@
 # models/ar/train/train.ts --mixture; every width trains nets 0 (G and grey), 1 (R), 2 (B) from scratch
 # and is scored on the trainer's held-out images (float nets, no adaptation). Writes $OUT/wide.json
 # (held-out bits per net and width) and $OUT/wide-<hidden>.json (float weights, inputs x outputs as
-# tfjs, for models/ar/train/import-float.mjs) after every net, so a run cut short keeps what finished.
-import json, math, os, time
+# tfjs, for models/ar/train/gpu/import-float.mjs) after every net, so a run cut short keeps what finished.
+# INIT=<float nets .json or .json.gz> starts every net from those (same widths) instead of at random;
+# AUGMENT=1 adds each train image mirrored left-right, AUGMENT=2 also upside down (held-out images never).
+import gzip, json, math, os, time
 import numpy as np
 import torch
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +19,8 @@ BATCH = int(os.environ.get('BATCH', '8192'))
 LR = float(os.environ.get('LR', '2e-3'))
 BUDGET = float(os.environ.get('BUDGET', '400'))
 NETS = [int(k) for k in os.environ.get('NETS', '0,1,2').split(',')]
+AUGMENT = int(os.environ.get('AUGMENT', '0'))
+INIT = os.environ.get('INIT')
 dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 LOG_MIN, LOG_MAX = math.log(0.1), math.log(0.1 * 2 ** (47 / 4))
 start = time.time()
@@ -24,9 +28,18 @@ start = time.time()
 here = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'data')
 index = json.load(open(os.path.join(here, 'images.json')))
 data = np.fromfile(os.path.join(here, 'images.bin'), np.uint8)
-def feats(e):
-    return e, image_features(data[e['offset']:e['offset'] + e['height'] * e['width'] * e['channels']], e['height'], e['width'], e['channels'])
-with ThreadPoolExecutor(8) as pool: done = list(pool.map(feats, index))
+def variants(e):
+    # The image, and for train images its mirrors (AUGMENT): other natural images, their own causal contexts.
+    h, w, c = e['height'], e['width'], e['channels']
+    px = data[e['offset']:e['offset'] + h * w * c].reshape(h, w, c)
+    out = [px]
+    if not e['heldOut'] and AUGMENT >= 1: out.append(px[:, ::-1])
+    if not e['heldOut'] and AUGMENT >= 2: out.append(px[::-1])
+    return out
+def feats(job):
+    e, px = job
+    return e, image_features(np.ascontiguousarray(px).ravel(), e['height'], e['width'], e['channels'])
+with ThreadPoolExecutor(8) as pool: done = list(pool.map(feats, [(e, px) for e in index for px in variants(e)]))
 sets = {(k, part): ([], []) for k in range(3) for part in ('train', 'val')}
 for e, per in done:
     for k, (f, r) in enumerate(per):
@@ -63,6 +76,16 @@ class Net(torch.nn.Module):
         return h
 
 CHUNK = 1 << 20
+def load_init(k, net):
+    # wide.py's own output (weights inputs x outputs, row-major): net k's layers into `net`.
+    raw = open(INIT, 'rb').read()
+    f = json.loads(gzip.decompress(raw) if INIT.endswith('.gz') else raw)
+    src = next(n for i, n in enumerate(f['nets']) if n.get('net', i) == k)
+    for l, layer in enumerate(net.layers):
+        w = torch.tensor(src['weights'][l], dtype=torch.float32).reshape(layer.in_features, layer.out_features).t()
+        if w.shape != layer.weight.shape: raise SystemExit(f'INIT net {k} layer {l} is {tuple(w.shape)}, not {tuple(layer.weight.shape)}')
+        layer.weight.data.copy_(w); layer.bias.data.copy_(torch.tensor(src['biases'][l], dtype=torch.float32))
+
 def evaluate(net, x, r):
     with torch.no_grad():
         total = sum(bits(net(x[i:i + CHUNK]), r[i:i + CHUNK]).item() * r[i:i + CHUNK].shape[0] for i in range(0, r.shape[0], CHUNK))
@@ -78,7 +101,10 @@ for hidden in PLAN:
         torch.manual_seed(1 + k)
         x, r = tensors[(k, 'train')]
         vx, vr = tensors[(k, 'val')]
-        net = Net(x.shape[1], hidden).to(dev)
+        net = Net(x.shape[1], hidden)
+        if INIT: load_init(k, net)
+        net = net.to(dev)
+        init_val = round(evaluate(net, vx, vr), 4) if INIT else None
         opt = torch.optim.Adam(net.parameters(), lr=LR)
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, STEPS) / STEPS)) + 1e-6 / LR)
         curve = []
@@ -87,7 +113,7 @@ for hidden in PLAN:
             loss = bits(net(x[idx]), r[idx])
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
             if (s + 1) % (STEPS // 4) == 0: curve.append([s + 1, round(loss.item(), 4), round(evaluate(net, vx, vr), 4)])
-        rec = {'hidden': hidden, 'net': k, 'steps': STEPS, 'batch': BATCH, 'lr': LR, 'valBits': curve[-1][2], 'trainBits': round(evaluate(net, x[:4_000_000], r[:4_000_000]), 4), 'curve': curve, 'valCount': int(vr.shape[0]), 'seconds': round(time.time() - t0, 1)}
+        rec = {'hidden': hidden, 'net': k, 'steps': STEPS, 'batch': BATCH, 'lr': LR, 'augment': AUGMENT, 'init': INIT, 'initValBits': init_val, 'valBits': curve[-1][2], 'trainBits': round(evaluate(net, x[:4_000_000], r[:4_000_000]), 4), 'curve': curve, 'valCount': int(vr.shape[0]), 'seconds': round(time.time() - t0, 1)}
         print(json.dumps(rec), flush=True)
         results.append(rec)
         weights['nets'].append({'net': k, 'weights': [l.weight.detach().t().contiguous().cpu().numpy().ravel().tolist() for l in net.layers],

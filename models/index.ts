@@ -103,14 +103,14 @@ function cachedModel(key: string, load: () => Promise<IntegerModel>): Promise<In
  * exported model from a directory (`--model path/to/dir`), recorded in files as `path:<folder name>`.
  */
 export function loadModel(idOrPath: string = DEFAULT_MODEL, effort?: number): Promise<IntegerModel> {
-  const loaded = instances.get(idOrPath);
-  if (loaded && effort === undefined) return loaded;
+  // Loaded before (and no effort that could pick a sibling): no file-system check.
+  const loaded = effort === undefined ? instances.get(idOrPath) : undefined;
+  if (loaded) return loaded;
   if (!isPath(idOrPath)) {
     const kind = MODEL_KINDS.find((k) => k.id === idOrPath);
     const sibling = effort === undefined ? undefined : kind?.effortDirs?.[effort];
     return sibling === undefined ? loadShippedModel(idOrPath) : effortSibling(kind!, sibling);
   }
-  if (loaded) return loaded;
   const dir = resolve(idOrPath);
   return cachedModel(idOrPath, () => Promise.resolve().then(() => modelKindOf(dir).load(dir, `path:${basename(dir)}`)));
 }

@@ -230,7 +230,7 @@ export class ArFlow implements PartCoder {
     if (file.version !== AR_FORMAT_VERSION && file.version !== AR_FORMAT_VERSION_SHIFTED) fail('MODEL_MISMATCH', `autoregressive model version ${file.version} (this build reads ${AR_FORMAT_VERSION} and ${AR_FORMAT_VERSION_SHIFTED})`);
     if (file.version === AR_FORMAT_VERSION && file.outputShift !== undefined) fail('MODEL_MISMATCH', `autoregressive model version ${AR_FORMAT_VERSION} with an output shift (version ${AR_FORMAT_VERSION_SHIFTED} has them)`);
     const outputShift = file.outputShift ?? 0;
-    if (!Number.isInteger(outputShift) || outputShift! < 0 || outputShift! > MAX_OUTPUT_SHIFT) fail('MODEL_MISMATCH', `autoregressive model output shift ${file.outputShift} (0..${MAX_OUTPUT_SHIFT})`);
+    if (!Number.isInteger(outputShift) || outputShift < 0 || outputShift > MAX_OUTPUT_SHIFT) fail('MODEL_MISMATCH', `autoregressive model output shift ${file.outputShift} (0..${MAX_OUTPUT_SHIFT})`);
     if (!Array.isArray(file.nets) || file.nets.length !== 3 || !Array.isArray(file.order) || [...file.order].sort().join() !== '0,1,2') fail('MODEL_MISMATCH', 'autoregressive model needs 3 nets and an order of 0, 1, 2');
     this.order = file.order;
     this.adaptScale = file.adaptScale === true;

@@ -367,6 +367,31 @@ export function chooseAdaptation(file: ArModelFile, rgbValidation: TrainImage[],
   return validation;
 }
 
+/** The 8-bit RGB and grey images under `data`, each layout split into train and held-out images (1 in 8; none held out of one image). */
+async function heldOutSplits(data: string[]) {
+  const rgb = await loadImages(data, 1, 3);
+  const grey = await loadImages(data, 1, 1);
+  if (rgb.length + grey.length === 0) throw new FlowzipError('USAGE', `no 8-bit grey or RGB images under ${data.join(', ')}`);
+  const rgbSplit = rgb.length > 1 ? splitHeldOut(rgb) : { train: rgb, validation: [] };
+  const greySplit = grey.length > 1 ? splitHeldOut(grey) : { train: grey, validation: [] };
+  const counts = { rgbTrain: rgbSplit.train.length, rgbValidation: rgbSplit.validation.length, greyTrain: greySplit.train.length, greyValidation: greySplit.validation.length };
+  return { rgbSplit, greySplit, counts };
+}
+
+/** model.json's head and nets: version 2 with the output shift when there is one, else version 1. */
+function modelFile(order: number[], mixture: boolean, outputShift: number, nets: ArModelFile['nets']): ArModelFile {
+  return { format: AR_FORMAT, version: outputShift > 0 ? AR_FORMAT_VERSION_SHIFTED : AR_FORMAT_VERSION, ...(outputShift > 0 ? { outputShift } : {}), order, ...(mixture ? { mixture: 2 } : {}), nets };
+}
+
+/** The shipped model's pooled bits/dim on held-out images (is a new model better for this data?); undefined without any. */
+function shippedHeldOutBits(rgbValidation: TrainImage[], greyValidation: TrainImage[]): number | undefined {
+  const shipped = parseArFlow(readArFile(assetPath(arKind.shippedDir!)), 'shipped');
+  const rgb = codedBits(shipped, rgbValidation, 3);
+  const grey = codedBits(shipped, greyValidation, 1);
+  const dims = rgb.dims + grey.dims;
+  return dims > 0 ? round4((rgb.bits + grey.bits) / dims) : undefined;
+}
+
 /** Train an autoregressive model on the images under `data` and export it to `out`/model.json. */
 export async function trainAr(options: ArTrainOptions): Promise<ArModelFile> {
   const o = { ...AR_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<ArTrainOptions>;
@@ -380,12 +405,8 @@ export async function trainAr(options: ArTrainOptions): Promise<ArModelFile> {
     appendFileSync(logFile, JSON.stringify(line) + '\n');
     o.onLog?.(line);
   };
-  const rgb = await loadImages(o.data, 1, 3);
-  const grey = await loadImages(o.data, 1, 1);
-  if (rgb.length + grey.length === 0) throw new FlowzipError('USAGE', `no 8-bit grey or RGB images under ${o.data.join(', ')}`);
-  const rgbSplit = rgb.length > 1 ? splitHeldOut(rgb) : { train: rgb, validation: [] };
-  const greySplit = grey.length > 1 ? splitHeldOut(grey) : { train: grey, validation: [] };
-  log({ event: 'data', rgbTrain: rgbSplit.train.length, rgbValidation: rgbSplit.validation.length, greyTrain: greySplit.train.length, greyValidation: greySplit.validation.length });
+  const { rgbSplit, greySplit, counts } = await heldOutSplits(o.data);
+  log({ event: 'data', ...counts });
   const seed = o.seed ?? 1;
   const initFile = o.init ? (JSON.parse(new TextDecoder().decode(readArFile(o.init))) as ArModelFile) : undefined;
   const initNets = initFile?.nets;
@@ -428,21 +449,17 @@ export async function trainAr(options: ArTrainOptions): Promise<ArModelFile> {
     // The next net starts from step 0: a checkpoint there holds this one frozen.
     if (k + 1 < 3) writeAtomic(checkpointPath, JSON.stringify({ settings, nets, net: k + 1, step: 0, weights: [], biases: [] }));
   }
-  const file: ArModelFile = { format: AR_FORMAT, version: outputShift > 0 ? AR_FORMAT_VERSION_SHIFTED : AR_FORMAT_VERSION, ...(outputShift > 0 ? { outputShift } : {}), order: o.order, ...(o.mixture ? { mixture: 2 } : {}), nets };
+  const file = modelFile(o.order, o.mixture, outputShift, nets);
   const validation = chooseAdaptation(file, rgbSplit.validation, greySplit.validation);
   log(validation);
-  // The shipped model on the same held-out images: is the new model better for this data?
-  const shipped = parseArFlow(readArFile(assetPath(arKind.shippedDir!)), 'shipped');
-  const shippedRgb = codedBits(shipped, rgbSplit.validation, 3);
-  const shippedGrey = codedBits(shipped, greySplit.validation, 1);
-  const heldOutDims = shippedRgb.dims + shippedGrey.dims;
-  if (heldOutDims > 0) {
-    validation.shippedPooled = round4((shippedRgb.bits + shippedGrey.bits) / heldOutDims);
-    log({ event: 'shipped', pooledBitsPerDim: validation.shippedPooled });
+  const shippedPooled = shippedHeldOutBits(rgbSplit.validation, greySplit.validation);
+  if (shippedPooled !== undefined) {
+    validation.shippedPooled = shippedPooled;
+    log({ event: 'shipped', pooledBitsPerDim: shippedPooled });
   }
   file.training = {
     data: o.data,
-    images: { rgbTrain: rgbSplit.train.length, rgbValidation: rgbSplit.validation.length, greyTrain: greySplit.train.length, greyValidation: greySplit.validation.length },
+    images: counts,
     steps: o.steps,
     ...(o.init ? { init: o.init } : {}),
     samplesPerImage: o.samplesPerImage,
@@ -494,14 +511,12 @@ export async function importFloatNets(options: { float: FloatNetsFile; data: str
   const outputShift = options.outputShift ?? outputShiftFor(float.hidden);
   if (float.nets.length !== 3) throw new FlowzipError('USAGE', 'float nets: 3 nets expected');
   const nets = float.nets.map((n) => freezeLayers(n.weights.map((weight, l) => ({ inputs: n.sizes[l], outputs: n.sizes[l + 1], weight, bias: n.biases[l] })), outputShift));
-  const file: ArModelFile = { format: AR_FORMAT, version: outputShift > 0 ? AR_FORMAT_VERSION_SHIFTED : AR_FORMAT_VERSION, ...(outputShift > 0 ? { outputShift } : {}), order: AR_DEFAULTS.order, mixture: 2, nets };
-  const rgb = splitHeldOut(await loadImages(options.data, 1, 3));
-  const grey = splitHeldOut(await loadImages(options.data, 1, 1));
-  const validation = chooseAdaptation(file, rgb.validation, grey.validation);
-  const shipped = parseArFlow(readArFile(assetPath(arKind.shippedDir!)), 'shipped');
-  const s = [codedBits(shipped, rgb.validation, 3), codedBits(shipped, grey.validation, 1)];
-  validation.shippedPooled = round4((s[0].bits + s[1].bits) / (s[0].dims + s[1].dims));
-  file.training = { ...options.training, data: options.data, hidden: float.hidden, images: { rgbTrain: rgb.train.length, rgbValidation: rgb.validation.length, greyTrain: grey.train.length, greyValidation: grey.validation.length }, validation };
+  const file = modelFile(AR_DEFAULTS.order, true, outputShift, nets);
+  const { rgbSplit, greySplit, counts } = await heldOutSplits(options.data);
+  const validation = chooseAdaptation(file, rgbSplit.validation, greySplit.validation);
+  const shippedPooled = shippedHeldOutBits(rgbSplit.validation, greySplit.validation);
+  if (shippedPooled !== undefined) validation.shippedPooled = shippedPooled;
+  file.training = { ...options.training, data: options.data, hidden: float.hidden, images: counts, validation };
   mkdirSync(options.out, { recursive: true });
   writeAtomic(join(options.out, 'model.json'), JSON.stringify(file));
   return file;

@@ -6,11 +6,9 @@
 # tfjs, for models/ar/train/gpu/import-float.mjs) after every net, so a run cut short keeps what finished.
 # INIT=<float nets .json or .json.gz> starts every net from those (same widths) instead of at random;
 # AUGMENT=1 adds each train image mirrored left-right, AUGMENT=2 also upside down (held-out images never).
-import gzip, json, math, os, time
-import numpy as np
+import json, math, os, time
 import torch
-from concurrent.futures import ThreadPoolExecutor
-from features import image_features
+from examples import load_sets, read_float_nets
 
 OUT = os.environ.get('OUT', '.')
 PLAN = [[int(u) for u in h.split('x')] for h in os.environ.get('PLAN', '64x64;128x128;256x256').split(';')]
@@ -25,27 +23,8 @@ dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 LOG_MIN, LOG_MAX = math.log(0.1), math.log(0.1 * 2 ** (47 / 4))
 start = time.time()
 
-here = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'data')
-index = json.load(open(os.path.join(here, 'images.json')))
-data = np.fromfile(os.path.join(here, 'images.bin'), np.uint8)
-def variants(e):
-    # The image, and for train images its mirrors (AUGMENT): other natural images, their own causal contexts.
-    h, w, c = e['height'], e['width'], e['channels']
-    px = data[e['offset']:e['offset'] + h * w * c].reshape(h, w, c)
-    out = [px]
-    if not e['heldOut'] and AUGMENT >= 1: out.append(px[:, ::-1])
-    if not e['heldOut'] and AUGMENT >= 2: out.append(px[::-1])
-    return out
-def feats(job):
-    e, px = job
-    return e, image_features(np.ascontiguousarray(px).ravel(), e['height'], e['width'], e['channels'])
-with ThreadPoolExecutor(8) as pool: done = list(pool.map(feats, [(e, px) for e in index for px in variants(e)]))
-sets = {(k, part): ([], []) for k in range(3) for part in ('train', 'val')}
-for e, per in done:
-    for k, (f, r) in enumerate(per):
-        s = sets[(k, 'val' if e['heldOut'] else 'train')]
-        s[0].append(f); s[1].append(r)
-tensors = {key: (torch.tensor(np.concatenate(f), dtype=torch.float32, device=dev) / 32, torch.tensor(np.concatenate(r), dtype=torch.float32, device=dev)) for key, (f, r) in sets.items()}
+sets = load_sets(AUGMENT)
+tensors = {key: (torch.tensor(f, dtype=torch.float32, device=dev) / 32, torch.tensor(r, dtype=torch.float32, device=dev)) for key, (f, r) in sets.items()}
 print(json.dumps({'features_s': round(time.time() - start, 1), 'examples': {f'{k}': [int(v[1].shape[0]) for v in (tensors[(k, 'train')], tensors[(k, 'val')])] for k in range(3)}}), flush=True)
 
 def logistic(mean, log_scale, r):
@@ -78,8 +57,7 @@ class Net(torch.nn.Module):
 CHUNK = 1 << 20
 def load_init(k, net):
     # wide.py's own output (weights inputs x outputs, row-major): net k's layers into `net`.
-    raw = open(INIT, 'rb').read()
-    f = json.loads(gzip.decompress(raw) if INIT.endswith('.gz') else raw)
+    f = read_float_nets(INIT)
     src = next(n for i, n in enumerate(f['nets']) if n.get('net', i) == k)
     for l, layer in enumerate(net.layers):
         w = torch.tensor(src['weights'][l], dtype=torch.float32).reshape(layer.in_features, layer.out_features).t()

@@ -1,8 +1,9 @@
 /**
- * ar at effort 3: the registry codes with the effort sibling models/ar/photo-wide (nets of 256 units,
- * model.json version 2 with an output shift) through routes 9 and 10. The sibling is what its committed
- * float nets freeze to; files name its hash and decode without an option, alone, in archives, on worker
- * threads; a model file with a bad output shift is refused.
+ * ar at effort 3: the registry codes with the effort sibling models/ar/photo-wide2 (nets of 256 units,
+ * model.json version 2 with an output shift) through routes 9 and 10. The sibling, and the retired first
+ * wide model (models/ar/photo-wide), are what their committed float nets freeze to; files name the
+ * sibling's hash and decode without an option, alone, in archives, on worker threads; a model file with a
+ * bad output shift is refused.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,8 +17,13 @@ import { compress, compressArchive, decompress, decompressArchive, loadModel, se
 import { decodeImage } from '../src/image.js';
 import { FIXTURES, fixture } from './helpers.js';
 
-const WIDE_DIR = new URL('../models/ar/photo-wide/', import.meta.url).pathname;
-const wideFile = () => JSON.parse(readFileSync(join(WIDE_DIR, 'model.json'), 'utf8'));
+const WIDE_DIR = new URL('../models/ar/photo-wide2/', import.meta.url).pathname;
+const wideFile = (dir = WIDE_DIR) => JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+/** Each wide model directory and the float nets (models/ar/train/gpu/) it was frozen from. */
+const WIDE_MODELS = [
+  { dir: WIDE_DIR, floatNets: 'wide2-256x256-float.json.gz' },
+  { dir: new URL('../models/ar/photo-wide/', import.meta.url).pathname, floatNets: 'wide-256x256-float.json.gz' },
+];
 
 async function pixels(bytes: Uint8Array): Promise<Uint8Array> {
   const im = await decodeImage(bytes);
@@ -25,14 +31,15 @@ async function pixels(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(im.samples.buffer, im.samples.byteOffset, im.samples.byteLength);
 }
 
-describe('ar at effort 3: the wide nets (models/ar/photo-wide)', () => {
+describe('ar at effort 3: the wide nets (models/ar/photo-wide2)', () => {
   afterAll(() => setTileThreads(1));
 
-  it('is its committed float nets frozen at output shift 2: model.json version 2, nets of 256 units', () => {
-    const file = wideFile();
+  it.each(WIDE_MODELS)('$dir is its committed float nets ($floatNets) frozen at output shift 2: model.json version 2, nets of 256 units', ({ dir, floatNets }) => {
+    const file = wideFile(dir);
     expect(file.version).toBe(2);
     expect(file.outputShift).toBe(2);
-    const float = JSON.parse(gunzipSync(readFileSync(new URL('../models/ar/train/gpu/wide-256x256-float.json.gz', import.meta.url))).toString('utf8')) as FloatNetsFile;
+    const float = JSON.parse(gunzipSync(readFileSync(new URL(`../models/ar/train/gpu/${floatNets}`, import.meta.url))).toString('utf8')) as FloatNetsFile;
+    expect(float.nets.length).toBe(3);
     float.nets.forEach((n, k) => {
       const frozen = freezeLayers(n.weights.map((weight, l) => ({ inputs: n.sizes[l], outputs: n.sizes[l + 1], weight, bias: n.biases[l] })), 2);
       expect(frozen.layers.map((l) => l.outputs)).toEqual([256, 256, 5]);

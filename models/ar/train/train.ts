@@ -283,7 +283,7 @@ function shuffleExamples(examples: Examples, d: number, rand: () => number): voi
 
 /**
  * The output shift nets of these hidden widths are frozen at (model.json version 2 above 0): the last
- * layer's summed weights grow with its inputs (256 units: shift 2, models/ar/photo-wide), and 64 needs none.
+ * layer's summed weights grow with its inputs (256 units: shift 2, models/ar/photo-wide2), and 64 needs none.
  */
 export function outputShiftFor(hidden: number[]): number {
   const last = hidden[hidden.length - 1];

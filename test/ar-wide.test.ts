@@ -21,8 +21,8 @@ const WIDE_DIR = new URL('../models/ar/photo-wide2/', import.meta.url).pathname;
 const wideFile = (dir = WIDE_DIR) => JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
 /** Each wide model directory and the float nets (models/ar/train/gpu/) it was frozen from. */
 const WIDE_MODELS = [
-  { dir: WIDE_DIR, floatNets: 'wide2-256x256-float.json.gz' },
-  { dir: new URL('../models/ar/photo-wide/', import.meta.url).pathname, floatNets: 'wide-256x256-float.json.gz' },
+  { name: 'photo-wide2', dir: WIDE_DIR, floatNets: 'wide2-256x256-float.json.gz' },
+  { name: 'photo-wide (retired)', dir: new URL('../models/ar/photo-wide/', import.meta.url).pathname, floatNets: 'wide-256x256-float.json.gz' },
 ];
 
 async function pixels(bytes: Uint8Array): Promise<Uint8Array> {
@@ -34,7 +34,7 @@ async function pixels(bytes: Uint8Array): Promise<Uint8Array> {
 describe('ar at effort 3: the wide nets (models/ar/photo-wide2)', () => {
   afterAll(() => setTileThreads(1));
 
-  it.each(WIDE_MODELS)('$dir is its committed float nets ($floatNets) frozen at output shift 2: model.json version 2, nets of 256 units', ({ dir, floatNets }) => {
+  it.each(WIDE_MODELS)('$name is its committed float nets ($floatNets) frozen at output shift 2: model.json version 2, nets of 256 units', ({ dir, floatNets }) => {
     const file = wideFile(dir);
     expect(file.version).toBe(2);
     expect(file.outputShift).toBe(2);

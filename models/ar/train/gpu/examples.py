@@ -1,7 +1,7 @@
 # The ar nets' training examples from data/ (export-images.mjs): every interior pixel of every image,
 # features by features.py (= context.ts), split as the trainer splits. Shared by wide.py (PyTorch, a GPU)
 # and wide_cpu.py (numpy, this machine's CPU).
-import json, os
+import gzip, json, os
 import numpy as np
 from concurrent.futures import ThreadPoolExecutor
 from features import image_features
@@ -35,6 +35,5 @@ def load_sets(augment=0, workers=8):
 
 def read_float_nets(path):
     """wide.py's float nets file (.json or .json.gz): {'hidden', 'nets': [{'net', 'weights', 'biases', 'sizes'}]}."""
-    import gzip
     raw = open(path, 'rb').read()
     return json.loads(gzip.decompress(raw) if path.endswith('.gz') else raw)

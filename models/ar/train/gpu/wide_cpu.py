@@ -47,8 +47,8 @@ def component(mean, log_scale, r):
     d_scale = np.where(inside, -a * sa + b * sb - inv / np.expm1(inv), 0)
     return logp, d_mean, d_scale
 
-def loss_and_grad(out, r):
-    """Mean bits of r under the 2-component mixture `out` (N x 5), and d(bits)/d(out)."""
+def loss_and_grad(out, r, want_grad=True):
+    """Mean bits of r under the 2-component mixture `out` (N x 5), and d(bits)/d(out) (None without want_grad)."""
     w = out[:, 4]
     la, dma, dsa = component(out[:, 0], out[:, 1], r)
     lb, dmb, dsb = component(out[:, 2], out[:, 3], r)
@@ -56,6 +56,7 @@ def loss_and_grad(out, r):
     b = lb - softplus(w)
     top = np.maximum(a, b)
     total = top + np.log(np.exp(a - top) + np.exp(b - top))
+    if not want_grad: return -total.mean() / LN2, None
     pa, pb = np.exp(a - total), np.exp(b - total)
     scale = -1 / (r.shape[0] * LN2)
     grad = np.stack([pa * dma, pa * dsa, pb * dmb, pb * dsb, pa * sigmoid(-w) - pb * sigmoid(w)], 1) * scale
@@ -100,7 +101,7 @@ def evaluate(params, f, r, chunk=1 << 18):
     total = 0.0
     for i in range(0, r.shape[0], chunk):
         x = f[i:i + chunk].astype(np.float32) / 32
-        bits, _ = loss_and_grad(forward(params, x), r[i:i + chunk].astype(np.float32))
+        bits, _ = loss_and_grad(forward(params, x), r[i:i + chunk].astype(np.float32), want_grad=False)
         total += bits * min(chunk, r.shape[0] - i)
     return float(total / r.shape[0])
 

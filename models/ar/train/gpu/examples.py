@@ -37,3 +37,7 @@ def read_float_nets(path):
     """wide.py's float nets file (.json or .json.gz): {'hidden', 'nets': [{'net', 'weights', 'biases', 'sizes'}]}."""
     raw = open(path, 'rb').read()
     return json.loads(gzip.decompress(raw) if path.endswith('.gz') else raw)
+
+def float_net(path, k):
+    """Net k of a float nets file (weights inputs x outputs, row-major, per layer)."""
+    return next(n for i, n in enumerate(read_float_nets(path)['nets']) if n.get('net', i) == k)

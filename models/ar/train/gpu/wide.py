@@ -8,7 +8,7 @@
 # AUGMENT=1 adds each train image mirrored left-right, AUGMENT=2 also upside down (held-out images never).
 import json, math, os, time
 import torch
-from examples import load_sets, read_float_nets
+from examples import float_net, load_sets
 
 OUT = os.environ.get('OUT', '.')
 PLAN = [[int(u) for u in h.split('x')] for h in os.environ.get('PLAN', '64x64;128x128;256x256').split(';')]
@@ -57,8 +57,7 @@ class Net(torch.nn.Module):
 CHUNK = 1 << 20
 def load_init(k, net):
     # wide.py's own output (weights inputs x outputs, row-major): net k's layers into `net`.
-    f = read_float_nets(INIT)
-    src = next(n for i, n in enumerate(f['nets']) if n.get('net', i) == k)
+    src = float_net(INIT, k)
     for l, layer in enumerate(net.layers):
         w = torch.tensor(src['weights'][l], dtype=torch.float32).reshape(layer.in_features, layer.out_features).t()
         if w.shape != layer.weight.shape: raise SystemExit(f'INIT net {k} layer {l} is {tuple(w.shape)}, not {tuple(layer.weight.shape)}')

@@ -1,14 +1,14 @@
 # wide.py without a GPU: the same nets, loss, init, Adam and cosine schedule in numpy (OpenBLAS matrix
-# products, the gradients written out), for continuing the wide nets on a CPU (~0.1 s a step of 8,192
-# at 256 units on two cores: 16,000 steps ~25 min a net). Not part of CI.
-#   INIT=wide-256x256-float.json.gz AUGMENT=1 NETS=0,2,1 STEPS=8000 LR=5e-4 python3 wide_cpu.py
+# products, the gradients written out), for continuing the wide nets on a CPU (~35-45 ms a step of 8,192
+# at 256 units on two cores: 24,000 steps ~15 min a net). Not part of CI.
+#   OUT=run-cpu INIT=wide-256x256-float.json.gz AUGMENT=1 NETS=0,2,1 STEPS=24000 LR=5e-4 python3 wide_cpu.py
 # Writes $OUT/wide-cpu.json (held-out bits before and after, per net) and $OUT/wide-<hidden>-cpu.json
 # (float nets for import-float.mjs; nets not trained yet are copied from INIT) after every net, and
 # $OUT/wide-cpu-ckpt.npz (the running net, its Adam state and step) every CHECKPOINT seconds: run again
 # with the same settings and it resumes there.
 import json, math, os, time
 import numpy as np
-from examples import load_sets, read_float_nets
+from examples import float_net, load_sets, read_float_nets
 
 OUT = os.environ.get('OUT', '.')
 HIDDEN = [int(u) for u in os.environ.get('HIDDEN', '256x256').split('x')]
@@ -85,7 +85,7 @@ def backward(params, kept, grad):
 def init_params(d, k):
     sizes = [d] + HIDDEN + [5]
     if INIT:
-        src = next(n for i, n in enumerate(read_float_nets(INIT)['nets']) if n.get('net', i) == k)
+        src = float_net(INIT, k)
         if src['sizes'] != sizes: raise SystemExit(f'INIT net {k} has sizes {src["sizes"]}, not {sizes}')
         return [(np.array(src['weights'][l], np.float32).reshape(sizes[l], sizes[l + 1]), np.array(src['biases'][l], np.float32)) for l in range(len(sizes) - 1)]
     rng = np.random.default_rng(1 + k)

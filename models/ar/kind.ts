@@ -11,7 +11,7 @@ export const arKind: ModelKind = {
   // Files that name these hashes still decode: the first shipped model (one logistic per sample, routes
   // 1-4) and the first effort-3 model (the same wide nets before their CPU continuation, ninth session).
   retiredDirs: ['models/ar/photo', 'models/ar/photo-wide'],
-  // Effort 3: nets of 256 units (4x slower) under the residual context mixer (routes 9 and 10).
+  // Effort 3: nets of 256 units (4x slower) under the residual context mixer (routes 11 and 12).
   effortDirs: { 3: 'models/ar/photo-wide2' },
   matches: (head) => head.format === AR_FORMAT,
   load: async (dir, id) => (await import('./model.js')).createArModel(dir, id),

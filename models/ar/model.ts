@@ -18,11 +18,12 @@
  * logistics (mixture.ts); such a model writes and reads route 5 (and route 3 with route 5's colour
  * body), or 6: route 5 with strips of rows coded by Brotli or the palette context model (strips-route.ts:
  * text and graphics rows), when that is smaller; alpha layouts: 7 (route 3 with the colour body behind
- * its own route byte, 5, 6, 9 or 10) or 8 (every channel through the palette context model,
- * palette-context.ts) when that is smaller. At effort 2, 9 and 10: routes 5 and 6 with each sample coded
- * through the residual context mixer (residual-mixer.ts). Written before, still decoded: 2 = route 4 without the mean
- * adaptation; 1 = route 2 with bands of BAND_ROWS rows and a shorter last one (it left the second of two
- * threads idle on a 640-row photo); 0 for alpha layouts.
+ * its own route byte, 5, 6, 11 or 12; 9 or 10 before) or 8 (every channel through the palette context model,
+ * palette-context.ts) when that is smaller. At effort 2 and 3, 11 and 12: routes 5 and 6 with each sample
+ * coded through the residual context mixer's generation 2 (residual-mixer.ts). Written before, still
+ * decoded: 9 and 10 = routes 11 and 12 with the mixer's generation 1 (efforts 2 and 3 until the eleventh
+ * session); 2 = route 4 without the mean adaptation; 1 = route 2 with bands of BAND_ROWS rows and a
+ * shorter last one (it left the second of two threads idle on a 640-row photo); 0 for alpha layouts.
  */
 import { Message, fail } from '../../codec/index.js';
 import { compiledSibling, readModelFile } from '../shared/assets.js';
@@ -68,6 +69,10 @@ const ROUTE_AR_PALETTE = 8;
 const ROUTE_AR_MIXED = 9;
 /** Route 6 with route 9's flow. */
 const ROUTE_AR_MIXED_STRIPS = 10;
+/** Route 9 with the residual context mixer's generation 2 (brightness and NLMS contexts): what mixture models write at effort 2 and 3. */
+const ROUTE_AR_MIXED2 = 11;
+/** Route 6 with route 11's flow. */
+const ROUTE_AR_MIXED2_STRIPS = 12;
 /**
  * The grid coder that route 3 was written with: its bitstream is part of ar's files, so a new grid
  * algorithm needs a new route id here (the model refuses to load until someone decides).
@@ -133,6 +138,9 @@ export const FLOW_ADAPTIVE_MEAN = 1;
 export const FLOW_MIXTURE = 2;
 /** Route 9: route 5's mixture with each sample coded through the residual context mixer (residual-mixer.ts). */
 export const FLOW_MIXTURE_MIXED = 3;
+/** Route 11: route 9 with the mixer's generation 2. */
+export const FLOW_MIXTURE_MIXED2 = 4;
+const mixerGeneration = (variant: number): 1 | 2 | 0 => (variant === FLOW_MIXTURE_MIXED ? 1 : variant === FLOW_MIXTURE_MIXED2 ? 2 : 0);
 
 /**
  * MeanAdapter: the correction is (w . hidden) / 2^MEAN_SHIFT + (v . features) / 2^FEATURE_SHIFT quarters,
@@ -267,10 +275,11 @@ export class ArFlow implements PartCoder {
     const raw = runner.output;
     const tables = this.tables.tables;
     const adapter = this.adaptScale ? new ScaleAdapter() : undefined;
-    if ((variant === FLOW_MIXTURE || variant === FLOW_MIXTURE_MIXED) !== this.mixture) fail('CORRUPT', this.mixture ? 'a mixture model codes with routes 5 and 9 only' : 'routes 5 and 9 need a mixture model');
+    const generation = mixerGeneration(variant);
+    if ((variant === FLOW_MIXTURE || generation > 0) !== this.mixture) fail('CORRUPT', this.mixture ? 'a mixture model codes with routes 5, 9 and 11 only' : 'routes 5, 9 and 11 need a mixture model');
     const mixture = this.mixture;
     const mix = new Mixture();
-    const residualMixer = variant === FLOW_MIXTURE_MIXED ? new ResidualMixer(width, channels, height, order[0], msg ? new DecisionStack(msg) : record!.decisions!) : undefined;
+    const residualMixer = generation > 0 ? new ResidualMixer(width, channels, height, order[0], msg ? new DecisionStack(msg) : record!.decisions!, generation as 1 | 2) : undefined;
     const meanAdapter = variant !== FLOW_PLAIN ? new MeanAdapter(runner) : undefined;
     for (let y = 0; y < height; y++) {
       if (progress && y % 8 === 0) progress(y / height);
@@ -408,7 +417,7 @@ export class ArFlow implements PartCoder {
     const n = data.length;
     const reuse = <T extends { length: number; subarray(a: number, b: number): T }>(kept: T | undefined, make: (n: number) => T) => (kept && kept.length >= n ? kept.subarray(0, n) : make(n));
     const kept = this.scratch;
-    const record: SampleRecord = variant === FLOW_MIXTURE_MIXED
+    const record: SampleRecord = mixerGeneration(variant) > 0
       ? { table: new Uint8Array(0), residual: new Int16Array(0), decisions: new DecisionStack(), bits: 0, floatBits: 0, withFloatBits, pixelBits }
       : this.mixture
       ? // 8 bytes a sample: the intervals.
@@ -596,15 +605,22 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
       rowsOf: (band) => band,
     });
   // A mixture model writes route 5, or route 6 when some strips of rows leave the flow (graphics); from
-  // effort 2 on the same with the residual context mixer, routes 9 and 10. Each reads the other's.
+  // effort 2 on the same with the residual context mixer's generation 2, routes 11 and 12 (generation 1,
+  // routes 9 and 10, is what efforts 2 and 3 wrote before). Each reads the others'.
   const mixtureRoute = bandPlan(ROUTE_AR_MIXTURE, false, FLOW_MIXTURE);
   const mixedRoute = bandPlan(ROUTE_AR_MIXED, false, FLOW_MIXTURE_MIXED);
+  const mixed2Route = bandPlan(ROUTE_AR_MIXED2, false, FLOW_MIXTURE_MIXED2);
   const oneLogisticRoute = { ...bandPlan(ROUTE_AR_ADAPTIVE, false, FLOW_ADAPTIVE_MEAN), older: [bandPlan(ROUTE_AR, false), bandPlan(ROUTE_AR_FIXED_BANDS, true)] };
-  const stripsOf = [stripsRoute(ROUTE_AR_STRIPS, mixtureRoute), stripsRoute(ROUTE_AR_MIXED_STRIPS, mixedRoute)];
-  const imageRoutes = flow.mixture ? [{ ...stripsOf[0], older: [stripsOf[1], mixedRoute] }, { ...stripsOf[1], older: [stripsOf[0], mixtureRoute] }] : [oneLogisticRoute, oneLogisticRoute];
+  const stripsOf = [stripsRoute(ROUTE_AR_STRIPS, mixtureRoute), stripsRoute(ROUTE_AR_MIXED_STRIPS, mixedRoute), stripsRoute(ROUTE_AR_MIXED2_STRIPS, mixed2Route)];
+  const imageRoutes = flow.mixture
+    ? [
+        { ...stripsOf[0], older: [stripsOf[2], mixed2Route, stripsOf[1], mixedRoute] },
+        { ...stripsOf[2], older: [stripsOf[0], mixtureRoute, stripsOf[1], mixedRoute] },
+      ]
+    : [oneLogisticRoute, oneLogisticRoute];
   if (GRID_ALGORITHM !== ALPHA_PLANE_CODER) fail('INTERNAL', `ar's alpha route codes planes with ${ALPHA_PLANE_CODER}, the grid coder is ${GRID_ALGORITHM}`);
   // Older builds sent alpha layouts down the baseline route; a mixture model's colour may have strips
-  // (route 7: the colour body behind its own route byte, 5, 6, 9 or 10), route 3 is what it wrote before.
+  // (route 7: the colour body behind its own route byte, 5, 6, 11 or 12; 9 or 10 before), route 3 is what it wrote before.
   const alphaRoute = (channels: number, effort: number) => {
     const plain = channelSplitRoute(ROUTE_AR_ALPHA, channels - 1, flow.mixture ? mixtureRoute : oneLogisticRoute, gridRoute());
     if (!flow.mixture) return { ...plain, older: [baselineRoute] };
@@ -634,7 +650,7 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
   // Routes 6, 10 and 7 (colour route 6 or 10): the flow's rows at the flow's fewest bits, the strips'
   // rows at none; route 7's alpha plane at the grid coder's fewest; route 8's pixels at the context model's fewest.
   const flowMin = Math.min(flow.minBits(), RESIDUAL_MIXER_MIN_BITS);
-  const strips = (route: number) => route === ROUTE_AR_STRIPS || route === ROUTE_AR_MIXED_STRIPS;
+  const strips = (route: number) => route === ROUTE_AR_STRIPS || route === ROUTE_AR_MIXED_STRIPS || route === ROUTE_AR_MIXED2_STRIPS;
   const minPayloadBits = (payload: Uint8Array, layout: SampleLayout): number => {
     if (strips(payload[0]) && ArFlow.codes(layout)) return (layout.height - stripRowsOf(payload.subarray(1), layout)) * layout.width * layout.channels * flowMin;
     // Route 7: route byte, the colour body's u32 length, then the colour body with its own route byte.

@@ -265,6 +265,10 @@ describe('autoregressive flow: training and coding (tiny model)', () => {
       ['overflow', (f) => ({ ...f, nets: [{ layers: [{ ...f.nets[0].layers[0], bias: f.nets[0].layers[0].bias.map(() => 2 ** 31) }, ...f.nets[0].layers.slice(1)] }, f.nets[1], f.nets[2]] })],
       ['fraction', (f) => ({ ...f, nets: [{ layers: [{ ...f.nets[0].layers[0], bias: f.nets[0].layers[0].bias.map(() => 0.5) }, ...f.nets[0].layers.slice(1)] }, f.nets[1], f.nets[2]] })],
       ['format', (f) => ({ ...f, format: 'flowzip-idf' })],
+      // Context 2 comes with version 3 only, and net 0 then has the far window's inputs.
+      ['version 3 without context', (f) => ({ ...f, version: 3 })],
+      ['context 2 in version 2', (f) => ({ ...f, version: 2, context: 2 })],
+      ['context 2 without the far inputs', (f) => ({ ...f, version: 3, context: 2 })],
     ];
     for (const [what, mutate] of cases) {
       const bad = mkdtempSync(join(tmpdir(), 'flowzip-ar-bad-'));

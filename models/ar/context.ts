@@ -10,6 +10,8 @@
  *   and over the 6 samples to the left; both clamped to 255,
  * - for every earlier channel: its 10 neighbours and its value here minus its own p0, its 4 errors and
  *   its 2 activity sums.
+ * - context 2 (model.json version 3), the first coded channel only: the FAR_NEIGHBOURS window minus p0,
+ *   appended (the rest of rows y-4..y-1 over columns x-4..x+4, and the samples 3 and 4 to the left).
  * Everything is relative to a p0, so the network's prediction does not depend on the brightness level.
  *
  * Neighbours outside the image or not yet coded (the first row and column) fall back: clamp the column
@@ -22,6 +24,18 @@ import { medianEdge } from '../shared/median.js';
 export const NEIGHBOURS: readonly (readonly [number, number])[] = [
   [0, -1], [-1, 0], [-1, -1], [-1, 1], [0, -2], [-2, 0], [-2, 1], [-1, -2], [-2, -1], [-1, 2],
 ];
+/**
+ * (dy, dx) of context 2's far window: rows -4..-1 over columns -4..4 row by row less the NEIGHBOURS, then
+ * (0, -4), (0, -3). 30 samples.
+ */
+export const FAR_NEIGHBOURS: readonly (readonly [number, number])[] = [
+  ...[-4, -3, -2, -1].flatMap((dy) => [-4, -3, -2, -1, 0, 1, 2, 3, 4].map((dx) => [dy, dx] as const)).filter(([dy, dx]) => !NEIGHBOURS.some(([ny, nx]) => ny === dy && nx === dx)),
+  [0, -4],
+  [0, -3],
+];
+/** Rows and columns the far window reaches. */
+const FAR_REACH = 4;
+
 /** (dy, dx) of the error neighbours: W, N, NW, NE. */
 export const ERROR_NEIGHBOURS: readonly (readonly [number, number])[] = [[0, -1], [-1, 0], [-1, -1], [-1, 1]];
 
@@ -33,9 +47,9 @@ const ABOVE_REACH = 4;
 const LEFT_REACH = 6;
 const MAX_ACTIVITY = 255;
 
-/** Number of features of the c-th coded channel. */
-export function featureCount(c: number): number {
-  return OWN_FEATURES + c * EARLIER_FEATURES;
+/** Number of features of the c-th coded channel under context 1 or 2. */
+export function featureCount(c: number, context = 1): number {
+  return OWN_FEATURES + c * EARLIER_FEATURES + (context === 2 && c === 0 ? FAR_NEIGHBOURS.length : 0);
 }
 
 /**
@@ -127,7 +141,7 @@ export function medianPrediction(p: ContextPlanes, y: number, x: number, ch: num
  * k-th. Needs values of every earlier sample, and `med`/`medError` of every earlier sample and of the
  * earlier channels of this pixel. Returns p0 of this sample (the prediction the network corrects).
  */
-export function contextOf(p: ContextPlanes, order: ArrayLike<number>, y: number, x: number, c: number, out: Float64Array | Int16Array): number {
+export function contextOf(p: ContextPlanes, order: ArrayLike<number>, y: number, x: number, c: number, out: Float64Array | Int16Array, context = 1): number {
   const { width, height, channels, values, med, medError } = p;
   const fast = y >= 2 && x >= 2 && x + 2 < width;
   const pixel = (y * width + x) * channels;
@@ -177,7 +191,19 @@ export function contextOf(p: ContextPlanes, order: ArrayLike<number>, y: number,
     }
     f = activity(p, y, x, ch, out, f);
   }
+  if (context === 2 && c === 0) farWindow(p, y, x, order[0], own, out, f);
   return own;
+}
+
+/** Context 2: the FAR_NEIGHBOURS of channel ch minus p0 into out[f..]. */
+function farWindow(p: ContextPlanes, y: number, x: number, ch: number, p0: number, out: Float64Array | Int16Array, f: number): void {
+  const { width, channels, values } = p;
+  if (y >= FAR_REACH && x >= FAR_REACH && x + FAR_REACH < width) {
+    const i = (y * width + x) * channels + ch;
+    for (let q = 0; q < FAR_NEIGHBOURS.length; q++) out[f + q] = values[i + (FAR_NEIGHBOURS[q][0] * width + FAR_NEIGHBOURS[q][1]) * channels] - p0;
+    return;
+  }
+  for (let q = 0; q < FAR_NEIGHBOURS.length; q++) out[f + q] = neighbourValue(p, y, x, FAR_NEIGHBOURS[q][0], FAR_NEIGHBOURS[q][1], ch) - p0;
 }
 
 function activity(p: ContextPlanes, y: number, x: number, ch: number, out: Float64Array | Int16Array, f: number): number {

@@ -44,9 +44,10 @@ import { MIX_LOGIT_STEPS, MIX_ONE, MIX_PRECISION, Mixture, mixWeight } from './m
 import { DecisionStack, RESIDUAL_MIXER_MIN_BITS, ResidualMixer } from './residual-mixer.js';
 
 export { AR_FORMAT } from './kind.js';
-/** model.json versions this build reads: 1, and 2 (which may set `outputShift`). */
+/** model.json versions this build reads: 1, 2 (which may set `outputShift`), and 3 (version 2 with `context: 2`). */
 export const AR_FORMAT_VERSION = 1;
 export const AR_FORMAT_VERSION_SHIFTED = 2;
+export const AR_FORMAT_VERSION_CONTEXT = 3;
 /** Bump when the coding algorithm (context, kernel, table choice) changes: it is part of the model hash. */
 export const AR_ALGORITHM = 'ar-1';
 
@@ -217,6 +218,8 @@ export interface ArModelFile {
    * need it to keep int16 weights and int32 sums. Version 1 files have none (0).
    */
   outputShift?: number;
+  /** Version 3 only, and then 2: net 0 also sees context.ts's far window (FAR_NEIGHBOURS). Else context 1. */
+  context?: number;
   /** nets[k] codes the k-th coded channel. */
   nets: { layers: { inputs: number; outputs: number; weight: number[]; bias: number[] }[] }[];
   /** Free-form: data, steps, validation bits. */
@@ -229,13 +232,16 @@ export class ArFlow implements PartCoder {
   readonly adaptScale: boolean;
   /** The nets output a two-component mixture (route 5). */
   readonly mixture: boolean;
+  /** The features' set (context.ts): 2 adds the far window to net 0's. */
+  readonly context: 1 | 2;
   private readonly runner: NetRunner;
   /** Working arrays kept from one band to the next on this thread (bands are alike): see `release`. */
   private scratch?: { table: Uint8Array; residual: Int16Array; start?: Uint32Array; freq?: Uint32Array };
 
   constructor(file: ArModelFile, readonly tables: PriorTables) {
     if (typeof file !== 'object' || file === null || file.format !== AR_FORMAT) fail('UNKNOWN_MODEL', 'not a flowzip autoregressive model');
-    if (file.version !== AR_FORMAT_VERSION && file.version !== AR_FORMAT_VERSION_SHIFTED) fail('MODEL_MISMATCH', `autoregressive model version ${file.version} (this build reads ${AR_FORMAT_VERSION} and ${AR_FORMAT_VERSION_SHIFTED})`);
+    if (file.version !== AR_FORMAT_VERSION && file.version !== AR_FORMAT_VERSION_SHIFTED && file.version !== AR_FORMAT_VERSION_CONTEXT) fail('MODEL_MISMATCH', `autoregressive model version ${file.version} (this build reads ${AR_FORMAT_VERSION} to ${AR_FORMAT_VERSION_CONTEXT})`);
+    if ((file.version === AR_FORMAT_VERSION_CONTEXT) !== (file.context === 2)) fail('MODEL_MISMATCH', `autoregressive model version ${file.version} with context ${file.context} (version ${AR_FORMAT_VERSION_CONTEXT} has context 2, the others none)`);
     if (file.version === AR_FORMAT_VERSION && file.outputShift !== undefined) fail('MODEL_MISMATCH', `autoregressive model version ${AR_FORMAT_VERSION} with an output shift (version ${AR_FORMAT_VERSION_SHIFTED} has them)`);
     const outputShift = file.outputShift ?? 0;
     if (!Number.isInteger(outputShift) || outputShift < 0 || outputShift > MAX_OUTPUT_SHIFT) fail('MODEL_MISMATCH', `autoregressive model output shift ${file.outputShift} (0..${MAX_OUTPUT_SHIFT})`);
@@ -244,10 +250,11 @@ export class ArFlow implements PartCoder {
     this.adaptScale = file.adaptScale === true;
     if (file.mixture !== undefined && file.mixture !== 2) fail('MODEL_MISMATCH', `autoregressive model with a ${file.mixture}-component mixture (this build codes 2)`);
     this.mixture = file.mixture === 2;
+    this.context = file.context === 2 ? 2 : 1;
     this.nets = file.nets.map((n, k) => {
       if (!n || !Array.isArray(n.layers)) fail('MODEL_MISMATCH', 'autoregressive net has no layers');
       const net = { layers: n.layers.map((l) => ({ inputs: l.inputs, outputs: l.outputs, weight: l.weight ?? [], bias: l.bias ?? [] })) };
-      checkNet(net, featureCount(k), this.mixture ? MIXTURE_OUTPUTS : SINGLE_OUTPUTS);
+      checkNet(net, featureCount(k, this.context), this.mixture ? MIXTURE_OUTPUTS : SINGLE_OUTPUTS);
       return net;
     });
     this.runner = new NetRunner(this.nets, outputShift);
@@ -299,7 +306,7 @@ export class ArFlow implements PartCoder {
         for (let k = 0; k < channels; k++) {
           const ch = order[k];
           const i = pixel + ch;
-          const p0 = contextOf(planes, order, y, x, k, features);
+          const p0 = contextOf(planes, order, y, x, k, features, this.context);
           runner.run(k);
           // A mixture is adapted as one distribution: its mean, and the scale of its heavier component;
           // each component keeps its offsets from those.

@@ -20,7 +20,7 @@ import { useBackend, type BackendName } from '../../shared/backend.js';
 import { loadImages, seededRandom, splitHeldOut, type TrainImage } from '../../shared/train-data.js';
 import { PRIOR_SCALE_0, PRIOR_SCALE_COUNT, loadPriorTables } from '../../shared/prior-tables.js';
 import { contextOf, createPlanes, featureCount, fillPlanes } from '../context.js';
-import { AR_FORMAT, AR_FORMAT_VERSION, AR_FORMAT_VERSION_SHIFTED, ArFlow, parseArFlow, readArFile, type ArModelFile } from '../model.js';
+import { AR_FORMAT, AR_FORMAT_VERSION, AR_FORMAT_VERSION_CONTEXT, AR_FORMAT_VERSION_SHIFTED, ArFlow, parseArFlow, readArFile, type ArModelFile } from '../model.js';
 import { arKind } from '../kind.js';
 import { assetPath } from '../../shared/assets.js';
 import { ACT_BITS, INPUT_SHIFT, MIXTURE_OUTPUTS, SINGLE_OUTPUTS, WEIGHT_BITS, quantizeNet } from '../net.js';
@@ -378,9 +378,14 @@ async function heldOutSplits(data: string[]) {
   return { rgbSplit, greySplit, counts };
 }
 
-/** model.json's head and nets: version 2 with the output shift when there is one, else version 1. */
+/**
+ * model.json's head and nets: version 3 (context 2) when net 0 has the far window's inputs, else version 2
+ * with the output shift when there is one, else version 1.
+ */
 function modelFile(order: number[], mixture: boolean, outputShift: number, nets: ArModelFile['nets']): ArModelFile {
-  return { format: AR_FORMAT, version: outputShift > 0 ? AR_FORMAT_VERSION_SHIFTED : AR_FORMAT_VERSION, ...(outputShift > 0 ? { outputShift } : {}), order, ...(mixture ? { mixture: 2 } : {}), nets };
+  const far = nets[0]?.layers[0]?.inputs === featureCount(0, 2);
+  const version = far ? AR_FORMAT_VERSION_CONTEXT : outputShift > 0 ? AR_FORMAT_VERSION_SHIFTED : AR_FORMAT_VERSION;
+  return { format: AR_FORMAT, version, ...(outputShift > 0 ? { outputShift } : {}), ...(far ? { context: 2 } : {}), order, ...(mixture ? { mixture: 2 } : {}), nets };
 }
 
 /** The shipped model's pooled bits/dim on held-out images (is a new model better for this data?); undefined without any. */

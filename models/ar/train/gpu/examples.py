@@ -8,11 +8,11 @@ from features import image_features
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'data')
 
-def load_sets(augment=0, workers=8):
+def load_sets(augment=0, workers=8, far=False, margin=2):
     """{(k, 'train' | 'val'): (features int16 [N, d_k], residual int16 [N])} for nets k = 0, 1, 2.
 
     augment = 1 adds each train image mirrored left-right, 2 also upside down (other natural images,
-    their own causal contexts); held-out images never."""
+    their own causal contexts); held-out images never. far, margin: features.image_features'."""
     index = json.load(open(os.path.join(HERE, 'images.json')))
     data = np.fromfile(os.path.join(HERE, 'images.bin'), np.uint8)
     def variants(e):
@@ -24,7 +24,7 @@ def load_sets(augment=0, workers=8):
         return out
     def feats(job):
         e, px = job
-        return e, image_features(np.ascontiguousarray(px).ravel(), e['height'], e['width'], e['channels'])
+        return e, image_features(np.ascontiguousarray(px).ravel(), e['height'], e['width'], e['channels'], far, margin)
     with ThreadPoolExecutor(workers) as pool: done = list(pool.map(feats, [(e, px) for e in index for px in variants(e)]))
     sets = {(k, part): ([], []) for k in range(3) for part in ('train', 'val')}
     for e, per in done:

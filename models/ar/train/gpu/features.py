@@ -7,6 +7,9 @@ import numpy as np
 ORDER3 = [1, 0, 2]
 NEIGHBOURS = [(0, -1), (-1, 0), (-1, -1), (-1, 1), (0, -2), (-2, 0), (-2, 1), (-1, -2), (-2, -1), (-1, 2)]
 ERRORS = [(0, -1), (-1, 0), (-1, -1), (-1, 1)]
+# The far window of the first coded channel (context.ts FAR_NEIGHBOURS, model.json context 2): rows y-4..y-1
+# over columns x-4..x+4 and (0, -3), (0, -4), less the NEIGHBOURS, row by row.
+FAR = [(dy, dx) for dy in range(-4, 0) for dx in range(-4, 5) if (dy, dx) not in NEIGHBOURS] + [(0, -4), (0, -3)]
 
 def med_edge(w, n, nw):
     mx, mn = np.maximum(w, n), np.minimum(w, n)
@@ -28,11 +31,14 @@ def row_activity(prefix, ys, lo, hi, w):
     s = prefix[np.maximum(ys, 0), b + 1] - prefix[np.maximum(ys, 0), a]
     return np.where((ys < 0) | (b < a), 0, s)
 
-def image_features(pixels, h, w, channels):
-    """Per coded channel k: (features int16 [N, d_k], residual int16 [N]) over the interior pixels, raster order."""
+def image_features(pixels, h, w, channels, far=False, margin=2):
+    """Per coded channel k: (features int16 [N, d_k], residual int16 [N]) over the interior pixels, raster order.
+
+    far: the first coded channel also gets the FAR window (context 2); margin: the interior's (y >= margin,
+    margin <= x < width - margin; the far window needs 4)."""
     planes = pixels.reshape(h, w, channels).astype(np.int32)
     order = ORDER3 if channels == 3 else [0]
-    ys, xs = np.meshgrid(np.arange(2, h), np.arange(2, w - 2), indexing='ij')
+    ys, xs = np.meshgrid(np.arange(margin, h), np.arange(margin, w - margin), indexing='ij')
     ys, xs = ys.ravel(), xs.ravel()
     per = []
     for ch in range(channels):
@@ -54,6 +60,7 @@ def image_features(pixels, h, w, channels):
             if k < c: cols.append(q['err'][ys, xs])
             cols += [q['err'][ys + dy, xs + dx] for dy, dx in ERRORS]
             cols += q['act']
+            if far and k == 0 and c == 0: cols += [q['v'][ys + dy, xs + dx] - p0 for dy, dx in FAR]
         own = per[order[c]]
         out.append((np.stack(cols, 1).astype(np.int16), (own['v'][ys, xs] - own['p0'][ys, xs]).astype(np.int16)))
     return out

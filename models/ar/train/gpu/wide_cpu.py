@@ -21,6 +21,10 @@ INIT = os.environ.get('INIT')
 CHECKPOINT = float(os.environ.get('CHECKPOINT', '300'))
 # Steps of linear warm-up: a fresh Adam state on trained nets jolts them at the full rate.
 WARMUP = int(os.environ.get('WARMUP', '200'))
+# FAR=1: net 0 also sees the far window (features.FAR; model.json context 2); an INIT net with fewer
+# inputs gets zero weights for the new ones (the same function to start from). MARGIN: the interior's.
+FAR = os.environ.get('FAR') == '1'
+MARGIN = int(os.environ.get('MARGIN', '4' if FAR else '2'))
 LOG_MIN, LOG_MAX = math.log(0.1), math.log(0.1 * 2 ** (47 / 4))
 LN2 = math.log(2)
 NAME = 'x'.join(map(str, HIDDEN))
@@ -86,8 +90,11 @@ def init_params(d, k):
     sizes = [d] + HIDDEN + [5]
     if INIT:
         src = float_net(INIT, k)
-        if src['sizes'] != sizes: raise SystemExit(f'INIT net {k} has sizes {src["sizes"]}, not {sizes}')
-        return [(np.array(src['weights'][l], np.float32).reshape(sizes[l], sizes[l + 1]), np.array(src['biases'][l], np.float32)) for l in range(len(sizes) - 1)]
+        d0 = src['sizes'][0]
+        if src['sizes'][1:] != sizes[1:] or d0 > d: raise SystemExit(f'INIT net {k} has sizes {src["sizes"]}, not {sizes}')
+        params = [(np.array(src['weights'][l], np.float32).reshape(src['sizes'][l], sizes[l + 1]), np.array(src['biases'][l], np.float32)) for l in range(len(sizes) - 1)]
+        params[0] = (np.concatenate([params[0][0], np.zeros((d - d0, sizes[1]), np.float32)]), params[0][1])
+        return params
     rng = np.random.default_rng(1 + k)
     params = []
     for l in range(len(sizes) - 1):
@@ -132,12 +139,12 @@ def gradient_check():
 
 def main():
     start = time.time()
-    sets = load_sets(AUGMENT, workers=2)
+    sets = load_sets(AUGMENT, workers=2, far=FAR, margin=MARGIN)
     print(json.dumps({'features_s': round(time.time() - start, 1), 'examples': {k: [int(sets[(k, p)][1].shape[0]) for p in ('train', 'val')] for k in range(3)}}), flush=True)
     results = json.load(open(RESULTS)) if os.path.exists(RESULTS) else []
     out_nets = read_float_nets(NETS_OUT) if os.path.exists(NETS_OUT) else (read_float_nets(INIT) if INIT else {'hidden': HIDDEN, 'nets': []})
     for k in NETS:
-        if any(rec['net'] == k and rec['steps'] == STEPS and rec['init'] == INIT and rec['augment'] == AUGMENT for rec in results):
+        if any(rec['net'] == k and rec['steps'] == STEPS and rec['init'] == INIT and rec['augment'] == AUGMENT and rec.get('far', False) == FAR for rec in results):
             print(f'net {k} done', flush=True); continue
         t0 = time.time()
         f, r = sets[(k, 'train')]
@@ -179,7 +186,7 @@ def main():
                     arrays.update({f'W{i}': params[i][0], f'b{i}': params[i][1], f'mW{i}': m[i][0], f'mb{i}': m[i][1], f'vW{i}': v[i][0], f'vb{i}': v[i][1]})
                 np.savez(CKPT + '.tmp.npz', **arrays); os.replace(CKPT + '.tmp.npz', CKPT)
                 saved = time.time()
-        rec = {'hidden': HIDDEN, 'net': k, 'steps': STEPS, 'batch': BATCH, 'lr': LR, 'augment': AUGMENT, 'init': INIT, 'initValBits': init_val,
+        rec = {'hidden': HIDDEN, 'net': k, 'steps': STEPS, 'batch': BATCH, 'lr': LR, 'augment': AUGMENT, 'far': FAR, 'margin': MARGIN, 'init': INIT, 'initValBits': init_val,
                'valBits': curve[-1][2], 'curve': curve, 'valCount': int(vr.shape[0]), 'seconds': round(time.time() - t0, 1), 'device': 'cpu (numpy)'}
         print(json.dumps(rec), flush=True)
         results.append(rec)

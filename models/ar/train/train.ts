@@ -79,9 +79,9 @@ interface Examples {
   count: number;
 }
 
-/** Examples of the k-th coded channel from sampled pixels of the images. */
-function collect(images: TrainImage[], channels: number, order: number[], k: number, perImage: number, seed: number): Examples {
-  const d = featureCount(k);
+/** Examples of the k-th coded channel from sampled pixels of the images (features of context 1 or 2). */
+function collect(images: TrainImage[], channels: number, order: number[], k: number, perImage: number, seed: number, context = 1): Examples {
+  const d = featureCount(k, context);
   const rand = seededRandom(seed);
   const picks: { im: TrainImage; positions: Int32Array }[] = [];
   let total = 0;
@@ -104,7 +104,7 @@ function collect(images: TrainImage[], channels: number, order: number[], k: num
     for (const pos of positions) {
       const y = Math.floor(pos / im.width);
       const x = pos % im.width;
-      const p0 = contextOf(planes, ord, y, x, k, row);
+      const p0 = contextOf(planes, ord, y, x, k, row, context);
       features.set(row, e * d);
       residual[e] = im.pixels[pos * channels + ord[k]] - p0;
       e++;
@@ -427,10 +427,12 @@ export async function trainAr(options: ArTrainOptions): Promise<ArModelFile> {
   }
   const nets: ArModelFile['nets'] = resume ? resume.nets.slice(0, resume.net) : [];
   if (resume) log({ event: 'resume', net: resume.net, step: resume.step });
+  // An --init model's features (context 2: net 0 also sees the far window); new models have context 1.
+  const context = initFile?.context === 2 ? 2 : 1;
   for (let k = nets.length; k < 3; k++) {
-    const d = featureCount(k);
-    const parts = [collect(rgbSplit.train, 3, o.order, k, o.samplesPerImage, seed + 10 * k)];
-    if (k === 0) parts.push(collect(greySplit.train, 1, o.order, 0, o.samplesPerImage, seed + 5));
+    const d = featureCount(k, context);
+    const parts = [collect(rgbSplit.train, 3, o.order, k, o.samplesPerImage, seed + 10 * k, context)];
+    if (k === 0) parts.push(collect(greySplit.train, 1, o.order, 0, o.samplesPerImage, seed + 5, context));
     const examples = concat(parts, d);
     if (examples.count === 0) throw new FlowzipError('USAGE', `no training samples for channel ${k} (RGB images are needed for colour)`);
     log({ event: 'examples', net: k, count: examples.count, features: d });

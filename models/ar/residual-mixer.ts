@@ -313,7 +313,12 @@ export class ResidualMixer {
     const w = this.lmsWeights;
     let norm = 1;
     for (let j = 0; j < LMS_INPUTS; j++) norm += u[j] * u[j];
-    const step = Math.floor((e * 2 ** LMS_UNIT_BITS - this.lmsPrediction) / (norm * 2 ** LMS_RATE_BITS));
+    // The exact integer floor: a rounded quotient near an integer could floor the other way.
+    const numerator = e * 2 ** LMS_UNIT_BITS - this.lmsPrediction;
+    const denominator = norm * 2 ** LMS_RATE_BITS;
+    let step = Math.floor(numerator / denominator);
+    if (step * denominator > numerator) step--;
+    else if ((step + 1) * denominator <= numerator) step++;
     for (let j = 0, at = this.k * LMS_INPUTS; j < LMS_INPUTS; j++, at++) {
       const v = w[at] + step * u[j];
       w[at] = v < -LMS_WEIGHT_LIMIT ? -LMS_WEIGHT_LIMIT : v > LMS_WEIGHT_LIMIT ? LMS_WEIGHT_LIMIT : v;

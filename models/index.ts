@@ -134,6 +134,22 @@ export async function shippedModelWithHash(id: string, hash: Uint8Array): Promis
   return undefined;
 }
 
+/**
+ * The effort a shipped model's file was written at, as far as it tells: an effort sibling's hash gives its
+ * effort, else the model's routes (`effortOf`), else 1. (A retired sibling's files read as their routes'.)
+ */
+export async function writtenEffort(id: string, hash: Uint8Array, payload: Uint8Array): Promise<number> {
+  const kind = MODEL_KINDS.find((k) => k.id === id && shipped(k));
+  if (!kind) return 1;
+  // The model that decodes it (loaded already when the file was decoded); siblings are only looked at
+  // when it is not the current version, so an effort-1 file loads no sibling.
+  const model = await shippedModelWithHash(id, hash);
+  if (!model) return 1;
+  if (!modelHashMatches((await loadShippedModel(id)).hash, hash))
+    for (const [effort, dir] of Object.entries(kind.effortDirs ?? {})) if (modelHashMatches((await effortSibling(kind, dir)).hash, hash)) return Number(effort);
+  return model.effortOf?.(payload) ?? 1;
+}
+
 /** A kind's model for one effort (`effortDirs`), recorded in files under the kind's id like the current version. */
 function effortSibling(kind: ModelKind, dir: string): Promise<IntegerModel> {
   return cachedModel(`effort:${dir}`, () => kind.load(assetPath(dir), kind.id));

@@ -13,7 +13,7 @@ export {
   type InputKind,
 } from './compress.js';
 export { FlowzipError, ERROR_CODES, EXIT_STATUS, hasFlzMagic, peekKind, readContainer, splitContainers, type ErrorCode } from '../codec/index.js';
-export { listFlz, testFlz, type Listing } from './inspect.js';
+export { effortOfFile, listFlz, testFlz, type Listing } from './inspect.js';
 export { listModels, loadModel, DEFAULT_MODEL, MODEL_KINDS, MAX_EFFORT, type ModelKind, type IntegerModel } from '../models/index.js';
 export { parseNpy, buildNpy } from './npy.js';
 export { decodeImage, encodePng, renderHeatmap } from './image.js';

@@ -6,6 +6,7 @@
 import { elementCount, readContainer, splitContainers, type DataKind, type Method } from '../codec/index.js';
 import { archiveListing, decompressArchive, type ArchiveMemberReport } from './archive.js';
 import { canonicalSize, decompress, type DecompressOptions } from './compress.js';
+import { writtenEffort } from '../models/index.js';
 
 export interface Listing {
   kind: DataKind;
@@ -62,6 +63,16 @@ function listContainer(part: Uint8Array): Listing {
       ? { note: `the original ${c.meta.format} file, kept as it is: smaller than its pixels coded${c.meta.format === 'jpeg' ? ' (JPEG recompression is not implemented)' : ''}` }
       : {}),
   };
+}
+
+/**
+ * The effort one container (not an archive) was written at, where its model tells (`compress -e`): 1 for
+ * stored, Brotli and exported models' files. What the page's heatmap re-codes a file with.
+ */
+export async function effortOfFile(bytes: Uint8Array): Promise<number> {
+  const c = readContainer(bytes, { deferPayloadCrc: true });
+  if (c.kind === 'archive' || c.method !== 'model' || c.modelId.startsWith('path:')) return 1;
+  return writtenEffort(c.modelId, c.modelHash, c.payload);
 }
 
 /** Decode every container (and archive member) and check every checksum; throws on the first defect. */

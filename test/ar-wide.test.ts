@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { modelHashMatches, readContainer } from '../codec/index.js';
 import { BAND_ROWS } from '../models/ar/model.js';
 import { freezeLayers, outputShiftFor, trainAr, type FloatNetsFile } from '../models/ar/train/train.js';
-import { compress, compressArchive, decompress, decompressArchive, loadModel, setTileThreads, startPartWorkers, verify } from '../src/index.js';
+import { compress, compressArchive, decompress, decompressArchive, effortOfFile, loadModel, setTileThreads, startPartWorkers, verify } from '../src/index.js';
 import { decodeImage } from '../src/image.js';
 import { FIXTURES, fixture } from './helpers.js';
 
@@ -68,6 +68,16 @@ describe('ar at effort 3: the wide nets (models/ar/photo-wide3)', () => {
     const report = await verify(fixture('photo-300x72.png'), { effort: 3 });
     expect(report.overheadPct).toBeGreaterThanOrEqual(0);
     expect(report.overheadPct).toBeLessThan(0.5);
+  });
+
+  it('effortOfFile tells the effort a file was written at (the page re-codes its heatmap with it)', async () => {
+    const photo = fixture('photo-300x72.png');
+    for (const effort of [1, 2, 3]) expect(await effortOfFile(await compress(photo, { effort }))).toBe(effort);
+    // RGBA: route 7 with the mixer's colour body; other models, and the retired wide model's files (read by their routes).
+    expect(await effortOfFile(await compress(fixture('rgba-53x31.png'), { effort: 2 }))).toBe(2);
+    expect(await effortOfFile(await compress(photo, { model: 'baseline' }))).toBe(1);
+    expect(await effortOfFile(readFileSync(new URL('golden/older/ar-mixer1/effort2/grey-67x53.png.flz', import.meta.url)))).toBe(2);
+    expect(await effortOfFile(readFileSync(new URL('golden/older/ar-photo-wide1/photo-300x72.png.flz', import.meta.url)))).toBe(2);
   });
 
   it('an archive at effort 3 (a photo and an RGBA image) names the wide model and restores every member', async () => {

@@ -136,6 +136,12 @@ describe('the web page in Chromium', () => {
     // The heatmap is drawn from the model's own per-pixel bits.
     await page.click('section.card[data-kind=image] button.heatmap');
     await page.waitForSelector('canvas.heat');
+    // A file made at effort 3: the card says so, and its heatmap re-codes at that effort.
+    await page.setInputFiles('#files', `${new URL('ar/effort3/photo-300x72.png.flz', GOLDEN).pathname}`);
+    const e3 = page.locator('section.card[data-kind=image]').first();
+    await expect.poll(() => e3.textContent()).toMatch(/ar \(effort 3\)/);
+    await e3.locator('button.heatmap').click();
+    await e3.locator('canvas.heat').waitFor();
 
     const damaged = new Uint8Array(readFileSync(new URL('photo-rgb.png.flz', GOLDEN)));
     damaged[damaged.length - 20] ^= 0x40;

@@ -668,5 +668,8 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
     if (payload[0] === ROUTE_AR_PALETTE && colourWithAlpha(layout)) return layout.height * layout.width * CONTEXT_MIN_BITS_PER_PIXEL;
     return layout.height * layout.width * layout.channels * model.minBitsPerSample;
   };
-  return { ...model, minPayloadBits };
+  // Routes 9-12, alone or as route 7's colour body: the mixer, what efforts 2 and 3 write.
+  const mixed = (route: number) => route >= ROUTE_AR_MIXED && route <= ROUTE_AR_MIXED2_STRIPS;
+  const effortOf = (payload: Uint8Array) => (mixed(payload[0]) || (payload[0] === ROUTE_AR_ALPHA_STRIPS && payload.length > 5 && mixed(payload[5])) ? 2 : 1);
+  return { ...model, minPayloadBits, effortOf };
 }

@@ -109,6 +109,11 @@ export interface IntegerModel {
    * layout (ar's strips): the library then skips its own whole-file Brotli try.
    */
   triesBrotli?(layout: SampleLayout): boolean;
+  /**
+   * Optional: the effort whose route wrote this payload, where the routes say (ar's context-mixer routes
+   * are effort 2's); an effort sibling's files are told apart by their hash instead (models/index.ts).
+   */
+  effortOf?(payload: Uint8Array): number;
   encode(data: SampleArray, layout: SampleLayout, progress?: Progress, options?: EncodeOptions): Promise<EncodeResult>;
   /** Fills `out` (length height * width * channels); rejects with a FlowzipError on a malformed payload. */
   decode(payload: Uint8Array, layout: SampleLayout, out: SampleArray, progress?: Progress): Promise<void>;

@@ -57,7 +57,7 @@ export class FlowzipClient {
     return this.call({ op: 'encode', bytes, name, effort }, progress);
   }
 
-  heatmap(imageFile: Uint8Array, model: string, progress?: (fraction: number) => void): Promise<Float32Array | undefined> {
-    return this.call({ op: 'heatmap', bytes: imageFile, model }, progress);
+  heatmap(imageFile: Uint8Array, model: string, progress?: (fraction: number) => void, effort?: number): Promise<Float32Array | undefined> {
+    return this.call({ op: 'heatmap', bytes: imageFile, model, effort }, progress);
   }
 }

@@ -7,7 +7,7 @@
 import { FlowzipError, EXIT_STATUS, ERROR_CODES, peekKind, splitContainers, type DType, type ErrorCode } from '../../codec/index.js';
 import { decompress, compressWithReport, type CompressReport } from '../../src/compress.js';
 import { decompressArchive } from '../../src/archive.js';
-import { listFlz, type Listing } from '../../src/inspect.js';
+import { effortOfFile, listFlz, type Listing } from '../../src/inspect.js';
 import { parseNpy } from '../../src/npy.js';
 import { preferBackend } from '../../models/shared/backend.js';
 import { decodeImage } from '../platform/image.js';
@@ -38,6 +38,8 @@ export interface DecodedEntry {
   dtype?: DType;
   /** Images and arrays: the samples, as the model coded them (images: H x W x C interleaved). */
   samples?: SampleArray;
+  /** The effort it was written at, where the file tells (a single container's model; else 1). */
+  effort?: number;
 }
 
 export interface DecodedFile {
@@ -88,7 +90,7 @@ export async function decodeFlz(bytes: Uint8Array, progress?: Progress): Promise
     } else {
       const r = await decompress(part, { progress: within });
       entries.push({ name: r.name, kind: r.kind, method: listing.method, model: listing.model, dims: listing.dims, fileBytes: listing.fileBytes, bitsPerDim: listing.bitsPerDim,
-        data: r.data, format: r.format ?? (r.kind === 'array' ? 'npy' : extension(r.name)), shape: r.shape, dtype: r.dtype, samples: r.samples });
+        data: r.data, format: r.format ?? (r.kind === 'array' ? 'npy' : extension(r.name)), shape: r.shape, dtype: r.dtype, samples: r.samples, effort: await effortOfFile(part) });
     }
   }
   const decodeMs = performance.now() - start;
@@ -115,9 +117,9 @@ export async function encodeFile(bytes: Uint8Array, name: string | undefined, pr
   return { flz, report, encodeMs: performance.now() - start };
 }
 
-/** Bits per pixel of an image under a model (the heatmap): the model's own accounting, as verify's. */
-export async function pixelBits(imageFile: Uint8Array, model: string, progress?: Progress): Promise<Float32Array | undefined> {
-  const { pixelBits } = await compressWithReport(imageFile, { kind: 'image', model, heatmap: true, forceModel: true, brotli: false, progress });
+/** Bits per pixel of an image under a model at an effort (the heatmap): the model's own accounting, as verify's. */
+export async function pixelBits(imageFile: Uint8Array, model: string, progress?: Progress, effort?: number): Promise<Float32Array | undefined> {
+  const { pixelBits } = await compressWithReport(imageFile, { kind: 'image', model, heatmap: true, forceModel: true, brotli: false, progress, effort });
   return pixelBits;
 }
 

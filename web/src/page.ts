@@ -59,7 +59,7 @@ function entryCard(entry: DecodedEntry, file: string, extra: [string, string][],
     facts([
       ['kind', entry.kind],
       ['shape', shape],
-      ['model', entry.model ?? '—'],
+      ['model', entry.model && entry.effort !== undefined && entry.effort > 1 ? `${entry.model} (effort ${entry.effort})` : entry.model ?? '—'],
       ['method', entry.method],
       ['bits/dim', entry.bitsPerDim.toFixed(3)],
       ...extra,
@@ -127,7 +127,8 @@ async function openFlz(file: File, bytes: Uint8Array): Promise<void> {
       ['in the .flz', kib(Math.round(entry.fileBytes))],
       ['decoded in', `${decoded.decodeMs.toFixed(0)} ms (${mbps} MB/s)`],
     ];
-    const heatmap = entry.model && entry.method === 'model' && !entry.model.startsWith('path:') ? () => client.heatmap(entry.data, entry.model!, undefined) : undefined;
+    // Re-coded with the file's model at the effort it was written with (what it spent, pixel by pixel).
+    const heatmap = entry.model && entry.method === 'model' && !entry.model.startsWith('path:') ? () => client.heatmap(entry.data, entry.model!, undefined, entry.effort) : undefined;
     results.prepend(entryCard(entry, file.name, extra, heatmap));
   }
 }

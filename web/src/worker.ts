@@ -7,7 +7,7 @@ import { decodeFlz, describeError, encodeFile, pixelBits, setAssetBase } from '.
 export type Request =
   | { id: number; op: 'decode'; bytes: Uint8Array }
   | { id: number; op: 'encode'; bytes: Uint8Array; name?: string; effort?: number }
-  | { id: number; op: 'heatmap'; bytes: Uint8Array; model: string }
+  | { id: number; op: 'heatmap'; bytes: Uint8Array; model: string; effort?: number }
   | { id: number; op: 'assets'; base: string };
 
 const PROGRESS_INTERVAL_MS = 50;
@@ -31,7 +31,7 @@ async function handle(request: Request): Promise<void> {
     let result: unknown;
     if (request.op === 'decode') result = await decodeFlz(request.bytes, progress);
     else if (request.op === 'encode') result = await encodeFile(request.bytes, request.name, progress, request.effort);
-    else if (request.op === 'heatmap') result = await pixelBits(request.bytes, request.model, progress);
+    else if (request.op === 'heatmap') result = await pixelBits(request.bytes, request.model, progress, request.effort);
     else result = setAssetBase(request.base);
     postMessage({ id: request.id, result });
   } catch (e) {

@@ -8,7 +8,7 @@ ORDER3 = [1, 0, 2]
 NEIGHBOURS = [(0, -1), (-1, 0), (-1, -1), (-1, 1), (0, -2), (-2, 0), (-2, 1), (-1, -2), (-2, -1), (-1, 2)]
 ERRORS = [(0, -1), (-1, 0), (-1, -1), (-1, 1)]
 # The far window of the first coded channel (context.ts FAR_NEIGHBOURS, model.json context 2): rows y-4..y-1
-# over columns x-4..x+4 and (0, -3), (0, -4), less the NEIGHBOURS, row by row.
+# over columns x-4..x+4 less the NEIGHBOURS, row by row, then (0, -4), (0, -3).
 FAR = [(dy, dx) for dy in range(-4, 0) for dx in range(-4, 5) if (dy, dx) not in NEIGHBOURS] + [(0, -4), (0, -3)]
 
 def med_edge(w, n, nw):

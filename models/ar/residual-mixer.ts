@@ -25,7 +25,7 @@
  * (routes 9 and 10) is kept as written.
  */
 import { Message, fail } from '../../codec/index.js';
-import { ONE, PRECISION, P_MIN, STRETCH, squash, squashPoints, SQUASH_ROW } from '../shared/adaptive-bits.js';
+import { ONE, PRECISION, P_MIN, STRETCH, learnPoints, pointsAt, squash, squashPoints, SQUASH_ROW } from '../shared/adaptive-bits.js';
 import { bitLength } from '../shared/baseline-coder.js';
 import { PRIOR_SCALE_COUNT } from '../shared/prior-tables.js';
 import type { Mixture } from './mixture.js';
@@ -444,10 +444,10 @@ export class ResidualMixer {
     // APM: interpolate between the two points around d.
     const a = (nodeChannel * ACTIVITY_LEVELS + this.activity) * APM_POINTS + ((d + 2048) >> 7);
     const frac = (d + 2048) & 127;
-    const pApm = (apm[a] * (128 - frac) + apm[a + 1] * frac) >> 7;
+    const pApm = pointsAt(apm, a, frac);
     let p = (pMix + pApm) >> 1;
     const b = (nodeChannel * BRIGHTNESS_ROWS + this.brightness) * APM_POINTS + ((d + 2048) >> 7);
-    if (this.generation === 2) p = (2 * pMix + pApm + ((this.apm2[b] * (128 - frac) + this.apm2[b + 1] * frac) >> 7)) >> 2;
+    if (this.generation === 2) p = (2 * pMix + pApm + pointsAt(this.apm2, b, frac)) >> 2;
     p = p < P_MIN ? P_MIN : p > ONE - P_MIN ? ONE - P_MIN : p;
     bit = this.bits.codeUnder(p, bit);
     // Learn: the mixers by their own errors, the APM's two points, every context.
@@ -460,13 +460,8 @@ export class ResidualMixer {
       weights2[w2 + j] = v2 < -WEIGHT_LIMIT ? -WEIGHT_LIMIT : v2 > WEIGHT_LIMIT ? WEIGHT_LIMIT : v2;
     }
     const target = bit ? ONE - 1 : 0;
-    apm[a] += ((target - apm[a]) * (128 - frac)) >> APM_SHIFT;
-    apm[a + 1] += ((target - apm[a + 1]) * frac) >> APM_SHIFT;
-    if (this.generation === 2) {
-      const apm2 = this.apm2;
-      apm2[b] += ((target - apm2[b]) * (128 - frac)) >> APM_SHIFT;
-      apm2[b + 1] += ((target - apm2[b + 1]) * frac) >> APM_SHIFT;
-    }
+    learnPoints(apm, a, frac, target, APM_SHIFT);
+    if (this.generation === 2) learnPoints(this.apm2, b, frac, target, APM_SHIFT);
     const goal = bit ? ONE - P_MIN : P_MIN;
     for (let j = 0; j < contexts; j++) {
       const slot = base[j] + context;

@@ -207,6 +207,17 @@ export function squashPoints(rows: number): Int32Array {
 }
 export const SQUASH_ROW = 33;
 
+/** A secondary estimate: the 16-bit points at and after `at` of a squashPoints table, interpolated at frac / 128. */
+export function pointsAt(table: Int32Array, at: number, frac: number): number {
+  return (table[at] * (128 - frac) + table[at + 1] * frac) >> 7;
+}
+
+/** Move the two points around frac / 128 toward a 16-bit target, each by its share, 2^-shift in all. */
+export function learnPoints(table: Int32Array, at: number, frac: number, target: number, shift: number): void {
+  table[at] += ((target - table[at]) * (128 - frac)) >> shift;
+  table[at + 1] += ((target - table[at + 1]) * frac) >> shift;
+}
+
 /** Inverse of squash: the smallest d whose squash(d) reaches p, per 12-bit p. */
 export const STRETCH: Int16Array = (() => {
   const table = new Int16Array(4096);

@@ -26,7 +26,7 @@
  * messages); the model's state carries over from chunk to chunk, chunks only bound the encoder's memory.
  */
 import { Message, fail } from '../../codec/index.js';
-import { AdaptiveBits, COST, ONE, P_MIN, STRETCH, squash, squashPoints, SQUASH_ROW } from './adaptive-bits.js';
+import { AdaptiveBits, COST, ONE, P_MIN, STRETCH, pointsAt, squash, squashPoints, SQUASH_ROW } from './adaptive-bits.js';
 import { bitLength } from './baseline-coder.js';
 import { knownPartsHeader, splitKnownParts } from './framing.js';
 import type { OptionalRoute } from './routes.js';
@@ -134,7 +134,7 @@ class Decisions {
     const p12 = squash(dot);
     const at = mixer * SSE_POINTS + ((dot + 2048) >> 7);
     const f = (dot + 2048) & 127;
-    const refined = (sse[at] * (128 - f) + sse[at + 1] * f) >> 7;
+    const refined = pointsAt(sse, at, f);
     let p = (p12 * 16 + 8 + refined) >> 1;
     if (p < P_MIN) p = P_MIN;
     else if (p > ONE - P_MIN) p = ONE - P_MIN;

@@ -141,13 +141,12 @@ export async function shippedModelWithHash(id: string, hash: Uint8Array): Promis
 export async function writtenEffort(id: string, hash: Uint8Array, payload: Uint8Array): Promise<number> {
   const kind = MODEL_KINDS.find((k) => k.id === id && shipped(k));
   if (!kind) return 1;
-  // The model that decodes it (loaded already when the file was decoded); siblings are only looked at
-  // when it is not the current version, so an effort-1 file loads no sibling.
-  const model = await shippedModelWithHash(id, hash);
-  if (!model) return 1;
-  if (!modelHashMatches((await loadShippedModel(id)).hash, hash))
-    for (const [effort, dir] of Object.entries(kind.effortDirs ?? {})) if (modelHashMatches((await effortSibling(kind, dir)).hash, hash)) return Number(effort);
-  return model.effortOf?.(payload) ?? 1;
+  // Current version first, so that an effort-1 file loads no sibling; then the siblings; then the retired.
+  const current = await loadShippedModel(id);
+  if (modelHashMatches(current.hash, hash)) return current.effortOf?.(payload) ?? 1;
+  for (const [effort, dir] of Object.entries(kind.effortDirs ?? {})) if (modelHashMatches((await effortSibling(kind, dir)).hash, hash)) return Number(effort);
+  const retired = await shippedModelWithHash(id, hash);
+  return retired?.effortOf?.(payload) ?? 1;
 }
 
 /** A kind's model for one effort (`effortDirs`), recorded in files under the kind's id like the current version. */

@@ -1,6 +1,6 @@
 /**
  * ar at effort 3: the registry codes with the effort sibling models/ar/photo-wide3 (nets of 256 units,
- * model.json version 3: an output shift, and net 0 with context 2's far window) through routes 11 and 12.
+ * model.json version 3: an output shift, and net 0 with context 2's far window) through routes 13 and 14.
  * The sibling, and the retired wide models (models/ar/photo-wide, photo-wide2: version 2), are what their
  * committed float nets freeze to; files name the sibling's hash and decode without an option, alone, in
  * archives, on worker threads; a model file with a bad output shift is refused.
@@ -60,7 +60,7 @@ describe('ar at effort 3: the wide nets (models/ar/photo-wide3)', () => {
       const e3 = await compress(input, { effort: 3 });
       const c = readContainer(e3);
       expect(modelHashMatches(wide.hash, c.modelHash)).toBe(true);
-      expect(c.payload[0]).toBe(11);
+      expect(c.payload[0]).toBe(13);
       expect(e3.length).toBeLessThan(e2.length);
       const back = await decompress(e3);
       expect(Buffer.from(await pixels(back.data)).equals(Buffer.from(await pixels(input)))).toBe(true);

@@ -13,7 +13,7 @@ export const arKind: ModelKind = {
   // trained on, before net 0 had context 2).
   retiredDirs: ['models/ar/photo', 'models/ar/photo-wide', 'models/ar/photo-wide2'],
   // Effort 3: nets of 256 units (4x slower), net 0 with context 2's far window, under the residual
-  // context mixer (routes 11 and 12).
+  // context mixer (routes 13 and 14).
   effortDirs: { 3: 'models/ar/photo-wide3' },
   matches: (head) => head.format === AR_FORMAT,
   load: async (dir, id) => (await import('./model.js')).createArModel(dir, id),

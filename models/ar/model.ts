@@ -18,12 +18,13 @@
  * logistics (mixture.ts); such a model writes and reads route 5 (and route 3 with route 5's colour
  * body), or 6: route 5 with strips of rows coded by Brotli or the palette context model (strips-route.ts:
  * text and graphics rows), when that is smaller; alpha layouts: 7 (route 3 with the colour body behind
- * its own route byte, 5, 6, 11 or 12; 9 or 10 before) or 8 (every channel through the palette context model,
- * palette-context.ts) when that is smaller. At effort 2 and 3, 11 and 12: routes 5 and 6 with each sample
- * coded through the residual context mixer's generation 2 (residual-mixer.ts). Written before, still
- * decoded: 9 and 10 = routes 11 and 12 with the mixer's generation 1 (efforts 2 and 3 until the eleventh
- * session); 2 = route 4 without the mean adaptation; 1 = route 2 with bands of BAND_ROWS rows and a
- * shorter last one (it left the second of two threads idle on a 640-row photo); 0 for alpha layouts.
+ * its own route byte, 5, 6, 13 or 14; 9 to 12 before) or 8 (every channel through the palette context model,
+ * palette-context.ts) when that is smaller. At effort 2 and 3, 13 and 14: routes 5 and 6 with each sample
+ * coded through the residual context mixer's generation 3 (residual-mixer.ts). Written before, still
+ * decoded: 9 and 10 = routes 13 and 14 with the mixer's generation 1 (efforts 2 and 3 until the eleventh
+ * session), 11 and 12 with its generation 2 (until the twelfth); 2 = route 4 without the mean
+ * adaptation; 1 = route 2 with bands of BAND_ROWS rows and a shorter last one (it left the second of two
+ * threads idle on a 640-row photo); 0 for alpha layouts.
  */
 import { Message, fail } from '../../codec/index.js';
 import { compiledSibling, readModelFile } from '../shared/assets.js';
@@ -70,10 +71,14 @@ const ROUTE_AR_PALETTE = 8;
 const ROUTE_AR_MIXED = 9;
 /** Route 6 with route 9's flow. */
 const ROUTE_AR_MIXED_STRIPS = 10;
-/** Route 9 with the residual context mixer's generation 2 (brightness and NLMS contexts): what mixture models write at effort 2 and 3. */
+/** Route 9 with the residual context mixer's generation 2 (brightness and NLMS contexts). */
 const ROUTE_AR_MIXED2 = 11;
 /** Route 6 with route 11's flow. */
 const ROUTE_AR_MIXED2_STRIPS = 12;
+/** Route 9 with the mixer's generation 3 (four mixers): what mixture models write at effort 2 and 3. */
+const ROUTE_AR_MIXED3 = 13;
+/** Route 6 with route 13's flow. */
+const ROUTE_AR_MIXED3_STRIPS = 14;
 /**
  * The grid coder that route 3 was written with: its bitstream is part of ar's files, so a new grid
  * algorithm needs a new route id here (the model refuses to load until someone decides).
@@ -141,7 +146,10 @@ export const FLOW_MIXTURE = 2;
 export const FLOW_MIXTURE_MIXED = 3;
 /** Route 11: route 9 with the mixer's generation 2. */
 export const FLOW_MIXTURE_MIXED2 = 4;
-const mixerGeneration = (variant: number): 1 | 2 | 0 => (variant === FLOW_MIXTURE_MIXED ? 1 : variant === FLOW_MIXTURE_MIXED2 ? 2 : 0);
+/** Route 13: route 9 with the mixer's generation 3. */
+export const FLOW_MIXTURE_MIXED3 = 5;
+const mixerGeneration = (variant: number): 1 | 2 | 3 | 0 =>
+  variant === FLOW_MIXTURE_MIXED ? 1 : variant === FLOW_MIXTURE_MIXED2 ? 2 : variant === FLOW_MIXTURE_MIXED3 ? 3 : 0;
 
 /**
  * MeanAdapter: the correction is (w . hidden) / 2^MEAN_SHIFT + (v . features) / 2^FEATURE_SHIFT quarters,
@@ -283,10 +291,10 @@ export class ArFlow implements PartCoder {
     const tables = this.tables.tables;
     const adapter = this.adaptScale ? new ScaleAdapter() : undefined;
     const generation = mixerGeneration(variant);
-    if ((variant === FLOW_MIXTURE || generation > 0) !== this.mixture) fail('CORRUPT', this.mixture ? 'a mixture model codes with routes 5, 9 and 11 only' : 'routes 5, 9 and 11 need a mixture model');
+    if ((variant === FLOW_MIXTURE || generation > 0) !== this.mixture) fail('CORRUPT', this.mixture ? 'a mixture model codes with routes 5, 9, 11 and 13 only' : 'routes 5, 9, 11 and 13 need a mixture model');
     const mixture = this.mixture;
     const mix = new Mixture();
-    const residualMixer = generation > 0 ? new ResidualMixer(width, channels, height, order[0], msg ? new DecisionStack(msg) : record!.decisions!, generation as 1 | 2) : undefined;
+    const residualMixer = generation > 0 ? new ResidualMixer(width, channels, height, order[0], msg ? new DecisionStack(msg) : record!.decisions!, generation as 1 | 2 | 3) : undefined;
     const meanAdapter = variant !== FLOW_PLAIN ? new MeanAdapter(runner) : undefined;
     for (let y = 0; y < height; y++) {
       if (progress && y % 8 === 0) progress(y / height);
@@ -612,22 +620,28 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
       rowsOf: (band) => band,
     });
   // A mixture model writes route 5, or route 6 when some strips of rows leave the flow (graphics); from
-  // effort 2 on the same with the residual context mixer's generation 2, routes 11 and 12 (generation 1,
-  // routes 9 and 10, is what efforts 2 and 3 wrote before). Each reads the others'.
+  // effort 2 on the same with the residual context mixer's generation 3, routes 13 and 14 (generations 1
+  // and 2, routes 9 to 12, are what efforts 2 and 3 wrote before). Each reads the others'.
   const mixtureRoute = bandPlan(ROUTE_AR_MIXTURE, false, FLOW_MIXTURE);
   const mixedRoute = bandPlan(ROUTE_AR_MIXED, false, FLOW_MIXTURE_MIXED);
   const mixed2Route = bandPlan(ROUTE_AR_MIXED2, false, FLOW_MIXTURE_MIXED2);
+  const mixed3Route = bandPlan(ROUTE_AR_MIXED3, false, FLOW_MIXTURE_MIXED3);
   const oneLogisticRoute = { ...bandPlan(ROUTE_AR_ADAPTIVE, false, FLOW_ADAPTIVE_MEAN), older: [bandPlan(ROUTE_AR, false), bandPlan(ROUTE_AR_FIXED_BANDS, true)] };
-  const stripsOf = [stripsRoute(ROUTE_AR_STRIPS, mixtureRoute), stripsRoute(ROUTE_AR_MIXED_STRIPS, mixedRoute), stripsRoute(ROUTE_AR_MIXED2_STRIPS, mixed2Route)];
+  const stripsOf = [
+    stripsRoute(ROUTE_AR_STRIPS, mixtureRoute),
+    stripsRoute(ROUTE_AR_MIXED_STRIPS, mixedRoute),
+    stripsRoute(ROUTE_AR_MIXED2_STRIPS, mixed2Route),
+    stripsRoute(ROUTE_AR_MIXED3_STRIPS, mixed3Route),
+  ];
   const imageRoutes = flow.mixture
     ? [
-        { ...stripsOf[0], older: [stripsOf[2], mixed2Route, stripsOf[1], mixedRoute] },
-        { ...stripsOf[2], older: [stripsOf[0], mixtureRoute, stripsOf[1], mixedRoute] },
+        { ...stripsOf[0], older: [stripsOf[3], mixed3Route, stripsOf[2], mixed2Route, stripsOf[1], mixedRoute] },
+        { ...stripsOf[3], older: [stripsOf[0], mixtureRoute, stripsOf[2], mixed2Route, stripsOf[1], mixedRoute] },
       ]
     : [oneLogisticRoute, oneLogisticRoute];
   if (GRID_ALGORITHM !== ALPHA_PLANE_CODER) fail('INTERNAL', `ar's alpha route codes planes with ${ALPHA_PLANE_CODER}, the grid coder is ${GRID_ALGORITHM}`);
   // Older builds sent alpha layouts down the baseline route; a mixture model's colour may have strips
-  // (route 7: the colour body behind its own route byte, 5, 6, 11 or 12; 9 or 10 before), route 3 is what it wrote before.
+  // (route 7: the colour body behind its own route byte, 5, 6, 13 or 14; 9 to 12 before), route 3 is what it wrote before.
   const alphaRoute = (channels: number, effort: number) => {
     const plain = channelSplitRoute(ROUTE_AR_ALPHA, channels - 1, flow.mixture ? mixtureRoute : oneLogisticRoute, gridRoute());
     if (!flow.mixture) return { ...plain, older: [baselineRoute] };
@@ -654,10 +668,10 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
     return ArFlow.codes(layout) ? imageRoutes[e] : colourWithAlpha(layout) ? alphaRoutes[e][layout.channels >> 2] : baselineRoute;
   });
   if (!flow.mixture) return model;
-  // Routes 6, 10, 12 and 7 (colour route 6, 10 or 12): the flow's rows at the flow's fewest bits, the strips'
+  // Routes 6, 10, 12, 14 and 7 (colour route 6, 10, 12 or 14): the flow's rows at the flow's fewest bits, the strips'
   // rows at none; route 7's alpha plane at the grid coder's fewest; route 8's pixels at the context model's fewest.
   const flowMin = Math.min(flow.minBits(), RESIDUAL_MIXER_MIN_BITS);
-  const strips = (route: number) => route === ROUTE_AR_STRIPS || route === ROUTE_AR_MIXED_STRIPS || route === ROUTE_AR_MIXED2_STRIPS;
+  const strips = (route: number) => route === ROUTE_AR_STRIPS || route === ROUTE_AR_MIXED_STRIPS || route === ROUTE_AR_MIXED2_STRIPS || route === ROUTE_AR_MIXED3_STRIPS;
   const minPayloadBits = (payload: Uint8Array, layout: SampleLayout): number => {
     if (strips(payload[0]) && ArFlow.codes(layout)) return (layout.height - stripRowsOf(payload.subarray(1), layout)) * layout.width * layout.channels * flowMin;
     // Route 7: route byte, the colour body's u32 length, then the colour body with its own route byte.
@@ -668,8 +682,8 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
     if (payload[0] === ROUTE_AR_PALETTE && colourWithAlpha(layout)) return layout.height * layout.width * CONTEXT_MIN_BITS_PER_PIXEL;
     return layout.height * layout.width * layout.channels * model.minBitsPerSample;
   };
-  // Routes 9-12, alone or as route 7's colour body: the mixer, what efforts 2 and 3 write.
-  const mixed = (route: number) => route >= ROUTE_AR_MIXED && route <= ROUTE_AR_MIXED2_STRIPS;
+  // Routes 9-14, alone or as route 7's colour body: the mixer, what efforts 2 and 3 write.
+  const mixed = (route: number) => route >= ROUTE_AR_MIXED && route <= ROUTE_AR_MIXED3_STRIPS;
   const effortOf = (payload: Uint8Array) => (mixed(payload[0]) || (payload[0] === ROUTE_AR_ALPHA_STRIPS && payload.length > 5 && mixed(payload[5])) ? 2 : 1);
   return { ...model, minPayloadBits, effortOf };
 }

@@ -294,7 +294,7 @@ export class ArFlow implements PartCoder {
     if ((variant === FLOW_MIXTURE || generation > 0) !== this.mixture) fail('CORRUPT', this.mixture ? 'a mixture model codes with routes 5, 9, 11 and 13 only' : 'routes 5, 9, 11 and 13 need a mixture model');
     const mixture = this.mixture;
     const mix = new Mixture();
-    const residualMixer = generation > 0 ? new ResidualMixer(width, channels, height, order[0], msg ? new DecisionStack(msg) : record!.decisions!, generation as 1 | 2 | 3) : undefined;
+    const residualMixer = generation > 0 ? new ResidualMixer(width, channels, height, order, msg ? new DecisionStack(msg) : record!.decisions!, generation as 1 | 2 | 3) : undefined;
     const meanAdapter = variant !== FLOW_PLAIN ? new MeanAdapter(runner) : undefined;
     for (let y = 0; y < height; y++) {
       if (progress && y % 8 === 0) progress(y / height);

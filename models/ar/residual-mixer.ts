@@ -26,11 +26,12 @@
  *
  * Generation 3 (routes 13 and 14) is generation 2 with four mixers averaged instead of two (mixer 3's
  * weights chosen by the NLMS prediction and the brightness, mixer 4's by the W and N levels: each set of
- * weights sees fewer, more alike decisions), an NLMS over a wider window (24 samples: 3 rows up, 3
- * columns each way, as a per-image least-squares predictor of the classical coders), and mixer weights
- * that start nearer where images take them (the net's at 0.6, each context's at 0.05), which small images
- * notice most. Held-out train images: 0.9% fewer bits than generation 2 at effort 2 (0.65% at effort 3;
- * 32x32 crops coded alone 2.3%), ~1.2x its coding time.
+ * weights sees fewer, more alike decisions); an NLMS with more inputs (24 samples 3 rows up and 3
+ * columns each way, and the earlier channels' steps to the pixel: a per-image least-squares predictor
+ * as the classical coders have); and mixer weights that start nearer where images take them (the net's
+ * at 0.6, each context's at 0.05), which small images notice most. Held-out train images: 1.0% fewer
+ * bits than generation 2 at effort 2 (0.75% at effort 3; 32x32 crops coded alone 1.7-2.3%), ~1.25x its
+ * coding time.
  */
 import { Message, fail } from '../../codec/index.js';
 import { ONE, PRECISION, P_MIN, STRETCH, learnPoints, pointsAt, squash, squashPoints, SQUASH_ROW } from '../shared/adaptive-bits.js';
@@ -100,7 +101,9 @@ const BRIGHTNESS_ROWS = 64;
  * NW, NE, WW, NN, NNE values minus c; the errors eW, eN and of the pixel's previous channel), weights in
  * units of 2^-LMS_UNIT_BITS within +-LMS_WEIGHT_LIMIT. After each sample every weight moves by
  * floor((e 2^LMS_UNIT_BITS - prediction) / (2^LMS_RATE_BITS (1 + |u|^2))) x its input: integers below 2^53.
- * Generation 3's (LMS_INPUTS_3) reads the LMS_WINDOW values minus c instead of the 7, then the same 3 errors.
+ * Generation 3's (LMS_INPUTS_3) reads the LMS_WINDOW values minus c instead of the 7, then the earlier
+ * channels' steps at this pixel (CROSS_STEPS of the first coded channel, then of the second; 0 where the
+ * channel is not earlier), then the same 3 errors.
  */
 const LMS_INPUTS = 10;
 /** (dy, dx) of generation 3's NLMS values: rows -3..-1 over columns -3..3, row by row, then (0, -1), (0, -2), (0, -3). */
@@ -111,7 +114,9 @@ const LMS_WINDOW: readonly (readonly [number, number])[] = [
   [0, -3],
 ];
 const LMS_REACH = 3;
-const LMS_INPUTS_3 = LMS_WINDOW.length + 3;
+/** An earlier channel's steps F - F' to this pixel from its W, N, NW and NE (F' at these offsets). */
+const CROSS_STEPS: readonly (readonly [number, number])[] = [[0, -1], [-1, 0], [-1, -1], [-1, 1]];
+const LMS_INPUTS_3 = LMS_WINDOW.length + 2 * CROSS_STEPS.length + 3;
 const LMS_UNIT_BITS = 20;
 const LMS_WEIGHT_LIMIT = 2 ** 24;
 const LMS_RATE_BITS = 7;
@@ -244,8 +249,9 @@ export class ResidualMixer {
   private readonly lmsWeights: Float64Array;
   private readonly lmsInputs: Int32Array;
   private readonly lmsCount: number;
-  /** Generation 3: LMS_WINDOW as offsets into the samples (interior pixels). */
+  /** Generation 3: LMS_WINDOW and CROSS_STEPS as offsets into the samples (interior pixels). */
   private readonly lmsOffsets: Int32Array;
+  private readonly crossOffsets: Int32Array;
   private lmsPrediction = 0;
   private brightness = 0;
   /** Contexts, and mixer inputs (the net, the contexts, the bias). */
@@ -269,8 +275,8 @@ export class ResidualMixer {
     private readonly width: number,
     private readonly channels: number,
     height: number,
-    /** The data channel coded first in a pixel (model.json's order[0]; 0 for grey). */
-    private readonly firstChannel: number,
+    /** The data channels in coding order (model.json's order; [0] for grey). */
+    private readonly order: ArrayLike<number>,
     /** Records (encoder) or pops (decoder) the decisions. */
     readonly bits: DecisionStack,
     /** 1: routes 9 and 10; 2: routes 11 and 12; 3: routes 13 and 14 (the header). */
@@ -298,6 +304,7 @@ export class ResidualMixer {
     this.lmsInputs = new Int32Array(this.lmsCount);
     this.lmsWeights = new Float64Array(generation >= 2 ? 3 * this.lmsCount : 0);
     this.lmsOffsets = Int32Array.from(LMS_WINDOW, ([dy, dx]) => (dy * width + dx) * channels);
+    this.crossOffsets = Int32Array.from(CROSS_STEPS, ([dy, dx]) => (dy * width + dx) * channels);
     this.rowSamples = width * channels;
     this.errors = new Int16Array(ERROR_ROWS * this.rowSamples);
   }
@@ -430,7 +437,7 @@ export class ResidualMixer {
     if (k > 0) {
       // The first coded channel's steps from W and from N, added to this channel's W and N: the
       // inter-channel gradient predictions around c.
-      const f = i - ch + this.firstChannel;
+      const f = i - ch + this.order[0];
       const F = values[f];
       const FW = hasW ? values[f - channels] : hasN ? values[f - stride] : F;
       const FN = hasN ? values[f - stride] : FW;
@@ -442,7 +449,7 @@ export class ResidualMixer {
       this.brightness = c >> 2;
       const u = this.lmsInputs;
       let j = 0;
-      if (this.generation === 3) j = this.windowInputs(values, y, x, ch, i, c);
+      if (this.generation === 3) j = this.windowInputs(values, y, x, k, ch, i, c);
       else {
         u[0] = W - c;
         u[1] = N - c;
@@ -481,25 +488,38 @@ export class ResidualMixer {
   }
 
   /**
-   * Generation 3: the LMS_WINDOW values of channel ch minus c into the NLMS inputs; returns how many. A
-   * sample outside the image takes the column clamped into it, and reads 0 where its row is above the
-   * image or it is not coded yet (this row, at or right of x after the clamp).
+   * Generation 3: the LMS_WINDOW values of channel ch (coded k-th) minus c into the NLMS inputs, then
+   * the CROSS_STEPS of the first and second coded channels; returns how many. A window sample outside
+   * the image takes the column clamped into it, and reads 0 where its row is above the image or it is not
+   * coded yet (this row, at or right of x after the clamp); the steps read 0 on the first row and the
+   * first and last columns, and for channels not coded before this one.
    */
-  private windowInputs(values: ArrayLike<number>, y: number, x: number, ch: number, i: number, c: number): number {
+  private windowInputs(values: ArrayLike<number>, y: number, x: number, k: number, ch: number, i: number, c: number): number {
     const { width, channels } = this;
     const u = this.lmsInputs;
     const offsets = this.lmsOffsets;
     if (y >= LMS_REACH && x >= LMS_REACH && x + LMS_REACH < width) {
       for (let q = 0; q < offsets.length; q++) u[q] = values[i + offsets[q]] - c;
-      return offsets.length;
+    } else {
+      for (let q = 0; q < LMS_WINDOW.length; q++) {
+        const yy = y + LMS_WINDOW[q][0];
+        let xx = x + LMS_WINDOW[q][1];
+        xx = xx < 0 ? 0 : xx >= width ? width - 1 : xx;
+        u[q] = yy >= 0 && (yy < y || xx < x) ? values[(yy * width + xx) * channels + ch] - c : 0;
+      }
     }
-    for (let q = 0; q < LMS_WINDOW.length; q++) {
-      const yy = y + LMS_WINDOW[q][0];
-      let xx = x + LMS_WINDOW[q][1];
-      xx = xx < 0 ? 0 : xx >= width ? width - 1 : xx;
-      u[q] = yy >= 0 && (yy < y || xx < x) ? values[(yy * width + xx) * channels + ch] - c : 0;
+    let j = offsets.length;
+    const cross = this.crossOffsets;
+    const inner = y > 0 && x > 0 && x + 1 < width;
+    for (let earlier = 0; earlier < 2; earlier++) {
+      if (earlier < k && inner) {
+        const f = i - ch + this.order[earlier];
+        const F = values[f];
+        for (let q = 0; q < cross.length; q++) u[j + q] = F - values[f + cross[q]];
+      } else u.fill(0, j, j + cross.length);
+      j += cross.length;
     }
-    return LMS_WINDOW.length;
+    return j;
   }
 
   /**

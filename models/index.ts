@@ -127,16 +127,21 @@ export async function shippedModelWithHash(id: string, hash: Uint8Array): Promis
     const model = await effortSibling(kind, dir);
     if (modelHashMatches(model.hash, hash)) return model;
   }
+  return (await retiredWithHash(kind, hash))?.model;
+}
+
+/** The retired version of a kind with this hash, and its directory. */
+async function retiredWithHash(kind: ModelKind, hash: Uint8Array): Promise<{ dir: string; model: IntegerModel } | undefined> {
   for (const dir of kind.retiredDirs ?? []) {
     const model = await cachedModel(`retired:${dir}`, () => kind.load(assetPath(dir), kind.id));
-    if (modelHashMatches(model.hash, hash)) return model;
+    if (modelHashMatches(model.hash, hash)) return { dir, model };
   }
   return undefined;
 }
 
 /**
  * The effort a shipped model's file was written at, as far as it tells: an effort sibling's hash gives its
- * effort, else the model's routes (`effortOf`), else 1. (A retired sibling's files read as their routes'.)
+ * effort, and so does a retired sibling's (`retiredEfforts`); else the model's routes (`effortOf`), else 1.
  */
 export async function writtenEffort(id: string, hash: Uint8Array, payload: Uint8Array): Promise<number> {
   const kind = MODEL_KINDS.find((k) => k.id === id && shipped(k));
@@ -145,8 +150,9 @@ export async function writtenEffort(id: string, hash: Uint8Array, payload: Uint8
   const current = await loadShippedModel(id);
   if (modelHashMatches(current.hash, hash)) return current.effortOf?.(payload) ?? 1;
   for (const [effort, dir] of Object.entries(kind.effortDirs ?? {})) if (modelHashMatches((await effortSibling(kind, dir)).hash, hash)) return Number(effort);
-  const retired = await shippedModelWithHash(id, hash);
-  return retired?.effortOf?.(payload) ?? 1;
+  const retired = await retiredWithHash(kind, hash);
+  if (!retired) return 1;
+  return kind.retiredEfforts?.[retired.dir] ?? retired.model.effortOf?.(payload) ?? 1;
 }
 
 /** A kind's model for one effort (`effortDirs`), recorded in files under the kind's id like the current version. */

@@ -1,7 +1,8 @@
 /**
- * ar at effort 3: the registry codes with the effort sibling models/ar/photo-wide3 (nets of 256 units,
+ * ar at effort 3: the registry codes with the effort sibling models/ar/photo-wide4 (nets of 256 units,
  * model.json version 3: an output shift, and net 0 with context 2's far window) through routes 13 and 14.
- * The sibling, and the retired wide models (models/ar/photo-wide, photo-wide2: version 2), are what their
+ * The sibling, and the retired wide models (models/ar/photo-wide, photo-wide2: version 2; photo-wide3:
+ * version 3), are what their
  * committed float nets freeze to; files name the sibling's hash and decode without an option, alone, in
  * archives, on worker threads; a model file with a bad output shift is refused.
  */
@@ -17,11 +18,12 @@ import { compress, compressArchive, decompress, decompressArchive, effortOfFile,
 import { decodeImage } from '../src/image.js';
 import { FIXTURES, fixture } from './helpers.js';
 
-const WIDE_DIR = new URL('../models/ar/photo-wide3/', import.meta.url).pathname;
+const WIDE_DIR = new URL('../models/ar/photo-wide4/', import.meta.url).pathname;
 const wideFile = (dir = WIDE_DIR) => JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
 /** Each wide model directory and the float nets (models/ar/train/gpu/) it was frozen from. */
 const WIDE_MODELS = [
-  { name: 'photo-wide3', dir: WIDE_DIR, floatNets: 'wide3-256x256-float.json.gz', version: 3, inputs: [46, 33, 50] },
+  { name: 'photo-wide4', dir: WIDE_DIR, floatNets: 'wide4-256x256-float.json.gz', version: 3, inputs: [46, 33, 50] },
+  { name: 'photo-wide3 (retired)', dir: new URL('../models/ar/photo-wide3/', import.meta.url).pathname, floatNets: 'wide3-256x256-float.json.gz', version: 3, inputs: [46, 33, 50] },
   { name: 'photo-wide2 (retired)', dir: new URL('../models/ar/photo-wide2/', import.meta.url).pathname, floatNets: 'wide2-256x256-float.json.gz', version: 2, inputs: [16, 33, 50] },
   { name: 'photo-wide (retired)', dir: new URL('../models/ar/photo-wide/', import.meta.url).pathname, floatNets: 'wide-256x256-float.json.gz', version: 2, inputs: [16, 33, 50] },
 ];
@@ -32,7 +34,7 @@ async function pixels(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(im.samples.buffer, im.samples.byteOffset, im.samples.byteLength);
 }
 
-describe('ar at effort 3: the wide nets (models/ar/photo-wide3)', () => {
+describe('ar at effort 3: the wide nets (models/ar/photo-wide4)', () => {
   afterAll(() => setTileThreads(1));
 
   it.each(WIDE_MODELS)('$name is its committed float nets ($floatNets) frozen at output shift 2: model.json version $version, nets of 256 units', ({ dir, floatNets, version, inputs }) => {
@@ -73,11 +75,15 @@ describe('ar at effort 3: the wide nets (models/ar/photo-wide3)', () => {
   it('effortOfFile tells the effort a file was written at (the page re-codes its heatmap with it)', async () => {
     const photo = fixture('photo-300x72.png');
     for (const effort of [1, 2, 3]) expect(await effortOfFile(await compress(photo, { effort }))).toBe(effort);
-    // RGBA: route 7 with the mixer's colour body; other models, and the retired wide model's files (read by their routes).
+    // RGBA: route 7 with the mixer's colour body; other models; older files: by their routes, and the
+    // retired wide models' by the effort they served (retiredEfforts).
     expect(await effortOfFile(await compress(fixture('rgba-53x31.png'), { effort: 2 }))).toBe(2);
     expect(await effortOfFile(await compress(photo, { model: 'baseline' }))).toBe(1);
-    expect(await effortOfFile(readFileSync(new URL('golden/older/ar-mixer1/effort2/grey-67x53.png.flz', import.meta.url)))).toBe(2);
-    expect(await effortOfFile(readFileSync(new URL('golden/older/ar-photo-wide1/photo-300x72.png.flz', import.meta.url)))).toBe(2);
+    const older = (golden: string) => readFileSync(new URL(`golden/older/${golden}`, import.meta.url));
+    expect(await effortOfFile(older('ar-mixer1/effort2/grey-67x53.png.flz'))).toBe(2);
+    expect(await effortOfFile(older('ar-photo-wide1/photo-300x72.png.flz'))).toBe(3);
+    expect(await effortOfFile(older('ar-mixer1/effort3/grey-67x53.png.flz'))).toBe(3);
+    expect(await effortOfFile(older('ar-mixer2/effort3/grey-67x53.png.flz'))).toBe(3);
   });
 
   it('an archive at effort 3 (a photo and an RGBA image) names the wide model and restores every member', async () => {

@@ -344,7 +344,7 @@ describe.skipIf(!existsSync(join(SHIPPED, 'model.json')))('shipped autoregressiv
 
   it('files get route 5 (the shipped model is a two-logistic mixture); the retired one-logistic model (route 4) costs more on the fixture photos; a route-4 reading does not give the image back', async () => {
     const ar = await loadModel('ar');
-    const retired = new ArFlow(JSON.parse(readFileSync(assetPath(join(arKind.retiredDirs![0], 'model.json')), 'utf8')), loadPriorTables());
+    const retired = new ArFlow(JSON.parse(readFileSync(assetPath(join(arKind.retiredDirs!.find((dir) => dir.endsWith('/photo'))!, 'model.json')), 'utf8')), loadPriorTables());
     expect(retired.mixture).toBe(false);
     let mixtureBits = 0;
     let retiredBits = 0;

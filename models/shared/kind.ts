@@ -53,6 +53,8 @@ export interface ModelKind {
    * moves the previous one here, so that files made with it keep working.
    */
   retiredDirs?: readonly string[];
+  /** The effort a retired directory was an effort sibling for (`effortDirs`), so its files still tell their effort. */
+  retiredEfforts?: Readonly<Record<string, number>>;
   /**
    * Bigger siblings of the shipped model by effort (directories relative to the package root): asked
    * for by id at that effort, the registry codes with the sibling instead (files name its hash; decoding

@@ -8,11 +8,19 @@ from features import image_features
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'data')
 
-def load_sets(augment=0, workers=8, far=False, margin=2):
+def luma(px):
+    """An RGB image (H x W x 3 uint8) as grey (H x W x 1): Rec. 601 weights on the stored values, rounded."""
+    r, g, b = (px[:, :, i].astype(np.int32) for i in range(3))
+    y = (299 * r + 587 * g + 114 * b + 500) // 1000
+    return y.astype(np.uint8)[:, :, None]
+
+def load_sets(augment=0, workers=8, far=False, margin=2, grey_copies=False):
     """{(k, 'train' | 'val'): (features int16 [N, d_k], residual int16 [N])} for nets k = 0, 1, 2.
 
     augment = 1 adds each train image mirrored left-right, 2 also upside down (other natural images,
-    their own causal contexts); held-out images never. far, margin: features.image_features'."""
+    their own causal contexts); held-out images never. grey_copies: each train RGB image (and its
+    augmented copies) also as grey (luma), for net 0, which codes grey images: most grey photos are
+    converted colour ones. far, margin: features.image_features'."""
     index = json.load(open(os.path.join(HERE, 'images.json')))
     data = np.fromfile(os.path.join(HERE, 'images.bin'), np.uint8)
     def variants(e):
@@ -21,10 +29,11 @@ def load_sets(augment=0, workers=8, far=False, margin=2):
         out = [px]
         if not e['heldOut'] and augment >= 1: out.append(px[:, ::-1])
         if not e['heldOut'] and augment >= 2: out.append(px[::-1])
+        if not e['heldOut'] and grey_copies and c == 3: out += [luma(p) for p in out]
         return out
     def feats(job):
         e, px = job
-        return e, image_features(np.ascontiguousarray(px).ravel(), e['height'], e['width'], e['channels'], far, margin)
+        return e, image_features(np.ascontiguousarray(px).ravel(), e['height'], e['width'], px.shape[2], far, margin)
     with ThreadPoolExecutor(workers) as pool: done = list(pool.map(feats, [(e, px) for e in index for px in variants(e)]))
     sets = {(k, part): ([], []) for k in range(3) for part in ('train', 'val')}
     for e, per in done:

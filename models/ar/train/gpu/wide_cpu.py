@@ -25,6 +25,8 @@ WARMUP = int(os.environ.get('WARMUP', '200'))
 # inputs gets zero weights for the new ones (the same function to start from). MARGIN: the interior's.
 FAR = os.environ.get('FAR') == '1'
 MARGIN = int(os.environ.get('MARGIN', '4' if FAR else '2'))
+# GREY_COPIES=1: each train RGB image also as grey (examples.luma), more grey examples for net 0.
+GREY_COPIES = os.environ.get('GREY_COPIES') == '1'
 LOG_MIN, LOG_MAX = math.log(0.1), math.log(0.1 * 2 ** (47 / 4))
 LN2 = math.log(2)
 NAME = 'x'.join(map(str, HIDDEN))
@@ -139,7 +141,7 @@ def gradient_check():
 
 def main():
     start = time.time()
-    sets = load_sets(AUGMENT, workers=2, far=FAR, margin=MARGIN)
+    sets = load_sets(AUGMENT, workers=2, far=FAR, margin=MARGIN, grey_copies=GREY_COPIES)
     print(json.dumps({'features_s': round(time.time() - start, 1), 'examples': {k: [int(sets[(k, p)][1].shape[0]) for p in ('train', 'val')] for k in range(3)}}), flush=True)
     results = json.load(open(RESULTS)) if os.path.exists(RESULTS) else []
     out_nets = read_float_nets(NETS_OUT) if os.path.exists(NETS_OUT) else (read_float_nets(INIT) if INIT else {'hidden': HIDDEN, 'nets': []})

@@ -633,7 +633,7 @@ function noLevels(files: string[]): string[] {
   return files;
 }
 
-const effortOption = () => new Option('-e, --effort <n>', `how hard to work, 1 (default) to ${MAX_EFFORT}: 2 codes photos 2.5-3% smaller at ~2.4x the time, 3 1-2% smaller again at ~6x, both ways`).argParser(effortLevel);
+const effortOption = () => new Option('-e, --effort <n>', `how hard to work, 1 (default) to ${MAX_EFFORT}: 2 codes photos 3-4% smaller at ~3x the time, 3 1-2% smaller again at ~7x, both ways`).argParser(effortLevel);
 
 const kindOption = () =>
   new Option('--kind <kind>', 'read the input as').choices(['auto', 'image', 'array', 'bytes']).default('auto');

@@ -244,7 +244,7 @@ export class ResidualMixer {
   private readonly weights3: Int32Array;
   private readonly weights4: Int32Array;
   private readonly apm = squashPoints(MIXED_NODES * 3 * ACTIVITY_LEVELS);
-  /** Generation 2: the brightness APM, the NLMS weights per coded channel, this sample's inputs and prediction. */
+  /** Generations 2 and 3: the brightness APM, the NLMS weights per coded channel, this sample's inputs and prediction. */
   private readonly apm2: Int32Array;
   private readonly lmsWeights: Float64Array;
   private readonly lmsInputs: Int32Array;

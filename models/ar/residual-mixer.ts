@@ -248,7 +248,6 @@ export class ResidualMixer {
   private readonly apm2: Int32Array;
   private readonly lmsWeights: Float64Array;
   private readonly lmsInputs: Int32Array;
-  private readonly lmsCount: number;
   /** Generation 3: LMS_WINDOW and CROSS_STEPS as offsets into the samples (interior pixels). */
   private readonly lmsOffsets: Int32Array;
   private readonly crossOffsets: Int32Array;
@@ -300,9 +299,8 @@ export class ResidualMixer {
         weights.fill(contextStart, i + 1, i + 1 + this.contexts);
       }
     this.apm2 = squashPoints(generation >= 2 ? MIXED_NODES * 3 * BRIGHTNESS_ROWS : 0);
-    this.lmsCount = generation === 3 ? LMS_INPUTS_3 : LMS_INPUTS;
-    this.lmsInputs = new Int32Array(this.lmsCount);
-    this.lmsWeights = new Float64Array(generation >= 2 ? 3 * this.lmsCount : 0);
+    this.lmsInputs = new Int32Array(generation === 3 ? LMS_INPUTS_3 : LMS_INPUTS);
+    this.lmsWeights = new Float64Array(generation >= 2 ? 3 * this.lmsInputs.length : 0);
     this.lmsOffsets = Int32Array.from(LMS_WINDOW, ([dy, dx]) => (dy * width + dx) * channels);
     this.crossOffsets = Int32Array.from(CROSS_STEPS, ([dy, dx]) => (dy * width + dx) * channels);
     this.rowSamples = width * channels;
@@ -375,7 +373,7 @@ export class ResidualMixer {
     const u = this.lmsInputs;
     const w = this.lmsWeights;
     let norm = 1;
-    const count = this.lmsCount;
+    const count = u.length;
     for (let j = 0; j < count; j++) norm += u[j] * u[j];
     // The exact integer floor: a rounded quotient near an integer could floor the other way.
     const numerator = e * 2 ** LMS_UNIT_BITS - this.lmsPrediction;
@@ -464,7 +462,7 @@ export class ResidualMixer {
       u[j + 1] = eN;
       u[j + 2] = ePrev;
       const w = this.lmsWeights;
-      const count = this.lmsCount;
+      const count = u.length;
       let prediction = 0;
       for (let q = 0, at = k * count; q < count; q++, at++) prediction += w[at] * u[q];
       this.lmsPrediction = prediction;

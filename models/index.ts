@@ -116,27 +116,13 @@ export function loadModel(idOrPath: string = DEFAULT_MODEL, effort?: number): Pr
 }
 
 /**
- * The shipped model a file was made with, from the id and hash it records: the current version, or a
- * retired one the kind keeps for decoding (`retiredDirs`); undefined when no version here has that hash.
+ * The shipped model a file was made with, from the id and hash it records: the current version, an effort
+ * sibling, or a retired one the kind keeps for decoding (`retiredDirs`); undefined when no version here has
+ * that hash.
  */
 export async function shippedModelWithHash(id: string, hash: Uint8Array): Promise<IntegerModel | undefined> {
-  const current = await loadShippedModel(id);
-  if (modelHashMatches(current.hash, hash)) return current;
-  const kind = MODEL_KINDS.find((k) => k.id === id)!;
-  for (const dir of Object.values(kind.effortDirs ?? {})) {
-    const model = await effortSibling(kind, dir);
-    if (modelHashMatches(model.hash, hash)) return model;
-  }
-  return (await retiredWithHash(kind, hash))?.model;
-}
-
-/** The retired version of a kind with this hash, and its directory. */
-async function retiredWithHash(kind: ModelKind, hash: Uint8Array): Promise<{ dir: string; model: IntegerModel } | undefined> {
-  for (const dir of kind.retiredDirs ?? []) {
-    const model = await cachedModel(`retired:${dir}`, () => kind.load(assetPath(dir), kind.id));
-    if (modelHashMatches(model.hash, hash)) return { dir, model };
-  }
-  return undefined;
+  await loadShippedModel(id);
+  return (await versionWithHash(MODEL_KINDS.find((k) => k.id === id)!, hash))?.model;
 }
 
 /**
@@ -145,14 +131,28 @@ async function retiredWithHash(kind: ModelKind, hash: Uint8Array): Promise<{ dir
  */
 export async function writtenEffort(id: string, hash: Uint8Array, payload: Uint8Array): Promise<number> {
   const kind = MODEL_KINDS.find((k) => k.id === id && shipped(k));
-  if (!kind) return 1;
-  // Current version first, so that an effort-1 file loads no sibling; then the siblings; then the retired.
-  const current = await loadShippedModel(id);
-  if (modelHashMatches(current.hash, hash)) return current.effortOf?.(payload) ?? 1;
-  for (const [effort, dir] of Object.entries(kind.effortDirs ?? {})) if (modelHashMatches((await effortSibling(kind, dir)).hash, hash)) return Number(effort);
-  const retired = await retiredWithHash(kind, hash);
-  if (!retired) return 1;
-  return kind.retiredEfforts?.[retired.dir] ?? retired.model.effortOf?.(payload) ?? 1;
+  const version = kind && (await versionWithHash(kind, hash));
+  if (!version) return 1;
+  return version.effort ?? version.model.effortOf?.(payload) ?? 1;
+}
+
+/**
+ * The version of a shipped kind with this hash, and the effort it serves or served where that is its own:
+ * the current version first (an effort-1 file loads no sibling), then the effort siblings, then the
+ * retired ones, each loaded once.
+ */
+async function versionWithHash(kind: ModelKind, hash: Uint8Array): Promise<{ model: IntegerModel; effort?: number } | undefined> {
+  const current = await loadShippedModel(kind.id);
+  if (modelHashMatches(current.hash, hash)) return { model: current };
+  for (const [effort, dir] of Object.entries(kind.effortDirs ?? {})) {
+    const model = await effortSibling(kind, dir);
+    if (modelHashMatches(model.hash, hash)) return { model, effort: Number(effort) };
+  }
+  for (const dir of kind.retiredDirs ?? []) {
+    const model = await cachedModel(`retired:${dir}`, () => kind.load(assetPath(dir), kind.id));
+    if (modelHashMatches(model.hash, hash)) return { model, effort: kind.retiredEfforts?.[dir] };
+  }
+  return undefined;
 }
 
 /** A kind's model for one effort (`effortDirs`), recorded in files under the kind's id like the current version. */

@@ -541,12 +541,8 @@ export class ResidualMixer {
       dot2 += weights2[w2 + j + 1] * input;
     }
     inputs[biasInput] = BIAS;
-    dot1 += weights1[w1 + biasInput] * BIAS;
-    dot2 += weights2[w2 + biasInput] * BIAS;
-    let d1 = Math.floor(dot1 / WEIGHT_ONE);
-    d1 = d1 < -2047 ? -2047 : d1 > 2047 ? 2047 : d1;
-    let d2 = Math.floor(dot2 / WEIGHT_ONE);
-    d2 = d2 < -2047 ? -2047 : d2 > 2047 ? 2047 : d2;
+    const d1 = stretchedOf(dot1 + weights1[w1 + biasInput] * BIAS);
+    const d2 = stretchedOf(dot2 + weights2[w2 + biasInput] * BIAS);
     let d = (d1 + d2) >> 1;
     // Generation 3: mixers 3 and 4 on the same inputs, the four averaged.
     const three = this.generation === 3;
@@ -555,8 +551,8 @@ export class ResidualMixer {
     let d3 = 0;
     let d4 = 0;
     if (three) {
-      d3 = dotOf(this.weights3, w3, inputs, inputCount);
-      d4 = dotOf(this.weights4, w4, inputs, inputCount);
+      d3 = stretchedOf(dotOf(this.weights3, w3, inputs, inputCount));
+      d4 = stretchedOf(dotOf(this.weights4, w4, inputs, inputCount));
       d = (d1 + d2 + d3 + d4) >> 2;
     }
     const pMix = squash(d) * 16 + 8;
@@ -570,14 +566,8 @@ export class ResidualMixer {
     p = p < P_MIN ? P_MIN : p > ONE - P_MIN ? ONE - P_MIN : p;
     bit = this.bits.codeUnder(p, bit);
     // Learn: the mixers by their own errors, the APM's two points, every context.
-    const err1 = (bit << 12) - squash(d1);
-    const err2 = (bit << 12) - squash(d2);
-    for (let j = 0; j < inputCount; j++) {
-      const v1 = weights1[w1 + j] + ((inputs[j] * err1) >> MIX_SHIFT);
-      const v2 = weights2[w2 + j] + ((inputs[j] * err2) >> MIX_SHIFT);
-      weights1[w1 + j] = v1 < -WEIGHT_LIMIT ? -WEIGHT_LIMIT : v1 > WEIGHT_LIMIT ? WEIGHT_LIMIT : v1;
-      weights2[w2 + j] = v2 < -WEIGHT_LIMIT ? -WEIGHT_LIMIT : v2 > WEIGHT_LIMIT ? WEIGHT_LIMIT : v2;
-    }
+    learnWeights(weights1, w1, inputs, inputCount, (bit << 12) - squash(d1));
+    learnWeights(weights2, w2, inputs, inputCount, (bit << 12) - squash(d2));
     if (three) {
       learnWeights(this.weights3, w3, inputs, inputCount, (bit << 12) - squash(d3));
       learnWeights(this.weights4, w4, inputs, inputCount, (bit << 12) - squash(d4));
@@ -597,10 +587,15 @@ export class ResidualMixer {
   }
 }
 
-/** A mixer's stretched output: the dot product of its weights at w with the inputs, / 2^16 floored, within +-2047. */
+/** The dot product of a mixer's weights at w with the inputs. */
 function dotOf(weights: Int32Array, w: number, inputs: Int32Array, count: number): number {
   let dot = 0;
   for (let j = 0; j < count; j++) dot += weights[w + j] * inputs[j];
+  return dot;
+}
+
+/** A mixer's stretched output from its dot product: / 2^16 floored, within +-2047. */
+function stretchedOf(dot: number): number {
   const d = Math.floor(dot / WEIGHT_ONE);
   return d < -2047 ? -2047 : d > 2047 ? 2047 : d;
 }

@@ -12,6 +12,8 @@
  *   its 2 activity sums.
  * - context 2 (model.json version 3), the first coded channel only: the FAR_NEIGHBOURS window minus p0,
  *   appended (the rest of rows y-4..y-1 over columns x-4..x+4, and the samples 3 and 4 to the left).
+ * - context 3 (model.json version 4): every coded channel its own channel's FAR_NEIGHBOURS minus its p0,
+ *   appended after all its other features (for the first coded channel the same as context 2).
  * Everything is relative to a p0, so the network's prediction does not depend on the brightness level.
  *
  * Neighbours outside the image or not yet coded (the first row and column) fall back: clamp the column
@@ -47,9 +49,14 @@ const ABOVE_REACH = 4;
 const LEFT_REACH = 6;
 const MAX_ACTIVITY = 255;
 
-/** Number of features of the c-th coded channel under context 1 or 2. */
+/** Number of features of the c-th coded channel under context 1, 2 or 3. */
 export function featureCount(c: number, context = 1): number {
-  return OWN_FEATURES + c * EARLIER_FEATURES + (context === 2 && c === 0 ? FAR_NEIGHBOURS.length : 0);
+  return OWN_FEATURES + c * EARLIER_FEATURES + (hasFarWindow(c, context) ? FAR_NEIGHBOURS.length : 0);
+}
+
+/** Whether the c-th coded channel's features end with its far window under `context`. */
+function hasFarWindow(c: number, context: number): boolean {
+  return context === 3 || (context === 2 && c === 0);
 }
 
 /**
@@ -191,11 +198,11 @@ export function contextOf(p: ContextPlanes, order: ArrayLike<number>, y: number,
     }
     f = activity(p, y, x, ch, out, f);
   }
-  if (context === 2 && c === 0) farWindow(p, y, x, order[0], own, out, f);
+  if (hasFarWindow(c, context)) farWindow(p, y, x, order[c], own, out, f);
   return own;
 }
 
-/** Context 2: the FAR_NEIGHBOURS of channel ch minus p0 into out[f..]. */
+/** Contexts 2 and 3: the FAR_NEIGHBOURS of channel ch minus p0 into out[f..]. */
 function farWindow(p: ContextPlanes, y: number, x: number, ch: number, p0: number, out: Float64Array | Int16Array, f: number): void {
   const { width, channels, values } = p;
   if (y >= FAR_REACH && x >= FAR_REACH && x + FAR_REACH < width) {

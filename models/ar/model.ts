@@ -45,10 +45,16 @@ import { MIX_LOGIT_STEPS, MIX_ONE, MIX_PRECISION, Mixture, mixWeight } from './m
 import { DecisionStack, RESIDUAL_MIXER_MIN_BITS, ResidualMixer } from './residual-mixer.js';
 
 export { AR_FORMAT } from './kind.js';
-/** model.json versions this build reads: 1, 2 (which may set `outputShift`), and 3 (version 2 with `context: 2`). */
+/**
+ * model.json versions this build reads: 1, 2 (which may set `outputShift`), 3 (version 2 with `context: 2`)
+ * and 4 (version 2 with `context: 3`).
+ */
 export const AR_FORMAT_VERSION = 1;
 export const AR_FORMAT_VERSION_SHIFTED = 2;
 export const AR_FORMAT_VERSION_CONTEXT = 3;
+export const AR_FORMAT_VERSION_CONTEXT3 = 4;
+/** The context (context.ts) each version's nets read. */
+const CONTEXT_OF_VERSION: Record<number, 1 | 2 | 3> = { [AR_FORMAT_VERSION]: 1, [AR_FORMAT_VERSION_SHIFTED]: 1, [AR_FORMAT_VERSION_CONTEXT]: 2, [AR_FORMAT_VERSION_CONTEXT3]: 3 };
 /** Bump when the coding algorithm (context, kernel, table choice) changes: it is part of the model hash. */
 export const AR_ALGORITHM = 'ar-1';
 
@@ -174,19 +180,25 @@ const MEAN_WEIGHT_LIMIT = 1 << 17;
  * adaptDot / adaptUpdate: products below 2^29, sums in int64), updated after every sample in coding order
  * by encoder and decoder alike, from zero in every band; the correction applies from a channel's
  * MEAN_WARMUP-th sample on. Held-out train images: 2.8433 -> 2.7976 bits/dim; 32x32 crops unchanged.
+ * Context 3's models adapt on the hidden layer only (`readsFeatures` false): for the wide nets the
+ * feature part costs bits (held-out train images under the effort-3 mixer, the same nets: 0.3-0.4%).
  */
 class MeanAdapter {
   private readonly seen = new Float64Array(3);
   /** The last correction computed for each channel (what the weights are judged by). */
   private readonly last = new Float64Array(3);
 
-  constructor(private readonly runner: NetRunner) {
+  constructor(
+    private readonly runner: NetRunner,
+    private readonly readsFeatures = true,
+  ) {
     for (const pair of runner.adaptWeights) for (const w of pair) w.fill(0);
   }
 
   /** The correction in quarters to code channel k's sample with (after runner.run(k)). */
   correction(k: number): number {
-    const c = (this.last[k] = this.part(k, ADAPT_HIDDEN, MEAN_SHIFT) + this.part(k, ADAPT_FEATURES, FEATURE_SHIFT));
+    const hidden = this.part(k, ADAPT_HIDDEN, MEAN_SHIFT);
+    const c = (this.last[k] = this.readsFeatures ? hidden + this.part(k, ADAPT_FEATURES, FEATURE_SHIFT) : hidden);
     return this.seen[k]++ < MEAN_WARMUP ? 0 : c;
   }
 
@@ -200,7 +212,7 @@ class MeanAdapter {
     const errorQuarters = netErrorQuarters - this.last[k];
     if (errorQuarters === 0) return;
     this.runner.adaptUpdate(k, ADAPT_HIDDEN, errorQuarters > 0, MEAN_WEIGHT_LIMIT);
-    this.runner.adaptUpdate(k, ADAPT_FEATURES, errorQuarters > 0, MEAN_WEIGHT_LIMIT);
+    if (this.readsFeatures) this.runner.adaptUpdate(k, ADAPT_FEATURES, errorQuarters > 0, MEAN_WEIGHT_LIMIT);
   }
 }
 
@@ -226,7 +238,10 @@ export interface ArModelFile {
    * need it to keep int16 weights and int32 sums. Version 1 files have none (0).
    */
   outputShift?: number;
-  /** Version 3 only, and then 2: net 0 also sees context.ts's far window (FAR_NEIGHBOURS). Else context 1. */
+  /**
+   * Version 3: 2 (net 0 also sees context.ts's far window, FAR_NEIGHBOURS); version 4: 3 (every net its own
+   * channel's). Absent in versions 1 and 2 (context 1).
+   */
   context?: number;
   /** nets[k] codes the k-th coded channel. */
   nets: { layers: { inputs: number; outputs: number; weight: number[]; bias: number[] }[] }[];
@@ -240,16 +255,17 @@ export class ArFlow implements PartCoder {
   readonly adaptScale: boolean;
   /** The nets output a two-component mixture (route 5). */
   readonly mixture: boolean;
-  /** The features' set (context.ts): 2 adds the far window to net 0's. */
-  readonly context: 1 | 2;
+  /** The features' set (context.ts): 2 adds the far window to net 0's, 3 to every net's. */
+  readonly context: 1 | 2 | 3;
   private readonly runner: NetRunner;
   /** Working arrays kept from one band to the next on this thread (bands are alike): see `release`. */
   private scratch?: { table: Uint8Array; residual: Int16Array; start?: Uint32Array; freq?: Uint32Array };
 
   constructor(file: ArModelFile, readonly tables: PriorTables) {
     if (typeof file !== 'object' || file === null || file.format !== AR_FORMAT) fail('UNKNOWN_MODEL', 'not a flowzip autoregressive model');
-    if (file.version !== AR_FORMAT_VERSION && file.version !== AR_FORMAT_VERSION_SHIFTED && file.version !== AR_FORMAT_VERSION_CONTEXT) fail('MODEL_MISMATCH', `autoregressive model version ${file.version} (this build reads ${AR_FORMAT_VERSION} to ${AR_FORMAT_VERSION_CONTEXT})`);
-    if ((file.version === AR_FORMAT_VERSION_CONTEXT) !== (file.context === 2)) fail('MODEL_MISMATCH', `autoregressive model version ${file.version} with context ${file.context} (version ${AR_FORMAT_VERSION_CONTEXT} has context 2, the others none)`);
+    const context = Object.hasOwn(CONTEXT_OF_VERSION, file.version) ? CONTEXT_OF_VERSION[file.version] : undefined;
+    if (context === undefined) fail('MODEL_MISMATCH', `autoregressive model version ${file.version} (this build reads ${AR_FORMAT_VERSION} to ${AR_FORMAT_VERSION_CONTEXT3})`);
+    if ((file.context ?? 1) !== context || file.context === 1) fail('MODEL_MISMATCH', `autoregressive model version ${file.version} with context ${file.context} (versions ${AR_FORMAT_VERSION_CONTEXT} and ${AR_FORMAT_VERSION_CONTEXT3} have contexts 2 and 3, the others none)`);
     if (file.version === AR_FORMAT_VERSION && file.outputShift !== undefined) fail('MODEL_MISMATCH', `autoregressive model version ${AR_FORMAT_VERSION} with an output shift (version ${AR_FORMAT_VERSION_SHIFTED} has them)`);
     const outputShift = file.outputShift ?? 0;
     if (!Number.isInteger(outputShift) || outputShift < 0 || outputShift > MAX_OUTPUT_SHIFT) fail('MODEL_MISMATCH', `autoregressive model output shift ${file.outputShift} (0..${MAX_OUTPUT_SHIFT})`);
@@ -258,7 +274,7 @@ export class ArFlow implements PartCoder {
     this.adaptScale = file.adaptScale === true;
     if (file.mixture !== undefined && file.mixture !== 2) fail('MODEL_MISMATCH', `autoregressive model with a ${file.mixture}-component mixture (this build codes 2)`);
     this.mixture = file.mixture === 2;
-    this.context = file.context === 2 ? 2 : 1;
+    this.context = context;
     this.nets = file.nets.map((n, k) => {
       if (!n || !Array.isArray(n.layers)) fail('MODEL_MISMATCH', 'autoregressive net has no layers');
       const net = { layers: n.layers.map((l) => ({ inputs: l.inputs, outputs: l.outputs, weight: l.weight ?? [], bias: l.bias ?? [] })) };
@@ -295,7 +311,7 @@ export class ArFlow implements PartCoder {
     const mixture = this.mixture;
     const mix = new Mixture();
     const residualMixer = generation > 0 ? new ResidualMixer(width, channels, height, order, msg ? new DecisionStack(msg) : record!.decisions!, generation as 1 | 2 | 3) : undefined;
-    const meanAdapter = variant !== FLOW_PLAIN ? new MeanAdapter(runner) : undefined;
+    const meanAdapter = variant !== FLOW_PLAIN ? new MeanAdapter(runner, this.context !== 3) : undefined;
     for (let y = 0; y < height; y++) {
       if (progress && y % 8 === 0) progress(y / height);
       if (knownRows && knownRows[y] === 1) {

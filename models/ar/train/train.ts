@@ -20,7 +20,7 @@ import { useBackend, type BackendName } from '../../shared/backend.js';
 import { loadImages, seededRandom, splitHeldOut, type TrainImage } from '../../shared/train-data.js';
 import { PRIOR_SCALE_0, PRIOR_SCALE_COUNT, loadPriorTables } from '../../shared/prior-tables.js';
 import { contextOf, createPlanes, featureCount, fillPlanes } from '../context.js';
-import { AR_FORMAT, AR_FORMAT_VERSION, AR_FORMAT_VERSION_CONTEXT, AR_FORMAT_VERSION_SHIFTED, ArFlow, parseArFlow, readArFile, type ArModelFile } from '../model.js';
+import { AR_FORMAT, AR_FORMAT_VERSION, AR_FORMAT_VERSION_CONTEXT, AR_FORMAT_VERSION_CONTEXT3, AR_FORMAT_VERSION_SHIFTED, ArFlow, parseArFlow, readArFile, type ArModelFile } from '../model.js';
 import { arKind } from '../kind.js';
 import { assetPath } from '../../shared/assets.js';
 import { ACT_BITS, INPUT_SHIFT, MIXTURE_OUTPUTS, SINGLE_OUTPUTS, WEIGHT_BITS, quantizeNet } from '../net.js';
@@ -379,13 +379,13 @@ async function heldOutSplits(data: string[]) {
 }
 
 /**
- * model.json's head and nets: version 3 (context 2) when net 0 has the far window's inputs, else version 2
- * with the output shift when there is one, else version 1.
+ * model.json's head and nets: version 4 (context 3) when net 1 has its far window's inputs, version 3
+ * (context 2) when net 0 has, else version 2 with the output shift when there is one, else version 1.
  */
 function modelFile(order: number[], mixture: boolean, outputShift: number, nets: ArModelFile['nets']): ArModelFile {
-  const far = nets[0]?.layers[0]?.inputs === featureCount(0, 2);
-  const version = far ? AR_FORMAT_VERSION_CONTEXT : outputShift > 0 ? AR_FORMAT_VERSION_SHIFTED : AR_FORMAT_VERSION;
-  return { format: AR_FORMAT, version, ...(outputShift > 0 ? { outputShift } : {}), ...(far ? { context: 2 } : {}), order, ...(mixture ? { mixture: 2 } : {}), nets };
+  const context = nets[1]?.layers[0]?.inputs === featureCount(1, 3) ? 3 : nets[0]?.layers[0]?.inputs === featureCount(0, 2) ? 2 : 1;
+  const version = context === 3 ? AR_FORMAT_VERSION_CONTEXT3 : context === 2 ? AR_FORMAT_VERSION_CONTEXT : outputShift > 0 ? AR_FORMAT_VERSION_SHIFTED : AR_FORMAT_VERSION;
+  return { format: AR_FORMAT, version, ...(outputShift > 0 ? { outputShift } : {}), ...(context > 1 ? { context } : {}), order, ...(mixture ? { mixture: 2 } : {}), nets };
 }
 
 /** The shipped model's pooled bits/dim on held-out images (is a new model better for this data?); undefined without any. */
@@ -427,8 +427,8 @@ export async function trainAr(options: ArTrainOptions): Promise<ArModelFile> {
   }
   const nets: ArModelFile['nets'] = resume ? resume.nets.slice(0, resume.net) : [];
   if (resume) log({ event: 'resume', net: resume.net, step: resume.step });
-  // An --init model's features (context 2: net 0 also sees the far window); new models have context 1.
-  const context = initFile?.context === 2 ? 2 : 1;
+  // An --init model's features (context 2: net 0 also sees the far window; 3: every net); new models have context 1.
+  const context = initFile?.context === 2 || initFile?.context === 3 ? initFile.context : 1;
   for (let k = nets.length; k < 3; k++) {
     const d = featureCount(k, context);
     const parts = [collect(rgbSplit.train, 3, o.order, k, o.samplesPerImage, seed + 10 * k, context)];

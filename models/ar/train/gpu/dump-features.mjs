@@ -1,6 +1,6 @@
 // contextOf's features and targets for every pixel of image i of data/images.json (each coded channel),
 // for check-features.py: node models/ar/train/gpu/dump-features.mjs 2 [context] (after export-images.mjs;
-// context 2 writes feat-<i>-<k>-far.bin).
+// context 2 writes feat-<i>-<k>-far.bin, context 3 feat-<i>-<k>-far3.bin).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createPlanes, fillPlanes, contextOf, featureCount } from '../../../../dist/models/ar/context.js';
 const idx = JSON.parse(readFileSync('models/ar/train/gpu/data/images.json', 'utf8'));
@@ -17,6 +17,6 @@ for (let k = 0; k < e.channels; k++) {
     const p0 = contextOf(planes, order, y, x, k, row, context); const at = (y * e.width + x) * (d + 1);
     for (let f = 0; f < d; f++) out[at + f] = row[f]; out[at + d] = px[(y * e.width + x) * e.channels + order[k]] - p0;
   }
-  writeFileSync(`models/ar/train/gpu/data/feat-${i}-${k}${context === 2 ? '-far' : ''}.bin`, out);
+  writeFileSync(`models/ar/train/gpu/data/feat-${i}-${k}${context === 2 ? '-far' : context === 3 ? '-far3' : ''}.bin`, out);
 }
 console.log(e);

@@ -34,8 +34,9 @@ def row_activity(prefix, ys, lo, hi, w):
 def image_features(pixels, h, w, channels, far=False, margin=2):
     """Per coded channel k: (features int16 [N, d_k], residual int16 [N]) over the interior pixels, raster order.
 
-    far: the first coded channel also gets the FAR window (context 2); margin: the interior's (y >= margin,
-    margin <= x < width - margin; the far window needs 4)."""
+    far: 1 (context 2): the first coded channel also gets its FAR window; 2 (context 3): every coded channel
+    its own, after all its other features; margin: the interior's (y >= margin, margin <= x < width -
+    margin; the far window needs 4)."""
     planes = pixels.reshape(h, w, channels).astype(np.int32)
     order = ORDER3 if channels == 3 else [0]
     ys, xs = np.meshgrid(np.arange(margin, h), np.arange(margin, w - margin), indexing='ij')
@@ -60,7 +61,10 @@ def image_features(pixels, h, w, channels, far=False, margin=2):
             if k < c: cols.append(q['err'][ys, xs])
             cols += [q['err'][ys + dy, xs + dx] for dy, dx in ERRORS]
             cols += q['act']
-            if far and k == 0 and c == 0: cols += [q['v'][ys + dy, xs + dx] - p0 for dy, dx in FAR]
+            if far == 1 and k == 0 and c == 0: cols += [q['v'][ys + dy, xs + dx] - p0 for dy, dx in FAR]
         own = per[order[c]]
+        if far == 2:
+            p0 = own['p0'][ys, xs]
+            cols += [own['v'][ys + dy, xs + dx] - p0 for dy, dx in FAR]
         out.append((np.stack(cols, 1).astype(np.int16), (own['v'][ys, xs] - own['p0'][ys, xs]).astype(np.int16)))
     return out

@@ -21,9 +21,10 @@ INIT = os.environ.get('INIT')
 CHECKPOINT = float(os.environ.get('CHECKPOINT', '300'))
 # Steps of linear warm-up: a fresh Adam state on trained nets jolts them at the full rate.
 WARMUP = int(os.environ.get('WARMUP', '200'))
-# FAR=1: net 0 also sees the far window (features.FAR; model.json context 2); an INIT net with fewer
-# inputs gets zero weights for the new ones (the same function to start from). MARGIN: the interior's.
-FAR = os.environ.get('FAR') == '1'
+# FAR=1: net 0 also sees the far window (features.FAR; model.json context 2); FAR=2: every net its own
+# channel's (context 3). An INIT net with fewer inputs gets zero weights for the new ones (the same
+# function to start from). MARGIN: the interior's.
+FAR = int(os.environ.get('FAR', '0'))
 MARGIN = int(os.environ.get('MARGIN', '4' if FAR else '2'))
 # GREY_COPIES=1: each train RGB image also as grey (examples.luma), more grey examples for net 0.
 GREY_COPIES = os.environ.get('GREY_COPIES') == '1'

@@ -58,7 +58,7 @@ export interface CompressOptions {
   /**
    * How hard to work, 1 (default) to MAX_EFFORT: at 2 the default model codes photos through its residual
    * context mixer, 3-4% smaller at ~3x the coding time (both ways); at 3 with nets of 256 units
-   * (models/ar/photo-wide4), 1-2% smaller again at ~7x effort 1's time. Builds that have the
+   * (models/ar/photo-wide5), 1-2% smaller again at ~7x effort 1's time. Builds that have the
    * effort-3 model decode every effort's files.
    */
   effort?: number;

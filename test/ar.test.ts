@@ -271,6 +271,7 @@ describe('autoregressive flow: training and coding (tiny model)', () => {
       ['context 2 without the far inputs', (f) => ({ ...f, version: 3, context: 2 })],
       // Context 3 with version 4 only, and every net then has its far window's inputs.
       ['version 4 without context', (f) => ({ ...f, version: 4 })],
+      ['version as a string', (f) => ({ ...f, version: String(f.version) })],
       ['context 3 in version 3', (f) => ({ ...f, version: 3, context: 3 })],
       ['context 2 in version 4', (f) => ({ ...f, version: 4, context: 2 })],
       ['context 1 written out', (f) => ({ ...f, context: 1 })],

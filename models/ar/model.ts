@@ -263,7 +263,7 @@ export class ArFlow implements PartCoder {
 
   constructor(file: ArModelFile, readonly tables: PriorTables) {
     if (typeof file !== 'object' || file === null || file.format !== AR_FORMAT) fail('UNKNOWN_MODEL', 'not a flowzip autoregressive model');
-    const context = Object.hasOwn(CONTEXT_OF_VERSION, file.version) ? CONTEXT_OF_VERSION[file.version] : undefined;
+    const context = Number.isInteger(file.version) && Object.hasOwn(CONTEXT_OF_VERSION, file.version) ? CONTEXT_OF_VERSION[file.version] : undefined;
     if (context === undefined) fail('MODEL_MISMATCH', `autoregressive model version ${file.version} (this build reads ${AR_FORMAT_VERSION} to ${AR_FORMAT_VERSION_CONTEXT3})`);
     if ((file.context ?? 1) !== context || file.context === 1) fail('MODEL_MISMATCH', `autoregressive model version ${file.version} with context ${file.context} (versions ${AR_FORMAT_VERSION_CONTEXT} and ${AR_FORMAT_VERSION_CONTEXT3} have contexts 2 and 3, the others none)`);
     if (file.version === AR_FORMAT_VERSION && file.outputShift !== undefined) fail('MODEL_MISMATCH', `autoregressive model version ${AR_FORMAT_VERSION} with an output shift (version ${AR_FORMAT_VERSION_SHIFTED} has them)`);

@@ -14,33 +14,48 @@ def luma(px):
     y = (299 * r + 587 * g + 114 * b + 500) // 1000
     return y.astype(np.uint8)[:, :, None]
 
-def load_sets(augment=0, workers=8, far=False, margin=2, grey_copies=False):
+def load_sets(augment=0, workers=8, far=False, margin=2, grey_copies=False, channel_copies=False, nets=(0, 1, 2), all_train=False):
     """{(k, 'train' | 'val'): (features int16 [N, d_k], residual int16 [N])} for nets k = 0, 1, 2.
 
     augment = 1 adds each train image mirrored left-right, 2 also upside down (other natural images,
     their own causal contexts); held-out images never. grey_copies: each train RGB image (and its
     augmented copies) also as grey (luma), for net 0, which codes grey images: most grey photos are
-    converted colour ones. far, margin: features.image_features'."""
+    converted colour ones. channel_copies: each train RGB image's (and copy's) R and B channels also as
+    grey images, for net 0 (G is its own already): more grey-like examples from the same photos.
+    augment = 3 adds the transposes of the image and its mirror (rotated photos are photos too).
+    far, margin: features.image_features'. nets: the nets whose examples are kept (the others' are
+    dropped as each image's are made: memory). all_train: the held-out images are trained on too (and
+    still scored, no longer held out): for a final run once the recipe is chosen, more data."""
     index = json.load(open(os.path.join(HERE, 'images.json')))
     data = np.fromfile(os.path.join(HERE, 'images.bin'), np.uint8)
     def variants(e):
         h, w, c = e['height'], e['width'], e['channels']
         px = data[e['offset']:e['offset'] + h * w * c].reshape(h, w, c)
         out = [px]
-        if not e['heldOut'] and augment >= 1: out.append(px[:, ::-1])
-        if not e['heldOut'] and augment >= 2: out.append(px[::-1])
-        if not e['heldOut'] and grey_copies and c == 3: out += [luma(p) for p in out]
+        train = not e['heldOut'] or all_train
+        if train and augment >= 1: out.append(px[:, ::-1])
+        if train and augment == 2: out.append(px[::-1])
+        if train and augment == 3: out += [p.transpose(1, 0, 2) for p in out]
+        colour = list(out) if train and c == 3 else []
+        if grey_copies: out += [luma(p) for p in colour]
+        if channel_copies: out += [p[:, :, i:i + 1] for p in colour for i in (0, 2)]
         return out
     def feats(job):
-        e, px = job
-        return e, image_features(np.ascontiguousarray(px).ravel(), e['height'], e['width'], px.shape[2], far, margin)
-    with ThreadPoolExecutor(workers) as pool: done = list(pool.map(feats, [(e, px) for e in index for px in variants(e)]))
+        e, px, i = job
+        per = image_features(np.ascontiguousarray(px).ravel(), e['height'], e['width'], px.shape[2], far, margin)
+        return e, i, [fr if k in nets else None for k, fr in enumerate(per)]
+    with ThreadPoolExecutor(workers) as pool: done = list(pool.map(feats, [(e, px, i) for e in index for i, px in enumerate(variants(e))]))
     sets = {(k, part): ([], []) for k in range(3) for part in ('train', 'val')}
-    for e, per in done:
-        for k, (f, r) in enumerate(per):
-            s = sets[(k, 'val' if e['heldOut'] else 'train')]
-            s[0].append(f); s[1].append(r)
-    return {key: (np.concatenate(f), np.concatenate(r)) for key, (f, r) in sets.items()}
+    for e, i, per in done:
+        for k, fr in enumerate(per):
+            if fr is None: continue
+            f, r = fr
+            # A held-out image itself (variant 0) is scored; with all_train it and its copies train too.
+            parts = (['val'] if i == 0 else []) + (['train'] if all_train or i > 0 else []) if e['heldOut'] else ['train']
+            for part in parts:
+                s = sets[(k, part)]
+                s[0].append(f); s[1].append(r)
+    return {key: (np.concatenate(f), np.concatenate(r)) for key, (f, r) in sets.items() if f}
 
 def read_float_nets(path):
     """wide.py's float nets file (.json or .json.gz): {'hidden', 'nets': [{'net', 'weights', 'biases', 'sizes'}]}."""

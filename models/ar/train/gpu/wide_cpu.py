@@ -28,6 +28,10 @@ FAR = int(os.environ.get('FAR', '0'))
 MARGIN = int(os.environ.get('MARGIN', '4' if FAR else '2'))
 # GREY_COPIES=1: each train RGB image also as grey (examples.luma), more grey examples for net 0.
 GREY_COPIES = os.environ.get('GREY_COPIES') == '1'
+# CHANNEL_COPIES=1: each train RGB image's R and B channels also as grey images, for net 0.
+CHANNEL_COPIES = os.environ.get('CHANNEL_COPIES') == '1'
+# ALL=1: the held-out images are trained on too (the final run of a chosen recipe; its held-out bits are then not held out).
+ALL = os.environ.get('ALL') == '1'
 LOG_MIN, LOG_MAX = math.log(0.1), math.log(0.1 * 2 ** (47 / 4))
 LN2 = math.log(2)
 NAME = 'x'.join(map(str, HIDDEN))
@@ -142,8 +146,8 @@ def gradient_check():
 
 def main():
     start = time.time()
-    sets = load_sets(AUGMENT, workers=2, far=FAR, margin=MARGIN, grey_copies=GREY_COPIES)
-    print(json.dumps({'features_s': round(time.time() - start, 1), 'examples': {k: [int(sets[(k, p)][1].shape[0]) for p in ('train', 'val')] for k in range(3)}}), flush=True)
+    sets = load_sets(AUGMENT, workers=2, far=FAR, margin=MARGIN, grey_copies=GREY_COPIES, channel_copies=CHANNEL_COPIES, nets=NETS, all_train=ALL)
+    print(json.dumps({'features_s': round(time.time() - start, 1), 'examples': {k: [int(sets[(k, p)][1].shape[0]) for p in ('train', 'val')] for k in NETS}}), flush=True)
     results = json.load(open(RESULTS)) if os.path.exists(RESULTS) else []
     out_nets = read_float_nets(NETS_OUT) if os.path.exists(NETS_OUT) else (read_float_nets(INIT) if INIT else {'hidden': HIDDEN, 'nets': []})
     for k in NETS:
@@ -189,7 +193,7 @@ def main():
                     arrays.update({f'W{i}': params[i][0], f'b{i}': params[i][1], f'mW{i}': m[i][0], f'mb{i}': m[i][1], f'vW{i}': v[i][0], f'vb{i}': v[i][1]})
                 np.savez(CKPT + '.tmp.npz', **arrays); os.replace(CKPT + '.tmp.npz', CKPT)
                 saved = time.time()
-        rec = {'hidden': HIDDEN, 'net': k, 'steps': STEPS, 'batch': BATCH, 'lr': LR, 'augment': AUGMENT, 'far': FAR, 'margin': MARGIN, 'init': INIT, 'initValBits': init_val,
+        rec = {'hidden': HIDDEN, 'net': k, 'steps': STEPS, 'batch': BATCH, 'lr': LR, 'augment': AUGMENT, 'far': FAR, 'margin': MARGIN, 'init': INIT, 'all': ALL, 'initValBits': init_val,
                'valBits': curve[-1][2], 'curve': curve, 'valCount': int(vr.shape[0]), 'seconds': round(time.time() - t0, 1), 'device': 'cpu (numpy)'}
         print(json.dumps(rec), flush=True)
         results.append(rec)

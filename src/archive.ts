@@ -21,7 +21,7 @@
  * ones after it.
  */
 import { DTYPES, MAX_DIMS, MODEL_HASH_BYTES, Message, bytesEqual, crc32, fail, fromHex, modelHashMatches, toHex, readContainer, writeContainer, type Container, type DType, type DataKind } from '../codec/index.js';
-import { DEFAULT_MODEL, alternativeModels, checkEffort, loadModel, shippedModelWithHash, type IntegerModel, type Progress, type SampleArray, type SampleLayout } from '../models/index.js';
+import { DEFAULT_MODEL, alternativeModels, checkEffort, loadModel, shippedModelWithHash, writtenEffort, type IntegerModel, type Progress, type SampleArray, type SampleLayout } from '../models/index.js';
 import { DTYPE_RANGE, readSamples, wordsPerElement } from './npy.js';
 import { allocateSamples, brotliIfPromising, canonicalSize, checkLimits, unbrotli, checkShape, prepare, restoreFile, type DecompressOptions, type Prepared } from './compress.js';
 
@@ -350,6 +350,9 @@ export interface ArchiveMember {
   data: Uint8Array;
   /** Decoded samples for members coded by a model ('model', 'payload'). */
   samples?: SampleArray;
+  /** Members coded by a model: its id and the effort the member was written at (what the page's heatmap re-codes with). */
+  model?: string;
+  effort?: number;
 }
 
 /** What an archive holds, from its header alone (checked like decoding checks it; nothing is decoded). */
@@ -456,14 +459,15 @@ async function decodeMember(msg: Message, r: MemberRecord, model: IntegerModel, 
   if (n !== r.shape.reduce((a, b) => a * b, 1) * wordsPerElement(r.dtype) && r.kind !== 'bytes') fail('CORRUPT', `${what}: shape`);
   if (tooBig(n)) fail('CORRUPT', `${what}: ${r.shape.join('x')} is beyond what the payload can hold`);
   const out = allocateSamples(r.dtype, n);
+  let coder = model;
+  let payload: Uint8Array = new Uint8Array(0);
   if (r.method === 'payload') {
     if (tooBig(8 * r.bytes!)) fail('CORRUPT', `${what}: size beyond the payload`);
-    let coder = model;
     if (r.model !== undefined) {
       // Shipped models only: a file never chooses a path.
       coder = (await shippedModelWithHash(r.model, fromHex(r.modelHash!))) ?? fail('MODEL_MISMATCH', `${what}: model '${r.model}' here is not the one the archive was made with`);
     }
-    const payload = popRaw(msg, r.bytes!);
+    payload = popRaw(msg, r.bytes!);
     if (r.model !== undefined && (coder.minPayloadBits?.(payload, layout) ?? n * coder.minBitsPerSample) > 8 * r.bytes! + 64) fail('CORRUPT', `${what}: ${r.shape.join('x')} is beyond what its payload can hold`);
     await coder.decode(payload, layout, out, progress);
   } else {
@@ -472,7 +476,7 @@ async function decodeMember(msg: Message, r: MemberRecord, model: IntegerModel, 
   }
   const [lo, hi] = DTYPE_RANGE[r.dtype];
   for (let i = 0; i < n; i++) if (!(out[i] >= lo && out[i] <= hi)) fail('CORRUPT', `${what}: decoded value outside its dtype`);
-  return { ...base, data: await restoreFile(r, layout, out, what), samples: out };
+  return { ...base, data: await restoreFile(r, layout, out, what), samples: out, model: coder.id, effort: await writtenEffort(coder.id, coder.hash, payload) };
 }
 
 /** Archive, restore, compare every member with its input; report per member and for the chain. */

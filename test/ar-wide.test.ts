@@ -95,6 +95,13 @@ describe('ar at effort 3: the wide nets (models/ar/photo-wide5)', () => {
     const { members: restored } = await decompressArchive(bytes);
     expect(restored.length).toBe(2);
     for (const [i, m] of restored.entries()) expect(Buffer.from(await pixels(m.data)).equals(Buffer.from(await pixels(members[i].bytes)))).toBe(true);
+    // Each member tells the model and effort it was coded with (the page re-codes its heatmap so).
+    expect([restored[0].method, restored[0].model, restored[0].effort]).toEqual(['payload', 'ar', 3]);
+    for (const m of restored) if (m.model === 'ar') expect(m.effort).toBe(3);
+    for (const effort of [1, 2]) {
+      const { members: made } = await decompressArchive((await compressArchive([{ name: 'grey.png', bytes: fixture('grey-67x53.png') }], { effort })).bytes);
+      expect([made[0].method, made[0].model, made[0].effort]).toEqual(['payload', 'ar', effort]);
+    }
   });
 
   it('images taller than a band: worker threads (which load the wide model by its folder) give the bytes of one thread', async () => {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitContainers } from '../codec/index.js';
-import { decompressArchive } from '../src/archive.js';
+import { compressArchive, decompressArchive } from '../src/archive.js';
 import { compress, decompress } from '../src/compress.js';
 import { bytesDigest, decodeInPage, encodeInPage, openPage, samplesDigest, type BrowserEntry, type BrowserPage } from '../bench/browser.js';
 import { FIXTURES, fixture, fixtureNames } from './helpers.js';
@@ -139,9 +139,16 @@ describe('the web page in Chromium', () => {
     // A file made at effort 3: the card says so, and its heatmap re-codes at that effort.
     await page.setInputFiles('#files', `${new URL('ar/effort3/photo-300x72.png.flz', GOLDEN).pathname}`);
     const e3 = page.locator('section.card[data-kind=image]').first();
-    await expect.poll(() => e3.textContent()).toMatch(/ar \(effort 3\)/);
+    await expect.poll(() => e3.textContent(), { timeout: 30_000 }).toMatch(/ar \(effort 3\)/);
     await e3.locator('button.heatmap').click();
     await e3.locator('canvas.heat').waitFor();
+    // So does an archive member coded at effort 3 (the member tells its model and effort).
+    const archive = await compressArchive([{ name: 'member-photo.png', bytes: fixture('photo-300x72.png') }], { effort: 3 });
+    await page.setInputFiles('#files', { name: 'members.flz', mimeType: 'application/octet-stream', buffer: Buffer.from(archive.bytes) });
+    const member = page.locator('section.card[data-kind=image]', { has: page.locator('h2', { hasText: 'member-photo.png' }) });
+    await expect.poll(() => member.textContent(), { timeout: 30_000 }).toMatch(/ar \(effort 3\)/);
+    await member.locator('button.heatmap').click();
+    await member.locator('canvas.heat').waitFor();
 
     const damaged = new Uint8Array(readFileSync(new URL('photo-rgb.png.flz', GOLDEN)));
     damaged[damaged.length - 20] ^= 0x40;

@@ -38,7 +38,7 @@ export interface DecodedEntry {
   dtype?: DType;
   /** Images and arrays: the samples, as the model coded them (images: H x W x C interleaved). */
   samples?: SampleArray;
-  /** The effort it was written at, where the file tells (a single container's model; else 1). */
+  /** The effort it was written at, where the file tells (a container's model, an archive member's; else 1). */
   effort?: number;
 }
 
@@ -83,9 +83,9 @@ export async function decodeFlz(bytes: Uint8Array, progress?: Progress): Promise
       const { members } = await decompressArchive(part, { progress: within });
       members.forEach((m, j) => {
         const r = listing.members![j];
-        entries.push({ name: m.name, kind: m.kind, method: m.method, model: m.method === 'model' ? listing.model : null, dims: r.dims,
+        entries.push({ name: m.name, kind: m.kind, method: m.method, model: m.model ?? null, dims: r.dims,
           fileBytes: r.codedBits / 8, bitsPerDim: r.dims > 0 ? r.codedBits / r.dims : 0, data: m.data,
-          format: m.kind === 'image' && m.method !== 'original' ? 'png' : extension(m.name), samples: undefined });
+          format: m.kind === 'image' && m.method !== 'original' ? 'png' : extension(m.name), samples: undefined, effort: m.effort });
       });
     } else {
       const r = await decompress(part, { progress: within });

@@ -128,7 +128,8 @@ async function openFlz(file: File, bytes: Uint8Array): Promise<void> {
       ['decoded in', `${decoded.decodeMs.toFixed(0)} ms (${mbps} MB/s)`],
     ];
     // Re-coded with the file's model at the effort it was written with (what it spent, pixel by pixel).
-    const heatmap = entry.model && entry.method === 'model' && !entry.model.startsWith('path:') ? () => client.heatmap(entry.data, entry.model!, undefined, entry.effort) : undefined;
+    // Archive members coded by a model ('payload': into their own bytes) too.
+    const heatmap = entry.model && (entry.method === 'model' || entry.method === 'payload') && !entry.model.startsWith('path:') ? () => client.heatmap(entry.data, entry.model!, undefined, entry.effort) : undefined;
     results.prepend(entryCard(entry, file.name, extra, heatmap));
   }
 }

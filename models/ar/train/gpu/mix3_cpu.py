@@ -44,7 +44,6 @@ def grown(k):
         Wn = np.concatenate([Wl[:, :4], Wl[:, 0:2], Wl[:, 4:5], np.zeros((Wl.shape[0], 2), np.float32)], 1)
         bn = np.concatenate([bl[:4], bl[0:1], bl[1:2] + 1.0, bl[4:5], [0.0, -4.0]]).astype(np.float32)
     params[-1] = (Wn, bn)
-    d = params[0][0].shape[0]
     return params
 
 def evaluate(params, f, r, chunk=1 << 18):
@@ -71,12 +70,7 @@ def main():
             o, kept = W.forward(params, f[idx].astype(np.float32) / 32, keep=True)
             _, g = loss_and_grad(o, r[idx].astype(np.float32))
             grads = W.backward(params, kept, g)
-            c1, c2 = 1 - 0.9 ** (s + 1), 1 - 0.999 ** (s + 1)
-            for i, ((a, b), (ga, gb)) in enumerate(zip(params, grads)):
-                for p, gg, mm, vv in ((a, ga, m[i][0], v[i][0]), (b, gb, m[i][1], v[i][1])):
-                    mm *= 0.9; mm += 0.1 * gg
-                    vv *= 0.999; vv += 0.001 * gg * gg
-                    p -= (lr / c1) * mm / (np.sqrt(vv / c2) + 1e-8)
+            W.adam_step(params, grads, m, v, lr, s)
             if (s + 1) % (W.STEPS // 4) == 0:
                 curve.append([s + 1, round(evaluate(params, vf, vr), 4)])
                 print(json.dumps({'net': k, 'components': K, 'step': s + 1, 'val': curve[-1][1], 'seconds': round(time.time() - t0)}), flush=True)

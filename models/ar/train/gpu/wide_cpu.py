@@ -93,6 +93,15 @@ def backward(params, kept, grad):
         if i > 0: grad = (grad @ params[i][0].T) * kept[i - 1][1]
     return grads
 
+def adam_step(params, grads, m, v, lr, s):
+    """Step s of Adam (0.9, 0.999, bias-corrected) on every (W, b) in place; m, v its moments."""
+    c1, c2 = 1 - 0.9 ** (s + 1), 1 - 0.999 ** (s + 1)
+    for i, ((W, b), (gW, gb)) in enumerate(zip(params, grads)):
+        for p, g, mm, vv in ((W, gW, m[i][0], v[i][0]), (b, gb, m[i][1], v[i][1])):
+            mm *= 0.9; mm += 0.1 * g
+            vv *= 0.999; vv += 0.001 * g * g
+            p -= (lr / c1) * mm / (np.sqrt(vv / c2) + 1e-8)
+
 def init_params(d, k):
     sizes = [d] + HIDDEN + [5]
     if INIT:
@@ -178,12 +187,7 @@ def main():
             out, kept = forward(params, f[idx].astype(np.float32) / 32, keep=True)
             loss, grad = loss_and_grad(out, r[idx].astype(np.float32))
             grads = backward(params, kept, grad)
-            c1, c2 = 1 - 0.9 ** (s + 1), 1 - 0.999 ** (s + 1)
-            for i, ((W, b), (gW, gb)) in enumerate(zip(params, grads)):
-                for p, g, mm, vv in ((W, gW, m[i][0], v[i][0]), (b, gb, m[i][1], v[i][1])):
-                    mm *= 0.9; mm += 0.1 * g
-                    vv *= 0.999; vv += 0.001 * g * g
-                    p -= (lr / c1) * mm / (np.sqrt(vv / c2) + 1e-8)
+            adam_step(params, grads, m, v, lr, s)
             if (s + 1) % (STEPS // 4) == 0:
                 curve.append([s + 1, round(float(loss), 4), round(evaluate(params, vf, vr), 4)])
                 print(json.dumps({'net': k, 'step': s + 1, 'val': curve[-1][2], 'seconds': round(time.time() - t0)}), flush=True)

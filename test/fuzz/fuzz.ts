@@ -231,8 +231,10 @@ function mutateJson(r: () => number, value: unknown, field: string[]): { value: 
   }
   const keys = Object.keys(value);
   if (keys.length === 0 || r() < 0.1) {
-    const copy = Array.isArray(value) ? [...value, pick(r, NASTY_VALUES)] : { ...value, [pick(r, ['name', 'format', 'icc', 'npyHeader', 'littleEndian', 'fortranOrder', 'members', 'initialBits', 'extra'])]: pick(r, NASTY_VALUES) };
-    return { value: copy, field: `${field.join('.')}+` };
+    if (Array.isArray(value)) return { value: [...value, pick(r, NASTY_VALUES)], field: `${field.join('.')}+` };
+    // The key is in the label: a member given a `name` is renamed (not data), unlike most keys.
+    const key = pick(r, ['name', 'format', 'icc', 'npyHeader', 'littleEndian', 'fortranOrder', 'members', 'initialBits', 'extra']);
+    return { value: { ...value, [key]: pick(r, NASTY_VALUES) }, field: `${field.join('.')}+${key}` };
   }
   const key = pick(r, keys);
   const inner = mutateJson(r, (value as Record<string, unknown>)[key], [...field, key]);
@@ -252,7 +254,8 @@ interface Case {
 }
 
 /** Fields that are not data: a change may decode, to the same data (these only label it). */
-const NON_DATA_FIELDS = /^meta(\.name|\.format|\.icc|\.initialBits|\.extra|\+|\.members\.\d+\.(name|codedBits|initialBits|modelBits|floatBits|segmentCrc|mtimeMs|mode|meta\.name|meta\.format|meta\.icc|meta\.mtimeMs|meta\.mode)|\.members\.\d+\.meta\+)?$/;
+const NON_DATA_FIELDS =
+  /^meta(\.name|\.format|\.icc|\.initialBits|\.extra|\+\w*|\.members\.\d+\.(name|codedBits|initialBits|modelBits|floatBits|segmentCrc|mtimeMs|mode|meta\.name|meta\.format|meta\.icc|meta\.mtimeMs|meta\.mode)|\.members\.\d+\+(name|initialBits)|\.members\.\d+\.meta\+\w*)?$/;
 
 function makeCase(r: () => number, seeds: { name: string; bytes: Uint8Array }[]): Case {
   const seed = pick(r, seeds);

@@ -48,6 +48,30 @@ function featuresBeforeAndAfter(image: Awaited<ReturnType<typeof photo>>, y: num
   return { before: features(values), after: features(changed) };
 }
 
+/**
+ * Interior pixels (4 from the top and the sides): coded channel c's features under `context` are context
+ * 1's, then, where `hasFar(c)`, the far window's samples of that channel minus its p0, read straight from
+ * the image; p0 is context 1's.
+ */
+async function expectInteriorFeatures(context: number, hasFar: (c: number) => boolean) {
+  const { values, height, width, channels } = await photo();
+  const planes = createPlanes(values, height, width, channels);
+  fillPlanes(planes);
+  const one = new Float64Array(96);
+  const wide = new Float64Array(96);
+  for (let y = 4; y < height; y += 3)
+    for (let x = 4; x + 4 < width; x += 5)
+      for (let c = 0; c < 3; c++) {
+        const p0 = contextOf(planes, ORDER, y, x, c, one);
+        expect(contextOf(planes, ORDER, y, x, c, wide, context)).toBe(p0);
+        const n = featureCount(c);
+        expect(Array.from(wide.subarray(0, n))).toEqual(Array.from(one.subarray(0, n)));
+        if (!hasFar(c)) continue;
+        const far = FAR_NEIGHBOURS.map(([dy, dx]) => values[((y + dy) * width + x + dx) * channels + ORDER[c]] - p0);
+        expect(Array.from(wide.subarray(n, n + 30))).toEqual(far);
+      }
+}
+
 describe('ar context 2: the far window', () => {
   it('30 distinct causal offsets within 4 rows and columns, none of them a context-1 neighbour', () => {
     expect(FAR_NEIGHBOURS.length).toBe(30);
@@ -64,23 +88,7 @@ describe('ar context 2: the far window', () => {
   });
 
   it('interior: context 1 then the far samples minus p0; other channels as context 1', async () => {
-    const { values, height, width, channels } = await photo();
-    const planes = createPlanes(values, height, width, channels);
-    fillPlanes(planes);
-    const one = new Float64Array(64);
-    const two = new Float64Array(64);
-    for (let y = 4; y < height; y += 3)
-      for (let x = 4; x + 4 < width; x += 5) {
-        for (let c = 0; c < 3; c++) {
-          const p0 = contextOf(planes, ORDER, y, x, c, one);
-          expect(contextOf(planes, ORDER, y, x, c, two, 2)).toBe(p0);
-          const n = featureCount(c);
-          expect(Array.from(two.subarray(0, n))).toEqual(Array.from(one.subarray(0, n)));
-          if (c > 0) continue;
-          const far = FAR_NEIGHBOURS.map(([dy, dx]) => values[((y + dy) * width + x + dx) * channels + ORDER[0]] - p0);
-          expect(Array.from(two.subarray(n, n + 30))).toEqual(far);
-        }
-      }
+    await expectInteriorFeatures(2, (c) => c === 0);
   });
 
   it('every pixel, borders included: the far features read only samples coded before it', async () => {
@@ -99,21 +107,7 @@ describe('ar context 3: every coded channel its own far window', () => {
   });
 
   it("interior: context 1 then the channel's own far samples minus its p0", async () => {
-    const { values, height, width, channels } = await photo();
-    const planes = createPlanes(values, height, width, channels);
-    fillPlanes(planes);
-    const one = new Float64Array(96);
-    const three = new Float64Array(96);
-    for (let y = 4; y < height; y += 3)
-      for (let x = 4; x + 4 < width; x += 5)
-        for (let c = 0; c < 3; c++) {
-          const p0 = contextOf(planes, ORDER, y, x, c, one);
-          expect(contextOf(planes, ORDER, y, x, c, three, 3)).toBe(p0);
-          const n = featureCount(c);
-          expect(Array.from(three.subarray(0, n))).toEqual(Array.from(one.subarray(0, n)));
-          const far = FAR_NEIGHBOURS.map(([dy, dx]) => values[((y + dy) * width + x + dx) * channels + ORDER[c]] - p0);
-          expect(Array.from(three.subarray(n, n + 30))).toEqual(far);
-        }
+    await expectInteriorFeatures(3, () => true);
   });
 
   it('every pixel and channel, borders included: the far features read only samples coded before it', async () => {

@@ -22,7 +22,7 @@ def load_sets(augment=0, workers=8, far=False, margin=2, grey_copies=False, chan
     augmented copies) also as grey (luma), for net 0, which codes grey images: most grey photos are
     converted colour ones. channel_copies: each train RGB image's (and copy's) R and B channels also as
     grey images, for net 0 (G is its own already): more grey-like examples from the same photos.
-    augment = 3 adds the transposes of the image and its mirror (rotated photos are photos too).
+    augment = 3 adds the transposes of the image and its mirror (measured: far worse, photos have an up).
     far, margin: features.image_features'. nets: the nets whose examples are kept (the others' are
     dropped as each image's are made: memory). all_train: the held-out images are trained on too (and
     still scored, no longer held out): for a final run once the recipe is chosen, more data."""

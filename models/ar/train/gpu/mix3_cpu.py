@@ -46,33 +46,25 @@ def grown(k):
     params[-1] = (Wn, bn)
     return params
 
-def evaluate(params, f, r, chunk=1 << 18):
-    total = 0.0
-    for i in range(0, r.shape[0], chunk):
-        bits, _ = loss_and_grad(W.forward(params, f[i:i + chunk].astype(np.float32) / 32), r[i:i + chunk].astype(np.float32), False)
-        total += bits * min(chunk, r.shape[0] - i)
-    return float(total / r.shape[0])
-
 def main():
     sets = load_sets(W.AUGMENT, workers=2, far=W.FAR, margin=W.MARGIN, nets=W.NETS)
     out = []
     for k in W.NETS:
         f, r = sets[(k, 'train')]; vf, vr = sets[(k, 'val')]
         params = grown(k)
-        start = round(evaluate(params, vf, vr), 4)
+        start = round(W.evaluate(params, vf, vr, loss=loss_and_grad), 4)
         m = [(np.zeros_like(a), np.zeros_like(b)) for a, b in params]
         v = [(np.zeros_like(a), np.zeros_like(b)) for a, b in params]
         rng = np.random.default_rng(7 + k)
         curve, t0 = [], time.time()
         for s in range(W.STEPS):
-            lr = W.LR * 0.5 * (1 + math.cos(math.pi * s / W.STEPS)) * min(1, (s + 1) / W.WARMUP) + 1e-6
             idx = rng.integers(0, r.shape[0], W.BATCH)
             o, kept = W.forward(params, f[idx].astype(np.float32) / 32, keep=True)
             _, g = loss_and_grad(o, r[idx].astype(np.float32))
             grads = W.backward(params, kept, g)
-            W.adam_step(params, grads, m, v, lr, s)
+            W.adam_step(params, grads, m, v, W.learning_rate(s), s)
             if (s + 1) % (W.STEPS // 4) == 0:
-                curve.append([s + 1, round(evaluate(params, vf, vr), 4)])
+                curve.append([s + 1, round(W.evaluate(params, vf, vr, loss=loss_and_grad), 4)])
                 print(json.dumps({'net': k, 'components': K, 'step': s + 1, 'val': curve[-1][1], 'seconds': round(time.time() - t0)}), flush=True)
         out.append({'net': k, 'components': K, 'init': W.INIT, 'steps': W.STEPS, 'lr': W.LR, 'startValBits': start, 'curve': curve})
         with open(os.path.join(W.OUT, f'mix{K}.json'), 'w') as fh: json.dump(out, fh, indent=1)

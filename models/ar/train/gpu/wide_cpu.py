@@ -93,6 +93,10 @@ def backward(params, kept, grad):
         if i > 0: grad = (grad @ params[i][0].T) * kept[i - 1][1]
     return grads
 
+def learning_rate(s):
+    """Step s's rate: LR after a linear warm-up of WARMUP steps, cosine decay to 0 at STEPS."""
+    return LR * 0.5 * (1 + math.cos(math.pi * s / STEPS)) * min(1, (s + 1) / WARMUP) + 1e-6
+
 def adam_step(params, grads, m, v, lr, s):
     """Step s of Adam (0.9, 0.999, bias-corrected) on every (W, b) in place; m, v its moments."""
     c1, c2 = 1 - 0.9 ** (s + 1), 1 - 0.999 ** (s + 1)
@@ -120,11 +124,13 @@ def init_params(d, k):
             params.append(((rng.standard_normal((sizes[l], sizes[l + 1])) * math.sqrt(2 / sizes[l])).astype(np.float32), np.zeros(sizes[l + 1], np.float32)))
     return params
 
-def evaluate(params, f, r, chunk=1 << 18):
+def evaluate(params, f, r, chunk=1 << 18, loss=None):
+    """Mean bits of r under the net's outputs; `loss`: another loss_and_grad (other output layouts)."""
+    loss = loss or loss_and_grad
     total = 0.0
     for i in range(0, r.shape[0], chunk):
         x = f[i:i + chunk].astype(np.float32) / 32
-        bits, _ = loss_and_grad(forward(params, x), r[i:i + chunk].astype(np.float32), want_grad=False)
+        bits, _ = loss(forward(params, x), r[i:i + chunk].astype(np.float32), want_grad=False)
         total += bits * min(chunk, r.shape[0] - i)
     return float(total / r.shape[0])
 
@@ -182,7 +188,7 @@ def main():
         rng = np.random.default_rng(1000 * k + first)
         saved = time.time()
         for s in range(first, STEPS):
-            lr = LR * 0.5 * (1 + math.cos(math.pi * s / STEPS)) * min(1, (s + 1) / WARMUP) + 1e-6
+            lr = learning_rate(s)
             idx = rng.integers(0, r.shape[0], BATCH)
             out, kept = forward(params, f[idx].astype(np.float32) / 32, keep=True)
             loss, grad = loss_and_grad(out, r[idx].astype(np.float32))

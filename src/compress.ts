@@ -57,8 +57,8 @@ export interface CompressOptions {
   maxPixels?: number;
   /**
    * How hard to work, 1 (default) to MAX_EFFORT: at 2 the default model codes photos through its residual
-   * context mixer, 3-4% smaller at ~3x the coding time (both ways); at 3 with nets of 256 units
-   * (models/ar/photo-wide5), 1-2% smaller again at ~7x effort 1's time. Builds that have the
+   * context mixer, 3-4% smaller at ~3x the coding time (both ways); at 3 with nets of three layers of 256
+   * units (models/ar/photo-wide6), 2% smaller again at ~8x effort 1's time. Builds that have the
    * effort-3 model decode every effort's files.
    */
   effort?: number;

@@ -1,8 +1,8 @@
 /**
- * ar at effort 3: the registry codes with the effort sibling models/ar/photo-wide5 (nets of 256 units,
- * model.json version 4: an output shift, and every net with context 3's far window) through routes 13
- * and 14. The sibling, and the retired wide models (models/ar/photo-wide, photo-wide2: version 2;
- * photo-wide3, photo-wide4: version 3), are what their
+ * ar at effort 3: the registry codes with the effort sibling models/ar/photo-wide6 (nets of three hidden
+ * layers of 256 units, model.json version 4: an output shift, and every net with context 3's far window)
+ * through routes 13 and 14. The sibling, and the retired wide models (models/ar/photo-wide, photo-wide2:
+ * version 2; photo-wide3, photo-wide4: version 3; photo-wide5: version 4, two hidden layers), are what their
  * committed float nets freeze to; files name the sibling's hash and decode without an option, alone, in
  * archives, on worker threads; a model file with a bad output shift is refused.
  */
@@ -18,11 +18,12 @@ import { compress, compressArchive, decompress, decompressArchive, effortOfFile,
 import { decodeImage } from '../src/image.js';
 import { FIXTURES, fixture } from './helpers.js';
 
-const WIDE_DIR = new URL('../models/ar/photo-wide5/', import.meta.url).pathname;
+const WIDE_DIR = new URL('../models/ar/photo-wide6/', import.meta.url).pathname;
 const wideFile = (dir = WIDE_DIR) => JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
 /** Each wide model directory and the float nets (models/ar/train/gpu/) it was frozen from. */
 const WIDE_MODELS = [
-  { name: 'photo-wide5', dir: WIDE_DIR, floatNets: 'wide5-256x256-float.json.gz', version: 4, inputs: [46, 63, 80] },
+  { name: 'photo-wide6', dir: WIDE_DIR, floatNets: 'wide6-256x256x256-float.json.gz', version: 4, inputs: [46, 63, 80], hidden: [256, 256, 256] },
+  { name: 'photo-wide5 (retired)', dir: new URL('../models/ar/photo-wide5/', import.meta.url).pathname, floatNets: 'wide5-256x256-float.json.gz', version: 4, inputs: [46, 63, 80] },
   { name: 'photo-wide4 (retired)', dir: new URL('../models/ar/photo-wide4/', import.meta.url).pathname, floatNets: 'wide4-256x256-float.json.gz', version: 3, inputs: [46, 33, 50] },
   { name: 'photo-wide3 (retired)', dir: new URL('../models/ar/photo-wide3/', import.meta.url).pathname, floatNets: 'wide3-256x256-float.json.gz', version: 3, inputs: [46, 33, 50] },
   { name: 'photo-wide2 (retired)', dir: new URL('../models/ar/photo-wide2/', import.meta.url).pathname, floatNets: 'wide2-256x256-float.json.gz', version: 2, inputs: [16, 33, 50] },
@@ -35,10 +36,10 @@ async function pixels(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(im.samples.buffer, im.samples.byteOffset, im.samples.byteLength);
 }
 
-describe('ar at effort 3: the wide nets (models/ar/photo-wide5)', () => {
+describe('ar at effort 3: the wide nets (models/ar/photo-wide6)', () => {
   afterAll(() => setTileThreads(1));
 
-  it.each(WIDE_MODELS)('$name is its committed float nets ($floatNets) frozen at output shift 2: model.json version $version, nets of 256 units', ({ dir, floatNets, version, inputs }) => {
+  it.each(WIDE_MODELS)('$name is its committed float nets ($floatNets) frozen at output shift 2: model.json version $version, hidden layers of 256 units', ({ dir, floatNets, version, inputs, hidden = [256, 256] }) => {
     const file = wideFile(dir);
     expect(file.version).toBe(version);
     expect(file.context).toBe(version === 4 ? 3 : version === 3 ? 2 : undefined);
@@ -48,7 +49,7 @@ describe('ar at effort 3: the wide nets (models/ar/photo-wide5)', () => {
     expect(float.nets.length).toBe(3);
     float.nets.forEach((n, k) => {
       const frozen = freezeLayers(n.weights.map((weight, l) => ({ inputs: n.sizes[l], outputs: n.sizes[l + 1], weight, bias: n.biases[l] })), 2);
-      expect(frozen.layers.map((l) => l.outputs)).toEqual([256, 256, 5]);
+      expect(frozen.layers.map((l) => l.outputs)).toEqual([...hidden, 5]);
       // As written to model.json (JSON has no -0).
       expect(JSON.stringify(frozen)).toBe(JSON.stringify(file.nets[k]));
     });
@@ -125,14 +126,14 @@ describe('ar at effort 3: the wide nets (models/ar/photo-wide5)', () => {
     expect(Buffer.from(payloads[0]).equals(Buffer.from(payloads[1]))).toBe(true);
   }, 60_000);
 
-  it('the trainer starts from it (--init, 256 units, context 3): thawed at its output shift, a step at a tiny rate gives back its integer nets within 1', async () => {
+  it('the trainer starts from it (--init, three layers of 256 units, context 3): thawed at its output shift, a step at a tiny rate gives back its integer nets within 1', async () => {
     const out = mkdtempSync(join(tmpdir(), 'flowzip-wide-init-'));
     try {
-      const file = await trainAr({ data: [FIXTURES + 'photo-rgb.png', FIXTURES + 'grey-67x53.png'], out, steps: 1, samplesPerImage: 500, hidden: [256, 256], batch: 64, learningRate: 1e-12, mixture: true, init: WIDE_DIR });
+      const file = await trainAr({ data: [FIXTURES + 'photo-rgb.png', FIXTURES + 'grey-67x53.png'], out, steps: 1, samplesPerImage: 500, hidden: [256, 256, 256], batch: 64, learningRate: 1e-12, mixture: true, init: WIDE_DIR });
       // Context 3 carries over: every net keeps its far window's inputs, so the file is version 4.
       expect(file.version).toBe(4);
       expect(file.context).toBe(3);
-      expect(file.outputShift).toBe(outputShiftFor([256, 256]));
+      expect(file.outputShift).toBe(outputShiftFor([256, 256, 256]));
       const wide = wideFile();
       file.nets.forEach((net, k) =>
         net.layers.forEach((layer, l) => {

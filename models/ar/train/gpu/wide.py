@@ -6,6 +6,11 @@
 # tfjs, for models/ar/train/gpu/import-float.mjs) after every net, so a run cut short keeps what finished.
 # INIT=<float nets .json or .json.gz> starts every net from those (same widths) instead of at random;
 # AUGMENT=1 adds each train image mirrored left-right, AUGMENT=2 also upside down (held-out images never).
+# FAR, MARGIN, GREY_COPIES: as wide_cpu.py (context 2 or 3 features; grey copies for net 0); an INIT net
+# with fewer inputs gets zero weights for the new ones. DEEPEN=1: an INIT net with one hidden layer fewer
+# than the plan gets an identity layer after its first (ReLU'd activations are >= 0, so the same function
+# to start from). STEPS is cut to what fits each net's share of BUDGET, timed on the first 50 steps;
+# WARMUP steps of linear warm-up.
 import json, math, os, time
 import torch
 from examples import float_net, load_sets
@@ -19,13 +24,18 @@ BUDGET = float(os.environ.get('BUDGET', '400'))
 NETS = [int(k) for k in os.environ.get('NETS', '0,1,2').split(',')]
 AUGMENT = int(os.environ.get('AUGMENT', '0'))
 INIT = os.environ.get('INIT')
+FAR = int(os.environ.get('FAR', '0'))
+MARGIN = int(os.environ.get('MARGIN', '4' if FAR else '2'))
+GREY_COPIES = os.environ.get('GREY_COPIES') == '1'
+DEEPEN = os.environ.get('DEEPEN') == '1'
+WARMUP = int(os.environ.get('WARMUP', '0'))
 dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 LOG_MIN, LOG_MAX = math.log(0.1), math.log(0.1 * 2 ** (47 / 4))
 start = time.time()
 
-sets = load_sets(AUGMENT)
+sets = load_sets(AUGMENT, workers=int(os.environ.get('WORKERS', '8')), far=FAR, margin=MARGIN, grey_copies=GREY_COPIES, nets=NETS)
 tensors = {key: (torch.tensor(f, dtype=torch.float32, device=dev) / 32, torch.tensor(r, dtype=torch.float32, device=dev)) for key, (f, r) in sets.items()}
-print(json.dumps({'features_s': round(time.time() - start, 1), 'examples': {f'{k}': [int(v[1].shape[0]) for v in (tensors[(k, 'train')], tensors[(k, 'val')])] for k in range(3)}}), flush=True)
+print(json.dumps({'features_s': round(time.time() - start, 1), 'examples': {f'{k}': [int(v[1].shape[0]) for v in (tensors[(k, 'train')], tensors[(k, 'val')])] for k in NETS}}), flush=True)
 
 def logistic(mean, log_scale, r):
     inv = torch.exp(-log_scale.clamp(LOG_MIN, LOG_MAX))
@@ -58,10 +68,18 @@ CHUNK = 1 << 20
 def load_init(k, net):
     # wide.py's own output (weights inputs x outputs, row-major): net k's layers into `net`.
     src = float_net(INIT, k)
+    sizes = src['sizes']
+    ws = [torch.tensor(src['weights'][l], dtype=torch.float32).reshape(sizes[l], sizes[l + 1]).t() for l in range(len(sizes) - 1)]
+    bs = [torch.tensor(src['biases'][l], dtype=torch.float32) for l in range(len(sizes) - 1)]
+    if sizes[0] < net.layers[0].in_features:
+        ws[0] = torch.cat([ws[0], torch.zeros(ws[0].shape[0], net.layers[0].in_features - sizes[0])], 1)
+    if DEEPEN and len(ws) + 1 == len(net.layers):
+        n = ws[0].shape[0]
+        ws.insert(1, torch.eye(n)); bs.insert(1, torch.zeros(n))
     for l, layer in enumerate(net.layers):
-        w = torch.tensor(src['weights'][l], dtype=torch.float32).reshape(layer.in_features, layer.out_features).t()
-        if w.shape != layer.weight.shape: raise SystemExit(f'INIT net {k} layer {l} is {tuple(w.shape)}, not {tuple(layer.weight.shape)}')
-        layer.weight.data.copy_(w); layer.bias.data.copy_(torch.tensor(src['biases'][l], dtype=torch.float32))
+        w = ws[l] if l < len(ws) else None
+        if w is None or w.shape != layer.weight.shape: raise SystemExit(f'INIT net {k} layer {l} is {None if w is None else tuple(w.shape)}, not {tuple(layer.weight.shape)}')
+        layer.weight.data.copy_(w); layer.bias.data.copy_(bs[l])
 
 def evaluate(net, x, r):
     with torch.no_grad():
@@ -83,14 +101,26 @@ for hidden in PLAN:
         net = net.to(dev)
         init_val = round(evaluate(net, vx, vr), 4) if INIT else None
         opt = torch.optim.Adam(net.parameters(), lr=LR)
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, STEPS) / STEPS)) + 1e-6 / LR)
+        # Time 50 steps (then start the optimizer afresh), and fit the run into this net's share of what is left.
+        probe = torch.optim.Adam(net.parameters(), lr=0.0)
+        torch.cuda.synchronize() if dev.type == 'cuda' else None
+        tp = time.time()
+        for s in range(50):
+            idx = torch.randint(0, x.shape[0], (BATCH,), device=dev)
+            loss = bits(net(x[idx]), r[idx]); probe.zero_grad(set_to_none=True); loss.backward(); probe.step()
+        torch.cuda.synchronize() if dev.type == 'cuda' else None
+        per_step = (time.time() - tp) / 50
+        share = (BUDGET - (time.time() - start)) / (len(NETS) - NETS.index(k)) - 15
+        steps = max(100, min(STEPS, int(share / per_step) // 4 * 4))
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: (0.5 * (1 + math.cos(math.pi * min(s, steps) / steps))) * min(1, (s + 1) / WARMUP if WARMUP else 1) + 1e-6 / LR)
+        print(json.dumps({'net': k, 'perStep_ms': round(per_step * 1000, 2), 'steps': steps, 'initValBits': init_val}), flush=True)
         curve = []
-        for s in range(STEPS):
+        for s in range(steps):
             idx = torch.randint(0, x.shape[0], (BATCH,), device=dev)
             loss = bits(net(x[idx]), r[idx])
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
-            if (s + 1) % (STEPS // 4) == 0: curve.append([s + 1, round(loss.item(), 4), round(evaluate(net, vx, vr), 4)])
-        rec = {'hidden': hidden, 'net': k, 'steps': STEPS, 'batch': BATCH, 'lr': LR, 'augment': AUGMENT, 'init': INIT, 'initValBits': init_val, 'valBits': curve[-1][2], 'trainBits': round(evaluate(net, x[:4_000_000], r[:4_000_000]), 4), 'curve': curve, 'valCount': int(vr.shape[0]), 'seconds': round(time.time() - t0, 1)}
+            if (s + 1) % (steps // 4) == 0: curve.append([s + 1, round(loss.item(), 4), round(evaluate(net, vx, vr), 4)])
+        rec = {'hidden': hidden, 'net': k, 'steps': steps, 'far': FAR, 'greyCopies': GREY_COPIES, 'deepen': DEEPEN, 'batch': BATCH, 'lr': LR, 'augment': AUGMENT, 'init': INIT, 'initValBits': init_val, 'valBits': curve[-1][2], 'curve': curve, 'valCount': int(vr.shape[0]), 'seconds': round(time.time() - t0, 1)}
         print(json.dumps(rec), flush=True)
         results.append(rec)
         weights['nets'].append({'net': k, 'weights': [l.weight.detach().t().contiguous().cpu().numpy().ravel().tolist() for l in net.layers],

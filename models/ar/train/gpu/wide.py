@@ -9,7 +9,7 @@
 # FAR, MARGIN, GREY_COPIES: as wide_cpu.py (context 2 or 3 features; grey copies for net 0); an INIT net
 # with fewer inputs gets zero weights for the new ones. DEEPEN=1: an INIT net with one hidden layer fewer
 # than the plan gets an identity layer after its first (ReLU'd activations are >= 0, so the same function
-# to start from). STEPS is cut to what fits each net's share of BUDGET, timed on the first 50 steps;
+# to start from). STEPS is cut to what fits each net's share of BUDGET, timed on 50 steps after 10;
 # WARMUP steps of linear warm-up.
 import json, math, os, time
 import torch
@@ -101,11 +101,13 @@ for hidden in PLAN:
         net = net.to(dev)
         init_val = round(evaluate(net, vx, vr), 4) if INIT else None
         opt = torch.optim.Adam(net.parameters(), lr=LR)
-        # Time 50 steps (then start the optimizer afresh), and fit the run into this net's share of what is left.
+        # Time 50 steps of a zero-rate optimizer (the net does not move) after 10 that warm CUDA up (they
+        # read 1.5x too slow in the fifteenth session), and fit the run into this net's share of what is left.
         probe = torch.optim.Adam(net.parameters(), lr=0.0)
-        torch.cuda.synchronize() if dev.type == 'cuda' else None
-        tp = time.time()
-        for s in range(50):
+        for s in range(60):
+            if s == 10:
+                torch.cuda.synchronize() if dev.type == 'cuda' else None
+                tp = time.time()
             idx = torch.randint(0, x.shape[0], (BATCH,), device=dev)
             loss = bits(net(x[idx]), r[idx]); probe.zero_grad(set_to_none=True); loss.backward(); probe.step()
         torch.cuda.synchronize() if dev.type == 'cuda' else None

@@ -65,3 +65,17 @@ def read_float_nets(path):
 def float_net(path, k):
     """Net k of a float nets file (weights inputs x outputs, row-major, per layer)."""
     return next(n for i, n in enumerate(read_float_nets(path)['nets']) if n.get('net', i) == k)
+
+def float_params(path, k, inputs=None, layers=None):
+    """Net k of a float nets file as [(W inputs x outputs, b)] float32 arrays, grown so that it computes the
+    same function: `inputs` (more than it has) adds zero weights for the new last inputs; `layers` (one more
+    than it has) inserts an identity layer after its first hidden layer (the clipped ReLU's outputs are >= 0,
+    so it passes them on unchanged). Callers check the shapes they need."""
+    src = float_net(path, k)
+    sizes = src['sizes']
+    params = [(np.array(src['weights'][l], np.float32).reshape(sizes[l], sizes[l + 1]), np.array(src['biases'][l], np.float32)) for l in range(len(sizes) - 1)]
+    if inputs is not None and inputs > sizes[0]:
+        params[0] = (np.concatenate([params[0][0], np.zeros((inputs - sizes[0], sizes[1]), np.float32)]), params[0][1])
+    if layers is not None and layers == len(params) + 1:
+        params.insert(1, (np.eye(sizes[1], dtype=np.float32), np.zeros(sizes[1], np.float32)))
+    return params

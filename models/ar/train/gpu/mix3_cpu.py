@@ -7,7 +7,7 @@
 import json, math, os, time
 import numpy as np
 import wide_cpu as W
-from examples import load_sets, float_net
+from examples import float_params, load_sets
 
 K = int(os.environ.get('COMPONENTS', '3'))
 LN2 = math.log(2)
@@ -32,9 +32,7 @@ def loss_and_grad(out, r, want_grad=True):
     return -total.mean() / LN2, grad.astype(np.float32)
 
 def grown(k):
-    src = float_net(W.INIT, k)
-    sizes = src['sizes']
-    params = [(np.array(src['weights'][l], np.float32).reshape(sizes[l], sizes[l + 1]), np.array(src['biases'][l], np.float32)) for l in range(len(sizes) - 1)]
+    params = float_params(W.INIT, k)
     Wl, bl = params[-1]
     if K == 2:
         # 2-component layout as this script reads it: m1 s1 m2 s2, then logits (w, 0).

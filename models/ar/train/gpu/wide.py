@@ -13,7 +13,7 @@
 # WARMUP steps of linear warm-up.
 import json, math, os, time
 import torch
-from examples import float_net, load_sets
+from examples import float_params, load_sets
 
 OUT = os.environ.get('OUT', '.')
 PLAN = [[int(u) for u in h.split('x')] for h in os.environ.get('PLAN', '64x64;128x128;256x256').split(';')]
@@ -67,19 +67,11 @@ class Net(torch.nn.Module):
 CHUNK = 1 << 20
 def load_init(k, net):
     # wide.py's own output (weights inputs x outputs, row-major): net k's layers into `net`.
-    src = float_net(INIT, k)
-    sizes = src['sizes']
-    ws = [torch.tensor(src['weights'][l], dtype=torch.float32).reshape(sizes[l], sizes[l + 1]).t() for l in range(len(sizes) - 1)]
-    bs = [torch.tensor(src['biases'][l], dtype=torch.float32) for l in range(len(sizes) - 1)]
-    if sizes[0] < net.layers[0].in_features:
-        ws[0] = torch.cat([ws[0], torch.zeros(ws[0].shape[0], net.layers[0].in_features - sizes[0])], 1)
-    if DEEPEN and len(ws) + 1 == len(net.layers):
-        n = ws[0].shape[0]
-        ws.insert(1, torch.eye(n)); bs.insert(1, torch.zeros(n))
+    params = float_params(INIT, k, inputs=net.layers[0].in_features, layers=len(net.layers) if DEEPEN else None)
     for l, layer in enumerate(net.layers):
-        w = ws[l] if l < len(ws) else None
+        w = torch.from_numpy(params[l][0]).t() if l < len(params) else None
         if w is None or w.shape != layer.weight.shape: raise SystemExit(f'INIT net {k} layer {l} is {None if w is None else tuple(w.shape)}, not {tuple(layer.weight.shape)}')
-        layer.weight.data.copy_(w); layer.bias.data.copy_(bs[l])
+        layer.weight.data.copy_(w); layer.bias.data.copy_(torch.from_numpy(params[l][1]))
 
 def evaluate(net, x, r):
     with torch.no_grad():

@@ -8,7 +8,7 @@
 # with the same settings and it resumes there.
 import json, math, os, time
 import numpy as np
-from examples import float_net, load_sets, read_float_nets
+from examples import float_params, load_sets, read_float_nets
 
 OUT = os.environ.get('OUT', '.')
 HIDDEN = [int(u) for u in os.environ.get('HIDDEN', '256x256').split('x')]
@@ -109,11 +109,9 @@ def adam_step(params, grads, m, v, lr, s):
 def init_params(d, k):
     sizes = [d] + HIDDEN + [5]
     if INIT:
-        src = float_net(INIT, k)
-        d0 = src['sizes'][0]
-        if src['sizes'][1:] != sizes[1:] or d0 > d: raise SystemExit(f'INIT net {k} has sizes {src["sizes"]}, not {sizes}')
-        params = [(np.array(src['weights'][l], np.float32).reshape(src['sizes'][l], sizes[l + 1]), np.array(src['biases'][l], np.float32)) for l in range(len(sizes) - 1)]
-        params[0] = (np.concatenate([params[0][0], np.zeros((d - d0, sizes[1]), np.float32)]), params[0][1])
+        params = float_params(INIT, k, inputs=d)
+        got = [params[0][0].shape[0]] + [b.shape[0] for _, b in params]
+        if got != sizes: raise SystemExit(f'INIT net {k} has sizes {got} (inputs padded to {d}), not {sizes}')
         return params
     rng = np.random.default_rng(1 + k)
     params = []

@@ -129,11 +129,11 @@ export async function shippedModelWithHash(id: string, hash: Uint8Array): Promis
  * The effort a shipped model's file was written at, as far as it tells: an effort sibling's hash gives its
  * effort, and so does a retired sibling's (`retiredEfforts`); else the model's routes (`effortOf`), else 1.
  */
-export async function writtenEffort(id: string, hash: Uint8Array, payload: Uint8Array): Promise<number> {
+export async function writtenEffort(id: string, hash: Uint8Array, payload: Uint8Array, layout: SampleLayout): Promise<number> {
   const kind = MODEL_KINDS.find((k) => k.id === id && shipped(k));
   const version = kind && (await versionWithHash(kind, hash));
   if (!version) return 1;
-  return version.effort ?? version.model.effortOf?.(payload) ?? 1;
+  return version.effort ?? version.model.effortOf?.(payload, layout) ?? 1;
 }
 
 /**

@@ -476,7 +476,7 @@ async function decodeMember(msg: Message, r: MemberRecord, model: IntegerModel, 
   }
   const [lo, hi] = DTYPE_RANGE[r.dtype];
   for (let i = 0; i < n; i++) if (!(out[i] >= lo && out[i] <= hi)) fail('CORRUPT', `${what}: decoded value outside its dtype`);
-  return { ...base, data: await restoreFile(r, layout, out, what), samples: out, model: coder.id, effort: await writtenEffort(coder.id, coder.hash, payload) };
+  return { ...base, data: await restoreFile(r, layout, out, what), samples: out, model: coder.id, effort: await writtenEffort(coder.id, coder.hash, payload, layout) };
 }
 
 /** Archive, restore, compare every member with its input; report per member and for the chain. */

@@ -5,7 +5,7 @@
  */
 import { elementCount, readContainer, splitContainers, type DataKind, type Method } from '../codec/index.js';
 import { archiveListing, decompressArchive, type ArchiveMemberReport } from './archive.js';
-import { canonicalSize, decompress, type DecompressOptions } from './compress.js';
+import { canonicalSize, checkShape, decompress, type DecompressOptions } from './compress.js';
 import { writtenEffort } from '../models/index.js';
 
 export interface Listing {
@@ -72,7 +72,7 @@ function listContainer(part: Uint8Array): Listing {
 export async function effortOfFile(bytes: Uint8Array): Promise<number> {
   const c = readContainer(bytes, { deferPayloadCrc: true });
   if (c.kind === 'archive' || c.method !== 'model' || c.modelId.startsWith('path:')) return 1;
-  return writtenEffort(c.modelId, c.modelHash, c.payload);
+  return writtenEffort(c.modelId, c.modelHash, c.payload, checkShape(c));
 }
 
 /** Decode every container (and archive member) and check every checksum; throws on the first defect. */

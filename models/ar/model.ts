@@ -35,7 +35,8 @@ import { sha256 } from '../shared/hash.js';
 import { partRunner, preloadPartCoder, type DecodePartJob, type EncodePartJob, type EncodedPart, type PartCoder } from '../shared/parts.js';
 import { PRIOR_SCALE_0, PRIOR_SCALE_COUNT, QUARTERS, loadPriorTables, type PriorTables } from '../shared/prior-tables.js';
 import { CONTEXT_MIN_BITS_PER_PIXEL, paletteContextRoute } from '../shared/palette-context.js';
-import { channelSplitRoute, messageRoute, partsRoute, routedModel, smallerRoute, withRouteByte } from '../shared/routes.js';
+import { channelSplitRoute, messageRoute, partsRoute, routedModel, smallerRoute, withRouteByte, type Route } from '../shared/routes.js';
+import { LEVEL_BITMAP_BYTES, levelsHeaderBytes, levelsRoute } from '../shared/levels-route.js';
 import { stripRowsOf, stripsRoute } from '../shared/strips-route.js';
 import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../shared/types.js';
 import { arKind, AR_FORMAT } from './kind.js';
@@ -85,6 +86,11 @@ const ROUTE_AR_MIXED2_STRIPS = 12;
 const ROUTE_AR_MIXED3 = 13;
 /** Route 6 with route 13's flow. */
 const ROUTE_AR_MIXED3_STRIPS = 14;
+/**
+ * Mixture models' 8-bit grey and RGB (alone, or as route 7's colour body) with each channel's used levels
+ * packed to their ranks (levels-route.ts), then route 5, 6, 13 or 14 behind its own byte: comb histograms.
+ */
+const ROUTE_AR_LEVELS = 15;
 /**
  * The grid coder that route 3 was written with: its bitstream is part of ar's files, so a new grid
  * algorithm needs a new route id here (the model refuses to load until someone decides).
@@ -649,10 +655,12 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
     stripsRoute(ROUTE_AR_MIXED2_STRIPS, mixed2Route),
     stripsRoute(ROUTE_AR_MIXED3_STRIPS, mixed3Route),
   ];
+  // Either, where a channel's histogram has gaps, also tried on its level ranks (route 15), the smaller kept.
+  const withLevels = (route: Route) => smallerRoute(route, levelsRoute(ROUTE_AR_LEVELS, withRouteByte(route)));
   const imageRoutes = flow.mixture
     ? [
-        { ...stripsOf[0], older: [stripsOf[3], mixed3Route, stripsOf[2], mixed2Route, stripsOf[1], mixedRoute] },
-        { ...stripsOf[3], older: [stripsOf[0], mixtureRoute, stripsOf[2], mixed2Route, stripsOf[1], mixedRoute] },
+        withLevels({ ...stripsOf[0], older: [stripsOf[3], mixed3Route, stripsOf[2], mixed2Route, stripsOf[1], mixedRoute] }),
+        withLevels({ ...stripsOf[3], older: [stripsOf[0], mixtureRoute, stripsOf[2], mixed2Route, stripsOf[1], mixedRoute] }),
       ]
     : [oneLogisticRoute, oneLogisticRoute];
   if (GRID_ALGORITHM !== ALPHA_PLANE_CODER) fail('INTERNAL', `ar's alpha route codes planes with ${ALPHA_PLANE_CODER}, the grid coder is ${GRID_ALGORITHM}`);
@@ -688,18 +696,30 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
   // rows at none; route 7's alpha plane at the grid coder's fewest; route 8's pixels at the context model's fewest.
   const flowMin = Math.min(flow.minBits(), RESIDUAL_MIXER_MIN_BITS);
   const strips = (route: number) => route === ROUTE_AR_STRIPS || route === ROUTE_AR_MIXED_STRIPS || route === ROUTE_AR_MIXED2_STRIPS || route === ROUTE_AR_MIXED3_STRIPS;
+  // A grey or RGB payload (route byte first; route 15's inner payload behind its bitmaps): the flow's rows at its fewest bits.
+  const colourMinBits = (payload: Uint8Array, layout: SampleLayout): number => {
+    if (payload[0] === ROUTE_AR_LEVELS && payload.length > 1 + levelsHeaderBytes(layout)) return colourMinBits(payload.subarray(1 + levelsHeaderBytes(layout)), layout);
+    const stripRows = strips(payload[0]) ? stripRowsOf(payload.subarray(1), layout) : 0;
+    return (layout.height - stripRows) * layout.width * layout.channels * flowMin;
+  };
   const minPayloadBits = (payload: Uint8Array, layout: SampleLayout): number => {
-    if (strips(payload[0]) && ArFlow.codes(layout)) return (layout.height - stripRowsOf(payload.subarray(1), layout)) * layout.width * layout.channels * flowMin;
+    if ((strips(payload[0]) || payload[0] === ROUTE_AR_LEVELS) && ArFlow.codes(layout)) return colourMinBits(payload, layout);
     // Route 7: route byte, the colour body's u32 length, then the colour body with its own route byte.
-    if (payload[0] === ROUTE_AR_ALPHA_STRIPS && colourWithAlpha(layout) && strips(payload[5])) {
+    if (payload[0] === ROUTE_AR_ALPHA_STRIPS && colourWithAlpha(layout) && (strips(payload[5]) || payload[5] === ROUTE_AR_LEVELS)) {
       const colour = { ...layout, channels: layout.channels - 1 };
-      return (layout.height - stripRowsOf(payload.subarray(6), colour)) * layout.width * colour.channels * flowMin + layout.height * layout.width * GRID_MIN_BITS_PER_SAMPLE;
+      return colourMinBits(payload.subarray(5), colour) + layout.height * layout.width * GRID_MIN_BITS_PER_SAMPLE;
     }
     if (payload[0] === ROUTE_AR_PALETTE && colourWithAlpha(layout)) return layout.height * layout.width * CONTEXT_MIN_BITS_PER_PIXEL;
     return layout.height * layout.width * layout.channels * model.minBitsPerSample;
   };
   // Routes 9-14, alone or as route 7's colour body: the mixer, what efforts 2 and 3 write.
   const mixed = (route: number) => route >= ROUTE_AR_MIXED && route <= ROUTE_AR_MIXED3_STRIPS;
-  const effortOf = (payload: Uint8Array) => (mixed(payload[0]) || (payload[0] === ROUTE_AR_ALPHA_STRIPS && payload.length > 5 && mixed(payload[5])) ? 2 : 1);
+  const colourEffort = (payload: Uint8Array, channels: number): number => {
+    const levelsEnd = 1 + channels * LEVEL_BITMAP_BYTES;
+    if (payload[0] === ROUTE_AR_LEVELS) return payload.length > levelsEnd && mixed(payload[levelsEnd]) ? 2 : 1;
+    return mixed(payload[0]) ? 2 : 1;
+  };
+  const effortOf = (payload: Uint8Array, layout: SampleLayout) =>
+    payload[0] === ROUTE_AR_ALPHA_STRIPS && payload.length > 5 ? colourEffort(payload.subarray(5), layout.channels - 1) : colourEffort(payload, layout.channels);
   return { ...model, minPayloadBits, effortOf };
 }

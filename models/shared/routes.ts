@@ -134,9 +134,12 @@ export function withRouteByte(route: Route): Route {
   };
 }
 
-/** A route that may not apply to some inputs (`tryEncode` gives undefined for them). */
+/**
+ * A route that may not apply to some inputs (`tryEncode` gives undefined for them, having reported no
+ * progress; one that applies reports its progress from 0 to 1).
+ */
 export interface OptionalRoute extends Route {
-  tryEncode(data: SampleArray, layout: SampleLayout, pixelBits?: Float32Array): Promise<(CodedBits & { body: Uint8Array[] }) | undefined>;
+  tryEncode(data: SampleArray, layout: SampleLayout, pixelBits?: Float32Array, floatBits?: boolean, progress?: Progress): Promise<(CodedBits & { body: Uint8Array[] }) | undefined>;
 }
 
 /** `main`, or `other` where it applies and its body is smaller (decoders tell them by the route byte). */
@@ -148,8 +151,9 @@ export function smallerRoute(main: Route, other: OptionalRoute): Route {
     older: main.older,
     async encode(data, layout, progress, pixelBits, floatBits) {
       const otherBits = pixelBits && new Float32Array(pixelBits.length);
-      const alternative = await other.tryEncode(data, layout, otherBits);
-      const coded = await main.encode(data, layout, progress, pixelBits, floatBits);
+      const alternative = await other.tryEncode(data, layout, otherBits, floatBits, progress && ((f) => progress(f / 2)));
+      const mainProgress = alternative && progress ? (f: number) => progress(0.5 + f / 2) : progress;
+      const coded = await main.encode(data, layout, mainProgress, pixelBits, floatBits);
       if (!alternative || size(alternative.body) >= size(coded.body)) return coded;
       if (pixelBits) pixelBits.set(otherBits!);
       return { ...alternative, id: other.id };

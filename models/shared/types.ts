@@ -113,7 +113,7 @@ export interface IntegerModel {
    * Optional: the effort whose route wrote this payload, where the routes say (ar's context-mixer routes
    * are effort 2's); an effort sibling's files are told apart by their hash instead (models/index.ts).
    */
-  effortOf?(payload: Uint8Array): number;
+  effortOf?(payload: Uint8Array, layout: SampleLayout): number;
   encode(data: SampleArray, layout: SampleLayout, progress?: Progress, options?: EncodeOptions): Promise<EncodeResult>;
   /** Fills `out` (length height * width * channels); rejects with a FlowzipError on a malformed payload. */
   decode(payload: Uint8Array, layout: SampleLayout, out: SampleArray, progress?: Progress): Promise<void>;

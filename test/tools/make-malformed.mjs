@@ -24,7 +24,8 @@ const flip = (bytes, at) => {
   return b;
 };
 
-const array = golden('dem-int16.npy.flz');
+// The version-1 file of dem-int16.npy as ar wrote it before grid (moved out of older/v1/ when grid came).
+const array = new Uint8Array(readFileSync(new URL('../golden/older/dem-int16.npy.flz', import.meta.url)));
 const image = golden('photo-rgb.png.flz');
 const chain = golden('archive-fixedpoint.flz');
 const archive = golden('archive-ar.flz');
@@ -112,6 +113,26 @@ add('archive-brotli-member-as-image.flz', withMembers(archive, (m) => ((m[brotli
 add('archive-brotli-member-longer.flz', withMembers(archive, (m) => (m[brotliMember].shape = [m[brotliMember].shape[0] + 1])), ['CORRUPT'], 'a Brotli member that claims one byte more than it expands to');
 add('archive-unknown-model.flz', forge(chain, { modelId: 'no-such-model' }), ['UNKNOWN_MODEL'], 'an archive naming an unknown model');
 
+// Level packing (ar's route 15), forged from today's golden of a grey photo with a comb histogram (version 2).
+const levels = new Uint8Array(readFileSync(new URL('../golden/ar/retina-levels-102x102.png.flz', import.meta.url)));
+const levelsPayload = readContainer(levels).payload;
+if (levelsPayload[0] !== 15) throw new Error('the levels golden is not route 15');
+add('levels-shape-beyond-payload.flz', forge(levels, { shape: [3000, 3000, 1] }), ['BAD_SHAPE', 'CORRUPT'], 'a level-packed image of 9e6 pixels from a 3 KB payload');
+const noLevels = levelsPayload.slice();
+noLevels.fill(0, 1, 33);
+add('levels-no-levels.flz', forge(levels, { payload: noLevels }), ['CORRUPT'], 'a level-packed grey image whose bitmap has no level');
+const fewLevels = levelsPayload.slice();
+fewLevels.fill(0, 1, 33);
+fewLevels[1] = 0b11;
+add('levels-ranks-beyond.flz', forge(levels, { payload: fewLevels }), ['CORRUPT'], 'a bitmap of 2 levels under ranks up to 49');
+const nested = new Uint8Array(33 + levelsPayload.length);
+nested.set(levelsPayload.subarray(0, 33));
+nested.set(levelsPayload, 33);
+add('levels-nested.flz', forge(levels, { payload: nested }), ['CORRUPT'], 'a level-packed body inside a level-packed body');
+
+// Fuzzer findings (npm run fuzz) stay listed.
+const listed = JSON.parse(readFileSync(new URL('expected.json', out), 'utf8'));
+for (const [name, entry] of Object.entries(listed)) if (name.startsWith('fuzz-')) expected[name] = entry;
 writeFileSync(new URL('expected.json', out), JSON.stringify(expected, null, 1) + '\n');
 console.log(`${Object.keys(expected).length} malformed files in test/malformed/`);
 

@@ -505,7 +505,8 @@ async function runVerify(files: string[], opts: CommonOptions): Promise<void> {
           `${file}: ${r.kind}, ${r.dims} dims, model ${r.model}: ${r.floatBits !== undefined ? `float model ${r.floatBits.toFixed(1)} bits, ` : ''}` +
             `integer model ${r.modelBits.toFixed(1)} bits, ${r.initialBits !== undefined ? `initial bits ${r.initialBits} (one-time, borrowed), ` : ''}` +
             `${r.details?.flowTiles !== undefined ? `tiles ${r.details.flowTiles} flow + ${r.details.bootstrapTiles} bootstrap (baseline, instead of borrowing), ` : ''}` +
-            `${r.details?.stripRows !== undefined ? `${r.details.stripRows} rows by ${r.details.stripCoder} (${r.details.stripBits} of those bits, outside the flow's likelihood), ` : ''}coded ${r.codedBits} bits ` +
+            `${r.details?.stripRows !== undefined ? `${r.details.stripRows} rows by ${r.details.stripCoder} (${r.details.stripBits} of those bits, outside the flow's likelihood), ` : ''}` +
+            `${r.details?.levels !== undefined ? `levels packed (${r.details.levels} in use; their bitmaps in those bits), ` : ''}coded ${r.codedBits} bits ` +
             `(overhead ${r.overheadPct.toFixed(3)}%), round trip exact; the file is ${r.fileBytes} bytes = ${r.bitsPerDim.toFixed(4)} bits/dim, ` +
             `method ${r.method}${r.note ? ` (${r.note})` : ''}\n`,
         );

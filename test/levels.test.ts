@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { FlowzipError, readContainer } from '../codec/index.js';
 import { LEVEL_BITMAP_BYTES, hasLevelGaps } from '../models/shared/levels-route.js';
 import type { IntegerModel, SampleLayout } from '../models/index.js';
-import { compress, decompress, loadModel, setTileThreads } from '../src/index.js';
+import { compress, decompress, effortOfFile, loadModel, setTileThreads } from '../src/index.js';
 import { decodeImage } from '../src/image.js';
 import { fixture } from './helpers.js';
 
@@ -76,6 +76,26 @@ describe('level packing in ar (route 15)', () => {
     expect(readContainer(flz).payload[0]).toBe(ROUTE_LEVELS);
     const back = await samplesOf((await decompress(flz)).data);
     expect(Buffer.from(back.samples).equals(Buffer.from(samples))).toBe(true);
+    // The file tells the effort it was written at through the packed payload (what the page's heatmap re-codes with).
+    expect(await effortOfFile(flz)).toBe(1);
+    const flz2 = await compress(file, { effort: 2 });
+    expect(readContainer(flz2).payload[0]).toBe(ROUTE_LEVELS);
+    expect(await effortOfFile(flz2)).toBe(2);
+  });
+
+  it('does not try packing on a small crop of a photo, whose sparse histogram is no comb', async () => {
+    const { samples, layout } = await samplesOf(fixture('photo-300x72.png'));
+    for (const [top, left] of [[0, 0], [20, 100], [40, 260]]) {
+      const crop = new Uint8Array(32 * 32 * 3);
+      for (let y = 0; y < 32; y++) crop.set(samples.subarray(((top + y) * layout.width + left) * 3, ((top + y) * layout.width + left + 32) * 3), y * 32 * 3);
+      const counts = new Float64Array(3 * 256);
+      crop.forEach((v, i) => counts[(i % 3) * 256 + v]++);
+      // Its empty levels are many, but they lie between levels of few samples.
+      let empty = 0;
+      for (let c = 0; c < 3; c++) for (let v = 0; v < 256; v++) if (counts[c * 256 + v] === 0) empty++;
+      expect(empty).toBeGreaterThan(300);
+      expect(hasLevelGaps(counts, 3, 32 * 32)).toBe(false);
+    }
   });
 
   it('tries packing for gaps inside a channel\'s populated levels, not for gaps in its tails', () => {

@@ -36,7 +36,7 @@ import { partRunner, preloadPartCoder, type DecodePartJob, type EncodePartJob, t
 import { PRIOR_SCALE_0, PRIOR_SCALE_COUNT, QUARTERS, loadPriorTables, type PriorTables } from '../shared/prior-tables.js';
 import { CONTEXT_MIN_BITS_PER_PIXEL, paletteContextRoute } from '../shared/palette-context.js';
 import { channelSplitRoute, messageRoute, partsRoute, routedModel, smallerRoute, withRouteByte, type Route } from '../shared/routes.js';
-import { LEVEL_BITMAP_BYTES, levelsHeaderBytes, levelsRoute } from '../shared/levels-route.js';
+import { levelsHeaderBytes, levelsRoute } from '../shared/levels-route.js';
 import { stripRowsOf, stripsRoute } from '../shared/strips-route.js';
 import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../shared/types.js';
 import { arKind, AR_FORMAT } from './kind.js';
@@ -714,12 +714,12 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
   };
   // Routes 9-14, alone or as route 7's colour body: the mixer, what efforts 2 and 3 write.
   const mixed = (route: number) => route >= ROUTE_AR_MIXED && route <= ROUTE_AR_MIXED3_STRIPS;
-  const colourEffort = (payload: Uint8Array, channels: number): number => {
-    const levelsEnd = 1 + channels * LEVEL_BITMAP_BYTES;
-    if (payload[0] === ROUTE_AR_LEVELS) return payload.length > levelsEnd && mixed(payload[levelsEnd]) ? 2 : 1;
+  const colourEffort = (payload: Uint8Array, layout: SampleLayout): number => {
+    const inner = 1 + levelsHeaderBytes(layout);
+    if (payload[0] === ROUTE_AR_LEVELS) return payload.length > inner && mixed(payload[inner]) ? 2 : 1;
     return mixed(payload[0]) ? 2 : 1;
   };
   const effortOf = (payload: Uint8Array, layout: SampleLayout) =>
-    payload[0] === ROUTE_AR_ALPHA_STRIPS && payload.length > 5 ? colourEffort(payload.subarray(5), layout.channels - 1) : colourEffort(payload, layout.channels);
+    payload[0] === ROUTE_AR_ALPHA_STRIPS && payload.length > 5 ? colourEffort(payload.subarray(5), { ...layout, channels: layout.channels - 1 }) : colourEffort(payload, layout);
   return { ...model, minPayloadBits, effortOf };
 }

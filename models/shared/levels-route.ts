@@ -18,12 +18,15 @@ export const LEVEL_BITMAP_BYTES = 32;
 const LEVELS = 256;
 /**
  * Writers try packing when some channel, between the levels that hold its lowest and highest 0.5% of
- * samples, leaves at least 1/GAP_SHARE of them unused (and at least MIN_GAPS): gaps in the tails of a
- * natural photo's histogram cost nothing and are ignored. Then both codings are made and the smaller kept.
+ * samples, leaves at least 1/GAP_SHARE of them unused (and at least MIN_GAPS), counting only empty levels
+ * whose nearest used levels on both sides hold at least GAP_EDGE_COUNT samples each: gaps in the tails of a
+ * natural photo's histogram, and the empty levels of a small image's sparse one (a 32 x 32 crop), are not
+ * a comb. Then both codings are made and the smaller kept.
  */
 const TAIL_SHARE = 200;
 const GAP_SHARE = 8;
 const MIN_GAPS = 4;
+const GAP_EDGE_COUNT = 8;
 
 /** counts[c * 256 + v]: samples of channel c at level v (8-bit data). */
 function levelCounts(data: SampleArray, channels: number): Float64Array {
@@ -44,8 +47,13 @@ export function hasLevelGaps(counts: Float64Array, channels: number, pixels: num
     for (let seen = 0; lo < LEVELS - 1 && (seen += at(lo)) <= tail; ) lo++;
     let hi = LEVELS - 1;
     for (let seen = 0; hi > lo && (seen += at(hi)) <= tail; ) hi--;
+    // Runs of empty levels between two used ones (lo and hi are used), counted where both edges are populous.
     let gaps = 0;
-    for (let v = lo; v <= hi; v++) if (at(v) === 0) gaps++;
+    for (let used = lo, v = lo + 1; v <= hi; v++) {
+      if (at(v) === 0) continue;
+      if (v - used > 1 && Math.min(at(used), at(v)) >= GAP_EDGE_COUNT) gaps += v - used - 1;
+      used = v;
+    }
     if (gaps >= MIN_GAPS && gaps * GAP_SHARE >= hi - lo + 1) return true;
   }
   return false;

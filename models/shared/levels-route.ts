@@ -12,7 +12,7 @@
  */
 import { fail } from '../../codec/index.js';
 import type { OptionalRoute, Route } from './routes.js';
-import type { SampleArray, SampleLayout } from './types.js';
+import type { Progress, SampleArray, SampleLayout } from './types.js';
 
 export const LEVEL_BITMAP_BYTES = 32;
 const LEVELS = 256;
@@ -65,55 +65,59 @@ export function hasLevelGaps(counts: Float64Array, channels: number, pixels: num
  * in smallerRoute.
  */
 export function levelsRoute(id: number, inner: Route): OptionalRoute {
-  const route: OptionalRoute = {
+  /** `data` coded as its level ranks, given its level counts. */
+  const encodeRanks = async (data: SampleArray, counts: Float64Array, layout: SampleLayout, progress?: Progress, pixelBits?: Float32Array, floatBits?: boolean) => {
+    const channels = layout.channels;
+    const bitmaps = new Uint8Array(channels * LEVEL_BITMAP_BYTES);
+    const rank = new Uint8Array(channels * LEVELS);
+    const count: number[] = [];
+    for (let c = 0; c < channels; c++) {
+      let r = 0;
+      for (let v = 0; v < LEVELS; v++) {
+        rank[c * LEVELS + v] = r;
+        if (counts[c * LEVELS + v] > 0) {
+          bitmaps[c * LEVEL_BITMAP_BYTES + (v >> 3)] |= 1 << (v & 7);
+          r++;
+        }
+      }
+      count.push(r);
+    }
+    const packed = new (data.constructor as new (n: number) => SampleArray)(data.length);
+    for (let i = 0, c = 0; i < data.length; i++) {
+      packed[i] = rank[c * LEVELS + data[i]];
+      if (++c === channels) c = 0;
+    }
+    const { body, id: innerId, ...coded } = await inner.encode(packed, layout, progress, pixelBits, floatBits);
+    if (innerId !== undefined) fail('INTERNAL', 'level packing needs an inner route that writes its own byte');
+    // The bitmaps are part of what the image costs: counted in its bits, spread evenly over its pixels.
+    const headerBits = 8 * bitmaps.length;
+    if (pixelBits) for (let i = 0; i < pixelBits.length; i++) pixelBits[i] += headerBits / pixelBits.length;
+    return {
+      ...coded,
+      details: { ...coded.details, levels: count.join('/') },
+      modelBits: coded.modelBits + headerBits,
+      ...(coded.floatBits !== undefined ? { floatBits: coded.floatBits + headerBits } : {}),
+      body: [bitmaps, ...body],
+    };
+  };
+  return {
     id,
     async tryEncode(data, layout, pixelBits, floatBits, progress) {
       if (layout.dtype !== 'uint8' || data.length === 0) return undefined;
       const counts = levelCounts(data, layout.channels);
       if (!hasLevelGaps(counts, layout.channels, layout.height * layout.width)) return undefined;
-      return route.encode(data, layout, progress, pixelBits, floatBits);
+      return encodeRanks(data, counts, layout, progress, pixelBits, floatBits);
     },
     async encode(data, layout, progress, pixelBits, floatBits, knownRows) {
       if (knownRows) fail('INTERNAL', 'level packing takes no known rows');
-      const channels = layout.channels;
-      const counts = levelCounts(data, channels);
-      const bitmaps = new Uint8Array(channels * LEVEL_BITMAP_BYTES);
-      const rank = new Uint8Array(channels * LEVELS);
-      const count: number[] = [];
-      for (let c = 0; c < channels; c++) {
-        let r = 0;
-        for (let v = 0; v < LEVELS; v++) {
-          rank[c * LEVELS + v] = r;
-          if (counts[c * LEVELS + v] > 0) {
-            bitmaps[c * LEVEL_BITMAP_BYTES + (v >> 3)] |= 1 << (v & 7);
-            r++;
-          }
-        }
-        count.push(r);
-      }
-      const packed = new (data.constructor as new (n: number) => SampleArray)(data.length);
-      for (let i = 0, c = 0; i < data.length; i++) {
-        packed[i] = rank[c * LEVELS + data[i]];
-        if (++c === channels) c = 0;
-      }
-      const { body, id: innerId, ...coded } = await inner.encode(packed, layout, progress, pixelBits, floatBits);
-      if (innerId !== undefined) fail('INTERNAL', 'level packing needs an inner route that writes its own byte');
-      // The bitmaps are part of what the image costs: counted in its bits, spread evenly over its pixels.
-      const headerBits = 8 * bitmaps.length;
-      if (pixelBits) for (let i = 0; i < pixelBits.length; i++) pixelBits[i] += headerBits / pixelBits.length;
-      return {
-        ...coded,
-        details: { ...coded.details, levels: count.join('/') },
-        modelBits: coded.modelBits + headerBits,
-        ...(coded.floatBits !== undefined ? { floatBits: coded.floatBits + headerBits } : {}),
-        body: [bitmaps, ...body],
-      };
+      return encodeRanks(data, levelCounts(data, layout.channels), layout, progress, pixelBits, floatBits);
     },
     async decode(body, layout, out, progress, knownRows) {
       if (knownRows) fail('INTERNAL', 'level packing takes no known rows');
       const channels = layout.channels;
       if (layout.dtype !== 'uint8') fail('CORRUPT', 'level packing on a layout that is not 8-bit');
-      if (body.length < channels * LEVEL_BITMAP_BYTES + 1) fail('CORRUPT', 'level packing body shorter than its bitmaps');
+      const header = levelsHeaderBytes(layout);
+      if (body.length < header + 1) fail('CORRUPT', 'level packing body shorter than its bitmaps');
       // levels[c * 256 + r]: channel c's r-th used level; count[c]: how many it has.
       const levels = new Uint8Array(channels * LEVELS);
       const count = new Int32Array(channels);
@@ -121,7 +125,7 @@ export function levelsRoute(id: number, inner: Route): OptionalRoute {
         for (let v = 0; v < LEVELS; v++) if ((body[c * LEVEL_BITMAP_BYTES + (v >> 3)] >> (v & 7)) & 1) levels[c * LEVELS + count[c]++] = v;
         if (count[c] === 0) fail('CORRUPT', `level packing: channel ${c} has no levels`);
       }
-      await inner.decode(body.subarray(channels * LEVEL_BITMAP_BYTES), layout, out, progress);
+      await inner.decode(body.subarray(header), layout, out, progress);
       for (let i = 0, c = 0; i < out.length; i++) {
         const r = out[i];
         if (r >= count[c]) fail('CORRUPT', `level packing: a rank ${r} beyond channel ${c}'s ${count[c]} levels`);
@@ -130,7 +134,6 @@ export function levelsRoute(id: number, inner: Route): OptionalRoute {
       }
     },
   };
-  return route;
 }
 
 /** Bytes before the inner payload in a level-packed body of `layout`. */

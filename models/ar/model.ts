@@ -696,9 +696,15 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
   // rows at none; route 7's alpha plane at the grid coder's fewest; route 8's pixels at the context model's fewest.
   const flowMin = Math.min(flow.minBits(), RESIDUAL_MIXER_MIN_BITS);
   const strips = (route: number) => route === ROUTE_AR_STRIPS || route === ROUTE_AR_MIXED_STRIPS || route === ROUTE_AR_MIXED2_STRIPS || route === ROUTE_AR_MIXED3_STRIPS;
-  // A grey or RGB payload (route byte first; route 15's inner payload behind its bitmaps): the flow's rows at its fewest bits.
+  // Route 15's inner payload (its own route byte first), behind the route byte and the bitmaps; undefined for other routes.
+  const levelsInner = (payload: Uint8Array, layout: SampleLayout): Uint8Array | undefined => {
+    const at = 1 + levelsHeaderBytes(layout);
+    return payload[0] === ROUTE_AR_LEVELS && payload.length > at ? payload.subarray(at) : undefined;
+  };
+  // A grey or RGB payload (route byte first): the flow's rows at its fewest bits.
   const colourMinBits = (payload: Uint8Array, layout: SampleLayout): number => {
-    if (payload[0] === ROUTE_AR_LEVELS && payload.length > 1 + levelsHeaderBytes(layout)) return colourMinBits(payload.subarray(1 + levelsHeaderBytes(layout)), layout);
+    const inner = levelsInner(payload, layout);
+    if (inner) return colourMinBits(inner, layout);
     const stripRows = strips(payload[0]) ? stripRowsOf(payload.subarray(1), layout) : 0;
     return (layout.height - stripRows) * layout.width * layout.channels * flowMin;
   };
@@ -714,11 +720,7 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
   };
   // Routes 9-14, alone or as route 7's colour body: the mixer, what efforts 2 and 3 write.
   const mixed = (route: number) => route >= ROUTE_AR_MIXED && route <= ROUTE_AR_MIXED3_STRIPS;
-  const colourEffort = (payload: Uint8Array, layout: SampleLayout): number => {
-    const inner = 1 + levelsHeaderBytes(layout);
-    if (payload[0] === ROUTE_AR_LEVELS) return payload.length > inner && mixed(payload[inner]) ? 2 : 1;
-    return mixed(payload[0]) ? 2 : 1;
-  };
+  const colourEffort = (payload: Uint8Array, layout: SampleLayout): number => (mixed((levelsInner(payload, layout) ?? payload)[0]) ? 2 : 1);
   const effortOf = (payload: Uint8Array, layout: SampleLayout) =>
     payload[0] === ROUTE_AR_ALPHA_STRIPS && payload.length > 5 ? colourEffort(payload.subarray(5), { ...layout, channels: layout.channels - 1 }) : colourEffort(payload, layout);
   return { ...model, minPayloadBits, effortOf };

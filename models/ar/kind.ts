@@ -11,13 +11,14 @@ export const arKind: ModelKind = {
   // Files that name these hashes still decode: the first shipped model (one logistic per sample, routes
   // 1-4) and the earlier effort-3 models (the wide nets of the ninth session; the tenth's: the same
   // trained on, before net 0 had context 2; the eleventh's, before net 0 trained on grey copies; the
-  // twelfth's, context 2; the thirteenth's, two hidden layers).
-  retiredDirs: ['models/ar/photo-wide5', 'models/ar/photo-wide4', 'models/ar/photo-wide3', 'models/ar/photo-wide2', 'models/ar/photo-wide', 'models/ar/photo'],
-  retiredEfforts: { 'models/ar/photo-wide5': 3, 'models/ar/photo-wide4': 3, 'models/ar/photo-wide3': 3, 'models/ar/photo-wide2': 3, 'models/ar/photo-wide': 3 },
-  // Effort 3: nets of three hidden layers of 256 units, context 3 (every net with its channel's far
-  // window, the mean adaptation on the last hidden layer only), under the residual context mixer (routes
-  // 13 and 14).
-  effortDirs: { 3: 'models/ar/photo-wide6' },
+  // twelfth's, context 2; the thirteenth's, two hidden layers; the fifteenth's, photo-wide6 without a second opinion).
+  retiredDirs: ['models/ar/photo-wide6', 'models/ar/photo-wide5', 'models/ar/photo-wide4', 'models/ar/photo-wide3', 'models/ar/photo-wide2', 'models/ar/photo-wide', 'models/ar/photo'],
+  retiredEfforts: { 'models/ar/photo-wide6': 3, 'models/ar/photo-wide5': 3, 'models/ar/photo-wide4': 3, 'models/ar/photo-wide3': 3, 'models/ar/photo-wide2': 3, 'models/ar/photo-wide': 3 },
+  // Effort 3: photo-wide6's nets (three hidden layers of 256 units, context 3: every net with its channel's
+  // far window, the mean adaptation on the last hidden layer only) under the residual context mixer, with
+  // the default model's nets (photo-mix) and photo-wide5's as second opinions (photo-opinions, a version-5
+  // model.json: routes 16 and 17).
+  effortDirs: { 3: 'models/ar/photo-opinions' },
   matches: (head) => head.format === AR_FORMAT,
   load: async (dir, id) => (await import('./model.js')).createArModel(dir, id),
   trainer: {

@@ -26,6 +26,7 @@
  * adaptation; 1 = route 2 with bands of BAND_ROWS rows and a shorter last one (it left the second of two
  * threads idle on a 640-row photo); 0 for alpha layouts.
  */
+import { join } from 'node:path';
 import { Message, fail } from '../../codec/index.js';
 import { compiledSibling, readModelFile } from '../shared/assets.js';
 import { GRID_ALGORITHM, GRID_MIN_BITS_PER_SAMPLE, gridRoute } from '../shared/grid-coder.js';
@@ -40,7 +41,7 @@ import { levelsHeaderBytes, levelsRoute } from '../shared/levels-route.js';
 import { stripRowsOf, stripsRoute } from '../shared/strips-route.js';
 import type { IntegerModel, Progress, SampleArray, SampleLayout } from '../shared/types.js';
 import { arKind, AR_FORMAT } from './kind.js';
-import { ROWS_KEPT, contextOf, createPlanes, featureCount, medianPrediction, recordSample } from './context.js';
+import { ROWS_KEPT, contextOf, createPlanes, featureCount, medianPrediction, recordSample, type ContextPlanes } from './context.js';
 import { ADAPT_FEATURES, ADAPT_HIDDEN, MAX_OUTPUT_SHIFT, MIXTURE_OUTPUTS, NetRunner, OUTPUT_UNIT, SINGLE_OUTPUTS, checkNet, type IntegerNet } from './net.js';
 import { MIX_LOGIT_STEPS, MIX_ONE, MIX_PRECISION, Mixture, mixWeight } from './mixture.js';
 import { DecisionStack, RESIDUAL_MIXER_MIN_BITS, ResidualMixer } from './residual-mixer.js';
@@ -54,6 +55,12 @@ export const AR_FORMAT_VERSION = 1;
 export const AR_FORMAT_VERSION_SHIFTED = 2;
 export const AR_FORMAT_VERSION_CONTEXT = 3;
 export const AR_FORMAT_VERSION_CONTEXT3 = 4;
+/**
+ * Version 5: no nets of its own; `base` names the sibling model directory whose nets code, `opinions` one or
+ * two more (mixture models, the same order) whose predictions are the residual mixer's second opinions
+ * (routes 16 and 17). The model hash covers every file named.
+ */
+export const AR_FORMAT_VERSION_OPINIONS = 5;
 /** The context (context.ts) each version's nets read. */
 const CONTEXT_OF_VERSION: Record<number, 1 | 2 | 3> = { [AR_FORMAT_VERSION]: 1, [AR_FORMAT_VERSION_SHIFTED]: 1, [AR_FORMAT_VERSION_CONTEXT]: 2, [AR_FORMAT_VERSION_CONTEXT3]: 3 };
 /** Bump when the coding algorithm (context, kernel, table choice) changes: it is part of the model hash. */
@@ -91,6 +98,10 @@ const ROUTE_AR_MIXED3_STRIPS = 14;
  * packed to their ranks (levels-route.ts), then route 5, 6, 13 or 14 behind its own byte: comb histograms.
  */
 const ROUTE_AR_LEVELS = 15;
+/** Route 13 with the mixer's generation 4: the second opinions (a version-5 model) as more mixer inputs. What effort 3 writes. */
+const ROUTE_AR_OPINIONS = 16;
+/** Route 6 with route 16's flow. */
+const ROUTE_AR_OPINIONS_STRIPS = 17;
 /**
  * The grid coder that route 3 was written with: its bitstream is part of ar's files, so a new grid
  * algorithm needs a new route id here (the model refuses to load until someone decides).
@@ -160,8 +171,10 @@ export const FLOW_MIXTURE_MIXED = 3;
 export const FLOW_MIXTURE_MIXED2 = 4;
 /** Route 13: route 9 with the mixer's generation 3. */
 export const FLOW_MIXTURE_MIXED3 = 5;
-const mixerGeneration = (variant: number): 1 | 2 | 3 | 0 =>
-  variant === FLOW_MIXTURE_MIXED ? 1 : variant === FLOW_MIXTURE_MIXED2 ? 2 : variant === FLOW_MIXTURE_MIXED3 ? 3 : 0;
+/** Route 16: route 13 with the mixer's generation 4 (the model's second opinions stepped beside its flow). */
+export const FLOW_MIXTURE_OPINIONS = 6;
+const mixerGeneration = (variant: number): 1 | 2 | 3 | 4 | 0 =>
+  variant === FLOW_MIXTURE_MIXED ? 1 : variant === FLOW_MIXTURE_MIXED2 ? 2 : variant === FLOW_MIXTURE_MIXED3 ? 3 : variant === FLOW_MIXTURE_OPINIONS ? 4 : 0;
 
 /**
  * MeanAdapter: the correction is (w . hidden) / 2^MEAN_SHIFT + (v . features) / 2^FEATURE_SHIFT quarters,
@@ -222,6 +235,61 @@ class MeanAdapter {
   }
 }
 
+/**
+ * A second opinion: another mixture flow's prediction of each sample, stepped beside the coding flow's
+ * (the same planes and order; its own nets, mean and scale adaptation, from zero in every band, as its own
+ * route-5 pass would run them). Its mixture is one more input of the residual mixer (routes 16 and 17).
+ * The arithmetic is `ArFlow.run`'s mixture branch.
+ */
+class OpinionStepper {
+  readonly mix = new Mixture();
+  private readonly scaleAdapter: ScaleAdapter | undefined;
+  private readonly meanAdapter: MeanAdapter;
+  private p0 = 0;
+  private netMean = 0;
+  private meanQuarters = 0;
+  private ctx = 0;
+
+  constructor(private readonly flow: ArFlow) {
+    this.scaleAdapter = flow.adaptScale ? new ScaleAdapter() : undefined;
+    this.meanAdapter = new MeanAdapter(flow.runner, flow.context !== 3);
+  }
+
+  /** Set `mix` to this flow's prediction of coded channel k at (y, x) (every earlier sample recorded in `planes`). */
+  predict(planes: ContextPlanes, order: ArrayLike<number>, y: number, x: number, k: number): void {
+    const { runner, tables } = this.flow;
+    const raw = runner.output;
+    const p0 = (this.p0 = contextOf(planes, order, y, x, k, runner.features, this.flow.context));
+    runner.run(k);
+    const meanA = quartersOf(raw[0]);
+    const meanB = quartersOf(raw[2]);
+    const scaleA = scaleIndexOf(raw[1]);
+    const scaleB = scaleIndexOf(raw[3]);
+    const weightA = mixWeight(Math.floor((raw[4] + OUTPUT_UNIT / 2) / OUTPUT_UNIT));
+    const netMean = (this.netMean = Math.floor((weightA * meanA + (MIX_ONE - weightA) * meanB) / MIX_ONE));
+    const correction = this.meanAdapter.correction(k);
+    this.meanQuarters = netMean + correction;
+    this.ctx = k * PRIOR_SCALE_COUNT + (2 * weightA >= MIX_ONE ? scaleA : scaleB);
+    const scaleStep = this.scaleAdapter ? this.scaleAdapter.step(this.ctx) : 0;
+    const a = meanA + correction;
+    const b = meanB + correction;
+    const baseA = Math.floor(a / QUARTERS);
+    const baseB = Math.floor(b / QUARTERS);
+    const t = tables.tables;
+    this.mix.set(t[clampScale(scaleA + scaleStep) * QUARTERS + a - baseA * QUARTERS], p0 + baseA, t[clampScale(scaleB + scaleStep) * QUARTERS + b - baseB * QUARTERS], p0 + baseB, weightA);
+  }
+
+  /** After the sample is coded: the adaptations learn from its value. */
+  learn(k: number, value: number): void {
+    const p0 = this.p0;
+    this.meanAdapter.update(k, 4 * (value - p0) - this.netMean);
+    if (this.scaleAdapter) {
+      const error16 = 16 * (value - p0) - 4 * this.meanQuarters;
+      this.scaleAdapter.update(this.ctx, error16 < 0 ? -error16 : error16);
+    }
+  }
+}
+
 /** model.json of an autoregressive model. */
 export interface ArModelFile {
   format: typeof AR_FORMAT;
@@ -249,6 +317,9 @@ export interface ArModelFile {
    * channel's). Absent in versions 1 and 2 (context 1).
    */
   context?: number;
+  /** Version 5: the sibling directory (a plain name) whose model.json has the nets, and those of the second opinions. */
+  base?: string;
+  opinions?: string[];
   /** nets[k] codes the k-th coded channel. */
   nets: { layers: { inputs: number; outputs: number; weight: number[]; bias: number[] }[] }[];
   /** Free-form: data, steps, validation bits. */
@@ -263,11 +334,19 @@ export class ArFlow implements PartCoder {
   readonly mixture: boolean;
   /** The features' set (context.ts): 2 adds the far window to net 0's, 3 to every net's. */
   readonly context: 1 | 2 | 3;
-  private readonly runner: NetRunner;
+  /** Read by an OpinionStepper when this flow is another's second opinion (one pass at a time on a thread). */
+  readonly runner: NetRunner;
   /** Working arrays kept from one band to the next on this thread (bands are alike): see `release`. */
   private scratch?: { table: Uint8Array; residual: Int16Array; start?: Uint32Array; freq?: Uint32Array };
 
-  constructor(file: ArModelFile, readonly tables: PriorTables) {
+  constructor(
+    file: ArModelFile,
+    readonly tables: PriorTables,
+    /** Flows whose predictions the residual mixer also reads (routes 16 and 17): mixture models, the same order. */
+    readonly opinions: readonly ArFlow[] = [],
+    /** The bytes of the model files a version-5 file names (its hash covers them). */
+    readonly sourceBytes: readonly Uint8Array[] = [],
+  ) {
     if (typeof file !== 'object' || file === null || file.format !== AR_FORMAT) fail('UNKNOWN_MODEL', 'not a flowzip autoregressive model');
     const context = Number.isInteger(file.version) && Object.hasOwn(CONTEXT_OF_VERSION, file.version) ? CONTEXT_OF_VERSION[file.version] : undefined;
     if (context === undefined) fail('MODEL_MISMATCH', `autoregressive model version ${file.version} (this build reads ${AR_FORMAT_VERSION} to ${AR_FORMAT_VERSION_CONTEXT3})`);
@@ -288,6 +367,8 @@ export class ArFlow implements PartCoder {
       return net;
     });
     this.runner = new NetRunner(this.nets, outputShift);
+    if (opinions.length > 0 && (!this.mixture || opinions.length > 2 || opinions.some((o) => !o.mixture || o.order.join() !== this.order.join())))
+      fail('MODEL_MISMATCH', 'second opinions need a mixture model and one or two mixture models of the same order');
   }
 
   /**
@@ -313,10 +394,13 @@ export class ArFlow implements PartCoder {
     const tables = this.tables.tables;
     const adapter = this.adaptScale ? new ScaleAdapter() : undefined;
     const generation = mixerGeneration(variant);
-    if ((variant === FLOW_MIXTURE || generation > 0) !== this.mixture) fail('CORRUPT', this.mixture ? 'a mixture model codes with routes 5, 9, 11 and 13 only' : 'routes 5, 9, 11 and 13 need a mixture model');
+    if ((variant === FLOW_MIXTURE || generation > 0) !== this.mixture) fail('CORRUPT', this.mixture ? 'a mixture model codes with routes 5, 9, 11, 13 and 16 only' : 'routes 5, 9, 11, 13 and 16 need a mixture model');
+    if (generation === 4 && this.opinions.length === 0) fail('CORRUPT', 'route 16 needs a model with second opinions (effort 3)');
     const mixture = this.mixture;
     const mix = new Mixture();
-    const residualMixer = generation > 0 ? new ResidualMixer(width, channels, height, order, msg ? new DecisionStack(msg) : record!.decisions!, generation as 1 | 2 | 3) : undefined;
+    // Route 16: each second opinion's flow predicts every sample beside this one's (same planes), its own adaptations learning from it.
+    const opinions = generation === 4 ? this.opinions.map((flow) => new OpinionStepper(flow)) : [];
+    const residualMixer = generation > 0 ? new ResidualMixer(width, channels, height, order, msg ? new DecisionStack(msg) : record!.decisions!, generation as 1 | 2 | 3 | 4, opinions.map((o) => o.mix)) : undefined;
     const meanAdapter = variant !== FLOW_PLAIN ? new MeanAdapter(runner, this.context !== 3) : undefined;
     for (let y = 0; y < height; y++) {
       if (progress && y % 8 === 0) progress(y / height);
@@ -399,9 +483,11 @@ export class ArFlow implements PartCoder {
             if (residualMixer) {
               const rounded = p0 + Math.floor((meanQuarters + QUARTERS / 2) / QUARTERS);
               const centre = rounded < 0 ? 0 : rounded > 255 ? 255 : rounded;
+              for (let o = 0; o < opinions.length; o++) opinions[o].predict(planes, order, y, x, k);
               // (The encoder counts a pixel's bits after its last channel: one log a pixel.)
               value = residualMixer.code(values, y, x, k, ch, mix, centre, netScale, msg === undefined ? values[i] : 0);
               if (msg) values[i] = value;
+              for (let o = 0; o < opinions.length; o++) opinions[o].learn(k, value);
             } else if (msg === undefined) {
               value = values[i];
               const start = mix.cdf(value);
@@ -604,14 +690,31 @@ export function readArFile(dir: string): Uint8Array {
   }
 }
 
-export function parseArFlow(jsonBytes: Uint8Array, dir: string): ArFlow {
-  let file: ArModelFile;
+function parseArFile(jsonBytes: Uint8Array, dir: string): ArModelFile {
   try {
-    file = JSON.parse(new TextDecoder().decode(jsonBytes)) as ArModelFile;
+    return JSON.parse(new TextDecoder().decode(jsonBytes)) as ArModelFile;
   } catch {
     fail('UNKNOWN_MODEL', `${dir}/model.json is not JSON`);
   }
-  return new ArFlow(file, loadPriorTables());
+}
+
+/** A model directory's flow; a version-5 file's from the sibling directories it names (their bytes kept for the hash). */
+export function parseArFlow(jsonBytes: Uint8Array, dir: string): ArFlow {
+  const file = parseArFile(jsonBytes, dir);
+  const tables = loadPriorTables();
+  if (file?.version !== AR_FORMAT_VERSION_OPINIONS) return new ArFlow(file, tables);
+  const sibling = (name: unknown): { file: ArModelFile; bytes: Uint8Array } => {
+    if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) fail('MODEL_MISMATCH', `${dir}/model.json names a model directory ${JSON.stringify(name)} (a sibling directory's plain name)`);
+    const siblingDir = join(dir, '..', name);
+    const bytes = readArFile(siblingDir);
+    const parsed = parseArFile(bytes, siblingDir);
+    // (A version-5 file naming another is refused by ArFlow: no chains, no cycles.)
+    return { file: parsed, bytes };
+  };
+  if (!Array.isArray(file.opinions) || file.opinions.length === 0) fail('MODEL_MISMATCH', `${dir}/model.json (version ${AR_FORMAT_VERSION_OPINIONS}) names no second opinions`);
+  const base = sibling(file.base);
+  const opinions = file.opinions.map(sibling);
+  return new ArFlow(base.file, tables, opinions.map((o) => new ArFlow(o.file, tables)), [base.bytes, ...opinions.map((o) => o.bytes)]);
 }
 
 /** Worker threads' part coder (models/shared/part-worker.ts). */
@@ -648,20 +751,23 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
   const mixedRoute = bandPlan(ROUTE_AR_MIXED, false, FLOW_MIXTURE_MIXED);
   const mixed2Route = bandPlan(ROUTE_AR_MIXED2, false, FLOW_MIXTURE_MIXED2);
   const mixed3Route = bandPlan(ROUTE_AR_MIXED3, false, FLOW_MIXTURE_MIXED3);
+  const opinionsRoute = bandPlan(ROUTE_AR_OPINIONS, false, FLOW_MIXTURE_OPINIONS);
   const oneLogisticRoute = { ...bandPlan(ROUTE_AR_ADAPTIVE, false, FLOW_ADAPTIVE_MEAN), older: [bandPlan(ROUTE_AR, false), bandPlan(ROUTE_AR_FIXED_BANDS, true)] };
   const stripsOf = [
     stripsRoute(ROUTE_AR_STRIPS, mixtureRoute),
     stripsRoute(ROUTE_AR_MIXED_STRIPS, mixedRoute),
     stripsRoute(ROUTE_AR_MIXED2_STRIPS, mixed2Route),
     stripsRoute(ROUTE_AR_MIXED3_STRIPS, mixed3Route),
+    stripsRoute(ROUTE_AR_OPINIONS_STRIPS, opinionsRoute),
   ];
   // Either, where a channel's histogram has gaps, also tried on its level ranks (route 15), the smaller kept.
   const withLevels = (route: Route) => smallerRoute(route, levelsRoute(ROUTE_AR_LEVELS, withRouteByte(route)));
+  // A model with second opinions (version 5: effort 3's) writes routes 16 and 17 where the others write
+  // 13 and 14. Each reads every other (a strips route reads its own inner route too).
+  const allMixture: [Route, Route][] = [[stripsOf[0], mixtureRoute], [stripsOf[4], opinionsRoute], [stripsOf[3], mixed3Route], [stripsOf[2], mixed2Route], [stripsOf[1], mixedRoute]];
+  const writing = (strips: Route) => withLevels({ ...strips, older: allMixture.filter(([s]) => s !== strips).flat() });
   const imageRoutes = flow.mixture
-    ? [
-        withLevels({ ...stripsOf[0], older: [stripsOf[3], mixed3Route, stripsOf[2], mixed2Route, stripsOf[1], mixedRoute] }),
-        withLevels({ ...stripsOf[3], older: [stripsOf[0], mixtureRoute, stripsOf[2], mixed2Route, stripsOf[1], mixedRoute] }),
-      ]
+    ? [writing(stripsOf[0]), writing(flow.opinions.length > 0 ? stripsOf[4] : stripsOf[3])]
     : [oneLogisticRoute, oneLogisticRoute];
   if (GRID_ALGORITHM !== ALPHA_PLANE_CODER) fail('INTERNAL', `ar's alpha route codes planes with ${ALPHA_PLANE_CODER}, the grid coder is ${GRID_ALGORITHM}`);
   // Older builds sent alpha layouts down the baseline route; a mixture model's colour may have strips
@@ -676,7 +782,7 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
   const info = {
     id,
     description: arKind.description,
-    hash: sha256(new TextEncoder().encode(AR_ALGORITHM), jsonBytes, flow.tables.bytes, new TextEncoder().encode(BASELINE_ALGORITHM), baseline.hash),
+    hash: sha256(new TextEncoder().encode(AR_ALGORITHM), jsonBytes, ...flow.sourceBytes, flow.tables.bytes, new TextEncoder().encode(BASELINE_ALGORITHM), baseline.hash),
     minBitsPerSample: Math.min(flow.minBits(), flow.mixture ? RESIDUAL_MIXER_MIN_BITS : Infinity, baselineMinBits(baseline), GRID_MIN_BITS_PER_SAMPLE),
     // Alpha layouts are not the flow's alone: other models (grid) still compete for them.
     codes: ArFlow.codes,
@@ -695,7 +801,8 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
   // Routes 6, 10, 12, 14 and 7 (colour route 6, 10, 12 or 14): the flow's rows at the flow's fewest bits, the strips'
   // rows at none; route 7's alpha plane at the grid coder's fewest; route 8's pixels at the context model's fewest.
   const flowMin = Math.min(flow.minBits(), RESIDUAL_MIXER_MIN_BITS);
-  const strips = (route: number) => route === ROUTE_AR_STRIPS || route === ROUTE_AR_MIXED_STRIPS || route === ROUTE_AR_MIXED2_STRIPS || route === ROUTE_AR_MIXED3_STRIPS;
+  const strips = (route: number) =>
+    route === ROUTE_AR_STRIPS || route === ROUTE_AR_MIXED_STRIPS || route === ROUTE_AR_MIXED2_STRIPS || route === ROUTE_AR_MIXED3_STRIPS || route === ROUTE_AR_OPINIONS_STRIPS;
   // Route 15's inner payload (its own route byte first), behind the route byte and the bitmaps; undefined for other routes.
   const levelsInner = (payload: Uint8Array, layout: SampleLayout): Uint8Array | undefined => {
     const at = 1 + levelsHeaderBytes(layout);
@@ -718,8 +825,8 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
     if (payload[0] === ROUTE_AR_PALETTE && colourWithAlpha(layout)) return layout.height * layout.width * CONTEXT_MIN_BITS_PER_PIXEL;
     return layout.height * layout.width * layout.channels * model.minBitsPerSample;
   };
-  // Routes 9-14, alone or as route 7's colour body: the mixer, what efforts 2 and 3 write.
-  const mixed = (route: number) => route >= ROUTE_AR_MIXED && route <= ROUTE_AR_MIXED3_STRIPS;
+  // Routes 9-14 and 16-17, alone or as route 7's colour body: the mixer, what efforts 2 and 3 write.
+  const mixed = (route: number) => (route >= ROUTE_AR_MIXED && route <= ROUTE_AR_MIXED3_STRIPS) || route === ROUTE_AR_OPINIONS || route === ROUTE_AR_OPINIONS_STRIPS;
   const colourEffort = (payload: Uint8Array, layout: SampleLayout): number => (mixed((levelsInner(payload, layout) ?? payload)[0]) ? 2 : 1);
   const effortOf = (payload: Uint8Array, layout: SampleLayout) =>
     payload[0] === ROUTE_AR_ALPHA_STRIPS && payload.length > 5 ? colourEffort(payload.subarray(5), { ...layout, channels: layout.channels - 1 }) : colourEffort(payload, layout);

@@ -1,7 +1,8 @@
 /**
- * ar at effort 3: the registry codes with the effort sibling models/ar/photo-wide6 (nets of three hidden
- * layers of 256 units, model.json version 4: an output shift, and every net with context 3's far window)
- * through routes 13 and 14. The sibling, and the retired wide models (models/ar/photo-wide, photo-wide2:
+ * ar at effort 3: the registry codes with the effort sibling models/ar/photo-opinions, whose nets are
+ * models/ar/photo-wide6's (three hidden layers of 256 units, model.json version 4: an output shift, and
+ * every net with context 3's far window), through routes 16 and 17 (second opinions: ar-opinions.test.ts;
+ * photo-wide6 alone wrote routes 13 and 14 before). photo-wide6, and the retired wide models (models/ar/photo-wide, photo-wide2:
  * version 2; photo-wide3, photo-wide4: version 3; photo-wide5: version 4, two hidden layers), are what their
  * committed float nets freeze to; files name the sibling's hash and decode without an option, alone, in
  * archives, on worker threads; a model file with a bad output shift is refused.

@@ -20,7 +20,9 @@
  * text and graphics rows), when that is smaller; alpha layouts: 7 (route 3 with the colour body behind
  * its own route byte, 5, 6, 13 or 14; 9 to 12 before) or 8 (every channel through the palette context model,
  * palette-context.ts) when that is smaller. At effort 2 and 3, 13 and 14: routes 5 and 6 with each sample
- * coded through the residual context mixer's generation 3 (residual-mixer.ts). Written before, still
+ * coded through the residual context mixer's generation 3 (residual-mixer.ts); at effort 3, 16 and 17:
+ * the same with generation 4, whose mixers also read second opinions, other flows stepped beside this
+ * one (a version-5 model.json names them: OpinionStepper). Written before, still
  * decoded: 9 and 10 = routes 13 and 14 with the mixer's generation 1 (efforts 2 and 3 until the eleventh
  * session), 11 and 12 with its generation 2 (until the twelfth); 2 = route 4 without the mean
  * adaptation; 1 = route 2 with bands of BAND_ROWS rows and a shorter last one (it left the second of two

@@ -35,10 +35,10 @@
  *
  * Generation 4 (routes 16 and 17) is generation 3 with one or two more inputs in every mixer: other
  * flows' probabilities of the same decisions (second opinions: their mixtures' masses, as the net's),
- * e.g. the default model's small nets beside effort 3's wide ones. Nets trained alike still err
- * differently, and the mixers learn per context which to trust. Held-out train images at effort 3
- * (replayed on captured mixtures): 0.14% fewer bits with the default model's nets as the opinion
- * (grey 0.27%).
+ * e.g. the default model's small nets and an older wide set beside effort 3's nets. Nets trained alike
+ * still err differently, and the mixers learn per context which to trust. Held-out train images at
+ * effort 3: 0.15% fewer bits with the default model's nets as the one opinion (grey 0.27%), 0.22% with
+ * photo-wide5's as a second (grey 0.42%), at ~1.1x and ~1.6x the coding time.
  */
 import { Message, fail } from '../../codec/index.js';
 import { ONE, PRECISION, P_MIN, STRETCH, learnPoints, pointsAt, squash, squashPoints, SQUASH_ROW } from '../shared/adaptive-bits.js';
@@ -297,7 +297,7 @@ export class ResidualMixer {
     private readonly order: ArrayLike<number>,
     /** Records (encoder) or pops (decoder) the decisions. */
     readonly bits: DecisionStack,
-    /** 1: routes 9 and 10; 2: routes 11 and 12; 3: routes 13 and 14 (the header). */
+    /** 1: routes 9 and 10; 2: routes 11 and 12; 3: routes 13 and 14; 4: routes 16 and 17 (the header). */
     private readonly generation: 1 | 2 | 3 | 4 = 1,
     /** Generation 4: the second opinions' mixtures (other flows' predictions of the same sample, set before each `code`). */
     private readonly opinions: readonly Mixture[] = [],

@@ -238,17 +238,51 @@ class MeanAdapter {
 }
 
 /**
+ * A mixture net's raw outputs read as its two components (means in quarters, scale indices) and A's
+ * weight, with the mixture's mean and its heavier component's scale: a mixture is adapted as one
+ * distribution (its mean, the heavier scale), each component keeping its offsets from those.
+ */
+class MixtureComponents {
+  meanA = 0;
+  meanB = 0;
+  scaleA = 0;
+  scaleB = 0;
+  weightA = MIX_ONE;
+  netMean = 0;
+  netScale = 0;
+
+  read(raw: ArrayLike<number>): void {
+    const meanA = (this.meanA = quartersOf(raw[0]));
+    const meanB = (this.meanB = quartersOf(raw[2]));
+    const scaleA = (this.scaleA = scaleIndexOf(raw[1]));
+    const scaleB = (this.scaleB = scaleIndexOf(raw[3]));
+    const weightA = (this.weightA = mixWeight(Math.floor((raw[4] + OUTPUT_UNIT / 2) / OUTPUT_UNIT)));
+    this.netMean = Math.floor((weightA * meanA + (MIX_ONE - weightA) * meanB) / MIX_ONE);
+    this.netScale = 2 * weightA >= MIX_ONE ? scaleA : scaleB;
+  }
+
+  /** Set `mix` to the components with both means moved by `correction` quarters and both scales by `scaleStep`. */
+  setMixture(mix: Mixture, tables: PriorTables['tables'], p0: number, correction: number, scaleStep: number): void {
+    const a = this.meanA + correction;
+    const b = this.meanB + correction;
+    const baseA = Math.floor(a / QUARTERS);
+    const baseB = Math.floor(b / QUARTERS);
+    mix.set(tables[clampScale(this.scaleA + scaleStep) * QUARTERS + a - baseA * QUARTERS], p0 + baseA, tables[clampScale(this.scaleB + scaleStep) * QUARTERS + b - baseB * QUARTERS], p0 + baseB, this.weightA);
+  }
+}
+
+/**
  * A second opinion: another mixture flow's prediction of each sample, stepped beside the coding flow's
  * (the same planes and order; its own nets, mean and scale adaptation, from zero in every band, as its own
  * route-5 pass would run them). Its mixture is one more input of the residual mixer (routes 16 and 17).
- * The arithmetic is `ArFlow.run`'s mixture branch.
+ * Its steps are `ArFlow.run`'s for a mixture (MixtureComponents: the same arithmetic).
  */
 class OpinionStepper {
   readonly mix = new Mixture();
+  private readonly components = new MixtureComponents();
   private readonly scaleAdapter: ScaleAdapter | undefined;
   private readonly meanAdapter: MeanAdapter;
   private p0 = 0;
-  private netMean = 0;
   private meanQuarters = 0;
   private ctx = 0;
 
@@ -260,31 +294,21 @@ class OpinionStepper {
   /** Set `mix` to this flow's prediction of coded channel k at (y, x) (every earlier sample recorded in `planes`). */
   predict(planes: ContextPlanes, order: ArrayLike<number>, y: number, x: number, k: number): void {
     const { runner, tables } = this.flow;
-    const raw = runner.output;
+    const { components } = this;
     const p0 = (this.p0 = contextOf(planes, order, y, x, k, runner.features, this.flow.context));
     runner.run(k);
-    const meanA = quartersOf(raw[0]);
-    const meanB = quartersOf(raw[2]);
-    const scaleA = scaleIndexOf(raw[1]);
-    const scaleB = scaleIndexOf(raw[3]);
-    const weightA = mixWeight(Math.floor((raw[4] + OUTPUT_UNIT / 2) / OUTPUT_UNIT));
-    const netMean = (this.netMean = Math.floor((weightA * meanA + (MIX_ONE - weightA) * meanB) / MIX_ONE));
+    components.read(runner.output);
     const correction = this.meanAdapter.correction(k);
-    this.meanQuarters = netMean + correction;
-    this.ctx = k * PRIOR_SCALE_COUNT + (2 * weightA >= MIX_ONE ? scaleA : scaleB);
+    this.meanQuarters = components.netMean + correction;
+    this.ctx = k * PRIOR_SCALE_COUNT + components.netScale;
     const scaleStep = this.scaleAdapter ? this.scaleAdapter.step(this.ctx) : 0;
-    const a = meanA + correction;
-    const b = meanB + correction;
-    const baseA = Math.floor(a / QUARTERS);
-    const baseB = Math.floor(b / QUARTERS);
-    const t = tables.tables;
-    this.mix.set(t[clampScale(scaleA + scaleStep) * QUARTERS + a - baseA * QUARTERS], p0 + baseA, t[clampScale(scaleB + scaleStep) * QUARTERS + b - baseB * QUARTERS], p0 + baseB, weightA);
+    components.setMixture(this.mix, tables.tables, p0, correction, scaleStep);
   }
 
   /** After the sample is coded: the adaptations learn from its value. */
   learn(k: number, value: number): void {
     const p0 = this.p0;
-    this.meanAdapter.update(k, 4 * (value - p0) - this.netMean);
+    this.meanAdapter.update(k, 4 * (value - p0) - this.components.netMean);
     if (this.scaleAdapter) {
       const error16 = 16 * (value - p0) - 4 * this.meanQuarters;
       this.scaleAdapter.update(this.ctx, error16 < 0 ? -error16 : error16);
@@ -400,6 +424,7 @@ export class ArFlow implements PartCoder {
     if (generation === 4 && this.opinions.length === 0) fail('CORRUPT', 'route 16 needs a model with second opinions (effort 3)');
     const mixture = this.mixture;
     const mix = new Mixture();
+    const components = new MixtureComponents();
     // Route 16: each second opinion's flow predicts every sample beside this one's (same planes), its own adaptations learning from it.
     const opinions = generation === 4 ? this.opinions.map((flow) => new OpinionStepper(flow)) : [];
     const residualMixer = generation > 0 ? new ResidualMixer(width, channels, height, order, msg ? new DecisionStack(msg) : record!.decisions!, generation as 1 | 2 | 3 | 4, opinions.map((o) => o.mix)) : undefined;
@@ -424,23 +449,16 @@ export class ArFlow implements PartCoder {
           const i = pixel + ch;
           const p0 = contextOf(planes, order, y, x, k, features, this.context);
           runner.run(k);
-          // A mixture is adapted as one distribution: its mean, and the scale of its heavier component;
-          // each component keeps its offsets from those.
-          let netMean = quartersOf(raw[0]);
-          let netScale = scaleIndexOf(raw[1]);
-          let weightA = MIX_ONE;
-          let meanA = 0;
-          let meanB = 0;
-          let scaleA = 0;
-          let scaleB = 0;
+          // A mixture is adapted as one distribution (MixtureComponents).
+          let netMean: number;
+          let netScale: number;
           if (mixture) {
-            meanA = netMean;
-            meanB = quartersOf(raw[2]);
-            scaleA = netScale;
-            scaleB = scaleIndexOf(raw[3]);
-            weightA = mixWeight(Math.floor((raw[4] + OUTPUT_UNIT / 2) / OUTPUT_UNIT));
-            netMean = Math.floor((weightA * meanA + (MIX_ONE - weightA) * meanB) / MIX_ONE);
-            netScale = 2 * weightA >= MIX_ONE ? scaleA : scaleB;
+            components.read(raw);
+            netMean = components.netMean;
+            netScale = components.netScale;
+          } else {
+            netMean = quartersOf(raw[0]);
+            netScale = scaleIndexOf(raw[1]);
           }
           const meanQuarters = meanAdapter ? netMean + meanAdapter.correction(k) : netMean;
           const ctx = k * PRIOR_SCALE_COUNT + netScale;
@@ -475,13 +493,7 @@ export class ArFlow implements PartCoder {
           } else {
             // Both components move with the adaptations: means by the correction, scales by the step.
             const correction = meanQuarters - netMean;
-            const a = meanA + correction;
-            const b = meanB + correction;
-            const baseA = Math.floor(a / QUARTERS);
-            const baseB = Math.floor(b / QUARTERS);
-            const tableA = tables[clampScale(scaleA + scaleStep) * QUARTERS + a - baseA * QUARTERS];
-            const tableB = tables[clampScale(scaleB + scaleStep) * QUARTERS + b - baseB * QUARTERS];
-            mix.set(tableA, p0 + baseA, tableB, p0 + baseB, weightA);
+            components.setMixture(mix, tables, p0, correction, scaleStep);
             if (residualMixer) {
               const rounded = p0 + Math.floor((meanQuarters + QUARTERS / 2) / QUARTERS);
               const centre = rounded < 0 ? 0 : rounded > 255 ? 255 : rounded;

@@ -46,7 +46,7 @@ import { arKind, AR_FORMAT } from './kind.js';
 import { ROWS_KEPT, contextOf, createPlanes, featureCount, medianPrediction, recordSample, type ContextPlanes } from './context.js';
 import { ADAPT_FEATURES, ADAPT_HIDDEN, MAX_OUTPUT_SHIFT, MIXTURE_OUTPUTS, NetRunner, OUTPUT_UNIT, SINGLE_OUTPUTS, checkNet, type IntegerNet } from './net.js';
 import { MIX_LOGIT_STEPS, MIX_ONE, MIX_PRECISION, Mixture, mixWeight } from './mixture.js';
-import { DecisionStack, RESIDUAL_MIXER_MIN_BITS, ResidualMixer } from './residual-mixer.js';
+import { DecisionStack, MAX_OPINIONS, RESIDUAL_MIXER_MIN_BITS, ResidualMixer } from './residual-mixer.js';
 
 export { AR_FORMAT } from './kind.js';
 /**
@@ -393,8 +393,8 @@ export class ArFlow implements PartCoder {
       return net;
     });
     this.runner = new NetRunner(this.nets, outputShift);
-    if (opinions.length > 0 && (!this.mixture || opinions.length > 2 || opinions.some((o) => !o.mixture || o.order.join() !== this.order.join())))
-      fail('MODEL_MISMATCH', 'second opinions need a mixture model and one or two mixture models of the same order');
+    if (opinions.length > 0 && (!this.mixture || opinions.length > MAX_OPINIONS || opinions.some((o) => !o.mixture || o.order.join() !== this.order.join())))
+      fail('MODEL_MISMATCH', `second opinions need a mixture model and 1 to ${MAX_OPINIONS} mixture models of the same order`);
   }
 
   /**
@@ -722,7 +722,7 @@ export function parseArFlow(jsonBytes: Uint8Array, dir: string): ArFlow {
     const siblingDir = join(dir, '..', name);
     const bytes = readArFile(siblingDir);
     const parsed = parseArFile(bytes, siblingDir);
-    // (A version-5 file naming another is refused by ArFlow: no chains, no cycles.)
+    if (parsed?.version === AR_FORMAT_VERSION_OPINIONS) fail('MODEL_MISMATCH', `${dir}/model.json names ${name}, itself a version-${AR_FORMAT_VERSION_OPINIONS} model (no chains)`);
     return { file: parsed, bytes };
   };
   if (!Array.isArray(file.opinions) || file.opinions.length === 0) fail('MODEL_MISMATCH', `${dir}/model.json (version ${AR_FORMAT_VERSION_OPINIONS}) names no second opinions`);

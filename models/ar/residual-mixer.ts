@@ -87,7 +87,7 @@ const CONTEXT_START_3 = 3277;
  */
 const NET_START_4 = 26214;
 const OPINION_START = [19661, 13107];
-const MAX_OPINIONS = OPINION_START.length;
+export const MAX_OPINIONS = OPINION_START.length;
 /** Decisions that are mixed: zero, sign, the 7 buckets. */
 const MIXED_NODES = 9;
 const ACTIVITY_LEVELS = 12;

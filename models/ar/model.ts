@@ -812,7 +812,7 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
     return ArFlow.codes(layout) ? imageRoutes[e] : colourWithAlpha(layout) ? alphaRoutes[e][layout.channels >> 2] : baselineRoute;
   });
   if (!flow.mixture) return model;
-  // Routes 6, 10, 12, 14 and 7 (colour route 6, 10, 12 or 14): the flow's rows at the flow's fewest bits, the strips'
+  // Routes 6, 10, 12, 14, 17 and 7 (colour route 6, 10, 12, 14 or 17): the flow's rows at the flow's fewest bits, the strips'
   // rows at none; route 7's alpha plane at the grid coder's fewest; route 8's pixels at the context model's fewest.
   const flowMin = Math.min(flow.minBits(), RESIDUAL_MIXER_MIN_BITS);
   const strips = (route: number) =>

@@ -366,7 +366,7 @@ export class ResidualMixer {
       const up = MASS_ONE - fc1;
       for (let j = 0; j < n; j++) opinionP[j] = probabilityOf(opinionAll[j], opinionAll[j] + opinionLow[j]);
       const positive = this.mixed(1, 1, probabilityOf(up, up + fc), e > 0 ? 1 : 0);
-      if (!positive) opinionAll.set(opinionLow);
+      if (n > 0 && !positive) opinionAll.set(opinionLow);
       // Magnitudes m on the sample's side: F at c + m (positive) or c - m + 1 (negative) bounds them.
       const side = positive ? 1 : -1;
       const from = positive ? c : c + 1;
@@ -388,7 +388,7 @@ export class ResidualMixer {
           break;
         }
         all = beyond;
-        opinionAll.set(opinionBeyond);
+        if (n > 0) opinionAll.set(opinionBeyond);
       }
       let lo = 1 << bucket;
       let hi = 2 << bucket;

@@ -1,7 +1,7 @@
 /**
  * ar at effort 3 with second opinions: models/ar/photo-opinions is a version-5 model.json that names the
  * nets that code (photo-wide6) and the flows whose predictions are more inputs of the residual mixer
- * (photo-mix, the default model, and photo-wide5, the thirteenth session's effort-3 nets): routes 16 and 17. The hash covers every file named; a file from the
+ * (photo-mix, the default model, and photo-wide5, the thirteenth session's effort-3 nets): routes 16 and 17, and since the eighteenth session 18 and 19 (test/ar-phase.test.ts). The hash covers every file named; a file from the
  * sibling without the opinion still decodes; forged version-5 files are refused.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,7 +54,7 @@ describe('ar at effort 3: photo-wide6 with photo-mix and photo-wide5 as second o
     expect(modelHashMatches(changed.hash, pair.hash)).toBe(false);
   });
 
-  it('photos at effort 3: route 16, bit-exact back without an option, fewer bits than the same nets without the opinion, and the file costs what the model says', async () => {
+  it('photos at effort 3: route 18, bit-exact back without an option, fewer bits than the same nets without the opinion, and the file costs what the model says', async () => {
     const pair = await loadModel('ar', 3);
     const wide6 = await loadModel(join(AR_DIR, 'photo-wide6'));
     for (const name of ['photo-300x72.png', 'grey-67x53.png']) {
@@ -62,7 +62,7 @@ describe('ar at effort 3: photo-wide6 with photo-mix and photo-wide5 as second o
       const e3 = await compress(input, { effort: 3 });
       const c = readContainer(e3);
       expect(modelHashMatches(pair.hash, c.modelHash)).toBe(true);
-      expect(c.payload[0]).toBe(16);
+      expect(c.payload[0]).toBe(18);
       const back = await decompress(e3);
       expect(Buffer.from(await pixels(back.data)).equals(Buffer.from(await pixels(input)))).toBe(true);
       const im = await decodeImage(input);
@@ -78,7 +78,7 @@ describe('ar at effort 3: photo-wide6 with photo-mix and photo-wide5 as second o
     expect(report.overheadPct).toBeLessThan(0.5);
   });
 
-  it('a route-16 payload given to a model without second opinions is CORRUPT', async () => {
+  it('a route-18 payload (route 16 with a flag per band) given to a model without second opinions is CORRUPT', async () => {
     const im = await decodeImage(fixture('grey-67x53.png'));
     if ('unsupported' in im) throw new Error('not decodable');
     const layout = { height: im.height, width: im.width, channels: im.channels, dtype: 'uint8' as const };

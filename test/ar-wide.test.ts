@@ -65,7 +65,7 @@ describe('ar at effort 3: the wide nets (models/ar/photo-wide6)', () => {
       const e3 = await compress(input, { effort: 3 });
       const c = readContainer(e3);
       expect(modelHashMatches(wide.hash, c.modelHash)).toBe(true);
-      expect(c.payload[0]).toBe(16);
+      expect(c.payload[0]).toBe(18);
       expect(e3.length).toBeLessThan(e2.length);
       const back = await decompress(e3);
       expect(Buffer.from(await pixels(back.data)).equals(Buffer.from(await pixels(input)))).toBe(true);

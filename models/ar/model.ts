@@ -46,7 +46,7 @@ import { arKind, AR_FORMAT } from './kind.js';
 import { ROWS_KEPT, contextOf, createPlanes, featureCount, medianPrediction, recordSample, type ContextPlanes } from './context.js';
 import { ADAPT_FEATURES, ADAPT_HIDDEN, MAX_OUTPUT_SHIFT, MIXTURE_OUTPUTS, NetRunner, OUTPUT_UNIT, SINGLE_OUTPUTS, checkNet, type IntegerNet } from './net.js';
 import { MIX_LOGIT_STEPS, MIX_ONE, MIX_PRECISION, Mixture, mixWeight } from './mixture.js';
-import { DecisionStack, MAX_OPINIONS, RESIDUAL_MIXER_MIN_BITS, ResidualMixer } from './residual-mixer.js';
+import { DecisionStack, MAX_OPINIONS, RESIDUAL_MIXER_MIN_BITS, ResidualMixer, popPhaseFlag, pushPhaseFlag } from './residual-mixer.js';
 
 export { AR_FORMAT } from './kind.js';
 /**
@@ -104,6 +104,14 @@ const ROUTE_AR_LEVELS = 15;
 const ROUTE_AR_OPINIONS = 16;
 /** Route 6 with route 16's flow. */
 const ROUTE_AR_OPINIONS_STRIPS = 17;
+/**
+ * Route 16 with a choice per band: each band's message starts with one decision (at a half), 0: the
+ * mixer's generation 4 as route 16, 1: its generation 5 (the sample's row and column parity in its
+ * contexts). The encoder runs both mixers on the same flow and keeps the band's smaller. What effort 3 writes.
+ */
+const ROUTE_AR_PHASE = 18;
+/** Route 6 with route 18's flow. */
+const ROUTE_AR_PHASE_STRIPS = 19;
 /**
  * The grid coder that route 3 was written with: its bitstream is part of ar's files, so a new grid
  * algorithm needs a new route id here (the model refuses to load until someone decides).
@@ -175,8 +183,20 @@ export const FLOW_MIXTURE_MIXED2 = 4;
 export const FLOW_MIXTURE_MIXED3 = 5;
 /** Route 16: route 13 with the mixer's generation 4 (the model's second opinions stepped beside its flow). */
 export const FLOW_MIXTURE_OPINIONS = 6;
-const mixerGeneration = (variant: number): 1 | 2 | 3 | 4 | 0 =>
-  variant === FLOW_MIXTURE_MIXED ? 1 : variant === FLOW_MIXTURE_MIXED2 ? 2 : variant === FLOW_MIXTURE_MIXED3 ? 3 : variant === FLOW_MIXTURE_OPINIONS ? 4 : 0;
+/** Route 18: route 16 with the mixer's generation 5 (the sample's row and column parity in its contexts). */
+export const FLOW_MIXTURE_PHASE = 7;
+const mixerGeneration = (variant: number): 1 | 2 | 3 | 4 | 5 | 0 =>
+  variant === FLOW_MIXTURE_MIXED
+    ? 1
+    : variant === FLOW_MIXTURE_MIXED2
+      ? 2
+      : variant === FLOW_MIXTURE_MIXED3
+        ? 3
+        : variant === FLOW_MIXTURE_OPINIONS
+          ? 4
+          : variant === FLOW_MIXTURE_PHASE
+            ? 5
+            : 0;
 
 /**
  * MeanAdapter: the correction is (w . hidden) / 2^MEAN_SHIFT + (v . features) / 2^FEATURE_SHIFT quarters,
@@ -420,20 +440,26 @@ export class ArFlow implements PartCoder {
     const tables = this.tables.tables;
     const adapter = this.adaptScale ? new ScaleAdapter() : undefined;
     const generation = mixerGeneration(variant);
-    if ((variant === FLOW_MIXTURE || generation > 0) !== this.mixture) fail('CORRUPT', this.mixture ? 'a mixture model codes with routes 5, 9, 11, 13 and 16 only' : 'routes 5, 9, 11, 13 and 16 need a mixture model');
-    if (generation === 4 && this.opinions.length === 0) fail('CORRUPT', 'route 16 needs a model with second opinions (effort 3)');
+    if ((variant === FLOW_MIXTURE || generation > 0) !== this.mixture) fail('CORRUPT', this.mixture ? 'a mixture model codes with routes 5, 9, 11, 13, 16 and 18 only' : 'routes 5, 9, 11, 13, 16 and 18 need a mixture model');
+    if (generation >= 4 && this.opinions.length === 0) fail('CORRUPT', `route ${generation === 4 ? 16 : 18} needs a model with second opinions (effort 3)`);
     const mixture = this.mixture;
     const mix = new Mixture();
     const components = new MixtureComponents();
     // Route 16: each second opinion's flow predicts every sample beside this one's (same planes), its own adaptations learning from it.
-    const opinions = generation === 4 ? this.opinions.map((flow) => new OpinionStepper(flow)) : [];
-    const residualMixer = generation > 0 ? new ResidualMixer(width, channels, height, order, msg ? new DecisionStack(msg) : record!.decisions!, generation as 1 | 2 | 3 | 4, opinions.map((o) => o.mix)) : undefined;
+    const opinions = generation >= 4 ? this.opinions.map((flow) => new OpinionStepper(flow)) : [];
+    // Route 18: the band's first decision says which generation (4 or 5) coded it; the encoder runs both
+    // (phaseMixer beside residualMixer, each on its own decisions) and encode() keeps the smaller.
+    const choosesPhase = generation === 5;
+    const written = choosesPhase ? (msg && popPhaseFlag(msg) ? 5 : 4) : generation;
+    const residualMixer = generation > 0 ? new ResidualMixer(width, channels, height, order, msg ? new DecisionStack(msg) : record!.decisions!, written as 1 | 2 | 3 | 4 | 5, opinions.map((o) => o.mix)) : undefined;
+    const phaseMixer = choosesPhase && msg === undefined ? new ResidualMixer(width, channels, height, order, record!.phase!.decisions, 5, opinions.map((o) => o.mix)) : undefined;
     const meanAdapter = variant !== FLOW_PLAIN ? new MeanAdapter(runner, this.context !== 3) : undefined;
     for (let y = 0; y < height; y++) {
       if (progress && y % 8 === 0) progress(y / height);
       if (knownRows && knownRows[y] === 1) {
         // A row coded elsewhere (its samples are in `values`): context for the rows below, nothing coded.
         if (residualMixer) residualMixer.clearRow(y);
+        if (phaseMixer) phaseMixer.clearRow(y);
         for (let x = 0; x < width; x++)
           for (let k = 0; k < channels; k++) recordSample(planes, y, x, order[k], medianPrediction(planes, y, x, order[k]), values[(y * width + x) * channels + order[k]]);
         continue;
@@ -444,6 +470,7 @@ export class ArFlow implements PartCoder {
         if (msg && (x & 255) === 0 && msg.underflowWords > 0) fail('CORRUPT', 'a band ends before its samples do');
         const pixel = (y * width + x) * channels;
         const pixelDecisions = residualMixer && msg === undefined ? record!.decisions!.size : 0;
+        const phasePixelDecisions = phaseMixer ? record!.phase!.decisions.size : 0;
         for (let k = 0; k < channels; k++) {
           const ch = order[k];
           const i = pixel + ch;
@@ -500,6 +527,7 @@ export class ArFlow implements PartCoder {
               for (let o = 0; o < opinions.length; o++) opinions[o].predict(planes, order, y, x, k);
               // (The encoder counts a pixel's bits after its last channel: one log a pixel.)
               value = residualMixer.code(values, y, x, k, ch, mix, centre, netScale, msg === undefined ? values[i] : 0);
+              if (phaseMixer) phaseMixer.code(values, y, x, k, ch, mix, centre, netScale, value);
               if (msg) values[i] = value;
               for (let o = 0; o < opinions.length; o++) opinions[o].learn(k, value);
             } else if (msg === undefined) {
@@ -539,6 +567,12 @@ export class ArFlow implements PartCoder {
           const bits = record!.decisions!.bitsSince(pixelDecisions);
           record!.bits += bits;
           if (record!.pixelBits) record!.pixelBits[y * width + x] += bits;
+          if (phaseMixer) {
+            const phase = record!.phase!;
+            const phaseBits = phase.decisions.bitsSince(phasePixelDecisions);
+            phase.bits += phaseBits;
+            if (phase.pixelBits) phase.pixelBits[y * width + x] += phaseBits;
+          }
         }
       }
     }
@@ -562,8 +596,19 @@ export class ArFlow implements PartCoder {
       : // 3 bytes a sample: table indices (j, q) < 192, residuals |r| < 2^15 (|mean| <= 2^31 / OUTPUT_UNIT).
         { table: reuse(kept?.table, (m) => new Uint8Array(m)), residual: reuse(kept?.residual, (m) => new Int16Array(m)), bits: 0, floatBits: 0, withFloatBits, pixelBits };
     if (!record.decisions) this.scratch = { table: record.table, residual: record.residual, start: record.start, freq: record.freq };
+    if (mixerGeneration(variant) === 5) record.phase = { decisions: new DecisionStack(), bits: 0, pixelBits: pixelBits && new Float32Array(pixelBits.length) };
     this.run(data, layout, undefined, record, progress, variant, knownRows);
     msg.reserve(Math.ceil(record.bits / 16) + 64);
+    if (record.phase) {
+      // Route 18: the band's smaller of generations 4 and 5, then the flag that says which (popped first).
+      const phased = record.phase.bits < record.bits;
+      (phased ? record.phase.decisions : record.decisions!).pushOnto(msg);
+      pushPhaseFlag(msg, phased);
+      const bits = (phased ? record.phase.bits : record.bits) + 1;
+      if (pixelBits && phased) pixelBits.set(record.phase.pixelBits!);
+      if (pixelBits && pixelBits.length > 0) pixelBits[0] += 1;
+      return { bits, floatBits: record.floatBits };
+    }
     if (record.decisions) {
       record.decisions.pushOnto(msg);
       return { bits: record.bits, floatBits: record.floatBits };
@@ -653,6 +698,8 @@ interface SampleRecord {
   freq?: Uint32Array;
   /** Route 9: the residual context mixer's decisions. */
   decisions?: DecisionStack;
+  /** Route 18: generation 5's decisions, bits and per-pixel bits beside generation 4's (the fields above). */
+  phase?: { decisions: DecisionStack; bits: number; pixelBits?: Float32Array };
   bits: number;
   /** The float model's bits, summed when `withFloatBits` (they cost ~20% of encoding time). */
   floatBits: number;
@@ -766,6 +813,7 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
   const mixed2Route = bandPlan(ROUTE_AR_MIXED2, false, FLOW_MIXTURE_MIXED2);
   const mixed3Route = bandPlan(ROUTE_AR_MIXED3, false, FLOW_MIXTURE_MIXED3);
   const opinionsRoute = bandPlan(ROUTE_AR_OPINIONS, false, FLOW_MIXTURE_OPINIONS);
+  const phaseRoute = bandPlan(ROUTE_AR_PHASE, false, FLOW_MIXTURE_PHASE);
   const oneLogisticRoute = { ...bandPlan(ROUTE_AR_ADAPTIVE, false, FLOW_ADAPTIVE_MEAN), older: [bandPlan(ROUTE_AR, false), bandPlan(ROUTE_AR_FIXED_BANDS, true)] };
   const stripsOf = [
     stripsRoute(ROUTE_AR_STRIPS, mixtureRoute),
@@ -773,15 +821,16 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
     stripsRoute(ROUTE_AR_MIXED2_STRIPS, mixed2Route),
     stripsRoute(ROUTE_AR_MIXED3_STRIPS, mixed3Route),
     stripsRoute(ROUTE_AR_OPINIONS_STRIPS, opinionsRoute),
+    stripsRoute(ROUTE_AR_PHASE_STRIPS, phaseRoute),
   ];
   // Either, where a channel's histogram has gaps, also tried on its level ranks (route 15), the smaller kept.
   const withLevels = (route: Route) => smallerRoute(route, levelsRoute(ROUTE_AR_LEVELS, withRouteByte(route)));
-  // A model with second opinions (version 5: effort 3's) writes routes 16 and 17 where the others write
-  // 13 and 14. Each reads every other (a strips route reads its own inner route too).
-  const allMixture: [Route, Route][] = [[stripsOf[0], mixtureRoute], [stripsOf[4], opinionsRoute], [stripsOf[3], mixed3Route], [stripsOf[2], mixed2Route], [stripsOf[1], mixedRoute]];
+  // A model with second opinions (version 5: effort 3's) writes routes 18 and 19 where the others write
+  // 13 and 14 (16 and 17 until the eighteenth session). Each reads every other (a strips route reads its own inner route too).
+  const allMixture: [Route, Route][] = [[stripsOf[0], mixtureRoute], [stripsOf[5], phaseRoute], [stripsOf[4], opinionsRoute], [stripsOf[3], mixed3Route], [stripsOf[2], mixed2Route], [stripsOf[1], mixedRoute]];
   const writing = (strips: Route) => withLevels({ ...strips, older: allMixture.filter(([s]) => s !== strips).flat() });
   const imageRoutes = flow.mixture
-    ? [writing(stripsOf[0]), writing(flow.opinions.length > 0 ? stripsOf[4] : stripsOf[3])]
+    ? [writing(stripsOf[0]), writing(flow.opinions.length > 0 ? stripsOf[5] : stripsOf[3])]
     : [oneLogisticRoute, oneLogisticRoute];
   if (GRID_ALGORITHM !== ALPHA_PLANE_CODER) fail('INTERNAL', `ar's alpha route codes planes with ${ALPHA_PLANE_CODER}, the grid coder is ${GRID_ALGORITHM}`);
   // Older builds sent alpha layouts down the baseline route; a mixture model's colour may have strips
@@ -812,11 +861,11 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
     return ArFlow.codes(layout) ? imageRoutes[e] : colourWithAlpha(layout) ? alphaRoutes[e][layout.channels >> 2] : baselineRoute;
   });
   if (!flow.mixture) return model;
-  // Routes 6, 10, 12, 14, 17 and 7 (colour route 6, 10, 12, 14 or 17): the flow's rows at the flow's fewest bits, the strips'
+  // Routes 6, 10, 12, 14, 17, 19 and 7 (colour route 6, 10, 12, 14, 17 or 19): the flow's rows at the flow's fewest bits, the strips'
   // rows at none; route 7's alpha plane at the grid coder's fewest; route 8's pixels at the context model's fewest.
   const flowMin = Math.min(flow.minBits(), RESIDUAL_MIXER_MIN_BITS);
   const strips = (route: number) =>
-    route === ROUTE_AR_STRIPS || route === ROUTE_AR_MIXED_STRIPS || route === ROUTE_AR_MIXED2_STRIPS || route === ROUTE_AR_MIXED3_STRIPS || route === ROUTE_AR_OPINIONS_STRIPS;
+    route === ROUTE_AR_STRIPS || route === ROUTE_AR_MIXED_STRIPS || route === ROUTE_AR_MIXED2_STRIPS || route === ROUTE_AR_MIXED3_STRIPS || route === ROUTE_AR_OPINIONS_STRIPS || route === ROUTE_AR_PHASE_STRIPS;
   // Route 15's inner payload (its own route byte first), behind the route byte and the bitmaps; undefined for other routes.
   const levelsInner = (payload: Uint8Array, layout: SampleLayout): Uint8Array | undefined => {
     const at = 1 + levelsHeaderBytes(layout);
@@ -839,8 +888,8 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
     if (payload[0] === ROUTE_AR_PALETTE && colourWithAlpha(layout)) return layout.height * layout.width * CONTEXT_MIN_BITS_PER_PIXEL;
     return layout.height * layout.width * layout.channels * model.minBitsPerSample;
   };
-  // Routes 9-14 and 16-17, alone or as route 7's colour body: the mixer, what efforts 2 and 3 write.
-  const mixed = (route: number) => (route >= ROUTE_AR_MIXED && route <= ROUTE_AR_MIXED3_STRIPS) || route === ROUTE_AR_OPINIONS || route === ROUTE_AR_OPINIONS_STRIPS;
+  // Routes 9-14 and 16-19, alone or as route 7's colour body: the mixer, what efforts 2 and 3 write.
+  const mixed = (route: number) => (route >= ROUTE_AR_MIXED && route <= ROUTE_AR_MIXED3_STRIPS) || (route >= ROUTE_AR_OPINIONS && route <= ROUTE_AR_PHASE_STRIPS);
   const colourEffort = (payload: Uint8Array, layout: SampleLayout): number => (mixed((levelsInner(payload, layout) ?? payload)[0]) ? 2 : 1);
   const effortOf = (payload: Uint8Array, layout: SampleLayout) =>
     payload[0] === ROUTE_AR_ALPHA_STRIPS && payload.length > 5 ? colourEffort(payload.subarray(5), { ...layout, channels: layout.channels - 1 }) : colourEffort(payload, layout);

@@ -135,14 +135,22 @@ nested.set(levelsPayload.subarray(0, 33));
 nested.set(levelsPayload, 33);
 add('levels-nested.flz', forge(levels, { payload: nested }), ['CORRUPT'], 'a level-packed body inside a level-packed body');
 
-// Second opinions (ar's route 16, effort 3), forged from today's effort-3 golden of a grey image (version 2).
-const opinions = new Uint8Array(readFileSync(new URL('../golden/ar/effort3/grey-67x53.png.flz', import.meta.url)));
+// Second opinions (ar's route 16, effort 3 until the eighteenth session), forged from that effort-3 golden of a grey image (version 2).
+const opinions = new Uint8Array(readFileSync(new URL('../golden/older/ar-photo-opinions-route16/effort3/grey-67x53.png.flz', import.meta.url)));
 const opinionsPayload = readContainer(opinions).payload;
 if (opinionsPayload[0] !== 16) throw new Error('the effort-3 golden is not route 16');
 const wide6 = readContainer(new Uint8Array(readFileSync(new URL('../golden/older/ar-photo-wide6/effort3/grey-67x53.png.flz', import.meta.url))));
 add('opinions-under-wide6.flz', forge(opinions, { modelHash: wide6.modelHash }), ['CORRUPT'], 'a route-16 payload naming photo-wide6, an effort-3 model without second opinions');
 add('opinions-cut.flz', forge(opinions, { payload: opinionsPayload.slice(0, opinionsPayload.length >> 1) }), ['CORRUPT'], 'the first half of a route-16 payload');
 add('opinions-shape-beyond-payload.flz', forge(opinions, { shape: [3000, 3000, 1] }), ['BAD_SHAPE', 'CORRUPT'], 'a route-16 grey image of 9e6 pixels from a 600-byte payload');
+
+// Route 18 (effort 3 since the eighteenth session: route 16 with a generation flag per band), from today's effort-3 golden of a grey image.
+const phase = new Uint8Array(readFileSync(new URL('../golden/ar/effort3/grey-67x53.png.flz', import.meta.url)));
+const phasePayload = readContainer(phase).payload;
+if (phasePayload[0] !== 18) throw new Error('the effort-3 golden is not route 18');
+add('phase-under-wide6.flz', forge(phase, { modelHash: wide6.modelHash }), ['CORRUPT'], 'a route-18 payload naming photo-wide6, an effort-3 model without second opinions');
+add('phase-cut.flz', forge(phase, { payload: phasePayload.slice(0, phasePayload.length >> 1) }), ['CORRUPT'], 'the first half of a route-18 payload');
+add('phase-shape-beyond-payload.flz', forge(phase, { shape: [3000, 3000, 1] }), ['BAD_SHAPE', 'CORRUPT'], 'a route-18 grey image of 9e6 pixels from a 600-byte payload');
 
 // Files this tool no longer writes stay listed: fuzzer findings (npm run fuzz), the version-1 forgeries.
 const listed = JSON.parse(readFileSync(new URL('expected.json', out), 'utf8'));

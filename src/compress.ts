@@ -58,8 +58,9 @@ export interface CompressOptions {
   /**
    * How hard to work, 1 (default) to MAX_EFFORT: at 2 the default model codes photos through its residual
    * context mixer, 3-4% smaller at ~3x the coding time (both ways); at 3 with nets of three layers of 256
-   * units and two smaller flows' second opinions in the mixer (models/ar/photo-opinions), 2% smaller again
-   * at ~13x effort 1's time. Builds that have the effort-3 model decode every effort's files.
+   * units and two smaller flows' second opinions in the mixer (models/ar/photo-opinions), each band also
+   * tried with the sample's phase in the mixer's contexts, 2% smaller again at ~13-16x effort 1's time.
+   * Builds that have the effort-3 model decode every effort's files.
    */
   effort?: number;
   progress?: Progress;

@@ -445,7 +445,7 @@ export class ArFlow implements PartCoder {
     const mixture = this.mixture;
     const mix = new Mixture();
     const components = new MixtureComponents();
-    // Route 16: each second opinion's flow predicts every sample beside this one's (same planes), its own adaptations learning from it.
+    // Routes 16 and 18: each second opinion's flow predicts every sample beside this one's (same planes), its own adaptations learning from it.
     const opinions = generation >= 4 ? this.opinions.map((flow) => new OpinionStepper(flow)) : [];
     // Route 18: the band's first decision says which generation (4 or 5) coded it; the encoder runs both
     // (phaseMixer beside residualMixer, each on its own decisions) and encode() keeps the smaller.

@@ -40,8 +40,8 @@
  * effort 3: 0.15% fewer bits with the default model's nets as the one opinion (grey 0.27%), 0.22% with
  * photo-wide5's as a second (grey 0.42%), at ~1.1x and ~1.6x the coding time.
  *
- * Generation 5 (routes 18 and 19, band by band) is generation 4 aware of the sample's phase (row parity, column parity: 4
- * phases): images with a 2-periodic structure (interlaced or line-doubled video, demosaicked sensor
+ * Generation 5 (routes 18 and 19, band by band) is generation 4 aware of the sample's phase (row parity,
+ * column parity: 4 phases): images with a 2-periodic structure (interlaced or line-doubled video, demosaicked sensor
  * patterns, 2x resampling) have different statistics at each phase, which the nets (translation
  * invariant) cannot see. The phase joins the net-scale, error-sign and neighbour-level contexts, picks
  * the NLMS weights, mixer 2's weights and the first APM's row (also in the gradient and NLMS contexts:
@@ -245,9 +245,7 @@ export class DecisionStack {
     for (let b = this.blocks.length - 1; b >= 0; b--) {
       const words = this.blocks[b];
       for (let i = (b === this.blocks.length - 1 ? this.used : words.length) - 1; i >= 0; i--) {
-        const p = words[i] >>> 1;
-        if (words[i] & 1) msg.push(ONE - p, p, PRECISION);
-        else msg.push(0, ONE - p, PRECISION);
+        pushDecision(msg, words[i] >>> 1, words[i] & 1);
       }
     }
     this.blocks.length = 0;
@@ -315,7 +313,7 @@ export class ResidualMixer {
     private readonly order: ArrayLike<number>,
     /** Records (encoder) or pops (decoder) the decisions. */
     readonly bits: DecisionStack,
-    /** 1: routes 9 and 10; 2: routes 11 and 12; 3: routes 13 and 14; 4: routes 16 and 17; 5: route 18 (the header). */
+    /** 1: routes 9 and 10; 2: routes 11 and 12; 3: routes 13 and 14; 4: routes 16 and 17 (and 18 and 19's bands flagged 0); 5: their bands flagged 1. */
     private readonly generation: 1 | 2 | 3 | 4 | 5 = 1,
     /** Generations 4 and 5: the second opinions' mixtures (other flows' predictions of the same sample, set before each `code`). */
     private readonly opinions: readonly Mixture[] = [],
@@ -689,11 +687,15 @@ function learnWeights(weights: Int32Array, w: number, inputs: Int32Array, count:
 /** Fewest bits a sample can cost: one zero decision at the highest probability. */
 export const RESIDUAL_MIXER_MIN_BITS = -Math.log2((ONE - P_MIN) / ONE);
 
+/** Push one decision: a 1 under 16-bit probability p is the interval [ONE - p, ONE), a 0 is [0, ONE - p) (what `popBinary` reads). */
+function pushDecision(msg: Message, p: number, bit: number): void {
+  if (bit) msg.push(ONE - p, p, PRECISION);
+  else msg.push(0, ONE - p, PRECISION);
+}
+
 /** Route 18's first decision in a band (at a half): 1 if the band is coded by generation 5, 0 by generation 4. */
 export function pushPhaseFlag(msg: Message, phased: boolean): void {
-  const flag = new DecisionStack();
-  flag.codeUnder(ONE >> 1, phased ? 1 : 0);
-  flag.pushOnto(msg);
+  pushDecision(msg, ONE >> 1, phased ? 1 : 0);
 }
 
 export function popPhaseFlag(msg: Message): boolean {

@@ -185,18 +185,9 @@ export const FLOW_MIXTURE_MIXED3 = 5;
 export const FLOW_MIXTURE_OPINIONS = 6;
 /** Route 18: route 16 with the mixer's generation 5 (the sample's row and column parity in its contexts). */
 export const FLOW_MIXTURE_PHASE = 7;
-const mixerGeneration = (variant: number): 1 | 2 | 3 | 4 | 5 | 0 =>
-  variant === FLOW_MIXTURE_MIXED
-    ? 1
-    : variant === FLOW_MIXTURE_MIXED2
-      ? 2
-      : variant === FLOW_MIXTURE_MIXED3
-        ? 3
-        : variant === FLOW_MIXTURE_OPINIONS
-          ? 4
-          : variant === FLOW_MIXTURE_PHASE
-            ? 5
-            : 0;
+/** The residual mixer's generation by variant (0: no mixer), FLOW_MIXTURE_MIXED (3) to FLOW_MIXTURE_PHASE (7). */
+const MIXER_GENERATIONS: readonly (1 | 2 | 3 | 4 | 5 | 0)[] = [0, 0, 0, 1, 2, 3, 4, 5];
+const mixerGeneration = (variant: number): 1 | 2 | 3 | 4 | 5 | 0 => MIXER_GENERATIONS[variant] ?? 0;
 
 /**
  * MeanAdapter: the correction is (w . hidden) / 2^MEAN_SHIFT + (v . features) / 2^FEATURE_SHIFT quarters,
@@ -864,8 +855,8 @@ export function createArModel(dir: string, id = arKind.id): IntegerModel {
   // Routes 6, 10, 12, 14, 17, 19 and 7 (colour route 6, 10, 12, 14, 17 or 19): the flow's rows at the flow's fewest bits, the strips'
   // rows at none; route 7's alpha plane at the grid coder's fewest; route 8's pixels at the context model's fewest.
   const flowMin = Math.min(flow.minBits(), RESIDUAL_MIXER_MIN_BITS);
-  const strips = (route: number) =>
-    route === ROUTE_AR_STRIPS || route === ROUTE_AR_MIXED_STRIPS || route === ROUTE_AR_MIXED2_STRIPS || route === ROUTE_AR_MIXED3_STRIPS || route === ROUTE_AR_OPINIONS_STRIPS || route === ROUTE_AR_PHASE_STRIPS;
+  const stripIds = new Set(stripsOf.map((route) => route.id));
+  const strips = (route: number) => stripIds.has(route);
   // Route 15's inner payload (its own route byte first), behind the route byte and the bitmaps; undefined for other routes.
   const levelsInner = (payload: Uint8Array, layout: SampleLayout): Uint8Array | undefined => {
     const at = 1 + levelsHeaderBytes(layout);
